@@ -1,0 +1,74 @@
+// The agent's measurement engine: wait-free per-thread recording, merged once per second into 60-slot window
+// rings per (method, route, version), plus cumulative totals for Prometheus.
+//
+// Threading:
+//  - register_series(): configuration thread, before freeze(). Throws ConfigError after freeze().
+//  - record(), record_rate_limit(), request_started(), request_finished(): any thread, after freeze().
+//    Wait-free and allocation-free except the first call on a thread, which allocates that thread's shard once.
+//    Each thread writes only its own shard (single-writer cumulative counters; relaxed atomics).
+//  - close_epoch(), snapshot(), totals(), collectable scrapes: any thread; serialised by merge_mutex_.
+//    The merger reads every shard's cumulative counters and stores the deltas since the previous close.
+//  - start_clock()/stop_clock(): owner thread. The clock thread calls close_epoch() just after each wall-clock second.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agents/agent/types.h"
+#include "core/snapshot.h"
+#include "core/window.h"
+
+namespace prometheus {
+class Collectable;
+}
+
+namespace redline::agent {
+
+struct SeriesInfo {
+    std::string method, route, version;
+    std::string id() const { return method + " " + route; }
+};
+
+class Recorder {
+public:
+    Recorder();
+    ~Recorder();
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+
+    SeriesHandle register_series(std::string_view method, std::string_view route, std::string_view version);
+    /// Ends registration; recording before freeze() is ignored.
+    void freeze();
+    const std::vector<SeriesInfo>& series() const noexcept;
+
+    void record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
+                CacheOutcome cache = CacheOutcome::None) noexcept;
+    void record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept;
+    void request_started(SeriesHandle h) noexcept;
+    void request_finished(SeriesHandle h) noexcept;
+
+    /// Moves everything recorded since the previous close into the slot of `epoch` (unix seconds).
+    void close_epoch(std::int64_t epoch);
+    /// Window over the newest closed epochs; fills series, total, epoch and window_s (caller sets identity fields).
+    Snapshot snapshot(int window_s) const;
+    /// Cumulative since start (for /metrics): per series counters and sketch, merged at each close.
+    void totals(const std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&, std::int64_t inflight)>& fn) const;
+
+    /// Prometheus Collectable over totals(); the returned object holds the recorder weakly (safe after destruction).
+    std::shared_ptr<prometheus::Collectable> collectable(std::string service);
+
+    /// Starts/stops the thread that closes an epoch at each wall-clock second boundary.
+    void start_clock();
+    void stop_clock();
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace redline::agent

@@ -1,0 +1,165 @@
+// Client for an agent's admin API over libcurl: one-shot calls and a server-sent-event stream consumer.
+// Transport errors (connection refused, timeout, TLS) are kept apart from HTTP statuses and problem details.
+//
+// Threading: an AgentClient is used by one thread at a time (it owns one CURL easy handle, reused for
+// keep-alive). A StreamConsumer runs its own worker thread and calls its callbacks there; stop() joins it.
+// curl_global_init must have run once (CurlGlobal in main, or the first AgentClient does it under call_once).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/control.h"
+#include "core/event.h"
+#include "core/problem.h"
+#include "core/snapshot.h"
+
+namespace redline {
+
+/// RAII for curl_global_init/cleanup; construct once in main before any thread starts.
+class CurlGlobal {
+public:
+    CurlGlobal();
+    ~CurlGlobal();
+    CurlGlobal(const CurlGlobal&) = delete;
+    CurlGlobal& operator=(const CurlGlobal&) = delete;
+};
+
+struct HttpResponse {
+    std::string transport_error;  // non-empty when no HTTP response was received (curl's message)
+    long status = 0;              // HTTP status when a response was received
+    std::string content_type;
+    std::string body;
+    bool transport_ok() const { return transport_error.empty(); }
+};
+
+/// Outcome of a typed call: a value, or exactly one of a transport error, a problem (HTTP error), or a
+/// protocol error (2xx with an unparsable body).
+template <class T>
+struct Result {
+    std::optional<T> value;
+    std::string transport_error;
+    long http_status = 0;
+    std::optional<Problem> problem;
+    std::string protocol_error;
+    std::string url;  // the request URL, named in error_message()
+
+    bool ok() const { return value.has_value(); }
+    /// One line for users: "cannot reach http://...: Connection refused", "403 Forbidden: ...".
+    std::string error_message() const;
+};
+
+struct AgentInfo {
+    std::string agent_id, service, service_version, agent_version;
+    std::int64_t started_ms = 0;
+    std::vector<std::string> routes;    // route ids
+    std::vector<std::string> versions;  // "stable", "canary"
+    std::vector<std::string> controls;  // "limits", "canary", "cache", ...
+    std::string role;                   // role of the token used: "viewer" | "operator"
+};
+void from_json(const nlohmann::json& j, AgentInfo& v);
+void to_json(nlohmann::json& j, const AgentInfo& v);
+
+class AgentClient {
+public:
+    /// base_url like "http://127.0.0.1:9464"; token may be empty.
+    AgentClient(std::string base_url, std::string token, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    ~AgentClient();
+    AgentClient(const AgentClient&) = delete;
+    AgentClient& operator=(const AgentClient&) = delete;
+
+    HttpResponse request(std::string_view method, std::string_view path, std::string_view body = {},
+                         std::string_view content_type = "application/json");
+
+    Result<AgentInfo> info();
+    Result<Snapshot> snapshot(int window_s = 1);
+    Result<EventPage> events(std::uint64_t after = 0, int limit = 100);
+    Result<std::string> metrics();
+    Result<LimitsConfig> limits();
+    Result<LimitsConfig> set_limits(const LimitsConfig& limits);
+    Result<CanaryConfig> canary();
+    Result<CanaryConfig> set_canary(const CanaryConfig& canary);
+    /// Generic control resource ("cache", ...): GET/PUT /v1/<name>.
+    Result<nlohmann::json> control(std::string_view name);
+    Result<nlohmann::json> set_control(std::string_view name, const nlohmann::json& state);
+    /// Any JSON call (POST /v1/loadtests, ...).
+    Result<nlohmann::json> call_json(std::string_view method, std::string_view path, const nlohmann::json* body = nullptr);
+
+    const std::string& base_url() const { return base_url_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::string base_url_;
+};
+
+/// Reads a token file (first line, trimmed). Returns an empty optional and sets *error when unreadable.
+std::optional<std::string> read_token_file(const std::string& path, std::string* error = nullptr);
+
+/// Incremental text/event-stream parser (WHATWG rules: event/data/id/retry fields, comments, CRLF/LF/CR).
+class SseParser {
+public:
+    struct Message {
+        std::string event = "message";
+        std::string data;
+        std::string id;
+    };
+    /// Feeds bytes; calls fn for each complete message. Lines longer than max_line abort with false.
+    bool feed(std::string_view bytes, const std::function<void(const Message&)>& fn);
+    std::optional<int> retry_ms() const { return retry_ms_; }
+    std::size_t max_line = 4 * 1024 * 1024;
+
+private:
+    std::string buf_;
+    Message cur_;
+    bool has_data_ = false;
+    bool last_cr_ = false;
+    bool bom_checked_ = false;  // a leading UTF-8 BOM is skipped once
+    std::optional<int> retry_ms_;
+};
+
+enum class StreamState { Connecting, Live, Stale, Disconnected };
+std::string_view to_string(StreamState s);
+
+/// Consumes GET /v1/stream with reconnect and capped exponential backoff (with jitter). Marks the stream Stale
+/// when no message (snapshot or keep-alive comment) arrived for 3 intervals.
+class StreamConsumer {
+public:
+    struct Options {
+        std::string base_url;
+        std::string token;
+        int interval_ms = 1000;
+        int window_s = 1;
+        std::chrono::milliseconds backoff_initial{250};
+        std::chrono::milliseconds backoff_max{10'000};
+        std::uint64_t events_after = 0;  // resume cursor for events
+    };
+    struct Callbacks {
+        std::function<void(Snapshot)> on_snapshot;
+        std::function<void(Event)> on_event;
+        std::function<void(const nlohmann::json&)> on_message;  // other event types (e.g. "loadtest"): raw data
+        std::function<void(StreamState, std::string reason)> on_state;
+        /// Same messages as on_message, with their SSE event name (added; either or both may be set).
+        std::function<void(const std::string& event, const nlohmann::json& data)> on_other_event;
+    };
+    StreamConsumer(Options options, Callbacks callbacks);
+    ~StreamConsumer();  // stop()s
+    void start();
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace redline
