@@ -53,7 +53,8 @@ public:
     static constexpr int kSlots = 60;
 
     /// Stores one closed epoch. Epochs must be increasing; gaps are filled with empty slots (an idle
-    /// second is a real zero, not missing data). An epoch older than the newest stored is ignored.
+    /// second is a real zero, not missing data). An epoch older than the newest stored is ignored;
+    /// the newest epoch closed again (a late shard) is merged into its slot, so nothing recorded is lost.
     void close_epoch(std::int64_t epoch, const Counters& counters, const LatencySketch& sketch);
 
     /// Sums the closed epochs in (last_epoch - seconds, last_epoch] into out/out_sketch (which are added to,
