@@ -1,0 +1,446 @@
+// /v1/loadtests: load runs through the agent, confined to the host's own API server.
+#include "agents/agent/loadtests.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <mutex>
+#include <random>
+
+#include "agents/agent/agent.h"
+#include "core/load/engine.h"
+
+namespace redline::agent {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+using namespace redline::load;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/v1/loadtests";
+
+AdminResponse bad_request(std::vector<FieldError> errs,
+                          std::string detail = "the load test request is invalid") {
+    Problem p = Problem::make(400, "Bad Request", std::move(detail));
+    p.errors = std::move(errs);
+    return AdminResponse::problem(p);
+}
+
+AdminResponse problem(int status, std::string title, std::string detail) {
+    return AdminResponse::problem(Problem::make(status, std::move(title), std::move(detail)));
+}
+
+std::string new_id() {
+    std::random_device rd;
+    std::uniform_int_distribution<std::uint64_t> d;
+    return fmt::format("lt-{:012x}", d(rd) & 0xffffffffffffull);
+}
+
+/// A host is acceptable only when written canonically: a literal address exactly as the address type prints
+/// it, or "localhost". Everything else (2130706433, 0x7f.1, 127.1, 0177.0.0.1, names) is refused before
+/// resolving.
+bool canonical_host(const std::string& host, std::string* why) {
+    if (host == "localhost") return true;
+    boost::system::error_code ec;
+    const auto a = asio::ip::make_address(host, ec);
+    if (ec) {
+        *why = "host '" + host + "' is not a literal IP address (names other than localhost are not allowed)";
+        return false;
+    }
+    if (a.to_string() != host) {
+        *why = "host '" + host + "' is not written canonically (expected " + a.to_string() + ")";
+        return false;
+    }
+    return true;
+}
+
+/// Resolves host:port strictly numerically or via the system resolver (localhost only).
+std::vector<tcp::endpoint> resolve(const TargetUrl& t, std::string* err) {
+    asio::io_context ioc;
+    tcp::resolver r(ioc);
+    boost::system::error_code ec;
+    auto res = r.resolve(t.host, std::to_string(t.port), tcp::resolver::numeric_service, ec);
+    std::vector<tcp::endpoint> out;
+    if (ec) {
+        *err = "cannot resolve " + t.host + ": " + ec.message();
+        return out;
+    }
+    for (const auto& e : res)
+        out.push_back(e.endpoint());
+    return out;
+}
+
+bool same_endpoint(const tcp::endpoint& a, const tcp::endpoint& b) {
+    if (a.port() != b.port()) return false;
+    auto norm = [](asio::ip::address x) {
+        if (x.is_v6() && x.to_v6().is_v4_mapped())
+            return asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, x.to_v6()));
+        return x;
+    };
+    return norm(a.address()) == norm(b.address());
+}
+
+std::string ep_string(const tcp::endpoint& e) {
+    return (e.address().is_v6() ? "[" + e.address().to_string() + "]" : e.address().to_string()) + ":" +
+           std::to_string(e.port());
+}
+
+class Service final : public LoadtestService {
+  public:
+    Service(Agent& agent, LoadtestOptions opt) : agent_(agent), opt_(std::move(opt)) {}
+    ~Service() override { shutdown(); }
+
+    void shutdown() override {
+        std::unique_ptr<Engine> e;
+        {
+            std::lock_guard lk(mu_);
+            closing_ = true;
+            e = std::move(engine_);
+        }
+        if (e) e->stop("agent shutting down");
+        e.reset();  // joins
+    }
+
+    bool running() const override {
+        std::lock_guard lk(mu_);
+        return engine_ && !engine_->finished();
+    }
+
+    AdminResponse post(const AdminRequest& req);
+    AdminResponse get(const AdminRequest& req);
+    AdminResponse del(const AdminRequest& req);
+
+  private:
+    std::string api_url() const { return opt_.api_url_fn ? opt_.api_url_fn() : opt_.api_url; }
+    /// Checks a target against the API address; fills the allowed endpoints. Returns an empty string when
+    /// allowed.
+    std::string check_target(const std::string& target, std::vector<tcp::endpoint>& allowed) const;
+    json describe_locked() const;
+    void emit(std::string kind, std::string actor, std::string message, json after);
+
+    Agent& agent_;
+    LoadtestOptions opt_;
+    mutable std::mutex mu_;  // guards everything below
+    bool closing_ = false;
+    std::unique_ptr<Engine> engine_;
+    std::string id_;
+    std::string scenario_name_;
+    json summary_;  // null while running
+    std::string stopped_by_;
+};
+
+void Service::emit(std::string kind, std::string actor, std::string message, json after) {
+    {
+        std::lock_guard lk(mu_);
+        if (closing_) return;
+    }
+    Event e;
+    e.kind = std::move(kind);
+    e.actor = std::move(actor);
+    e.message = std::move(message);
+    e.after = std::move(after);
+    agent_.emit(std::move(e));
+}
+
+std::string Service::check_target(const std::string& target, std::vector<tcp::endpoint>& allowed) const {
+    const std::string api = api_url();
+    std::string why;
+    const auto api_t = parse_target_url(api, &why);
+    if (!api_t) return "the host has no usable API address (" + api + ": " + why + ")";
+    std::string err;
+    allowed = resolve(*api_t, &err);
+    if (allowed.empty()) return "the host's API address does not resolve: " + err;
+    const auto t = parse_target_url(target, &why);
+    if (!t) return "target '" + target + "': " + why;
+    if (!canonical_host(t->host, &why)) return "target '" + target + "': " + why;
+    const auto eps = resolve(*t, &err);
+    if (eps.empty()) return "target '" + target + "': " + err;
+    bool any = false;
+    for (const auto& e : eps) {
+        const bool ok =
+            std::any_of(allowed.begin(), allowed.end(), [&](const auto& a) { return same_endpoint(a, e); });
+        if (!ok && t->host != "localhost")
+            return "target '" + target + "' resolves to " + ep_string(e) +
+                   ", which is not this host's API server (" + api + ")";
+        any = any || ok;
+    }
+    if (!any) return "target '" + target + "' does not resolve to this host's API server (" + api + ")";
+    return {};
+}
+
+AdminResponse Service::post(const AdminRequest& req) {
+    const json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return bad_request({{"", "the body must be a JSON object"}});
+    std::vector<FieldError> errs;
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        static const std::vector<std::string> kKeys = {"scenario",    "target", "rate",    "duration_s",
+                                                       "connections", "vus",    "threads", "guard"};
+        if (std::find(kKeys.begin(), kKeys.end(), it.key()) == kKeys.end())
+            errs.push_back({it.key(), "unknown field"});
+    }
+    // Scenario: a built-in name or an inline document.
+    Scenario sc;
+    bool inline_target = false;
+    const auto sit = body.find("scenario");
+    if (sit == body.end()) {
+        errs.push_back(
+            {"scenario", "is required: a built-in name such as \"smoke\" or an inline scenario object"});
+    } else if (sit->is_string()) {
+        const std::string name = sit->get<std::string>();
+        const bool plain =
+            !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+            });
+        const auto path = plain ? find_scenario(name, opt_.scenario_dirs) : std::nullopt;
+        if (!path) {
+            errs.push_back({"scenario", "'" + name + "' is not a built-in scenario"});
+        } else {
+            auto p = load_scenario_file(*path);
+            if (!p.ok())
+                errs.push_back(
+                    {"scenario", "built-in '" + name + "' is invalid: " + p.errors().front().message});
+            else
+                sc = p.value();
+        }
+    } else if (sit->is_object()) {
+        auto p = parse_scenario(*sit);
+        if (!p.ok()) {
+            for (const auto& e : p.errors())
+                errs.push_back({"scenario." + e.field, e.message});
+        } else {
+            sc = p.value();
+            inline_target = sit->contains("target");
+        }
+    } else {
+        errs.push_back({"scenario", "must be a built-in name or a scenario object"});
+    }
+    ScenarioOverrides ov;
+    auto num = [&](const char* key, double lo, double hi) -> std::optional<double> {
+        const auto it = body.find(key);
+        if (it == body.end()) return std::nullopt;
+        if (!it->is_number() || it->get<double>() < lo || it->get<double>() > hi) {
+            errs.push_back({key, fmt::format("must be a number between {} and {}", lo, hi)});
+            return std::nullopt;
+        }
+        return it->get<double>();
+    };
+    ov.rate = num("rate", 0.001, 1e6);
+    ov.duration_s = num("duration_s", 0.001, 86400);
+    ov.vus = num("vus", 1, 10000);
+    if (auto c = num("connections", 1, 10000)) ov.connections = int(*c);
+    if (auto t = num("threads", 1, 64)) ov.threads = int(*t);
+    std::string target;
+    if (const auto it = body.find("target"); it != body.end()) {
+        if (!it->is_string())
+            errs.push_back({"target", "must be a string such as \"http://127.0.0.1:8080\""});
+        else
+            target = it->get<std::string>();
+    }
+    std::optional<Threshold> guard;
+    if (const auto it = body.find("guard"); it != body.end()) {
+        if (!it->is_object()) {
+            errs.push_back({"guard", "must be an object {route, p99_ms, for_s, version, window_s}"});
+        } else {
+            Threshold g;
+            g.source = ThresholdSource::Agent;
+            g.metric = ThresholdMetric::P99;
+            g.op = Comparison::Less;
+            g.abort_on_fail = true;
+            g.for_s = 3;
+            g.window_s = 1;
+            for (auto k = it->begin(); k != it->end(); ++k) {
+                const std::string f = "guard." + k.key();
+                if (k.key() == "route" || k.key() == "version") {
+                    if (!k->is_string() || k->get<std::string>().empty())
+                        errs.push_back({f, "must be a non-empty string"});
+                    else
+                        (k.key() == "route" ? g.route : g.version) = k->get<std::string>();
+                } else if (k.key() == "p99_ms") {
+                    if (!k->is_number() || k->get<double>() <= 0 || k->get<double>() > 600000)
+                        errs.push_back({f, "must be > 0 and <= 600000"});
+                    else
+                        g.value = k->get<double>();
+                } else if (k.key() == "for_s") {
+                    if (!k->is_number() || k->get<double>() < 1 || k->get<double>() > 600)
+                        errs.push_back({f, "must be between 1 and 600"});
+                    else
+                        g.for_s = k->get<double>();
+                } else if (k.key() == "window_s") {
+                    if (!k->is_number_integer() || k->get<int>() < 1 || k->get<int>() > 60)
+                        errs.push_back({f, "must be an integer between 1 and 60"});
+                    else
+                        g.window_s = k->get<int>();
+                } else {
+                    errs.push_back({f, "unknown field"});
+                }
+            }
+            if (g.route.empty() && !it->contains("route"))
+                errs.push_back({"guard.route", "is required (a route id such as \"GET /v1/products/{id}\")"});
+            if (g.value <= 0 && !it->contains("p99_ms")) errs.push_back({"guard.p99_ms", "is required"});
+            const auto routes = agent_.route_ids();
+            if (!g.route.empty() && !routes.empty() &&
+                std::find(routes.begin(), routes.end(), g.route) == routes.end())
+                errs.push_back({"guard.route", "'" + g.route + "' is not a route of this agent"});
+            g.expr = fmt::format("p99 < {}ms", g.value);
+            guard = g;
+        }
+    }
+    if (!errs.empty()) return bad_request(std::move(errs));
+
+    // Target: always the host's API server. A given target must name it (checked on the resolved address).
+    if (target.empty() && inline_target) target = sc.target;
+    if (target.empty()) target = api_url();
+    std::vector<tcp::endpoint> allowed;
+    if (const std::string why = check_target(target, allowed); !why.empty())
+        return problem(403, "Forbidden", "load tests may only target this host's API server: " + why);
+    ov.target = target;
+    if (auto e = apply_overrides(sc, ov); !e.empty()) return bad_request(std::move(e));
+    if (guard) sc.thresholds.push_back(*guard);
+
+    // Caps.
+    const bool open = is_open_model(sc.executor);
+    if (open && sc.max_target() > opt_.max_rate)
+        errs.push_back({"rate", fmt::format("peak arrival rate {:.0f}/s exceeds this agent's cap of {:.0f}/s",
+                                            sc.max_target(), opt_.max_rate)});
+    if (sc.effective_connections() > opt_.max_connections)
+        errs.push_back(
+            {open ? "connections" : "vus", fmt::format("{} connections exceed this agent's cap of {}",
+                                                       sc.effective_connections(), opt_.max_connections)});
+    if (sc.duration_s() > opt_.max_duration_s)
+        errs.push_back({"duration_s", fmt::format("{:.0f} s exceeds this agent's cap of {:.0f} s",
+                                                  sc.duration_s(), opt_.max_duration_s)});
+    if (!errs.empty()) return bad_request(std::move(errs), "the load test exceeds this agent's caps");
+    sc.threads = std::min(sc.effective_threads(), std::max(1, opt_.max_threads));
+
+    EngineOptions eo;
+    eo.progress_interval = std::chrono::milliseconds(opt_.progress_interval_ms);
+    eo.allow_connect = [allowed](const tcp::endpoint& ep, std::string* why) {
+        for (const auto& a : allowed)
+            if (same_endpoint(a, ep)) return true;
+        if (why) *why = ep_string(ep) + " is not this host's API server";
+        return false;
+    };
+    eo.agent_snapshot = [this](int window_s, std::string*) -> std::optional<Snapshot> {
+        return agent_.snapshot(window_s);
+    };
+
+    std::unique_lock lk(mu_);
+    if (closing_) return problem(503, "Service Unavailable", "the agent is shutting down");
+    if (engine_ && !engine_->finished())
+        return problem(409, "Conflict",
+                       "load test " + id_ + " is still running; stop it first (DELETE " +
+                           std::string(kPrefix) + "/" + id_ + ")");
+    std::unique_ptr<Engine> old = std::move(engine_);
+    const std::string id = new_id();
+    eo.run_id = id;
+    eo.on_progress = [this, id](const Progress& p) {
+        if (p.state != RunState::Running) return;
+        emit("loadtest.progress", "agent",
+             fmt::format("load test {}: {:.0f}/s, p99 {:.1f} ms, errors {:.2f}%", id, p.achieved_rate,
+                         p.latency.p99_ms, p.error_ratio * 100),
+             to_json(p));
+    };
+    eo.on_finished = [this, id](const Summary& s) {
+        json js = to_json(s);
+        std::string by;
+        {
+            std::lock_guard g(mu_);
+            if (id_ == id) summary_ = js;
+            by = stopped_by_;
+        }
+        const bool ok = s.outcome == RunOutcome::Passed || s.outcome == RunOutcome::ThresholdsFailed;
+        emit(ok ? "loadtest.finished" : "loadtest.aborted", by.empty() ? "agent" : by,
+             fmt::format("load test {} {}: {} requests, {:.1f}/s, p99 {:.1f} ms{}{}", id,
+                         to_string(s.outcome), s.completed, s.achieved_rate, s.latency.p99_ms,
+                         s.reason.empty() ? "" : " - ", s.reason),
+             js);
+    };
+    try {
+        engine_ = std::make_unique<Engine>(sc, std::move(eo));
+    } catch (const std::exception& e) {
+        return bad_request({{"scenario", e.what()}});
+    }
+    id_ = id;
+    scenario_name_ = sc.name;
+    summary_ = nullptr;
+    stopped_by_.clear();
+    const json started{{"id", id},
+                       {"scenario", to_json(sc)},
+                       {"target", sc.target},
+                       {"planned_s", sc.duration_s()},
+                       {"remote", req.remote}};
+    engine_->start();
+    json resp = describe_locked();
+    lk.unlock();
+    old.reset();
+    emit("loadtest.started", std::string(to_string(req.role)),
+         fmt::format("load test {} started: {} ({}, peak {:.0f}{}, {:.0f} s) against {}", id, sc.name,
+                     to_string(sc.executor), sc.max_target(), open ? "/s" : " VUs", sc.duration_s(),
+                     sc.target),
+         started);
+    return AdminResponse::json(201, resp);
+}
+
+json Service::describe_locked() const {
+    json j{{"id", id_}, {"scenario", scenario_name_}};
+    if (!engine_) {
+        j["state"] = "finished";
+    } else {
+        const Progress p = engine_->progress();
+        j["state"] = engine_->finished()
+                         ? "finished"
+                         : std::string(to_string(p.state == RunState::Idle ? RunState::Starting : p.state));
+        j["progress"] = to_json(p);
+    }
+    j["summary"] = summary_;
+    return j;
+}
+
+AdminResponse Service::get(const AdminRequest& req) {
+    std::lock_guard lk(mu_);
+    const std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
+    if (rest.empty() || rest == "/") {
+        json runs = json::array();
+        if (!id_.empty()) runs.push_back(describe_locked());
+        return AdminResponse::json(200, json{{"runs", runs}});
+    }
+    const std::string id = rest.substr(1);
+    if (id_.empty() || id != id_) return problem(404, "Not Found", "no load test with id '" + id + "'");
+    return AdminResponse::json(200, describe_locked());
+}
+
+AdminResponse Service::del(const AdminRequest& req) {
+    std::lock_guard lk(mu_);
+    const std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
+    if (rest.size() < 2)
+        return problem(405, "Method Not Allowed", "DELETE needs a load test id: /v1/loadtests/{id}");
+    const std::string id = rest.substr(1);
+    if (id_.empty() || id != id_) return problem(404, "Not Found", "no load test with id '" + id + "'");
+    if (engine_ && !engine_->finished()) {
+        stopped_by_ = std::string(to_string(req.role));
+        engine_->stop("stopped by " + stopped_by_ + " (DELETE)");
+        json j = describe_locked();
+        j["state"] = "stopping";
+        return AdminResponse::json(202, j);
+    }
+    return AdminResponse::json(200, describe_locked());
+}
+
+}  // namespace
+
+std::shared_ptr<LoadtestService> install_loadtests(Agent& agent, LoadtestOptions options) {
+    auto svc = std::make_shared<Service>(agent, std::move(options));
+    const std::string prefix(kPrefix);
+    agent.add_handler("POST", prefix, Role::Operator, [svc](const AdminRequest& r) { return svc->post(r); });
+    agent.add_handler("GET", prefix, Role::Viewer, [svc](const AdminRequest& r) { return svc->get(r); });
+    agent.add_handler("DELETE", prefix, Role::Operator, [svc](const AdminRequest& r) { return svc->del(r); });
+    return svc;
+}
+
+}  // namespace redline::agent

@@ -1,0 +1,325 @@
+#include "app/redline-load/cli.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+
+#include "core/load/engine.h"
+
+namespace redline::loadcli {
+
+using namespace redline::load;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: redline-load run FILE|BUILTIN [--target URL] [--rate N[/s]] [--duration S[s|m]] [--vus N]\n"
+    "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
+    "                        [--agent-token-file FILE] [--quiet] [--verbose]\n"
+    "       redline-load list\n"
+    "       redline-load validate FILE|BUILTIN\n"
+    "exit codes: 0 thresholds passed, 99 a threshold failed, 2 usage error or invalid scenario, 1 runtime "
+    "error\n";
+
+int usage_error(const std::string& msg) {
+    std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
+    return kExitUsage;
+}
+
+std::optional<double> parse_number(std::string s, std::string_view suffix_ok, double scale_for_m = 0) {
+    double mult = 1;
+    if (!suffix_ok.empty() && s.ends_with(suffix_ok))
+        s.resize(s.size() - suffix_ok.size());
+    else if (scale_for_m > 0 && s.ends_with("m")) {
+        s.pop_back();
+        mult = scale_for_m;
+    } else if (scale_for_m > 0 && s.ends_with("s")) {
+        s.pop_back();
+    }
+    if (s.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (!end || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+    return v * mult;
+}
+
+std::optional<int> parse_int(const std::string& s) {
+    if (s.empty() || s.size() > 9) return std::nullopt;
+    for (char c : s)
+        if (c < '0' || c > '9') return std::nullopt;
+    return std::stoi(s);
+}
+
+void print_errors(const std::string& what, const std::vector<FieldError>& errs) {
+    std::fprintf(stderr, "redline-load: %s is invalid:\n", what.c_str());
+    for (const auto& e : errs)
+        std::fprintf(stderr, "  %s: %s\n", e.field.empty() ? "(document)" : e.field.c_str(),
+                     e.message.c_str());
+}
+
+/// Resolves a built-in name or a path and parses it. Returns nullopt after printing the problem.
+std::optional<Scenario> load(const std::string& name) {
+    const auto path = find_scenario(name);
+    if (!path) {
+        std::fprintf(stderr,
+                     "redline-load: no scenario file or built-in named '%s' (try: redline-load list)\n",
+                     name.c_str());
+        return std::nullopt;
+    }
+    auto p = load_scenario_file(*path);
+    if (!p.ok()) {
+        print_errors(*path, p.errors());
+        return std::nullopt;
+    }
+    return p.value();
+}
+
+std::string bar(double f, int width) {
+    const int n = int(std::lround(std::clamp(f, 0.0, 1.0) * width));
+    return std::string(std::size_t(n), '#') + std::string(std::size_t(width - n), '.');
+}
+
+void print_progress_line(const Progress& p) {
+    const std::string line = fmt::format(
+        "\r[{}] {:3.0f}% {:<10.10} {:5.1f}/{:.0f}s  {:7.1f}/s  p50 {:6.2f} p95 {:6.2f} p99 {:7.2f} ms  err "
+        "{:5.2f}%  "
+        "late {}  inflight {}   ",
+        bar(p.fraction, 24), p.fraction * 100, p.stage, p.elapsed_s, p.planned_s, p.achieved_rate,
+        p.latency.p50_ms, p.latency.p95_ms, p.latency.p99_ms, p.error_ratio * 100, p.late, p.in_flight);
+    std::fputs(line.c_str(), stderr);
+    std::fflush(stderr);
+}
+
+void print_summary(const Summary& s) {
+    std::printf("\nscenario   %s (%s) -> %s\n", s.scenario.c_str(), s.executor.c_str(), s.target.c_str());
+    std::printf("outcome    %s%s%s\n", std::string(to_string(s.outcome)).c_str(),
+                s.reason.empty() ? "" : ": ", s.reason.c_str());
+    if (s.outcome == RunOutcome::Error) return;
+    std::printf("duration   %.2f s (planned %.2f s)\n", s.duration_s, s.planned_s);
+    std::printf(
+        "requests   %llu completed, %.1f/s, %llu errors (%.2f%%), %llu transport errors, %llu rate-limited\n",
+        (unsigned long long)s.completed, s.achieved_rate, (unsigned long long)s.errors, s.error_ratio * 100,
+        (unsigned long long)s.transport_errors, (unsigned long long)s.rate_limited);
+    std::string st;
+    for (const auto& [k, v] : s.by_status)
+        st += fmt::format("{}={} ", k, v);
+    for (const auto& [k, v] : s.transport_by_kind)
+        st += fmt::format("{}={} ", k, v);
+    std::printf("statuses   %s\n", st.c_str());
+    std::printf("bytes      %llu sent, %llu received\n", (unsigned long long)s.bytes_sent,
+                (unsigned long long)s.bytes_received);
+    if (s.executor.find("arrival") != std::string::npos)
+        std::printf("schedule   %llu late, %llu unsent, lateness p50 %.3f p99 %.3f max %.3f ms\n",
+                    (unsigned long long)s.late, (unsigned long long)s.unsent, s.lateness.p50_ms,
+                    s.lateness.p99_ms, s.lateness.max_ms);
+    std::printf("\n%-28s %9s %9s %8s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "rate/s", "err%", "p50",
+                "p90", "p95", "p99", "max");
+    auto row = [](const std::string& name, std::uint64_t n, double rate, double err,
+                  const LatencyQuantiles& q) {
+        std::printf("%-28.28s %9llu %9.1f %8.2f %9.3f %9.3f %9.3f %9.3f %9.3f\n", name.c_str(),
+                    (unsigned long long)n, rate, err * 100, q.p50_ms, q.p90_ms, q.p95_ms, q.p99_ms, q.max_ms);
+    };
+    row("all (corrected)", s.completed, s.achieved_rate, s.error_ratio, s.latency);
+    row("all (uncorrected)", s.completed, s.achieved_rate, s.error_ratio, s.latency_uncorrected);
+    for (const auto& r : s.requests)
+        row("  " + r.name, r.completed, r.rate_per_s, r.error_ratio, r.latency);
+    if (s.stages.size() > 1) {
+        std::printf("\n%-20s %8s %12s %9s %8s %9s %9s\n", "stage", "start_s", "target", "rate/s", "err%",
+                    "p50", "p99");
+        for (const auto& g : s.stages)
+            std::printf("%-20.20s %8.1f %5.0f->%-6.0f %9.1f %8.2f %9.3f %9.3f\n", g.name.c_str(), g.start_s,
+                        g.target_from, g.target_to, g.achieved_rate, g.error_ratio * 100, g.latency.p50_ms,
+                        g.latency.p99_ms);
+    }
+    if (s.knee)
+        std::printf("\nknee       %.1f/s at t=%.0f s (target %.1f, p99 %.2f ms): %s\n", s.knee->rate_per_s,
+                    s.knee->t_s, s.knee->target, s.knee->p99_ms, s.knee->reason.c_str());
+    if (!s.thresholds.empty()) {
+        std::printf("\nthresholds\n");
+        for (const auto& r : s.thresholds) {
+            std::string where(to_string(r.threshold.source));
+            if (!r.threshold.request.empty()) where += " " + r.threshold.request;
+            if (!r.threshold.route.empty()) where += " " + r.threshold.route;
+            if (!r.threshold.version.empty()) where += " [" + r.threshold.version + "]";
+            std::printf(
+                "  %-4s %-24s %-36.36s observed %s%s%s\n", r.passed ? "ok" : "FAIL", r.threshold.expr.c_str(),
+                where.c_str(), r.evaluated ? fmt::format("{:.4g}", r.observed).c_str() : "n/a",
+                r.aborted_run ? " (aborted the run)" : "", r.note.empty() ? "" : (" - " + r.note).c_str());
+        }
+    }
+}
+
+int cmd_list() {
+    const auto names = list_builtin_scenarios();
+    if (names.empty()) {
+        std::fprintf(stderr, "redline-load: no built-in scenarios found; searched:\n");
+        for (const auto& d : scenario_search_dirs())
+            std::fprintf(stderr, "  %s\n", d.c_str());
+        return kExitRuntime;
+    }
+    for (const auto& n : names) {
+        std::string desc;
+        if (auto p = find_scenario(n)) {
+            auto s = load_scenario_file(*p);
+            desc = s.ok() ? s.value().description
+                          : "(invalid: " + s.errors().front().field + ": " + s.errors().front().message + ")";
+        }
+        std::printf("%-16s %s\n", n.c_str(), desc.c_str());
+    }
+    return kExitOk;
+}
+
+int cmd_validate(const std::vector<std::string>& args) {
+    if (args.size() != 2) return usage_error("validate takes exactly one FILE or BUILTIN");
+    auto s = load(args[1]);
+    if (!s) return kExitUsage;
+    std::printf("%s: valid (%s, %.1f s, %zu request%s, %zu threshold%s)\n", s->name.c_str(),
+                std::string(to_string(s->executor)).c_str(), s->duration_s(), s->requests.size(),
+                s->requests.size() == 1 ? "" : "s", s->thresholds.size(),
+                s->thresholds.size() == 1 ? "" : "s");
+    return kExitOk;
+}
+
+int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) {
+    std::string name, out;
+    ScenarioOverrides ov;
+    std::string agent_url, agent_token_file;
+    bool quiet = false;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](const char* opt) -> std::optional<std::string> {
+            if (i + 1 >= args.size()) return std::nullopt;
+            (void)opt;
+            return args[++i];
+        };
+        if (a == "--quiet" || a == "-q")
+            quiet = true;
+        else if (a == "--verbose" || a == "-v")
+            spdlog::set_level(spdlog::level::info);
+        else if (a == "--target" || a == "--rate" || a == "--duration" || a == "--vus" ||
+                 a == "--connections" || a == "--threads" || a == "--out" || a == "--agent" ||
+                 a == "--agent-token-file") {
+            auto v = value(a.c_str());
+            if (!v) return usage_error(a + " needs a value");
+            if (a == "--target")
+                ov.target = *v;
+            else if (a == "--out")
+                out = *v;
+            else if (a == "--agent")
+                agent_url = *v;
+            else if (a == "--agent-token-file")
+                agent_token_file = *v;
+            else if (a == "--rate") {
+                auto r = parse_number(*v, "/s");
+                if (!r || *r <= 0)
+                    return usage_error("--rate must be a positive number of requests/s, e.g. 500 or 500/s");
+                ov.rate = r;
+            } else if (a == "--duration") {
+                auto d = parse_number(*v, "", 60);
+                if (!d || *d <= 0)
+                    return usage_error("--duration must be a positive duration, e.g. 30, 30s or 2m");
+                ov.duration_s = d;
+            } else if (a == "--vus") {
+                auto n = parse_int(*v);
+                if (!n || *n < 1) return usage_error("--vus must be a positive integer");
+                ov.vus = *n;
+            } else if (a == "--connections") {
+                auto n = parse_int(*v);
+                if (!n || *n < 1) return usage_error("--connections must be a positive integer");
+                ov.connections = *n;
+            } else {
+                auto n = parse_int(*v);
+                if (!n || *n < 1) return usage_error("--threads must be a positive integer");
+                ov.threads = *n;
+            }
+        } else if (a.starts_with("-")) {
+            return usage_error("unknown option " + a);
+        } else if (name.empty()) {
+            name = a;
+        } else {
+            return usage_error("unexpected argument " + a);
+        }
+    }
+    if (name.empty()) return usage_error("run needs a FILE or BUILTIN scenario");
+    auto sc = load(name);
+    if (!sc) return kExitUsage;
+    if (auto errs = apply_overrides(*sc, ov); !errs.empty()) {
+        print_errors("the command line", errs);
+        return kExitUsage;
+    }
+    if (!agent_url.empty()) {
+        std::string why;
+        if (!parse_target_url(agent_url, &why)) return usage_error("--agent: " + why);
+        sc->agent.url = agent_url;
+    }
+    if (!agent_token_file.empty()) sc->agent.token_file = agent_token_file;
+    for (std::size_t i = 0; i < sc->thresholds.size(); ++i)
+        if (sc->thresholds[i].source == ThresholdSource::Agent && sc->agent.url.empty())
+            return usage_error(
+                fmt::format("thresholds[{}] '{}' is agent-side: give --agent URL (or \"agent.url\")", i,
+                            sc->thresholds[i].expr));
+
+    const bool tty = !quiet && isatty(STDERR_FILENO);
+    EngineOptions opt;
+    opt.progress_interval = std::chrono::milliseconds(tty ? 250 : 1000);
+    if (tty)
+        opt.on_progress = [](const Progress& p) {
+            if (p.state == RunState::Running || p.state == RunState::Stopping) print_progress_line(p);
+        };
+    Engine engine(*sc, opt);
+    engine.start();
+    int seen = 0;
+    while (!engine.wait_for(std::chrono::milliseconds(100))) {
+        const int n = interrupts.load();
+        if (n != seen) {
+            seen = n;
+            engine.stop(n == 1 ? "interrupted" : "interrupted twice");
+        }
+    }
+    const Summary s = engine.wait();
+    if (tty) std::fputs("\n", stderr);
+    if (!quiet)
+        print_summary(s);
+    else if (s.outcome == RunOutcome::Error)
+        std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+    if (!out.empty()) {
+        std::ofstream f(out, std::ios::trunc);
+        f << to_json(s).dump(2) << "\n";
+        if (!f) {
+            std::fprintf(stderr, "redline-load: cannot write %s\n", out.c_str());
+            return kExitRuntime;
+        }
+    }
+    if (s.outcome == RunOutcome::Error) {
+        if (!quiet) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+        return kExitRuntime;
+    }
+    return s.exit_code();
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::atomic<int>& interrupts) {
+    if (args.empty()) return usage_error("missing command");
+    const std::string& cmd = args[0];
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        std::fputs(kUsage, stdout);
+        return kExitOk;
+    }
+    if (cmd == "--version") {
+        std::printf("redline-load %s\n", REDLINE_VERSION);
+        return kExitOk;
+    }
+    if (cmd == "list") return args.size() == 1 ? cmd_list() : usage_error("list takes no arguments");
+    if (cmd == "validate") return cmd_validate(args);
+    if (cmd == "run") return cmd_run(args, interrupts);
+    return usage_error("unknown command '" + cmd + "'");
+}
+
+}  // namespace redline::loadcli

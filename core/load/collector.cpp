@@ -1,0 +1,85 @@
+#include "core/load/collector.h"
+
+namespace redline::load {
+
+Collector::Collector(std::size_t n) : nreq_(n), rings_(n) {
+    totals_.reset(n);
+}
+
+void Collector::add(const EpochStats& s) {
+    std::lock_guard lk(mu_);
+    totals_.merge(s);
+    if (s.epoch > closed_through_) {
+        auto& p = pending_[s.epoch];
+        if (p.requests.empty()) {
+            p.reset(nreq_);
+            p.epoch = s.epoch;
+        }
+        p.merge(s);
+    }
+}
+
+void Collector::close_through(std::int64_t epoch) {
+    std::lock_guard lk(mu_);
+    if (closed_through_ < 0) {
+        // First close: start the rings at the first epoch with data (or this one).
+        closed_through_ = pending_.empty() ? epoch : std::min(epoch, pending_.begin()->first) - 1;
+    }
+    for (std::int64_t e = closed_through_ + 1; e <= epoch; ++e) {
+        const auto it = pending_.find(e);
+        EpochStats empty;
+        empty.reset(nreq_);
+        const EpochStats& s = it != pending_.end() ? it->second : empty;
+        Counters all;
+        LatencySketch corr, uncorr;
+        for (std::size_t i = 0; i < nreq_; ++i) {
+            rings_[i].close_epoch(e, s.requests[i].counters, s.requests[i].corrected);
+            all.merge(s.requests[i].counters);
+            corr.merge(s.requests[i].corrected);
+            uncorr.merge(s.requests[i].uncorrected);
+        }
+        total_ring_.close_epoch(e, all, corr);
+        total_uncorrected_ring_.close_epoch(e, all, uncorr);
+        Second sec;
+        sec.epoch = e;
+        sec.counters = all;
+        sec.p50_ms = corr.quantile_ns(0.50) / 1e6;
+        sec.p95_ms = corr.quantile_ns(0.95) / 1e6;
+        sec.p99_ms = corr.quantile_ns(0.99) / 1e6;
+        sec.late = s.late;
+        timeline_.push_back(sec);
+        if (it != pending_.end()) pending_.erase(it);
+    }
+    closed_through_ = std::max(closed_through_, epoch);
+}
+
+std::int64_t Collector::closed_through() const {
+    std::lock_guard lk(mu_);
+    return closed_through_;
+}
+
+Collector::Window Collector::window(int request, int seconds) const {
+    std::lock_guard lk(mu_);
+    Window w;
+    if (closed_through_ < 0) return w;
+    if (request < 0) {
+        total_ring_.window(closed_through_, seconds, w.counters, w.corrected);
+        Counters ignored;
+        total_uncorrected_ring_.window(closed_through_, seconds, ignored, w.uncorrected);
+    } else if (std::size_t(request) < rings_.size()) {
+        rings_[std::size_t(request)].window(closed_through_, seconds, w.counters, w.corrected);
+    }
+    return w;
+}
+
+EpochStats Collector::totals() const {
+    std::lock_guard lk(mu_);
+    return totals_;
+}
+
+std::vector<Collector::Second> Collector::timeline() const {
+    std::lock_guard lk(mu_);
+    return timeline_;
+}
+
+}  // namespace redline::load

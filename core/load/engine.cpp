@@ -1,0 +1,561 @@
+// Engine: the control thread that prepares a run, drives stages, closes seconds, checks thresholds and builds
+// the summary. The data path lives in Worker; statistics meet in Collector.
+#include "core/load/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cmath>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "core/agent_client.h"
+#include "core/load/arrival_schedule.h"
+#include "core/load/collector.h"
+#include "core/load/engine_eval.h"
+#include "core/load/request_mix.h"
+#include "core/load/worker.h"
+
+namespace redline::load {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::int64_t unix_ns_now() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string random_id() {
+    std::random_device rd;
+    std::uniform_int_distribution<std::uint64_t> d;
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(d(rd)));
+    return buf;
+}
+
+/// Resolves the target and keeps the endpoints the filter allows. Returns an error message on failure.
+std::string resolve_target(const TargetUrl& t, const ConnectFilter& filter, std::vector<tcp::endpoint>& out) {
+    asio::io_context ioc;
+    tcp::resolver r(ioc);
+    boost::system::error_code ec;
+    auto results = r.resolve(t.host, std::to_string(t.port), tcp::resolver::numeric_service, ec);
+    if (ec) return "cannot resolve " + t.host + ": " + ec.message();
+    std::string why, refused;
+    for (const auto& e : results) {
+        const tcp::endpoint ep = e.endpoint();
+        if (!filter || filter(ep, &why))
+            out.push_back(ep);
+        else
+            refused += (refused.empty() ? "" : ", ") + ep.address().to_string() + ":" +
+                       std::to_string(ep.port()) + (why.empty() ? "" : " (" + why + ")");
+    }
+    if (out.empty()) return "target " + t.host_header + " refused by the allow-list: " + refused;
+    return {};
+}
+
+/// One connect attempt with a timeout, so an unreachable target is a clear runtime error before the run.
+std::string preflight(const std::vector<tcp::endpoint>& eps, std::chrono::milliseconds timeout) {
+    std::string last;
+    for (const auto& ep : eps) {
+        asio::io_context ioc;
+        tcp::socket s(ioc);
+        asio::steady_timer timer(ioc);
+        boost::system::error_code result = asio::error::would_block;
+        s.async_connect(ep, [&](boost::system::error_code ec) {
+            result = ec;
+            timer.cancel();
+        });
+        timer.expires_after(timeout);
+        timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) s.close();
+        });
+        ioc.run();
+        if (!result) return {};
+        last =
+            ep.address().to_string() + ":" + std::to_string(ep.port()) + ": " +
+            (result == asio::error::operation_aborted ? std::string("connect timed out") : result.message());
+    }
+    return "cannot connect to the target " + last;
+}
+
+}  // namespace
+
+struct Engine::Impl {
+    Scenario sc;
+    EngineOptions opt;
+    std::unique_ptr<RequestMix> mix;
+    std::unique_ptr<ArrivalSchedule> schedule;
+    std::unique_ptr<Collector> collector;
+    Worker::Shared shared;
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::thread control;
+
+    mutable std::mutex mu;
+    std::condition_variable cv;
+    Progress progress;
+    Summary summary;
+    bool finished = false;
+    bool started = false;
+    std::atomic<bool> stop_requested{false};
+    std::string stop_reason;
+
+    Clock::time_point t0;
+    std::int64_t unix_offset_ns = 0;  // unix ns - steady ns
+    std::int64_t started_unix_ns = 0;
+    std::unique_ptr<AgentClient> agent_client;
+    std::vector<int> streak;  // consecutive violating seconds per threshold (abort checks)
+
+    double elapsed_s() const { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+    std::int64_t unix_now_ns() const {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count() +
+               unix_offset_ns;
+    }
+
+    void run();
+    void publish(RunState state);
+    bool check_aborts(std::string& reason);
+    std::optional<Snapshot> agent_snapshot(int window_s, std::string* err);
+    void finish(Summary s);
+};
+
+std::optional<Snapshot> Engine::Impl::agent_snapshot(int window_s, std::string* err) {
+    if (opt.agent_snapshot) return opt.agent_snapshot(window_s, err);
+    if (sc.agent.url.empty()) {
+        if (err) *err = "no agent configured (scenario \"agent.url\" or --agent)";
+        return std::nullopt;
+    }
+    if (!agent_client) {
+        std::string token;
+        if (!sc.agent.token_file.empty()) {
+            std::string e;
+            if (auto t = read_token_file(sc.agent.token_file, &e))
+                token = *t;
+            else
+                spdlog::warn("agent token file: {}", e);
+        } else if (!sc.agent.token_env.empty()) {
+            if (const char* v = std::getenv(sc.agent.token_env.c_str())) token = v;
+        }
+        agent_client = std::make_unique<AgentClient>(sc.agent.url, token, std::chrono::seconds(2));
+    }
+    auto r = agent_client->snapshot(window_s);
+    if (!r.ok()) {
+        if (err) *err = r.error_message();
+        return std::nullopt;
+    }
+    return r.value;
+}
+
+void Engine::Impl::publish(RunState state) {
+    Progress p;
+    p.run_id = opt.run_id;
+    p.scenario = sc.name;
+    p.state = state;
+    p.open_model = is_open_model(sc.executor);
+    p.planned_s = sc.duration_s();
+    const bool running = state == RunState::Running || state == RunState::Stopping;
+    p.elapsed_s = running ? std::min(elapsed_s(), p.planned_s + sc.graceful_stop_s) : 0;
+    if (state == RunState::Finished) p.elapsed_s = summary.duration_s;
+    p.remaining_s = std::max(0.0, p.planned_s - p.elapsed_s);
+    p.fraction = p.planned_s > 0 ? std::clamp(p.elapsed_s / p.planned_s, 0.0, 1.0) : 1.0;
+    const auto si = sc.stage_at(p.elapsed_s);
+    p.stage_index = int(si);
+    p.stage_count = int(sc.stages.size());
+    p.stage = sc.stages.empty() ? "" : sc.stages[si].name;
+    p.target = sc.target_at(p.elapsed_s);
+    p.in_flight = shared.in_flight.load();
+    p.active_vus = p.open_model ? 0 : shared.target_vus.load();
+    p.sent = shared.sent.load();
+    p.bytes_sent = shared.bytes_sent.load();
+    p.bytes_received = shared.bytes_received.load();
+    if (collector) {
+        const EpochStats tot = collector->totals();
+        Counters all;
+        for (const auto& r : tot.requests)
+            all.merge(r.counters);
+        p.completed = all.requests;
+        p.errors = all.errors + all.by_class[0];
+        p.transport_errors = all.by_class[0];
+        p.rate_limited = all.code_count(429);
+        p.error_ratio = error_ratio(all);
+        for (std::size_t i = 0; i < all.ncodes; ++i)
+            if (all.codes[i].first != 0) p.by_status[all.codes[i].first] = all.codes[i].second;
+        for (std::size_t k = 0; k < kTransportKinds; ++k)
+            if (tot.transport[k])
+                p.transport_by_kind[std::string(to_string(TransportError(k)))] = tot.transport[k];
+        p.late = tot.late;
+        if (p.open_model && schedule && running) {
+            const double due =
+                std::ceil(schedule->arrivals_before(std::min(p.elapsed_s, p.planned_s)) - 1e-9);
+            const double started =
+                double(shared.completed.load() + std::uint64_t(std::max<std::int64_t>(0, p.in_flight)));
+            p.unsent = std::uint64_t(std::max(0.0, due - started));
+        }
+        const auto w = collector->window(-1, 1);
+        p.window_s = 1;
+        p.epoch = collector->closed_through();
+        p.achieved_rate = double(w.counters.requests);
+        p.latency = LatencyQuantiles::from(w.corrected);
+        p.latency_uncorrected = LatencyQuantiles::from(w.uncorrected);
+        for (std::size_t i = 0; i < mix->size(); ++i) {
+            const auto rw = collector->window(int(i), 1);
+            p.series.push_back(SeriesSnapshot::from(mix->entry(i).method, mix->entry(i).name, "client",
+                                                    rw.counters, rw.corrected, 1, 0));
+        }
+        p.total = SeriesSnapshot::from("*", "*", "client", w.counters, w.corrected, 1, p.in_flight);
+    }
+    for (std::size_t i = 0; i < streak.size(); ++i)
+        if (streak[i] > 0) p.breaching.push_back(sc.thresholds[i].expr);
+    {
+        std::lock_guard lk(mu);
+        progress = p;
+    }
+    if (opt.on_progress) {
+        try {
+            opt.on_progress(p);
+        } catch (const std::exception& e) {
+            spdlog::error("load progress callback threw: {}", e.what());
+        }
+    }
+}
+
+bool Engine::Impl::check_aborts(std::string& reason) {
+    const double el = elapsed_s();
+    const std::int64_t closed = collector->closed_through();
+    const int seconds_run =
+        std::max(1, int(std::floor((double(closed + 1) * 1e9 - double(started_unix_ns)) / 1e9)));
+    for (std::size_t i = 0; i < sc.thresholds.size(); ++i) {
+        const Threshold& t = sc.thresholds[i];
+        if (!t.abort_on_fail || el < t.delay_abort_s) continue;
+        std::optional<double> v;
+        std::string note;
+        if (t.source == ThresholdSource::Client) {
+            const int win = std::min(t.window_s, seconds_run);
+            const int idx = t.request.empty() ? -1 : request_index(*mix, t.request);
+            const auto w = collector->window(idx, win);
+            v = client_metric(t.metric, w.counters, w.corrected, double(win), &note);
+        } else {
+            if (auto snap = agent_snapshot(t.window_s, &note)) v = agent_metric(t, *snap, &note);
+        }
+        if (!v) continue;  // not measurable this second: keep the streak as is
+        if (threshold_holds(t, *v)) {
+            streak[i] = 0;
+            continue;
+        }
+        ++streak[i];
+        if (streak[i] >= std::max(1, int(std::ceil(t.for_s)))) {
+            reason = "threshold '" + t.expr + "' (" + std::string(to_string(t.source)) +
+                     (t.route.empty() ? "" : " " + t.route) + (t.request.empty() ? "" : " " + t.request) +
+                     ") failed for " + std::to_string(streak[i]) + " s: observed " +
+                     format_metric(t.metric, *v);
+            return true;
+        }
+    }
+    return false;
+}
+
+void Engine::Impl::finish(Summary s) {
+    {
+        std::lock_guard lk(mu);
+        summary = s;
+    }
+    publish(RunState::Finished);
+    if (opt.on_finished) {
+        try {
+            opt.on_finished(s);
+        } catch (const std::exception& e) {
+            spdlog::error("load finished callback threw: {}", e.what());
+        }
+    }
+    {
+        std::lock_guard lk(mu);
+        finished = true;
+    }
+    cv.notify_all();
+}
+
+void Engine::Impl::run() {
+    Summary s;
+    s.run_id = opt.run_id;
+    s.scenario = sc.name;
+    s.target = sc.target;
+    s.executor = std::string(to_string(sc.executor));
+    s.planned_s = sc.duration_s();
+    s.started_ms = unix_ns_now() / 1'000'000;
+    streak.assign(sc.thresholds.size(), 0);
+    publish(RunState::Starting);
+
+    std::string why;
+    const auto url = parse_target_url(sc.target, &why);
+    std::vector<tcp::endpoint> endpoints;
+    std::string err = url ? resolve_target(*url, opt.allow_connect, endpoints) : "invalid target: " + why;
+    if (err.empty()) err = preflight(endpoints, std::chrono::milliseconds(3000));
+    if (!err.empty()) {
+        spdlog::error("load run {}: {}", sc.name, err);
+        s.outcome = RunOutcome::Error;
+        s.error = err;
+        s.reason = err;
+        finish(std::move(s));
+        return;
+    }
+
+    const bool open = is_open_model(sc.executor);
+    mix = std::make_unique<RequestMix>(sc, url->host_header);
+    if (open) schedule = std::make_unique<ArrivalSchedule>(sc);
+    collector = std::make_unique<Collector>(mix->size());
+    const int nthreads = sc.effective_threads();
+    const int nconn = sc.effective_connections();
+    t0 = Clock::now() + std::chrono::milliseconds(20);
+    unix_offset_ns =
+        unix_ns_now() -
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+    started_unix_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count() + unix_offset_ns;
+    s.started_ms = started_unix_ns / 1'000'000;
+    if (!open) shared.target_vus = int(std::lround(sc.target_at(0)));
+    for (int w = 0; w < nthreads; ++w) {
+        Worker::Config c;
+        c.index = w;
+        c.count = nthreads;
+        c.scenario = &sc;
+        c.mix = mix.get();
+        c.schedule = schedule.get();
+        c.endpoints = endpoints;
+        c.filter = opt.allow_connect;
+        c.connections = nconn / nthreads + (w < nconn % nthreads ? 1 : 0);
+        if (!open)
+            for (int v = w; v < nconn; v += nthreads)
+                c.vu_ids.push_back(v);
+        c.t0 = t0;
+        c.unix_offset_ns = unix_offset_ns;
+        c.shared = &shared;
+        c.flush = [this](const EpochStats& e) { collector->add(e); };
+        c.seed = 0x5eed0000ull + std::uint64_t(w) * 7919 + std::uint64_t(started_unix_ns);
+        if (c.connections == 0 && open) continue;
+        workers.push_back(std::make_unique<Worker>(std::move(c)));
+    }
+    for (auto& w : workers)
+        w->start();
+    spdlog::info("load run {} started: {} against {}, {} threads, {} connections, {:.1f} s", sc.name,
+                 to_string(sc.executor), sc.target, workers.size(), nconn, sc.duration_s());
+
+    const double planned = sc.duration_s();
+    const auto interval =
+        std::clamp(opt.progress_interval, std::chrono::milliseconds(100), std::chrono::milliseconds(10'000));
+    auto next_progress = t0 + interval;
+    std::string abort_reason;
+    bool aborted = false;
+    std::this_thread::sleep_until(t0);
+    publish(RunState::Running);
+    while (true) {
+        {
+            std::unique_lock lk(mu);
+            cv.wait_for(lk, std::chrono::milliseconds(20), [&] { return stop_requested.load(); });
+        }
+        const double el = elapsed_s();
+        if (!open) shared.target_vus = int(std::lround(sc.target_at(std::min(el, planned))));
+        // Close every second that ended more than 200 ms ago (workers flush at their first event after it).
+        const std::int64_t closable = (unix_now_ns() - 200'000'000) / 1'000'000'000 - 1;
+        if (closable > collector->closed_through()) {
+            collector->close_through(closable);
+            if (check_aborts(abort_reason)) {
+                aborted = true;
+                spdlog::warn("load run {} aborted: {}", sc.name, abort_reason);
+            }
+        }
+        if (Clock::now() >= next_progress) {
+            publish(RunState::Running);
+            next_progress += interval;
+            if (next_progress < Clock::now()) next_progress = Clock::now() + interval;
+        }
+        if (aborted || stop_requested || el >= planned) break;
+    }
+    // Stop starting requests; let in-flight ones finish within graceful_stop_s.
+    const double stop_s = std::min(elapsed_s(), planned);
+    shared.stop_at_ns = std::int64_t(stop_s * 1e9);
+    publish(RunState::Stopping);
+    const auto grace_end = Clock::now() + std::chrono::milliseconds(std::int64_t(sc.graceful_stop_s * 1000));
+    while (shared.in_flight.load() > 0 && Clock::now() < grace_end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (auto& w : workers)
+        w->request_shutdown();
+    for (auto& w : workers)
+        w->join();
+    const double ran_s = std::max(1e-3, elapsed_s());
+    collector->close_through(unix_now_ns() / 1'000'000'000);
+
+    // ---- summary ----
+    s.duration_s = ran_s;
+    const EpochStats tot = collector->totals();
+    fill_totals(s, tot, *mix, ran_s);
+    s.sent = shared.sent.load();
+    s.bytes_sent = shared.bytes_sent.load();
+    s.bytes_received = shared.bytes_received.load();
+    if (open) {
+        const double due = std::ceil(schedule->arrivals_before(stop_s) - 1e-9);
+        s.unsent = std::uint64_t(std::max(0.0, due - double(shared.completed.load())));
+        s.lateness = LatencyQuantiles::from(tot.lateness);
+        s.late = tot.late;
+    }
+    fill_stages(s, tot, sc, stop_s);
+    fill_timeline(s, collector->timeline(), sc, double(started_unix_ns) / 1e9, stop_s);
+    if (sc.executor == ExecutorKind::RampingArrivalRate || sc.executor == ExecutorKind::RampingVus)
+        s.knee = detect_knee(s.timeline, open);
+
+    // Final thresholds. Agent-side: wait for the agent to close the run's last second, then read its window.
+    bool need_agent = false;
+    for (const auto& t : sc.thresholds)
+        need_agent = need_agent || t.source == ThresholdSource::Agent;
+    std::optional<Snapshot> agent_snap;
+    std::string agent_err;
+    if (need_agent) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+        const int win = std::clamp(int(std::ceil(ran_s)), 1, 60);
+        agent_snap = agent_snapshot(win, &agent_err);
+    }
+    for (std::size_t i = 0; i < sc.thresholds.size(); ++i) {
+        const Threshold& t = sc.thresholds[i];
+        ThresholdResult r;
+        r.threshold = t;
+        std::optional<double> v;
+        if (t.source == ThresholdSource::Client) {
+            const int idx = t.request.empty() ? -1 : request_index(*mix, t.request);
+            Counters c;
+            LatencySketch sk;
+            for (std::size_t k = 0; k < tot.requests.size(); ++k) {
+                if (idx >= 0 && int(k) != idx) continue;
+                c.merge(tot.requests[k].counters);
+                sk.merge(tot.requests[k].corrected);
+            }
+            v = client_metric(t.metric, c, sk, ran_s, &r.note);
+        } else if (agent_snap) {
+            v = agent_metric(t, *agent_snap, &r.note);
+        } else {
+            r.note = "agent unavailable: " + agent_err;
+        }
+        r.evaluated = v.has_value();
+        r.observed = v.value_or(0);
+        r.passed = v && threshold_holds(t, *v);
+        r.aborted_run =
+            aborted && streak[i] > 0 && abort_reason.find("'" + t.expr + "'") != std::string::npos;
+        if (r.aborted_run) r.passed = false;
+        s.thresholds.push_back(r);
+    }
+    {
+        std::lock_guard lk(mu);
+        if (aborted) {
+            s.outcome = RunOutcome::Aborted;
+            s.reason = abort_reason;
+        } else if (!s.thresholds_passed()) {
+            s.outcome = RunOutcome::ThresholdsFailed;
+            for (const auto& r : s.thresholds)
+                if (!r.passed) {
+                    s.reason = "threshold '" + r.threshold.expr + "' failed: observed " +
+                               format_metric(r.threshold.metric, r.observed) +
+                               (r.note.empty() ? "" : " (" + r.note + ")");
+                    break;
+                }
+            if (stop_requested) s.reason += "; stopped: " + stop_reason;
+        } else if (stop_requested) {
+            s.outcome = RunOutcome::Stopped;
+            s.reason = "stopped: " + stop_reason;
+        } else {
+            s.outcome = RunOutcome::Passed;
+        }
+    }
+    spdlog::info("load run {} finished: {} ({} requests, {:.1f}/s, p99 {:.2f} ms)", sc.name,
+                 to_string(s.outcome), s.completed, s.achieved_rate, s.latency.p99_ms);
+    finish(std::move(s));
+}
+
+// ---- Engine ----
+
+Engine::Engine(Scenario scenario, EngineOptions options) : impl_(std::make_unique<Impl>()) {
+    auto check = parse_scenario(to_json(scenario));
+    if (!check.ok()) {
+        std::string m = "invalid scenario:";
+        for (const auto& e : check.errors())
+            m += " " + e.field + ": " + e.message + ";";
+        throw std::invalid_argument(m);
+    }
+    impl_->sc = std::move(scenario);
+    impl_->opt = std::move(options);
+    if (impl_->opt.run_id.empty()) impl_->opt.run_id = random_id();
+    impl_->progress.run_id = impl_->opt.run_id;
+    impl_->progress.scenario = impl_->sc.name;
+    impl_->progress.planned_s = impl_->sc.duration_s();
+    impl_->progress.remaining_s = impl_->progress.planned_s;
+}
+
+Engine::~Engine() {
+    stop("engine destroyed");
+    if (impl_->control.joinable()) impl_->control.join();
+}
+
+void Engine::start() {
+    {
+        std::lock_guard lk(impl_->mu);
+        if (impl_->started) throw std::logic_error("Engine::start called twice");
+        impl_->started = true;
+    }
+    impl_->control = std::thread([this] { impl_->run(); });
+}
+
+void Engine::stop(std::string reason) {
+    {
+        std::lock_guard lk(impl_->mu);
+        if (impl_->stop_requested) return;
+        impl_->stop_reason = std::move(reason);
+        impl_->stop_requested = true;
+    }
+    impl_->cv.notify_all();
+}
+
+Summary Engine::wait() {
+    {
+        std::unique_lock lk(impl_->mu);
+        if (!impl_->started) throw std::logic_error("Engine::wait before start");
+        impl_->cv.wait(lk, [&] { return impl_->finished; });
+    }
+    if (impl_->control.joinable() && impl_->control.get_id() != std::this_thread::get_id())
+        impl_->control.join();
+    std::lock_guard lk(impl_->mu);
+    return impl_->summary;
+}
+
+bool Engine::wait_for(std::chrono::milliseconds timeout) {
+    std::unique_lock lk(impl_->mu);
+    return impl_->cv.wait_for(lk, timeout, [&] { return impl_->finished; });
+}
+
+bool Engine::finished() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->finished;
+}
+
+Progress Engine::progress() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->progress;
+}
+
+const Scenario& Engine::scenario() const {
+    return impl_->sc;
+}
+
+Summary Engine::run(Scenario scenario, EngineOptions options) {
+    Engine e(std::move(scenario), std::move(options));
+    e.start();
+    return e.wait();
+}
+
+}  // namespace redline::load

@@ -1,0 +1,242 @@
+// The load engine: an HTTP/1.1 client on Boost.Beast/Asio that plays a Scenario against one target.
+//
+//   redline::load::Scenario sc = ...;               // parse_scenario / load_scenario_file
+//   redline::load::EngineOptions opt;
+//   opt.on_progress = [](const Progress& p) { ... };  // once per progress_interval, on the engine's control
+//   thread redline::load::Engine engine(sc, opt); engine.start();                                 // returns
+//   at once
+//   ... engine.progress() from any thread, engine.stop("user") from any thread ...
+//   Summary s = engine.wait();                      // blocks until the run ended
+//
+// Design: N worker threads, each with its own io_context and its own keep-alive connections; request bytes
+// are serialised once per request entry (only "{..}" placeholders are formatted per request, into a reused
+// buffer). Closed model: one connection per VU, back to back. Open model: each worker follows its share of
+// the arrival schedule; latency is measured from the intended start time (coordinated omission corrected, as
+// wrk2 does) and also from the actual send time (uncorrected). Requests that could not start on time are
+// counted as late; requests whose intended time passed but that never started before the end are counted as
+// unsent — never dropped silently. Results go into redline::LatencySketch + Counters + WindowRing (one per
+// request name and a total), the same structures as the agent, so client- and server-side figures compare
+// exactly.
+//
+// Threading: start/stop/wait/progress/finished are thread-safe. Callbacks run on the engine's control thread
+// (never on a worker, never on the caller of start()); they must not call wait() or destroy the Engine.
+// The destructor stops the run and joins every thread.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/load/scenario.h"
+#include "core/snapshot.h"  // LatencyQuantiles, SeriesSnapshot, Snapshot
+
+namespace redline::load {
+
+enum class RunState { Idle, Starting, Running, Stopping, Finished };
+std::string_view to_string(RunState s);
+
+/// Live view of a run, published by the control thread once per progress interval (and at state changes).
+/// A plain value: copy it freely.
+struct Progress {
+    std::string run_id;
+    std::string scenario;
+    RunState state = RunState::Idle;
+    std::string stage;  // name of the current stage
+    int stage_index = 0;
+    int stage_count = 0;
+    double elapsed_s = 0;
+    double planned_s = 0;    // scenario duration
+    double remaining_s = 0;  // planned - elapsed, >= 0
+    double fraction = 0;     // elapsed / planned, 0..1
+    bool open_model = true;
+    double target = 0;         // current VUs (closed) or arrival rate (open)
+    double achieved_rate = 0;  // completed requests/s over the last closed second
+    std::int64_t in_flight = 0;
+    int active_vus = 0;  // closed model
+
+    // Cumulative since the start.
+    std::uint64_t sent = 0;
+    std::uint64_t completed = 0;         // responses + transport errors
+    std::uint64_t errors = 0;            // 5xx + transport errors
+    std::uint64_t transport_errors = 0;  // no HTTP response (refused, reset, timeout, refused by allow-list)
+    std::uint64_t rate_limited = 0;      // 429
+    double error_ratio = 0;              // errors / completed
+    std::map<int, std::uint64_t> by_status;  // exact HTTP statuses; transport errors are not in here
+    std::map<std::string, std::uint64_t> transport_by_kind;  // "connect", "timeout", "reset", "refused", ...
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_received = 0;
+    std::uint64_t late = 0;    // open model: started later than late_after_ms after the intended time
+    std::uint64_t unsent = 0;  // open model: intended time passed, not yet started (backlog now)
+
+    // Last closed second (window_s = 1): latency corrected (from intended start) and uncorrected (from send).
+    int window_s = 1;
+    LatencyQuantiles latency;
+    LatencyQuantiles latency_uncorrected;
+    /// Same window as the agent's SeriesSnapshot: one per request name (method = request method, route =
+    /// request name, version = "client") plus the total, built with SeriesSnapshot::from exactly like the
+    /// agent does.
+    std::vector<SeriesSnapshot> series;
+    SeriesSnapshot total;
+    std::int64_t epoch = 0;  // unix second of the window's last slot
+
+    std::vector<std::string> breaching;  // thresholds currently violated (expr), for the UI
+};
+
+struct ThresholdResult {
+    Threshold threshold;
+    double observed = 0;
+    bool evaluated =
+        false;  // false when the metric was not available (e.g. agent unreachable): counts as failed
+    bool passed = false;
+    bool aborted_run = false;  // this threshold stopped the run
+    std::string note;          // "agent unreachable: ...", ...
+};
+
+/// Results of one request name (or the whole run).
+struct RequestSummary {
+    std::string name;
+    std::string method;
+    std::uint64_t completed = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t transport_errors = 0;
+    std::uint64_t rate_limited = 0;
+    double rate_per_s = 0;
+    double error_ratio = 0;
+    std::map<int, std::uint64_t> by_status;
+    LatencyQuantiles latency;  // corrected (= uncorrected in the closed model)
+    LatencyQuantiles latency_uncorrected;
+};
+
+struct StageSummary {
+    std::string name;
+    double start_s = 0;
+    double duration_s = 0;
+    double target_from = 0, target_to = 0;
+    std::uint64_t completed = 0;
+    double achieved_rate = 0;
+    double error_ratio = 0;
+    LatencyQuantiles latency;  // corrected
+};
+
+/// One point per second of the run (for charts and knee detection).
+struct TimelinePoint {
+    double t_s = 0;  // end of the second, from the start
+    double target = 0;
+    double achieved_rate = 0;
+    double p50_ms = 0, p95_ms = 0, p99_ms = 0;  // corrected
+    double error_ratio = 0;
+    std::uint64_t late = 0;
+};
+
+/// Ramp to saturation: the highest load the target sustained before latency or throughput broke away.
+struct Knee {
+    double rate_per_s = 0;  // achieved rate at the knee
+    double target = 0;      // target (rate or VUs) at the knee
+    double t_s = 0;
+    double p99_ms = 0;
+    std::string reason;  // "achieved rate fell below 90% of target", "p99 rose above 3x the baseline", ...
+};
+
+enum class RunOutcome { Passed, ThresholdsFailed, Aborted, Stopped, Error };
+std::string_view to_string(RunOutcome o);
+
+struct Summary {
+    std::string run_id;
+    std::string scenario;
+    std::string target;
+    std::string executor;
+    std::int64_t started_ms = 0;  // unix ms
+    double duration_s = 0;        // actual
+    double planned_s = 0;
+    RunOutcome outcome = RunOutcome::Passed;
+    std::string
+        reason;  // why it aborted / stopped / failed ("threshold p99 < 200ms failed", "stopped: user", ...)
+    std::string error;  // runtime error (unreachable target, refused by allow-list), outcome Error
+
+    std::uint64_t sent = 0;
+    std::uint64_t completed = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t transport_errors = 0;
+    std::uint64_t rate_limited = 0;
+    double error_ratio = 0;
+    double achieved_rate = 0;  // completed / duration
+    std::map<int, std::uint64_t> by_status;
+    std::map<std::string, std::uint64_t> transport_by_kind;
+    std::uint64_t bytes_sent = 0, bytes_received = 0;
+    std::uint64_t late = 0;  // open model
+    std::uint64_t unsent =
+        0;  // open model: scheduled within the run but never started (counted, not dropped)
+
+    LatencyQuantiles latency;  // corrected
+    LatencyQuantiles latency_uncorrected;
+    LatencyQuantiles lateness;     // open model: actual send - intended send
+    LatencySketch latency_sketch;  // corrected, whole run (mergeable with agent sketches)
+
+    std::vector<RequestSummary> requests;
+    std::vector<StageSummary> stages;
+    std::vector<TimelinePoint> timeline;
+    std::optional<Knee> knee;  // ramping executors
+    std::vector<ThresholdResult> thresholds;
+
+    bool thresholds_passed() const;
+    /// 0 passed (or stopped with thresholds passing), 99 a threshold failed/aborted, 1 runtime error.
+    int exit_code() const;
+};
+
+nlohmann::json to_json(const Progress& p);
+nlohmann::json to_json(const Summary& s);  // the --out summary.json document (sketch omitted)
+
+/// Decides whether the engine may connect to a resolved endpoint. Called before every connect (also
+/// reconnects) with the resolved address. Return false and set *why to refuse.
+using ConnectFilter = std::function<bool(const boost::asio::ip::tcp::endpoint&, std::string* why)>;
+/// Supplies the agent's snapshot for agent-side thresholds (window in seconds); nullopt + *error when
+/// unavailable.
+using AgentSnapshotFn = std::function<std::optional<Snapshot>(int window_s, std::string* error)>;
+
+struct EngineOptions {
+    std::string run_id;                                 // copied into Progress/Summary; default: random hex
+    std::chrono::milliseconds progress_interval{1000};  // 100 ms .. 10 s
+    ConnectFilter allow_connect;                        // empty = any address
+    AgentSnapshotFn
+        agent_snapshot;  // empty: built from scenario.agent (AgentClient) when agent thresholds exist
+    std::function<void(const Progress&)> on_progress;
+    std::function<void(const Summary&)> on_finished;  // after the run, before wait() returns
+};
+
+class Engine {
+  public:
+    /// The scenario must be valid (parse_scenario); throws std::invalid_argument otherwise.
+    Engine(Scenario scenario, EngineOptions options = {});
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Starts the run (resolves the target, checks allow_connect, connects, runs the stages) on new threads.
+    /// Runtime failures (unreachable target, refused address) end the run with outcome Error. Call once.
+    void start();
+    /// Asks the run to stop (remaining in-flight requests get graceful_stop_s). Thread-safe, idempotent.
+    void stop(std::string reason = "stopped");
+    /// Blocks until the run has finished; returns the summary (also after it was already returned once).
+    Summary wait();
+    bool wait_for(std::chrono::milliseconds timeout);
+    bool finished() const;
+    Progress progress() const;
+    const Scenario& scenario() const;
+
+    /// Convenience: start + wait.
+    static Summary run(Scenario scenario, EngineOptions options = {});
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace redline::load

@@ -1,0 +1,58 @@
+// Request path templates: literal text with "{a..b}" (uniform integer in [a, b]) and "{x|y|z}" (one of the
+// words) placeholders. Compiled once; expand() appends one instance to a reused buffer (no allocation once
+// the buffer has grown). Not thread-safe for expand() callers sharing an Rng; the template itself is
+// immutable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace redline::load {
+
+/// Small fast PRNG (xorshift64*), one per worker thread.
+class Rng {
+  public:
+    explicit Rng(std::uint64_t seed) : s_(seed ? seed : 0x9E3779B97F4A7C15ull) {}
+    std::uint64_t next() noexcept {
+        s_ ^= s_ >> 12;
+        s_ ^= s_ << 25;
+        s_ ^= s_ >> 27;
+        return s_ * 0x2545F4914F6CDD1Dull;
+    }
+    /// Uniform in [0, n).
+    std::uint64_t below(std::uint64_t n) noexcept { return n ? next() % n : 0; }
+    double unit() noexcept { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
+
+  private:
+    std::uint64_t s_;
+};
+
+class PathTemplate {
+  public:
+    /// Parses a template; nullopt and *why on error ("unterminated '{' at 5", "empty range", "range 9..1 is
+    /// reversed", "control character", ...).
+    static std::optional<PathTemplate> parse(std::string_view text, std::string* why);
+
+    bool is_static() const noexcept {
+        return parts_.size() <= 1 && (parts_.empty() || parts_[0].kind == Kind::Literal);
+    }
+    /// Appends one expansion to out.
+    void expand(std::string& out, Rng& rng) const;
+    /// The literal text when is_static().
+    std::string static_text() const;
+
+  private:
+    enum class Kind { Literal, Range, List };
+    struct Part {
+        Kind kind = Kind::Literal;
+        std::string text;                // Literal
+        std::int64_t lo = 0, hi = 0;     // Range
+        std::vector<std::string> words;  // List
+    };
+    std::vector<Part> parts_;
+};
+
+}  // namespace redline::load

@@ -1,0 +1,669 @@
+// Scenario model and its strict JSON parser.
+#include "core/load/scenario.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "core/load/path_template.h"
+
+namespace redline::load {
+
+using nlohmann::json;
+
+std::string_view to_string(ExecutorKind e) {
+    switch (e) {
+        case ExecutorKind::ConstantVus:
+            return "constant-vus";
+        case ExecutorKind::RampingVus:
+            return "ramping-vus";
+        case ExecutorKind::ConstantArrivalRate:
+            return "constant-arrival-rate";
+        case ExecutorKind::RampingArrivalRate:
+            return "ramping-arrival-rate";
+    }
+    return "?";
+}
+
+std::optional<ExecutorKind> executor_from_string(std::string_view s) {
+    for (auto e : {ExecutorKind::ConstantVus, ExecutorKind::RampingVus, ExecutorKind::ConstantArrivalRate,
+                   ExecutorKind::RampingArrivalRate})
+        if (to_string(e) == s) return e;
+    return std::nullopt;
+}
+
+// ---- Scenario accessors ----
+
+double Scenario::duration_s() const {
+    double d = 0;
+    for (const auto& s : stages)
+        d += s.duration_s;
+    return d;
+}
+
+double Scenario::max_target() const {
+    double m = start_target;
+    for (const auto& s : stages)
+        m = std::max(m, s.target);
+    return m;
+}
+
+double Scenario::target_at(double t) const {
+    double from = (executor == ExecutorKind::ConstantVus || executor == ExecutorKind::ConstantArrivalRate)
+                      ? (stages.empty() ? 0 : stages[0].target)
+                      : start_target;
+    double t0 = 0;
+    for (const auto& s : stages) {
+        if (t < t0 + s.duration_s) {
+            const double f = s.duration_s > 0 ? (t - t0) / s.duration_s : 1.0;
+            return from + (s.target - from) * std::clamp(f, 0.0, 1.0);
+        }
+        t0 += s.duration_s;
+        from = s.target;
+    }
+    return stages.empty() ? 0 : stages.back().target;
+}
+
+std::size_t Scenario::stage_at(double t) const {
+    double t0 = 0;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+        t0 += stages[i].duration_s;
+        if (t < t0) return i;
+    }
+    return stages.empty() ? 0 : stages.size() - 1;
+}
+
+int Scenario::effective_threads() const {
+    if (threads > 0) return threads;
+    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    return int(std::min(2u, hw));
+}
+
+int Scenario::effective_connections() const {
+    if (!is_open_model(executor)) return std::max(1, int(std::ceil(max_target())));
+    if (connections > 0) return connections;
+    // Enough for the peak rate at 50 ms per request, within [threads, 256].
+    const int want = int(std::ceil(max_target() * 0.05));
+    return std::clamp(want, effective_threads(), 256);
+}
+
+// ---- target URL ----
+
+std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why) {
+    auto fail = [&](std::string m) -> std::optional<TargetUrl> {
+        if (why) *why = std::move(m);
+        return std::nullopt;
+    };
+    constexpr std::string_view kScheme = "http://";
+    if (!url.starts_with(kScheme)) return fail("must start with http:// (https is not supported)");
+    std::string_view rest = url.substr(kScheme.size());
+    if (rest.ends_with("/")) rest.remove_suffix(1);
+    if (rest.find_first_of("/?#@ \t\r\n") != std::string_view::npos)
+        return fail("must be http://host[:port] without path, query, user info or spaces");
+    TargetUrl t;
+    std::string_view portpart;
+    if (rest.starts_with("[")) {
+        const auto close = rest.find(']');
+        if (close == std::string_view::npos) return fail("unterminated '[' in IPv6 address");
+        t.host = std::string(rest.substr(1, close - 1));
+        const auto after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':') return fail("expected ':port' after ']'");
+            portpart = after.substr(1);
+            if (portpart.empty()) return fail("empty port");
+        }
+    } else {
+        const auto colon = rest.rfind(':');
+        if (colon != std::string_view::npos) {
+            t.host = std::string(rest.substr(0, colon));
+            portpart = rest.substr(colon + 1);
+            if (portpart.empty()) return fail("empty port");
+            if (t.host.find(':') != std::string::npos) return fail("IPv6 addresses must be in brackets");
+        } else {
+            t.host = std::string(rest);
+        }
+    }
+    if (t.host.empty()) return fail("missing host");
+    if (!portpart.empty()) {
+        unsigned p = 0;
+        for (char c : portpart) {
+            if (c < '0' || c > '9') return fail("port must be a number");
+            p = p * 10 + unsigned(c - '0');
+            if (p > 65535) return fail("port must be 1..65535");
+        }
+        if (p == 0) return fail("port must be 1..65535");
+        t.port = std::uint16_t(p);
+    }
+    const bool v6 = t.host.find(':') != std::string::npos;
+    t.host_header = (v6 ? "[" + t.host + "]" : t.host) + ":" + std::to_string(t.port);
+    return t;
+}
+
+// ---- parser ----
+
+namespace {
+
+struct Ctx {
+    std::vector<FieldError> errs;
+    void err(std::string field, std::string msg) { errs.push_back({std::move(field), std::move(msg)}); }
+};
+
+std::string join(const std::string& prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
+}
+
+void check_keys(const json& o, const std::string& prefix, std::initializer_list<std::string_view> allowed,
+                Ctx& c) {
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+            c.err(join(prefix, it.key()), "unknown field");
+    }
+}
+
+/// Reads a number in [lo, hi] into out when present. Returns true when present and valid.
+bool get_number(const json& o, std::string_view key, const std::string& prefix, double lo, double hi,
+                double& out, Ctx& c, bool required = false, bool lo_exclusive = false) {
+    const auto it = o.find(key);
+    if (it == o.end()) {
+        if (required) c.err(join(prefix, key), "is required");
+        return false;
+    }
+    if (!it->is_number()) {
+        c.err(join(prefix, key), "must be a number");
+        return false;
+    }
+    const double v = it->get<double>();
+    if (!std::isfinite(v) || v < lo || v > hi || (lo_exclusive && v == lo)) {
+        std::string range = (lo_exclusive ? "> " : ">= ") + json(lo).dump() + " and <= " + json(hi).dump();
+        c.err(join(prefix, key), "must be " + range + " (got " + it->dump() + ")");
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+bool get_int(const json& o, std::string_view key, const std::string& prefix, int lo, int hi, int& out,
+             Ctx& c) {
+    const auto it = o.find(key);
+    if (it == o.end()) return false;
+    if (!it->is_number_integer()) {
+        c.err(join(prefix, key), "must be an integer");
+        return false;
+    }
+    const auto v = it->get<std::int64_t>();
+    if (v < lo || v > hi) {
+        c.err(join(prefix, key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                                     " (got " + std::to_string(v) + ")");
+        return false;
+    }
+    out = int(v);
+    return true;
+}
+
+bool get_string(const json& o, std::string_view key, const std::string& prefix, std::string& out, Ctx& c,
+                bool required = false, bool non_empty = false) {
+    const auto it = o.find(key);
+    if (it == o.end()) {
+        if (required) c.err(join(prefix, key), "is required");
+        return false;
+    }
+    if (!it->is_string()) {
+        c.err(join(prefix, key), "must be a string");
+        return false;
+    }
+    out = it->get<std::string>();
+    if (non_empty && out.empty()) {
+        c.err(join(prefix, key), "must not be empty");
+        return false;
+    }
+    return true;
+}
+
+bool get_bool(const json& o, std::string_view key, const std::string& prefix, bool& out, Ctx& c) {
+    const auto it = o.find(key);
+    if (it == o.end()) return false;
+    if (!it->is_boolean()) {
+        c.err(join(prefix, key), "must be true or false");
+        return false;
+    }
+    out = it->get<bool>();
+    return true;
+}
+
+bool is_token(std::string_view s) {  // RFC 9110 token
+    if (s.empty()) return false;
+    for (char ch : s) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (std::isalnum(u)) continue;
+        if (std::string_view("!#$%&'*+-.^_`|~").find(ch) == std::string_view::npos) return false;
+    }
+    return true;
+}
+
+bool is_field_value(std::string_view s) {
+    for (char ch : s) {
+        const auto u = static_cast<unsigned char>(ch);
+        if ((u < 0x20 && u != '\t') || u == 0x7f) return false;
+    }
+    return true;
+}
+
+void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c) {
+    if (!r.is_object()) {
+        c.err(p, "must be an object");
+        return;
+    }
+    check_keys(
+        r, p,
+        {"name", "weight", "method", "path", "headers", "body", "api_key", "api_keys", "api_key_header"}, c);
+    get_string(r, "method", p, out.method, c);
+    if (!is_token(out.method))
+        c.err(join(p, "method"), "must be an HTTP method token such as GET or POST");
+    else
+        std::transform(out.method.begin(), out.method.end(), out.method.begin(), ::toupper);
+    if (get_string(r, "path", p, out.path, c, true)) {
+        std::string why;
+        if (!PathTemplate::parse(out.path, &why)) c.err(join(p, "path"), why);
+    }
+    get_number(r, "weight", p, 0, 1e6, out.weight, c, false, true);
+    out.name = out.method + " " + out.path;
+    get_string(r, "name", p, out.name, c, false, true);
+    if (const auto it = r.find("headers"); it != r.end()) {
+        if (!it->is_object()) {
+            c.err(join(p, "headers"), "must be an object of header name -> string value");
+        } else {
+            for (auto h = it->begin(); h != it->end(); ++h) {
+                const std::string f = join(join(p, "headers"), h.key());
+                if (!is_token(h.key()))
+                    c.err(f, "is not a valid header name");
+                else if (!h->is_string())
+                    c.err(f, "must be a string");
+                else if (!is_field_value(h->get<std::string>()))
+                    c.err(f, "must not contain control characters");
+                else {
+                    std::string lower = h.key();
+                    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+                    if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection" ||
+                        lower == "host")
+                        c.err(f, "is set by the engine and cannot be overridden");
+                    else
+                        out.headers.emplace_back(h.key(), h->get<std::string>());
+                }
+            }
+        }
+    }
+    if (const auto it = r.find("body"); it != r.end()) {
+        if (it->is_string())
+            out.body = it->get<std::string>();
+        else if (it->is_object() || it->is_array()) {
+            out.body = it->dump();
+            const bool has_ct = std::any_of(out.headers.begin(), out.headers.end(), [](const auto& h) {
+                std::string l = h.first;
+                std::transform(l.begin(), l.end(), l.begin(), ::tolower);
+                return l == "content-type";
+            });
+            if (!has_ct) out.headers.emplace_back("Content-Type", "application/json");
+        } else
+            c.err(join(p, "body"), "must be a string or a JSON object/array");
+    }
+    get_string(r, "api_key_header", p, out.api_key_header, c, false, true);
+    if (!is_token(out.api_key_header)) c.err(join(p, "api_key_header"), "is not a valid header name");
+    std::string key;
+    const bool has_key = get_string(r, "api_key", p, key, c, false, true);
+    if (has_key) {
+        if (!is_field_value(key)) c.err(join(p, "api_key"), "must not contain control characters");
+        out.api_keys.push_back(key);
+    }
+    if (const auto it = r.find("api_keys"); it != r.end()) {
+        if (has_key)
+            c.err(join(p, "api_keys"), "give either api_key or api_keys, not both");
+        else if (!it->is_array() || it->empty())
+            c.err(join(p, "api_keys"), "must be a non-empty array of strings");
+        else {
+            for (std::size_t i = 0; i < it->size(); ++i) {
+                const auto& k = (*it)[i];
+                if (!k.is_string() || k.get<std::string>().empty() || !is_field_value(k.get<std::string>()))
+                    c.err(join(p, "api_keys") + "[" + std::to_string(i) + "]",
+                          "must be a non-empty string without control characters");
+                else
+                    out.api_keys.push_back(k.get<std::string>());
+            }
+        }
+    }
+}
+
+void parse_threshold(const json& t, const std::string& p, Threshold& out, Ctx& c) {
+    std::string expr;
+    const json* obj = nullptr;
+    if (t.is_string()) {
+        expr = t.get<std::string>();
+    } else if (t.is_object()) {
+        obj = &t;
+        check_keys(t, p,
+                   {"expr", "source", "request", "route", "version", "abort_on_fail", "for_s",
+                    "delay_abort_s", "window_s"},
+                   c);
+        if (!get_string(t, "expr", p, expr, c, true)) return;
+    } else {
+        c.err(p, "must be a string like \"p95 < 200ms\" or an object with \"expr\"");
+        return;
+    }
+    std::string why;
+    auto parsed = parse_threshold_expr(expr, &why);
+    if (!parsed) {
+        c.err(obj ? join(p, "expr") : p, "'" + expr + "': " + why);
+        return;
+    }
+    out = *parsed;
+    if (obj) {
+        std::string src;
+        if (get_string(t, "source", p, src, c)) {
+            if (src == "client")
+                out.source = ThresholdSource::Client;
+            else if (src == "agent")
+                out.source = ThresholdSource::Agent;
+            else
+                c.err(join(p, "source"), "must be \"client\" or \"agent\"");
+        }
+        get_string(t, "request", p, out.request, c, false, true);
+        get_string(t, "route", p, out.route, c, false, true);
+        get_string(t, "version", p, out.version, c, false, true);
+        get_bool(t, "abort_on_fail", p, out.abort_on_fail, c);
+        get_number(t, "for_s", p, 0, 3600, out.for_s, c);
+        get_number(t, "delay_abort_s", p, 0, 86400, out.delay_abort_s, c);
+        get_int(t, "window_s", p, 1, 60, out.window_s, c);
+        if (out.source == ThresholdSource::Client && (!out.route.empty() || !out.version.empty()))
+            c.err(join(p, out.route.empty() ? "version" : "route"),
+                  "applies to agent-side thresholds only (set \"source\": \"agent\")");
+        if (out.source == ThresholdSource::Agent && !out.request.empty())
+            c.err(join(p, "request"), "applies to client-side thresholds only");
+    }
+    if (out.metric == ThresholdMetric::CacheHitRatio && out.source == ThresholdSource::Client)
+        c.err(obj ? join(p, "expr") : p,
+              "cache_hit_ratio is only known to the agent (set \"source\": \"agent\")");
+}
+
+void parse_stages(const json& j, Scenario& s, Ctx& c) {
+    const auto it = j.find("stages");
+    if (it == j.end()) {
+        c.err("stages", "is required for executor " + std::string(to_string(s.executor)));
+        return;
+    }
+    if (!it->is_array() || it->empty() || it->size() > 1000) {
+        c.err("stages", "must be an array of 1..1000 stages");
+        return;
+    }
+    const bool open = is_open_model(s.executor);
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const std::string p = "stages[" + std::to_string(i) + "]";
+        const json& st = (*it)[i];
+        if (!st.is_object()) {
+            c.err(p, "must be an object with duration_s and target");
+            continue;
+        }
+        check_keys(st, p, {"name", "duration_s", "target"}, c);
+        Stage stage;
+        stage.name = "stage " + std::to_string(i + 1);
+        get_string(st, "name", p, stage.name, c, false, true);
+        get_number(st, "duration_s", p, 0, 86400, stage.duration_s, c, true, true);
+        get_number(st, "target", p, 0, open ? 1e6 : 10000, stage.target, c, true);
+        s.stages.push_back(stage);
+    }
+}
+
+}  // namespace
+
+Parsed<Scenario> parse_scenario(const json& j) {
+    Ctx c;
+    Scenario s;
+    if (!j.is_object()) {
+        c.err("", "a scenario must be a JSON object");
+        return {c.errs};
+    }
+    check_keys(j, "",
+               {"$schema", "name", "description", "target", "executor", "vus", "rate", "duration_s", "stages",
+                "start_target", "connections", "threads", "timeout_ms", "late_after_ms", "graceful_stop_s",
+                "requests", "thresholds", "agent"},
+               c);
+    if (get_string(j, "name", "", s.name, c, true, true)) {
+        const bool ok =
+            s.name.size() <= 64 && std::all_of(s.name.begin(), s.name.end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+            });
+        if (!ok) c.err("name", "must be 1..64 characters of letters, digits, '-', '_' or '.'");
+    }
+    get_string(j, "description", "", s.description, c);
+    if (get_string(j, "target", "", s.target, c, false, true)) {
+        std::string why;
+        if (!parse_target_url(s.target, &why)) c.err("target", why);
+    }
+    std::string ex;
+    bool have_ex = false;
+    if (get_string(j, "executor", "", ex, c, true)) {
+        if (auto e = executor_from_string(ex)) {
+            s.executor = *e;
+            have_ex = true;
+        } else {
+            c.err(
+                "executor",
+                "'" + ex +
+                    "' is not one of constant-vus, ramping-vus, constant-arrival-rate, ramping-arrival-rate");
+        }
+    }
+    if (have_ex) {
+        const bool constant =
+            s.executor == ExecutorKind::ConstantVus || s.executor == ExecutorKind::ConstantArrivalRate;
+        const bool open = is_open_model(s.executor);
+        const std::string exs(to_string(s.executor));
+        if (constant) {
+            Stage st{"main", 0, 0};
+            const char* key = open ? "rate" : "vus";
+            const char* other = open ? "vus" : "rate";
+            if (j.contains(other))
+                c.err(other, "does not apply to executor " + exs + " (use \"" + key + "\")");
+            if (j.contains("stages"))
+                c.err("stages", "does not apply to executor " + exs + " (use duration_s)");
+            if (j.contains("start_target")) c.err("start_target", "applies to ramping executors only");
+            get_number(j, key, "", open ? 0 : 1, open ? 1e6 : 10000, st.target, c, true, open);
+            if (!open && st.target != std::floor(st.target)) c.err("vus", "must be a whole number");
+            get_number(j, "duration_s", "", 0, 86400, st.duration_s, c, true, true);
+            s.stages.push_back(st);
+        } else {
+            for (const char* k : {"vus", "rate", "duration_s"})
+                if (j.contains(k))
+                    c.err(k, std::string("does not apply to executor ") + exs + " (use stages)");
+            get_number(j, "start_target", "", 0, open ? 1e6 : 10000, s.start_target, c);
+            parse_stages(j, s, c);
+        }
+        if (!open && j.contains("connections"))
+            c.err("connections",
+                  "applies to arrival-rate executors only (the closed model opens one connection per VU)");
+        if (!open && j.contains("late_after_ms"))
+            c.err("late_after_ms", "applies to arrival-rate executors only");
+    }
+    get_int(j, "connections", "", 1, 10000, s.connections, c);
+    get_int(j, "threads", "", 1, 64, s.threads, c);
+    get_number(j, "timeout_ms", "", 1, 600000, s.timeout_ms, c);
+    get_number(j, "late_after_ms", "", 0, 60000, s.late_after_ms, c);
+    get_number(j, "graceful_stop_s", "", 0, 600, s.graceful_stop_s, c);
+
+    if (const auto it = j.find("requests"); it == j.end()) {
+        c.err("requests", "is required (at least one request)");
+    } else if (!it->is_array() || it->empty() || it->size() > 256) {
+        c.err("requests", "must be an array of 1..256 requests");
+    } else {
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < it->size(); ++i) {
+            const std::string p = "requests[" + std::to_string(i) + "]";
+            RequestSpec r;
+            const auto before = c.errs.size();
+            parse_request((*it)[i], p, r, c);
+            if (c.errs.size() == before && !names.insert(r.name).second)
+                c.err(p + ".name", "'" + r.name + "' is used by another request");
+            s.requests.push_back(std::move(r));
+        }
+    }
+    if (const auto it = j.find("thresholds"); it != j.end()) {
+        if (!it->is_array()) {
+            c.err("thresholds", "must be an array");
+        } else {
+            for (std::size_t i = 0; i < it->size(); ++i) {
+                const std::string p = "thresholds[" + std::to_string(i) + "]";
+                Threshold t;
+                const auto before = c.errs.size();
+                parse_threshold((*it)[i], p, t, c);
+                if (c.errs.size() != before) continue;
+                if (!t.request.empty() &&
+                    std::none_of(s.requests.begin(), s.requests.end(),
+                                 [&](const RequestSpec& r) { return r.name == t.request; }))
+                    c.err(p + ".request", "'" + t.request + "' is not the name of a request");
+                s.thresholds.push_back(std::move(t));
+            }
+        }
+    }
+    if (const auto it = j.find("agent"); it != j.end()) {
+        if (!it->is_object()) {
+            c.err("agent", "must be an object with url, token_file, token_env");
+        } else {
+            check_keys(*it, "agent", {"url", "token_file", "token_env"}, c);
+            if (get_string(*it, "url", "agent", s.agent.url, c, true, true)) {
+                std::string why;
+                if (!parse_target_url(s.agent.url, &why)) c.err("agent.url", why);
+            }
+            get_string(*it, "token_file", "agent", s.agent.token_file, c);
+            get_string(*it, "token_env", "agent", s.agent.token_env, c);
+        }
+    }
+    if (!c.errs.empty()) return {c.errs};
+    return {s};
+}
+
+Parsed<Scenario> parse_scenario_text(std::string_view text) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) {
+        try {
+            [[maybe_unused]] const auto again = json::parse(text);
+        } catch (const json::parse_error& e) {
+            return {std::vector<FieldError>{{"", std::string("not valid JSON: ") + e.what()}}};
+        }
+        return {std::vector<FieldError>{{"", "not valid JSON"}}};
+    }
+    return parse_scenario(j);
+}
+
+json to_json(const Scenario& s) {
+    json j;
+    j["name"] = s.name;
+    if (!s.description.empty()) j["description"] = s.description;
+    j["target"] = s.target;
+    j["executor"] = std::string(to_string(s.executor));
+    const bool open = is_open_model(s.executor);
+    if (s.executor == ExecutorKind::ConstantVus || s.executor == ExecutorKind::ConstantArrivalRate) {
+        j[open ? "rate" : "vus"] = s.stages.empty() ? 0.0 : s.stages[0].target;
+        j["duration_s"] = s.duration_s();
+    } else {
+        j["start_target"] = s.start_target;
+        json st = json::array();
+        for (const auto& x : s.stages)
+            st.push_back({{"name", x.name}, {"duration_s", x.duration_s}, {"target", x.target}});
+        j["stages"] = st;
+    }
+    if (open && s.connections > 0) j["connections"] = s.connections;
+    if (s.threads > 0) j["threads"] = s.threads;
+    j["timeout_ms"] = s.timeout_ms;
+    if (open) j["late_after_ms"] = s.late_after_ms;
+    j["graceful_stop_s"] = s.graceful_stop_s;
+    json reqs = json::array();
+    for (const auto& r : s.requests) {
+        json rj{{"name", r.name}, {"weight", r.weight}, {"method", r.method}, {"path", r.path}};
+        if (!r.headers.empty()) {
+            json h = json::object();
+            for (const auto& [k, v] : r.headers)
+                h[k] = v;
+            rj["headers"] = h;
+        }
+        if (!r.body.empty()) rj["body"] = r.body;
+        if (!r.api_keys.empty()) rj["api_keys"] = r.api_keys;
+        if (r.api_key_header != "X-API-Key") rj["api_key_header"] = r.api_key_header;
+        reqs.push_back(rj);
+    }
+    j["requests"] = reqs;
+    json th = json::array();
+    for (const auto& t : s.thresholds) {
+        json tj{{"expr", t.expr},
+                {"source", std::string(to_string(t.source))},
+                {"abort_on_fail", t.abort_on_fail},
+                {"for_s", t.for_s},
+                {"delay_abort_s", t.delay_abort_s},
+                {"window_s", t.window_s}};
+        if (!t.request.empty()) tj["request"] = t.request;
+        if (!t.route.empty()) tj["route"] = t.route;
+        if (!t.version.empty()) tj["version"] = t.version;
+        th.push_back(tj);
+    }
+    j["thresholds"] = th;
+    if (!s.agent.url.empty()) {
+        j["agent"] = {{"url", s.agent.url}, {"token_env", s.agent.token_env}};
+        if (!s.agent.token_file.empty()) j["agent"]["token_file"] = s.agent.token_file;
+    }
+    return j;
+}
+
+std::vector<FieldError> apply_overrides(Scenario& s, const ScenarioOverrides& o) {
+    Scenario n = s;
+    std::vector<FieldError> errs;
+    const bool open = is_open_model(n.executor);
+    if (o.target) n.target = *o.target;
+    if (o.rate) {
+        if (!open)
+            errs.push_back({"rate", "applies to arrival-rate executors; this scenario uses " +
+                                        std::string(to_string(n.executor))});
+        else if (!(*o.rate > 0) || *o.rate > 1e6)
+            errs.push_back({"rate", "must be > 0 and <= 1000000"});
+        else {
+            const double peak = n.max_target();
+            const double f = peak > 0 ? *o.rate / peak : 0;
+            n.start_target *= f;
+            for (auto& st : n.stages)
+                st.target = peak > 0 ? st.target * f : *o.rate;
+        }
+    }
+    if (o.vus) {
+        if (open)
+            errs.push_back(
+                {"vus", "applies to VU executors; this scenario uses " + std::string(to_string(n.executor))});
+        else if (!(*o.vus >= 1) || *o.vus > 10000)
+            errs.push_back({"vus", "must be between 1 and 10000"});
+        else {
+            const double peak = n.max_target();
+            const double f = *o.vus / peak;
+            n.start_target = std::round(n.start_target * f);
+            for (auto& st : n.stages)
+                st.target = std::round(st.target * f);
+        }
+    }
+    if (o.duration_s) {
+        if (!(*o.duration_s > 0) || *o.duration_s > 86400)
+            errs.push_back({"duration", "must be > 0 and <= 86400 seconds"});
+        else {
+            const double f = *o.duration_s / n.duration_s();
+            for (auto& st : n.stages)
+                st.duration_s *= f;
+        }
+    }
+    if (o.connections) {
+        if (!open)
+            errs.push_back({"connections", "applies to arrival-rate executors only"});
+        else
+            n.connections = *o.connections;
+    }
+    if (o.threads) n.threads = *o.threads;
+    if (!errs.empty()) return errs;
+    auto re = parse_scenario(to_json(n));
+    if (!re.ok()) return re.errors();
+    s = re.value();
+    return {};
+}
+
+}  // namespace redline::load

@@ -1,0 +1,185 @@
+// Scenario model ("scenarios as code"): what to send, how fast, for how long, and what must hold.
+//
+// A scenario is a JSON document (schema: docs/scenario.schema.json, guide: docs/scenarios.md).
+// parse_scenario() is strict: unknown fields, wrong types, out-of-range values and malformed
+// templates/thresholds are reported as FieldErrors naming the field ("requests[1].path", "thresholds[0]") and
+// why; on any error nothing is returned, so nothing runs. Built-in scenarios live in
+// resources/scenarios/*.json (see scenario_search_dirs()).
+//
+// Value types only: safe to copy between threads.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/control.h"  // Parsed<T>, FieldError
+
+namespace redline::load {
+
+/// k6's executor names. Closed model: a number of virtual users (one keep-alive connection each) send
+/// back-to-back. Open model: requests start at a given arrival rate whatever the server does.
+enum class ExecutorKind { ConstantVus, RampingVus, ConstantArrivalRate, RampingArrivalRate };
+std::string_view to_string(ExecutorKind e);  // "constant-vus", "ramping-vus", ...
+std::optional<ExecutorKind> executor_from_string(std::string_view s);
+inline bool is_open_model(ExecutorKind e) {
+    return e == ExecutorKind::ConstantArrivalRate || e == ExecutorKind::RampingArrivalRate;
+}
+
+/// One stage: the target (VUs or requests/s) moves linearly from the previous stage's target (or
+/// Scenario::start_target) to `target` over `duration_s`. A hold is a stage whose target equals the previous
+/// one.
+struct Stage {
+    std::string name;  // optional label shown in progress ("warm-up", "hold", ...); default "stage N"
+    double duration_s = 0;
+    double target = 0;
+    bool operator==(const Stage&) const = default;
+};
+
+/// One entry of the weighted request mix. `path` is a template: "{a..b}" picks an integer uniformly in
+/// [a, b], "{x|y|z}" picks one of the listed words; everything else is literal.
+struct RequestSpec {
+    std::string name;  // unique; default "METHOD path"
+    double weight = 1.0;
+    std::string method = "GET";
+    std::string path = "/";
+    std::vector<std::pair<std::string, std::string>> headers;  // sent as given, in order
+    std::string body;                   // sent with Content-Length; JSON objects are dumped
+    std::vector<std::string> api_keys;  // each request uses one (round-robin per worker)
+    std::string api_key_header = "X-API-Key";
+    bool operator==(const RequestSpec&) const = default;
+};
+
+enum class ThresholdSource { Client, Agent };
+enum class ThresholdMetric {
+    P50,
+    P90,
+    P95,
+    P99,
+    P999,
+    Max,
+    Mean,
+    ErrorRate,
+    RateLimitedRate,
+    Rate,
+    CacheHitRatio
+};
+enum class Comparison { Less, LessEqual, Greater, GreaterEqual };
+std::string_view to_string(ThresholdSource s);
+std::string_view to_string(ThresholdMetric m);
+std::string_view to_string(Comparison c);
+
+/// "p95 < 200ms", "error_rate < 1%", "rate > 900/s". Values are normalised: latency in ms, ratios 0..1,
+/// rate in requests/s. Client-side thresholds are evaluated on the whole run at the end; agent-side ones on
+/// the agent's snapshot (window min(60 s, run length)). With abort_on_fail the run is stopped as soon as the
+/// threshold has been violated for `for_s` consecutive seconds on the last `window_s` seconds, after
+/// `delay_abort_s`.
+struct Threshold {
+    std::string expr;  // as written, e.g. "p95 < 200ms"
+    ThresholdSource source = ThresholdSource::Client;
+    ThresholdMetric metric = ThresholdMetric::P95;
+    Comparison op = Comparison::Less;
+    double value = 0;
+    std::string request;  // client: only this request name (empty = all requests)
+    std::string route;    // agent: route id "GET /v1/products/{id}" (empty = the agent's total)
+    std::string version;  // agent: "stable" | "canary" (empty = worst of all versions of the route)
+    bool abort_on_fail = false;
+    double for_s = 1;
+    double delay_abort_s = 0;
+    int window_s = 10;  // 1..60, window used by the abort checks
+    bool operator==(const Threshold&) const = default;
+};
+
+/// A parsed "http://host[:port][/]" target. host is without brackets ("::1"); host_header is what goes into
+/// Host.
+struct TargetUrl {
+    std::string host;
+    std::uint16_t port = 80;
+    std::string host_header;  // "127.0.0.1:8080", "[::1]:8080"
+};
+/// Only plain http:// with an optional port and no path, query, user info or fragment.
+std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why);
+
+/// Parses one threshold expression ("p95 < 200ms"); on failure returns nullopt and sets *why.
+std::optional<Threshold> parse_threshold_expr(std::string_view expr, std::string* why);
+/// True when `observed` satisfies the threshold's comparison.
+bool threshold_holds(const Threshold& t, double observed);
+
+/// Where agent-side metrics come from when the CLI runs a scenario (the agent integration passes snapshots
+/// directly).
+struct AgentSpec {
+    std::string url;         // "http://127.0.0.1:9464"; empty = no agent
+    std::string token_file;  // viewer token file; or
+    std::string token_env = "REDLINE_VIEWER_TOKEN";
+    bool operator==(const AgentSpec&) const = default;
+};
+
+struct Scenario {
+    std::string name;
+    std::string description;
+    std::string target = "http://127.0.0.1:8080";  // http://host:port (no path; paths come from requests)
+    ExecutorKind executor = ExecutorKind::ConstantArrivalRate;
+    std::vector<Stage> stages;   // constant executors have exactly one
+    double start_target = 0;     // ramping executors: target at t = 0
+    int connections = 0;         // open model: max concurrent requests (0 = auto); closed model: = max VUs
+    int threads = 0;             // worker threads, each with its own io_context (0 = auto: min(2, cores))
+    double timeout_ms = 10'000;  // per request; an expired request counts as a transport error "timeout"
+    double late_after_ms =
+        1.0;  // open model: a request started later than this after its intended time is "late"
+    double graceful_stop_s = 2;  // in-flight requests may finish this long after the last stage
+    std::vector<RequestSpec> requests;
+    std::vector<Threshold> thresholds;
+    AgentSpec agent;
+    bool operator==(const Scenario&) const = default;
+
+    double duration_s() const;           // sum of stage durations
+    double max_target() const;           // highest VUs or rate reached
+    double target_at(double t_s) const;  // VUs or rate at t seconds from the start (piecewise linear)
+    /// Index of the stage running at t (stages.size()-1 after the end).
+    std::size_t stage_at(double t_s) const;
+    /// Connections the engine opens: closed model ceil(max VUs); open model `connections` or an automatic
+    /// value.
+    int effective_connections() const;
+    int effective_threads() const;
+};
+
+/// Strict parse of a scenario document. Field names in errors are JSON paths ("stages[2].duration_s").
+Parsed<Scenario> parse_scenario(const nlohmann::json& j);
+/// Parses JSON text (syntax errors are reported with field "" and the parser's position).
+Parsed<Scenario> parse_scenario_text(std::string_view text);
+/// Reads and parses a file; a missing/unreadable file is one FieldError with field "" and the OS reason.
+Parsed<Scenario> load_scenario_file(const std::string& path);
+/// The canonical JSON form (round-trips through parse_scenario).
+nlohmann::json to_json(const Scenario& s);
+
+/// Command-line style overrides. `rate` rescales an arrival-rate scenario so that its peak equals rate;
+/// `duration_s` rescales all stages proportionally; `vus` rescales a VU scenario's peak.
+struct ScenarioOverrides {
+    std::optional<std::string> target;
+    std::optional<double> rate;
+    std::optional<double> duration_s;
+    std::optional<double> vus;
+    std::optional<int> connections;
+    std::optional<int> threads;
+};
+/// Applies overrides and re-validates; returns the errors (empty on success, s unchanged on failure).
+std::vector<FieldError> apply_overrides(Scenario& s, const ScenarioOverrides& o);
+
+/// Directories searched for built-in scenarios, in order:
+///  1. $REDLINE_SCENARIO_DIR (if set)
+///  2. <dir of the executable>/../share/redline/scenarios (installed layout)
+///  3. <ancestor of the executable>/resources/scenarios (in-tree builds: build/<x>/app/redline-load -> source
+///  tree)
+///  4. `extra` (callers such as tests pass the source tree)
+std::vector<std::string> scenario_search_dirs(const std::vector<std::string>& extra = {});
+/// Names ("smoke", "baseline", ...) of *.json files in the first search dir that has any, sorted.
+std::vector<std::string> list_builtin_scenarios(const std::vector<std::string>& extra = {});
+/// Resolves "smoke" to a file path (first dir that has smoke.json); an existing file path is returned as is.
+std::optional<std::string> find_scenario(std::string_view name_or_path,
+                                         const std::vector<std::string>& extra = {});
+
+}  // namespace redline::load

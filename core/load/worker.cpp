@@ -1,0 +1,433 @@
+#include "core/load/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <cstring>
+#include <optional>
+
+namespace redline::load {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+/// A response parser that keeps only the status and counts body bytes: no allocation per response.
+class ResponseParser final : public http::basic_parser<false> {
+  public:
+    int status = 0;
+
+  private:
+    void on_request_impl(http::verb, std::string_view, std::string_view, int, error_code&) override {}
+    void on_response_impl(int code, std::string_view, int, error_code&) override { status = code; }
+    void on_field_impl(http::field, std::string_view, std::string_view, error_code&) override {}
+    void on_header_impl(error_code&) override {}
+    void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+    std::size_t on_body_impl(std::string_view body, error_code&) override { return body.size(); }
+    void on_chunk_header_impl(std::uint64_t, std::string_view, error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, std::string_view body, error_code&) override {
+        return body.size();
+    }
+    void on_finish_impl(error_code&) override {}
+};
+
+constexpr std::size_t kReadBuf = 16 * 1024;
+constexpr std::int64_t kTickNs = 10'000'000;  // 10 ms
+
+}  // namespace
+
+struct Worker::Conn {
+    explicit Conn(asio::io_context& ioc) : sock(ioc), backoff(ioc) {}
+    tcp::socket sock;
+    asio::steady_timer backoff;  // closed model: pause after a transport error
+    bool connected = false;
+    bool busy = false;
+    std::uint64_t gen = 0;  // bumped on close; stale handlers compare and return
+    int vu = -1;            // closed model: global VU id; -1 in the open model
+    bool parked = false;
+    // current request
+    std::size_t req = 0;
+    int stage = 0;
+    std::int64_t intended_ns = 0;
+    std::int64_t sent_ns = 0;
+    std::string wbuf;
+    std::string_view wdata;
+    std::optional<ResponseParser> parser;
+    std::unique_ptr<char[]> rbuf{new char[kReadBuf]};
+    std::size_t rlen = 0;
+};
+
+Worker::Worker(Config cfg) : cfg_(std::move(cfg)), tick_timer_(ioc_), sched_timer_(ioc_), rng_(cfg_.seed) {
+    const auto& sc = *cfg_.scenario;
+    late_after_ns_ = std::int64_t(sc.late_after_ms * 1e6);
+    timeout_ns_ = std::int64_t(sc.timeout_ms * 1e6);
+    cur_.reset(cfg_.mix->size());
+    if (cfg_.schedule) {
+        for (int i = 0; i < cfg_.connections; ++i) {
+            conns_.push_back(std::make_unique<Conn>(ioc_));
+            idle_.push_back(conns_.back().get());
+        }
+        std::reverse(idle_.begin(), idle_.end());
+    } else {
+        for (int id : cfg_.vu_ids) {
+            conns_.push_back(std::make_unique<Conn>(ioc_));
+            conns_.back()->vu = id;
+            conns_.back()->parked = true;
+        }
+    }
+}
+
+Worker::~Worker() {
+    request_shutdown();
+    join();
+}
+
+void Worker::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+void Worker::request_shutdown() {
+    asio::post(ioc_, [this] {
+        if (shutting_down_) return;
+        shutting_down_ = true;
+        for (auto& c : conns_) {
+            if (c->busy) finish(*c, 0, TransportError::Interrupted);
+            close(*c);
+            c->backoff.cancel();
+        }
+        tick_timer_.cancel();
+        sched_timer_.cancel();
+        flush();
+        ioc_.stop();
+    });
+}
+
+std::int64_t Worker::now_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - cfg_.t0)
+        .count();
+}
+
+void Worker::run() {
+    // Wait for the common start.
+    std::this_thread::sleep_until(cfg_.t0);
+    if (cfg_.schedule) {
+        if (auto t = cfg_.schedule->time_of(double(std::uint64_t(cfg_.index)), &sched_hint_))
+            next_intended_ns_ = std::int64_t(*t * 1e9);
+    }
+    asio::post(ioc_, [this] {
+        tick();
+        pump();
+    });
+    try {
+        ioc_.run();
+    } catch (const std::exception& e) {
+        spdlog::error("load worker {}: {}", cfg_.index, e.what());
+    }
+}
+
+void Worker::tick() {
+    if (shutting_down_) return;
+    const std::int64_t now = now_ns();
+    flush_if_epoch_changed(now);
+    // Timeouts: a request that has run longer than timeout_ms is failed and its connection closed.
+    for (auto& c : conns_) {
+        if (c->busy && now - c->intended_ns > timeout_ns_ && now - c->sent_ns > timeout_ns_) {
+            finish(*c, 0, TransportError::Timeout);
+            close(*c);
+            after_finish(*c, true);
+        }
+    }
+    if (!cfg_.schedule) {
+        const int target = cfg_.shared->target_vus.load(std::memory_order_relaxed);
+        const bool stopping = now >= cfg_.shared->stop_at_ns.load(std::memory_order_relaxed);
+        for (auto& c : conns_) {
+            if (c->parked && !stopping && c->vu < target) {
+                c->parked = false;
+                send(*c, cfg_.mix->pick(rng_), now_ns());
+            }
+        }
+    } else {
+        pump();
+    }
+    tick_timer_.expires_after(std::chrono::nanoseconds(kTickNs));
+    tick_timer_.async_wait([this](error_code ec) {
+        if (!ec) tick();
+    });
+}
+
+void Worker::arm_schedule_timer(std::int64_t rel_ns) {
+    if (sched_armed_at_ >= 0 && sched_armed_at_ <= rel_ns) return;
+    sched_armed_at_ = rel_ns;
+    sched_timer_.expires_at(cfg_.t0 + std::chrono::nanoseconds(rel_ns));
+    sched_timer_.async_wait([this](error_code ec) {
+        if (ec) return;
+        sched_armed_at_ = -1;
+        pump();
+    });
+}
+
+void Worker::pump() {
+    if (!cfg_.schedule || shutting_down_) return;
+    const std::int64_t stop_at = cfg_.shared->stop_at_ns.load(std::memory_order_relaxed);
+    while (next_intended_ns_ >= 0) {
+        if (next_intended_ns_ >= stop_at) return;
+        const std::int64_t now = now_ns();
+        if (next_intended_ns_ > now) {
+            arm_schedule_timer(next_intended_ns_);
+            return;
+        }
+        if (idle_.empty()) return;  // backlog: the next completion pumps again
+        Conn* c = idle_.back();
+        idle_.pop_back();
+        const std::int64_t intended = next_intended_ns_;
+        ++next_k_;
+        const double n = double(next_k_ * std::uint64_t(cfg_.count) + std::uint64_t(cfg_.index));
+        if (auto t = cfg_.schedule->time_of(n, &sched_hint_))
+            next_intended_ns_ = std::int64_t(*t * 1e9);
+        else
+            next_intended_ns_ = -1;
+        send(*c, cfg_.mix->pick(rng_), intended);
+    }
+}
+
+void Worker::send(Conn& c, std::size_t req, std::int64_t intended_ns) {
+    c.busy = true;
+    c.req = req;
+    c.intended_ns = intended_ns;
+    c.sent_ns = now_ns();  // refined in do_write; covers the connect for the timeout sweep
+    c.stage = int(cfg_.scenario->stage_at(double(intended_ns) * 1e-9));
+    c.wdata = cfg_.mix->render(req, c.wbuf, rng_, key_counter_);
+    cfg_.shared->in_flight.fetch_add(1, std::memory_order_relaxed);
+    if (!c.connected)
+        do_connect(c);
+    else
+        do_write(c);
+}
+
+void Worker::do_connect(Conn& c) {
+    const tcp::endpoint* ep = nullptr;
+    std::string why;
+    for (const auto& e : cfg_.endpoints) {
+        if (!cfg_.filter || cfg_.filter(e, &why)) {
+            ep = &e;
+            break;
+        }
+    }
+    if (!ep) {
+        spdlog::warn("load worker {}: connect refused by the allow-list: {}", cfg_.index, why);
+        finish(c, 0, TransportError::Refused);
+        after_finish(c, true);
+        return;
+    }
+    error_code ec;
+    c.sock.open(ep->protocol(), ec);
+    if (ec) {
+        finish(c, 0, TransportError::Connect);
+        after_finish(c, true);
+        return;
+    }
+    const auto gen = c.gen;
+    c.sock.async_connect(*ep, [this, &c, gen](error_code ec) {
+        if (gen != c.gen) return;
+        if (ec) {
+            finish(c, 0, TransportError::Connect);
+            close(c);
+            after_finish(c, true);
+            return;
+        }
+        c.sock.set_option(tcp::no_delay(true), ec);
+        c.connected = true;
+        do_write(c);
+    });
+}
+
+void Worker::do_write(Conn& c) {
+    c.sent_ns = now_ns();
+    if (cfg_.schedule) {
+        const std::int64_t lateness = std::max<std::int64_t>(0, c.sent_ns - c.intended_ns);
+        cur_.lateness.add(std::uint64_t(lateness));
+        if (lateness > late_after_ns_) ++cur_.late;
+    } else {
+        c.intended_ns = c.sent_ns;  // closed model: no schedule to be late for
+    }
+    c.parser.emplace();
+    c.parser->eager(true);
+    c.parser->body_limit(std::uint64_t{1} << 40);  // effectively unlimited; bodies are discarded
+    c.parser->skip(cfg_.mix->entry(c.req).head);
+    c.rlen = 0;
+    cfg_.shared->sent.fetch_add(1, std::memory_order_relaxed);
+    cfg_.shared->bytes_sent.fetch_add(c.wdata.size(), std::memory_order_relaxed);
+    const auto gen = c.gen;
+    asio::async_write(c.sock, asio::buffer(c.wdata.data(), c.wdata.size()),
+                      [this, &c, gen](error_code ec, std::size_t) {
+                          if (gen != c.gen) return;
+                          if (ec) {
+                              finish(c, 0,
+                                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe
+                                         ? TransportError::Reset
+                                         : TransportError::Closed);
+                              close(c);
+                              after_finish(c, true);
+                              return;
+                          }
+                          do_read(c);
+                      });
+}
+
+void Worker::do_read(Conn& c) {
+    const auto gen = c.gen;
+    c.sock.async_read_some(asio::buffer(c.rbuf.get() + c.rlen, kReadBuf - c.rlen),
+                           [this, &c, gen](error_code ec, std::size_t n) {
+                               if (gen != c.gen) return;
+                               if (ec) {
+                                   if (ec == asio::error::eof && c.parser->need_eof()) {
+                                       error_code pe;
+                                       c.parser->put_eof(pe);
+                                       if (!pe && c.parser->is_done()) {
+                                           finish(c, c.parser->status, TransportError::Protocol);
+                                           close(c);
+                                           after_finish(c, false);
+                                           return;
+                                       }
+                                   }
+                                   const bool reset = ec == asio::error::connection_reset;
+                                   finish(c, 0, reset ? TransportError::Reset : TransportError::Closed);
+                                   close(c);
+                                   after_finish(c, true);
+                                   return;
+                               }
+                               on_read(c, n);
+                           });
+}
+
+void Worker::on_read(Conn& c, std::size_t n) {
+    cfg_.shared->bytes_received.fetch_add(n, std::memory_order_relaxed);
+    c.rlen += n;
+    std::size_t off = 0;
+    error_code ec;
+    while (off < c.rlen && !c.parser->is_done()) {
+        const std::size_t used = c.parser->put(asio::buffer(c.rbuf.get() + off, c.rlen - off), ec);
+        off += used;
+        if (ec == http::error::need_more) {
+            ec = {};
+            break;
+        }
+        if (ec) break;
+        if (used == 0) break;
+    }
+    if (ec) {
+        spdlog::debug("load worker {}: bad response: {}", cfg_.index, ec.message());
+        finish(c, 0, TransportError::Protocol);
+        close(c);
+        after_finish(c, true);
+        return;
+    }
+    if (c.parser->is_done()) {
+        const bool keep = c.parser->keep_alive();
+        finish(c, c.parser->status, TransportError::Protocol);
+        if (!keep) close(c);
+        after_finish(c, false);
+        return;
+    }
+    // Keep the unparsed tail at the front and read more.
+    if (off > 0) {
+        std::memmove(c.rbuf.get(), c.rbuf.get() + off, c.rlen - off);
+        c.rlen -= off;
+    }
+    if (c.rlen == kReadBuf) {  // a header larger than the buffer
+        finish(c, 0, TransportError::Protocol);
+        close(c);
+        after_finish(c, true);
+        return;
+    }
+    do_read(c);
+}
+
+void Worker::finish(Conn& c, int status, TransportError kind) {
+    if (!c.busy) return;
+    c.busy = false;
+    const std::int64_t now = now_ns();
+    flush_if_epoch_changed(now);
+    auto& rs = cur_.requests[c.req];
+    rs.counters.add_status(status);
+    auto& st = cur_.stages[c.stage];
+    st.counters.add_status(status);
+    if (status > 0) {
+        const auto corrected = std::uint64_t(std::max<std::int64_t>(0, now - c.intended_ns));
+        rs.corrected.add(corrected);
+        rs.uncorrected.add(std::uint64_t(std::max<std::int64_t>(0, now - c.sent_ns)));
+        st.corrected.add(corrected);
+    } else {
+        cur_.transport[std::size_t(kind)]++;
+    }
+    cur_.any = true;
+    cfg_.shared->completed.fetch_add(1, std::memory_order_relaxed);
+    cfg_.shared->in_flight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::after_finish(Conn& c, bool failed) {
+    if (shutting_down_) return;
+    if (cfg_.schedule) {
+        idle_.push_back(&c);
+        pump();
+        return;
+    }
+    const std::int64_t now = now_ns();
+    const bool active = c.vu < cfg_.shared->target_vus.load(std::memory_order_relaxed) &&
+                        now < cfg_.shared->stop_at_ns.load(std::memory_order_relaxed);
+    if (!active) {
+        c.parked = true;
+        return;
+    }
+    if (failed) {  // do not spin on a failing target: back off 50 ms
+        c.parked = false;
+        c.backoff.expires_after(std::chrono::milliseconds(50));
+        c.backoff.async_wait([this, &c](error_code ec) {
+            if (ec || shutting_down_) return;
+            c.parked = true;  // the next tick restarts it if still active
+        });
+        return;
+    }
+    send(c, cfg_.mix->pick(rng_), now);
+}
+
+void Worker::close(Conn& c) {
+    ++c.gen;
+    c.connected = false;
+    error_code ec;
+    if (c.sock.is_open()) {
+        c.sock.shutdown(tcp::socket::shutdown_both, ec);
+        c.sock.close(ec);
+    }
+}
+
+void Worker::flush_if_epoch_changed(std::int64_t now) {
+    const std::int64_t epoch =
+        (now + std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.t0.time_since_epoch()).count() +
+         cfg_.unix_offset_ns) /
+        1'000'000'000;
+    if (epoch == cur_.epoch) return;
+    if (cur_.any) flush();
+    cur_.epoch = epoch;
+}
+
+void Worker::flush() {
+    if (cur_.any && cfg_.flush) cfg_.flush(cur_);
+    const auto epoch = cur_.epoch;
+    cur_.reset(cfg_.mix->size());
+    cur_.epoch = epoch;
+}
+
+}  // namespace redline::load

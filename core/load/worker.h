@@ -1,0 +1,106 @@
+// One load worker: a thread running its own io_context with its own keep-alive connections.
+// Closed model: one connection per virtual user it owns (global VU ids w, w+W, ...), active while id <
+// target. Open model: follows arrivals w, w+W, ... of the ArrivalSchedule on a pool of connections; when no
+// connection is free the next request waits (its latency keeps counting from the intended time) — nothing is
+// skipped.
+//
+// Threading: constructed and started by the engine's control thread; everything else happens on the worker
+// thread. The control thread talks to it only through the shared atomics in Shared and request_shutdown();
+// statistics leave through the flush callback (called on the worker thread; the callee locks).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/load/arrival_schedule.h"
+#include "core/load/engine.h"
+#include "core/load/request_mix.h"
+#include "core/load/run_stats.h"
+
+namespace redline::load {
+
+class Worker {
+  public:
+    /// State shared by the control thread and all workers.
+    struct Shared {
+        std::atomic<int> target_vus{0};                   // closed model
+        std::atomic<std::int64_t> stop_at_ns{INT64_MAX};  // relative to t0: no request starts at/after it
+        std::atomic<std::uint64_t> sent{0}, completed{0};
+        std::atomic<std::int64_t> in_flight{0};
+        std::atomic<std::uint64_t> bytes_sent{0}, bytes_received{0};
+    };
+    struct Config {
+        int index = 0;
+        int count = 1;
+        const Scenario* scenario = nullptr;
+        const RequestMix* mix = nullptr;
+        const ArrivalSchedule* schedule = nullptr;  // open model only
+        std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+        ConnectFilter filter;
+        int connections = 1;      // open model: pool size
+        std::vector<int> vu_ids;  // closed model: global VU ids owned
+        std::chrono::steady_clock::time_point t0;
+        std::int64_t unix_offset_ns = 0;  // unix ns = steady ns + offset
+        Shared* shared = nullptr;
+        std::function<void(const EpochStats&)> flush;
+        std::uint64_t seed = 1;
+    };
+
+    explicit Worker(Config cfg);
+    ~Worker();  // joins
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    void start();
+    /// Closes all connections (in-flight requests count as "interrupted"), flushes statistics, ends the
+    /// thread.
+    void request_shutdown();
+    void join();
+
+  private:
+    struct Conn;
+    void run();
+    void tick();
+    void pump();
+    void arm_schedule_timer(std::int64_t rel_ns);
+    void send(Conn& c, std::size_t req, std::int64_t intended_ns);
+    void do_connect(Conn& c);
+    void do_write(Conn& c);
+    void do_read(Conn& c);
+    void on_read(Conn& c, std::size_t n);
+    void finish(Conn& c, int status, TransportError kind);
+    void after_finish(Conn& c, bool failed);
+    void close(Conn& c);
+    void flush_if_epoch_changed(std::int64_t now_ns);
+    void flush();
+    std::int64_t now_ns() const;  // steady ns since t0
+
+    Config cfg_;
+    boost::asio::io_context ioc_{1};
+    boost::asio::steady_timer tick_timer_;
+    boost::asio::steady_timer sched_timer_;
+    std::int64_t sched_armed_at_ = -1;
+    std::vector<std::unique_ptr<Conn>> conns_;
+    std::vector<Conn*> idle_;  // open model: free connections (LIFO)
+    Rng rng_;
+    std::uint64_t key_counter_ = 0;
+    // open model schedule position
+    std::uint64_t next_k_ = 0;
+    std::int64_t next_intended_ns_ = -1;  // -1 = schedule exhausted
+    std::size_t sched_hint_ = 0;
+    std::int64_t late_after_ns_ = 0;
+    std::int64_t timeout_ns_ = 0;
+    bool shutting_down_ = false;
+    EpochStats cur_;
+    std::thread thread_;
+};
+
+}  // namespace redline::load
