@@ -62,6 +62,15 @@ public:
     /// Prometheus Collectable over totals(); the returned object holds the recorder weakly (safe after destruction).
     std::shared_ptr<prometheus::Collectable> collectable(std::string service);
 
+    /// Memory held now (for docs/benchmarks): window rings, cumulative totals, and the per-thread shards
+    /// (each shard holds one block of counters per series, plus the merger's previous reading of it).
+    struct MemoryUsage {
+        std::size_t rings_bytes = 0, totals_bytes = 0, shards_bytes = 0;
+        std::size_t shard_bytes_per_series = 0;  // per series, per recording thread
+        std::size_t series = 0, shards = 0;
+    };
+    MemoryUsage memory_usage() const;
+
     /// Starts/stops the thread that closes an epoch at each wall-clock second boundary.
     void start_clock();
     void stop_clock();

@@ -1,0 +1,55 @@
+// Prometheus exposition of the recorder's cumulative totals: a prometheus::Collectable that builds metric
+// families (prometheus-cpp 1.0.1 data model) on every scrape, following the OpenTelemetry HTTP semantic
+// conventions mapped to Prometheus names. Every family, label and unit is documented in docs/metrics.md.
+//
+// The collectable reaches the data through a TotalsSource, which Recorder::collectable() builds around a weak
+// reference to the recorder: after the recorder is destroyed, Collect() returns no families.
+//
+// Threading: Collect() may be called from any thread, concurrently with recording and epoch closes (the
+// source serialises on the recorder's merge mutex). The object itself is immutable after construction.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agents/agent/recorder.h"
+#include "core/sketch.h"
+#include "core/window.h"
+
+namespace redline::agent {
+
+class MetricsCollectable : public prometheus::Collectable {
+  public:
+    using TotalsVisitor =
+        std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&, std::int64_t inflight)>;
+    /// Calls the visitor once per registered series with its cumulative totals; returns false when the data
+    /// source is gone (then Collect() returns nothing).
+    using TotalsSource = std::function<bool(const TotalsVisitor&)>;
+
+    MetricsCollectable(std::string service, TotalsSource source);
+
+    std::vector<prometheus::MetricFamily> Collect() const override;
+
+    /// Upper bounds (seconds) of the request-duration histogram buckets, ascending; +Inf is implied.
+    static std::span<const double> bucket_bounds_s() noexcept;
+
+  private:
+    std::string service_;
+    TotalsSource source_;
+};
+
+/// Serialises families in the Prometheus text format 0.0.4 (prometheus::TextSerializer).
+std::string serialize_metrics(const std::vector<prometheus::MetricFamily>& families);
+/// Collect() + serialize_metrics().
+std::string metrics_text(const prometheus::Collectable& collectable);
+
+/// Content-Type of serialize_metrics() output.
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace redline::agent

@@ -1,0 +1,570 @@
+// Recorder: per-thread shards of single-writer cumulative counters, merged once per epoch.
+//
+// Layout
+//  - Every recording thread owns one Shard per Recorder: for each registered series a SeriesCells block of
+//    cumulative counters (sketch bucket counts and per-status counts as uint32 that may wrap, the rest
+//    uint64). Only the owner thread writes them, with a relaxed load followed by a relaxed store (a plain
+//    `mov` pair on x86-64: no lock prefix, no fence). The one exception is SeriesCells::phase, which only the
+//    merger writes.
+//  - The thread finds its shard through a two-word thread_local cache {recorder id, shard*}; ids are never
+//  reused,
+//    so an entry of a destroyed recorder never matches again. On a miss the thread looks through its own list
+//    of shards (no lock) and only on its first call for a recorder allocates a shard and hands it to the
+//    recorder under shards_mutex (the "pending" list).
+//  - close_epoch() reads every shard, subtracts the previous reading (SeriesPrev, merger-owned), turns the
+//  deltas
+//    into Counters + LatencySketch per series, stores them in the series' WindowRing and adds them to the
+//    cumulative totals used by /metrics.
+//  - Exact per-epoch min/max: each SeriesCells has two Extremes slots indexed by the parity of its `phase`,
+//    tagged with the phase that wrote them. The merger bumps `phase` right before reading that series, so the
+//    owner moves on to the other slot while the merger reads the finished one. A record racing with that read
+//    (nanoseconds wide) can leave its extreme in the other epoch; the merged extremes are therefore clamped
+//    into the epoch's lowest/highest non-empty sketch bucket, so they are exact except in that race, and then
+//    still within one bucket (< 1.6 %) of the truth.
+//  - When a thread exits, its thread_local list marks each of its shards retired (release). The next close
+//  reads
+//    the shard one last time (after an acquire of the flag, so every write is visible), keeps its in-flight
+//    balance and drops it: memory is bounded by the threads alive, not by the threads ever seen.
+//  - When a recorder is destroyed its shards are marked orphaned; threads drop them from their lists on their
+//    next cache miss.
+#include "agents/agent/recorder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "agents/agent/metrics_collectable.h"
+
+namespace redline::agent {
+
+namespace {
+
+constexpr int kMinStatus = 100;
+constexpr int kMaxStatus = 599;
+constexpr std::size_t kStatusSlots = std::size_t(kMaxStatus - kMinStatus + 1);
+constexpr std::size_t kSketchBuckets = LatencySketch::kBuckets;
+constexpr std::size_t kMaxSeries = 4096;
+
+std::atomic<std::uint64_t> g_next_recorder_id{1};
+
+/// Single-writer increment: relaxed load + relaxed store (no read-modify-write instruction).
+template <class T>
+inline void bump(std::atomic<T>& a, T n = 1) noexcept {
+    a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+struct Extremes {
+    std::atomic<std::uint32_t> tag{std::numeric_limits<std::uint32_t>::max()};  // phase that wrote min/max
+    std::atomic<std::uint64_t> min{0};
+    std::atomic<std::uint64_t> max{0};
+};
+
+/// One thread's cumulative counters for one series. Written by the owner thread only, except `phase`
+/// (written by the merger only). Read by the merger under the recorder's merge mutex.
+struct alignas(64) SeriesCells {
+    std::atomic<std::uint32_t> phase{0};
+    std::array<Extremes, 2> extremes{};
+    std::atomic<std::uint64_t> records{0};
+    std::atomic<std::uint64_t> latency_sum_ns{0};
+    std::atomic<std::uint64_t> other_status{0};  // status outside 100..599
+    std::atomic<std::uint64_t> cache_hits{0};
+    std::atomic<std::uint64_t> cache_misses{0};
+    std::atomic<std::uint64_t> rl_allowed{0};
+    std::atomic<std::uint64_t> rl_rejected{0};
+    std::atomic<std::uint64_t> rl_shadow_rejected{0};
+    std::atomic<std::uint64_t> started{0};
+    std::atomic<std::uint64_t> finished{0};
+    std::array<std::atomic<std::uint32_t>, kStatusSlots> status{};  // wraps; deltas taken modulo 2^32
+    std::array<std::atomic<std::uint32_t>, kSketchBuckets> buckets{};
+};
+
+/// The merger's previous reading of one SeriesCells (merge mutex).
+struct SeriesPrev {
+    std::uint64_t records = 0;
+    std::uint64_t latency_sum_ns = 0;
+    std::uint64_t other_status = 0;
+    std::uint64_t cache_hits = 0, cache_misses = 0;
+    std::uint64_t rl_allowed = 0, rl_rejected = 0, rl_shadow_rejected = 0;
+    std::uint64_t started = 0, finished = 0;
+    std::array<std::uint32_t, kStatusSlots> status{};
+    std::array<std::uint32_t, kSketchBuckets> buckets{};
+};
+
+/// One thread's counters for every series of one recorder. cells: owner thread writes, merger reads.
+/// prev: merger only. Flags: set once, by the owning thread (retired) or the recorder's destructor
+/// (orphaned).
+struct Shard {
+    explicit Shard(std::size_t n)
+        : nseries(n), cells(std::make_unique<SeriesCells[]>(n)), prev(std::make_unique<SeriesPrev[]>(n)) {}
+    const std::size_t nseries;
+    std::unique_ptr<SeriesCells[]> cells;
+    std::unique_ptr<SeriesPrev[]> prev;
+    std::atomic<bool> retired{false};
+    std::atomic<bool> orphaned{false};
+};
+
+struct TlsCache {
+    std::uint64_t id = 0;
+    Shard* shard = nullptr;
+};
+constinit thread_local TlsCache t_cache{};
+constinit thread_local bool t_exiting = false;
+
+/// The calling thread's shards (one per recorder it has recorded into). Touched only by its own thread.
+struct ThreadShards {
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<Shard>>> entries;
+    ~ThreadShards() {
+        t_exiting = true;
+        t_cache = {};
+        for (auto& e : entries)
+            e.second->retired.store(true, std::memory_order_release);
+    }
+};
+thread_local ThreadShards t_shards;
+
+inline std::uint32_t delta32(std::uint32_t now, std::uint32_t before) noexcept {
+    return now - before;  // modulo 2^32: exact while fewer than 2^32 increments happen between two closes
+}
+
+}  // namespace
+
+struct Recorder::Impl {
+    struct SeriesState {
+        WindowRing ring;
+        Counters total;
+        LatencySketch total_sketch;
+        std::int64_t inflight_base = 0;  // balance left by retired shards
+    };
+
+    const std::uint64_t id = g_next_recorder_id.fetch_add(1, std::memory_order_relaxed);
+    std::atomic<bool> frozen{false};
+    std::vector<SeriesInfo> series;  // configuration thread before freeze; immutable after
+
+    std::mutex shards_mutex;
+    std::vector<std::shared_ptr<Shard>> pending;  // guarded by shards_mutex: new shards not yet adopted
+
+    std::mutex merge_mutex;
+    // Guarded by merge_mutex:
+    std::vector<std::shared_ptr<Shard>> shards;
+    std::vector<SeriesState> state;
+    std::int64_t last_closed = -1;
+    LatencySketch scratch;  // per-series epoch sketch, reused
+
+    std::mutex clock_mutex;
+    std::condition_variable clock_cv;
+    bool clock_stop = false;  // guarded by clock_mutex
+    std::thread clock;        // owner thread (start_clock/stop_clock)
+
+    ~Impl() {
+        for (auto& s : shards)
+            s->orphaned.store(true, std::memory_order_release);
+        for (auto& s : pending)
+            s->orphaned.store(true, std::memory_order_release);
+    }
+
+    Shard* shard_slow() noexcept;
+
+    SeriesCells* cells_for(SeriesHandle h) noexcept {
+        Shard* s = t_cache.id == id ? t_cache.shard : shard_slow();
+        if (s == nullptr || h.index >= s->nseries) return nullptr;
+        return &s->cells[h.index];
+    }
+
+    void adopt_pending() {
+        std::lock_guard lk(shards_mutex);
+        for (auto& s : pending)
+            shards.push_back(std::move(s));
+        pending.clear();
+    }
+
+    std::int64_t inflight(std::size_t i) const noexcept {
+        std::int64_t n = state[i].inflight_base;
+        for (const auto& s : shards) {
+            const SeriesCells& c = s->cells[i];
+            n += std::int64_t(c.started.load(std::memory_order_relaxed)) -
+                 std::int64_t(c.finished.load(std::memory_order_relaxed));
+        }
+        return std::max<std::int64_t>(n, 0);
+    }
+
+    void close(std::int64_t epoch);
+
+    template <class Fn>
+    void visit_totals(const Fn& fn) {
+        if (!frozen.load(std::memory_order_acquire)) return;
+        std::lock_guard lk(merge_mutex);
+        adopt_pending();
+        for (std::size_t i = 0; i < series.size(); ++i)
+            fn(series[i], state[i].total, state[i].total_sketch, inflight(i));
+    }
+    void read_series(Shard& shard, std::size_t i, Counters& c, LatencySketch& sk, std::uint64_t& mn,
+                     std::uint64_t& mx);
+    void clock_loop();
+};
+
+Shard* Recorder::Impl::shard_slow() noexcept {
+    if (!frozen.load(std::memory_order_acquire) || t_exiting) return nullptr;
+    try {
+        auto& list = t_shards.entries;
+        std::erase_if(list, [](const auto& e) { return e.second->orphaned.load(std::memory_order_acquire); });
+        for (const auto& [rid, s] : list) {
+            if (rid == id) {
+                t_cache = {id, s.get()};
+                return s.get();
+            }
+        }
+        auto s = std::make_shared<Shard>(series.size());
+        {
+            std::lock_guard lk(shards_mutex);
+            pending.push_back(s);
+        }
+        list.emplace_back(id, s);
+        t_cache = {id, s.get()};
+        return t_cache.shard;
+    } catch (...) {
+        return nullptr;  // out of memory: this record is dropped; the next call retries
+    }
+}
+
+void Recorder::Impl::read_series(Shard& shard, std::size_t i, Counters& c, LatencySketch& sk,
+                                 std::uint64_t& mn, std::uint64_t& mx) {
+    constexpr auto rlx = std::memory_order_relaxed;
+    SeriesCells& cells = shard.cells[i];
+    SeriesPrev& p = shard.prev[i];
+    const std::uint32_t phase = cells.phase.load(rlx);
+    cells.phase.store(phase + 1, rlx);  // the owner switches to the other Extremes slot
+
+    auto take = [](const std::atomic<std::uint64_t>& a, std::uint64_t& prev) {
+        const std::uint64_t v = a.load(std::memory_order_relaxed);
+        const std::uint64_t d = v - prev;
+        prev = v;
+        return d;
+    };
+    c.cache_hits += take(cells.cache_hits, p.cache_hits);
+    c.cache_misses += take(cells.cache_misses, p.cache_misses);
+    c.rl_allowed += take(cells.rl_allowed, p.rl_allowed);
+    c.rl_rejected += take(cells.rl_rejected, p.rl_rejected);
+    c.rl_shadow_rejected += take(cells.rl_shadow_rejected, p.rl_shadow_rejected);
+    p.started = cells.started.load(rlx);
+    p.finished = cells.finished.load(rlx);
+
+    const std::uint64_t records = cells.records.load(rlx);
+    if (records == p.records) return;  // idle since the previous close: skip the arrays
+    p.records = records;
+    sk.add_sum(double(take(cells.latency_sum_ns, p.latency_sum_ns)));
+    if (const auto other = take(cells.other_status, p.other_status); other) c.add_status(0, other);
+    for (std::size_t k = 0; k < kStatusSlots; ++k) {
+        const std::uint32_t v = cells.status[k].load(rlx);
+        if (const std::uint32_t d = delta32(v, p.status[k]); d) {
+            c.add_status(kMinStatus + int(k), d);
+            p.status[k] = v;
+        }
+    }
+    for (std::size_t k = 0; k < kSketchBuckets; ++k) {
+        const std::uint32_t v = cells.buckets[k].load(rlx);
+        if (const std::uint32_t d = delta32(v, p.buckets[k]); d) {
+            sk.add_bucket(k, d);
+            p.buckets[k] = v;
+        }
+    }
+    const Extremes& x = cells.extremes[phase & 1];
+    if (x.tag.load(std::memory_order_acquire) == phase) {
+        mn = std::min(mn, x.min.load(rlx));
+        mx = std::max(mx, x.max.load(rlx));
+    }
+}
+
+namespace {
+
+/// Clamps the extremes read from the shards into the sketch's lowest/highest non-empty buckets (they can only
+/// disagree when a record raced with the close; see the file comment) and stores them in the sketch.
+void settle_extremes(LatencySketch& sk, std::uint64_t mn, std::uint64_t mx) {
+    if (sk.count() == 0) return;
+    const auto& b = sk.buckets();
+    std::size_t lo = LatencySketch::kOverflow;
+    if (b[LatencySketch::kUnderflow]) {
+        lo = LatencySketch::kUnderflow;
+    } else {
+        for (std::size_t k = 0; k < LatencySketch::kRegular; ++k)
+            if (b[k]) {
+                lo = k;
+                break;
+            }
+    }
+    std::size_t hi = LatencySketch::kUnderflow;
+    if (b[LatencySketch::kOverflow]) {
+        hi = LatencySketch::kOverflow;
+    } else {
+        for (std::size_t k = LatencySketch::kRegular; k-- > 0;)
+            if (b[k]) {
+                hi = k;
+                break;
+            }
+    }
+    mn = std::clamp(mn, LatencySketch::lower_bound_ns(lo), LatencySketch::upper_bound_ns(lo) - 1);
+    mx = std::clamp(mx, LatencySketch::lower_bound_ns(hi), LatencySketch::upper_bound_ns(hi) - 1);
+    sk.observe_extremes(mn, mx);
+}
+
+}  // namespace
+
+void Recorder::Impl::close(std::int64_t epoch) {
+    if (!frozen.load(std::memory_order_acquire)) return;
+    std::lock_guard lk(merge_mutex);
+    if (epoch < last_closed) {
+        // The ring keeps increasing epochs only; leave the data in the shards for the next close.
+        spdlog::debug("recorder: close_epoch({}) ignored, newest closed epoch is {}", epoch, last_closed);
+        return;
+    }
+    adopt_pending();
+    // A retired flag read (acquire) before the final reading guarantees that reading sees every write.
+    std::vector<char> retired(shards.size());
+    for (std::size_t s = 0; s < shards.size(); ++s)
+        retired[s] = shards[s]->retired.load(std::memory_order_acquire);
+
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        Counters c;
+        scratch.clear();
+        std::uint64_t mn = std::numeric_limits<std::uint64_t>::max();
+        std::uint64_t mx = 0;
+        for (auto& s : shards)
+            read_series(*s, i, c, scratch, mn, mx);
+        settle_extremes(scratch, mn, mx);
+        SeriesState& st = state[i];
+        st.ring.close_epoch(epoch, c, scratch);
+        st.total.merge(c);
+        st.total_sketch.merge(scratch);
+    }
+    last_closed = epoch;
+
+    // Fold and drop the shards of threads that have exited.
+    std::size_t keep = 0;
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+        if (!retired[s]) {
+            shards[keep++] = std::move(shards[s]);
+            continue;
+        }
+        for (std::size_t i = 0; i < series.size(); ++i) {
+            const SeriesPrev& p = shards[s]->prev[i];
+            state[i].inflight_base += std::int64_t(p.started) - std::int64_t(p.finished);
+        }
+    }
+    shards.resize(keep);
+}
+
+void Recorder::Impl::clock_loop() {
+    using namespace std::chrono;
+    std::unique_lock lk(clock_mutex);
+    while (!clock_stop) {
+        const auto now = system_clock::now();
+        const auto next = floor<seconds>(now) + seconds(1);
+        if (clock_cv.wait_for(lk, next - now, [this] { return clock_stop; })) break;
+        const auto woke = system_clock::now();
+        if (woke < next) continue;  // woke early: wait for the boundary again
+        // The second that just ended, [E, E+1), is epoch E.
+        const std::int64_t ended =
+            duration_cast<seconds>(floor<seconds>(woke).time_since_epoch()).count() - 1;
+        lk.unlock();
+        try {
+            close(ended);
+        } catch (const std::exception& e) {
+            spdlog::error("recorder: closing epoch {} failed: {}", ended, e.what());
+        }
+        lk.lock();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+Recorder::Recorder() : impl_(std::make_shared<Impl>()) {}
+
+Recorder::~Recorder() {
+    stop_clock();
+}
+
+SeriesHandle Recorder::register_series(std::string_view method, std::string_view route,
+                                       std::string_view version) {
+    if (impl_->frozen.load(std::memory_order_acquire))
+        throw ConfigError("register_series after freeze(): series must be registered at start-up");
+    if (method.empty() || route.empty() || version.empty())
+        throw ConfigError("register_series: method, route and version must not be empty");
+    auto& s = impl_->series;
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if (s[i].method == method && s[i].route == route && s[i].version == version)
+            return SeriesHandle{std::uint32_t(i)};
+    if (s.size() >= kMaxSeries)
+        throw ConfigError(fmt::format("register_series: more than {} series", kMaxSeries));
+    s.push_back(SeriesInfo{std::string(method), std::string(route), std::string(version)});
+    return SeriesHandle{std::uint32_t(s.size() - 1)};
+}
+
+void Recorder::freeze() {
+    if (impl_->frozen.load(std::memory_order_acquire)) return;
+    {
+        std::lock_guard lk(impl_->merge_mutex);
+        impl_->state = std::vector<Impl::SeriesState>(impl_->series.size());
+    }
+    impl_->frozen.store(true, std::memory_order_release);
+}
+
+const std::vector<SeriesInfo>& Recorder::series() const noexcept {
+    return impl_->series;
+}
+
+void Recorder::record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
+                      CacheOutcome cache) noexcept {
+    constexpr auto rlx = std::memory_order_relaxed;
+    SeriesCells* c = impl_->cells_for(h);
+    if (c == nullptr) return;
+    const std::uint64_t ns = latency.count() > 0 ? std::uint64_t(latency.count()) : 0;
+    bump(c->buckets[LatencySketch::index_of(ns)], 1u);
+    if (status >= kMinStatus && status <= kMaxStatus)
+        bump(c->status[std::size_t(status - kMinStatus)], 1u);
+    else
+        bump(c->other_status, std::uint64_t{1});
+    bump(c->latency_sum_ns, ns);
+    if (cache == CacheOutcome::Hit)
+        bump(c->cache_hits, std::uint64_t{1});
+    else if (cache == CacheOutcome::Miss)
+        bump(c->cache_misses, std::uint64_t{1});
+    const std::uint32_t phase = c->phase.load(rlx);
+    Extremes& x = c->extremes[phase & 1];
+    if (x.tag.load(rlx) != phase) {
+        x.min.store(ns, rlx);
+        x.max.store(ns, rlx);
+        x.tag.store(phase, std::memory_order_release);
+    } else {
+        if (ns < x.min.load(rlx)) x.min.store(ns, rlx);
+        if (ns > x.max.load(rlx)) x.max.store(ns, rlx);
+    }
+    bump(c->records, std::uint64_t{1});
+}
+
+void Recorder::record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept {
+    SeriesCells* c = impl_->cells_for(h);
+    if (c == nullptr) return;
+    switch (outcome) {
+        case RateLimitOutcome::Allowed:
+            bump(c->rl_allowed, std::uint64_t{1});
+            break;
+        case RateLimitOutcome::Rejected:
+            bump(c->rl_rejected, std::uint64_t{1});
+            break;
+        case RateLimitOutcome::ShadowRejected:
+            bump(c->rl_shadow_rejected, std::uint64_t{1});
+            break;
+    }
+}
+
+void Recorder::request_started(SeriesHandle h) noexcept {
+    if (SeriesCells* c = impl_->cells_for(h)) bump(c->started, std::uint64_t{1});
+}
+
+void Recorder::request_finished(SeriesHandle h) noexcept {
+    if (SeriesCells* c = impl_->cells_for(h)) bump(c->finished, std::uint64_t{1});
+}
+
+void Recorder::close_epoch(std::int64_t epoch) {
+    impl_->close(epoch);
+}
+
+Snapshot Recorder::snapshot(int window_s) const {
+    Impl& im = *impl_;
+    Snapshot out;
+    out.window_s = std::clamp(window_s, 1, WindowRing::kSlots);
+    out.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    if (!im.frozen.load(std::memory_order_acquire)) {
+        out.total = SeriesSnapshot::from("*", "*", "*", Counters{}, LatencySketch{}, out.window_s, 0);
+        return out;
+    }
+    std::lock_guard lk(im.merge_mutex);
+    im.adopt_pending();
+    out.epoch = std::max<std::int64_t>(im.last_closed, 0);
+    out.series.reserve(im.series.size());
+    Counters all;
+    auto all_sketch = std::make_unique<LatencySketch>();
+    auto sketch = std::make_unique<LatencySketch>();
+    std::int64_t all_inflight = 0;
+    for (std::size_t i = 0; i < im.series.size(); ++i) {
+        Counters c;
+        sketch->clear();
+        if (im.last_closed >= 0) im.state[i].ring.window(im.last_closed, out.window_s, c, *sketch);
+        const std::int64_t inflight = im.inflight(i);
+        const SeriesInfo& info = im.series[i];
+        out.series.push_back(
+            SeriesSnapshot::from(info.method, info.route, info.version, c, *sketch, out.window_s, inflight));
+        all.merge(c);
+        all_sketch->merge(*sketch);
+        all_inflight += inflight;
+    }
+    out.total = SeriesSnapshot::from("*", "*", "*", all, *all_sketch, out.window_s, all_inflight);
+    return out;
+}
+
+void Recorder::totals(const std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&,
+                                               std::int64_t)>& fn) const {
+    impl_->visit_totals(fn);
+}
+
+std::shared_ptr<prometheus::Collectable> Recorder::collectable(std::string service) {
+    std::weak_ptr<Impl> weak = impl_;
+    // The source holds the recorder weakly: a scrape after the recorder is gone yields no families.
+    auto source = [weak](const MetricsCollectable::TotalsVisitor& visit) -> bool {
+        const auto im = weak.lock();
+        if (!im) return false;
+        im->visit_totals(visit);
+        return true;
+    };
+    return std::make_shared<MetricsCollectable>(std::move(service), std::move(source));
+}
+
+Recorder::MemoryUsage Recorder::memory_usage() const {
+    Impl& im = *impl_;
+    MemoryUsage m;
+    m.series = im.series.size();
+    m.shard_bytes_per_series = sizeof(SeriesCells) + sizeof(SeriesPrev);
+    if (!im.frozen.load(std::memory_order_acquire)) return m;
+    std::lock_guard lk(im.merge_mutex);
+    im.adopt_pending();
+    for (const auto& st : im.state) {
+        m.rings_bytes += st.ring.memory_bytes();
+        m.totals_bytes += sizeof(st) - sizeof(st.ring);
+    }
+    m.shards = im.shards.size();
+    m.shards_bytes = m.shards * (sizeof(Shard) + m.series * m.shard_bytes_per_series);
+    return m;
+}
+
+void Recorder::start_clock() {
+    Impl& im = *impl_;
+    if (im.clock.joinable()) return;
+    {
+        std::lock_guard lk(im.clock_mutex);
+        im.clock_stop = false;
+    }
+    im.clock = std::thread([&im] { im.clock_loop(); });
+    spdlog::debug("recorder: epoch clock started");
+}
+
+void Recorder::stop_clock() {
+    Impl& im = *impl_;
+    if (!im.clock.joinable()) return;
+    {
+        std::lock_guard lk(im.clock_mutex);
+        im.clock_stop = true;
+    }
+    im.clock_cv.notify_all();
+    im.clock.join();
+    spdlog::debug("recorder: epoch clock stopped");
+}
+
+}  // namespace redline::agent
