@@ -1,0 +1,420 @@
+#include "agents/agent/agent.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+
+#include <boost/asio/ip/address.hpp>
+#include <prometheus/collectable.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include "agents/agent/admin_api.h"
+#include "agents/agent/admin_server.h"
+#include "agents/agent/control_store.h"
+#include "agents/agent/error_reporter.h"
+#include "agents/agent/event_log.h"
+#include "agents/agent/recorder.h"
+#include "agents/agent/tokens.h"
+
+#ifndef REDLINE_VERSION
+#define REDLINE_VERSION "0.0.0"
+#endif
+
+namespace redline::agent {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ListenAddress {
+    std::string host;  // numeric IP
+    std::uint16_t port = 0;
+};
+
+ListenAddress parse_listen(const std::string& s) {
+    ListenAddress a;
+    std::string host, port;
+    if (!s.empty() && s.front() == '[') {
+        auto close = s.find(']');
+        if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
+            throw ConfigError("admin_listen '" + s + "' must be host:port or [v6]:port");
+        host = s.substr(1, close - 1);
+        port = s.substr(close + 2);
+    } else {
+        auto colon = s.rfind(':');
+        if (colon == std::string::npos) throw ConfigError("admin_listen '" + s + "' must be host:port");
+        host = s.substr(0, colon);
+        port = s.substr(colon + 1);
+    }
+    if (host == "localhost") host = "127.0.0.1";
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    if (ec) throw ConfigError("admin_listen '" + s + "': '" + host + "' is not an IP address");
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) > 65535)
+        throw ConfigError("admin_listen '" + s + "': bad port '" + port + "'");
+    a.host = host;
+    a.port = static_cast<std::uint16_t>(std::stoul(port));
+    return a;
+}
+
+bool is_loopback(const std::string& host) {
+    boost::system::error_code ec;
+    auto addr = boost::asio::ip::make_address(host, ec);
+    if (ec) return false;
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+        return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, addr.to_v6()).is_loopback();
+    return addr.is_loopback();
+}
+
+std::string fmt_num(double v) {
+    std::string s = fmt::format("{:.6g}", v);
+    return s;
+}
+
+std::string describe_canary(const nlohmann::json& before, const nlohmann::json& after) {
+    auto w = [](const nlohmann::json& j) { return j.is_object() ? j.value("weight_percent", 0.0) : 0.0; };
+    std::string msg = "canary weight " + fmt_num(w(before)) + "% -> " + fmt_num(w(after)) + "%";
+    if (before.is_object() && after.is_object() && before.value("faults", nlohmann::json()) != after.value("faults", nlohmann::json()))
+        msg += ", faults changed";
+    return msg;
+}
+
+std::string describe_limits(const nlohmann::json& before, const nlohmann::json& after) {
+    auto routes = [](const nlohmann::json& j) {
+        return j.is_object() && j.contains("routes") && j["routes"].is_object() ? j["routes"] : nlohmann::json::object();
+    };
+    auto b = routes(before), a = routes(after);
+    std::vector<std::string> changed;
+    for (auto& [k, v] : a.items())
+        if (!b.contains(k) || b[k] != v) changed.push_back(k);
+    for (auto& [k, v] : b.items())
+        if (!a.contains(k)) changed.push_back(k + " (removed)");
+    if (changed.empty()) return "limits set (unchanged)";
+    std::string msg = "limits changed: ";
+    for (std::size_t i = 0; i < changed.size() && i < 5; ++i) msg += (i ? ", " : "") + changed[i];
+    if (changed.size() > 5) msg += fmt::format(" and {} more", changed.size() - 5);
+    return msg;
+}
+
+}  // namespace
+
+struct Agent::Impl {
+    explicit Impl(AgentOptions o) : options(std::move(o)), errors(options.on_error) {}
+
+    AgentOptions options;
+    ErrorReporter errors;
+    TokenStore tokens;
+    Recorder recorder;
+    std::unique_ptr<EventLog> events;
+    std::unique_ptr<ControlStore> controls;
+    std::vector<HostHandler> handlers;
+    std::vector<std::function<void(const LimitsConfig&)>> limits_fns;
+    std::vector<std::function<void(const CanaryConfig&)>> canary_fns;
+    std::string agent_id;
+    ListenAddress listen;
+    bool has_admin = false;
+
+    mutable std::mutex typed_mutex;  // guards limits, canary
+    LimitsConfig limits;
+    CanaryConfig canary;
+
+    std::mutex life_mutex;  // guards started/stopped/server
+    bool started = false;
+    bool stopped = false;
+    std::unique_ptr<AdminApi> api;
+    std::unique_ptr<AdminServer> server;
+    std::atomic<std::uint16_t> port{0};
+    std::atomic<std::int64_t> started_ms{0};
+
+    std::once_flag collectable_once;
+    std::shared_ptr<prometheus::Collectable> collectable;
+
+    std::vector<std::string> route_ids() const {
+        std::vector<std::string> out;
+        std::set<std::string> seen;
+        for (auto& s : recorder.series())
+            if (seen.insert(s.id()).second) out.push_back(s.id());
+        return out;
+    }
+
+    Snapshot snapshot(int window_s) const {
+        Snapshot s = recorder.snapshot(window_s);
+        s.agent_id = agent_id;
+        s.service = options.service;
+        s.service_version = options.service_version;
+        s.time_ms = unix_ms();
+        s.last_event_id = events->last_id();
+        return s;
+    }
+
+    nlohmann::json info_json(Role caller) const {
+        std::vector<std::string> versions;
+        std::set<std::string> seen;
+        for (auto& s : recorder.series())
+            if (seen.insert(s.version).second) versions.push_back(s.version);
+        return nlohmann::json{{"agent_id", agent_id},
+                              {"service", options.service},
+                              {"service_version", options.service_version},
+                              {"agent_version", REDLINE_VERSION},
+                              {"started_ms", started_ms.load()},
+                              {"routes", route_ids()},
+                              {"versions", versions},
+                              {"controls", controls->names()},
+                              {"role", std::string(to_string(caller))}};
+    }
+
+    std::string metrics_text() {
+        std::call_once(collectable_once, [&] { collectable = recorder.collectable(options.service); });
+        auto families = collectable->Collect();
+        return prometheus::TextSerializer().Serialize(families);
+    }
+
+    void load_agent_id() {
+        std::string path = (fs::path(options.data_dir) / "agent-id").string();
+        std::ifstream in(path);
+        std::string line;
+        if (in && std::getline(in, line)) {
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+            if (!line.empty()) {
+                agent_id = line;
+                return;
+            }
+        }
+        agent_id = TokenStore::random_hex(16);
+        std::string err;
+        if (!ControlStore::write_atomic(path, agent_id + "\n", &err))
+            throw ConfigError("cannot write " + path + ": " + err);
+    }
+};
+
+Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+    auto& o = impl_->options;
+    if (o.data_dir.empty()) throw ConfigError("AgentOptions::data_dir is required");
+    if (!o.admin_listen.empty()) {
+        impl_->listen = parse_listen(o.admin_listen);
+        impl_->has_admin = true;
+        if (!o.require_auth && !is_loopback(impl_->listen.host))
+            throw ConfigError("refusing to serve the admin API on non-loopback address " + impl_->listen.host +
+                              " without authentication (require_auth = false)");
+    }
+    if (o.max_connections == 0) throw ConfigError("max_connections must be at least 1");
+    std::error_code ec;
+    bool existed = fs::exists(o.data_dir, ec);
+    fs::create_directories(o.data_dir, ec);
+    if (ec || !fs::is_directory(o.data_dir, ec))
+        throw ConfigError("cannot create data directory " + o.data_dir + (ec ? ": " + ec.message() : ""));
+    if (!existed) ::chmod(o.data_dir.c_str(), 0700);
+    impl_->tokens.load(o.data_dir);
+    impl_->load_agent_id();
+    impl_->events = std::make_unique<EventLog>(o.event_log_capacity, (fs::path(o.data_dir) / "audit.jsonl").string());
+    impl_->controls = std::make_unique<ControlStore>(o.data_dir, *impl_->events, impl_->errors);
+
+    Impl* im = impl_.get();
+    ControlResource limits;
+    limits.name = "limits";
+    limits.initial = LimitsConfig{};
+    limits.validate = [im](const nlohmann::json& body) -> Parsed<nlohmann::json> {
+        auto p = parse_limits(body, im->route_ids());
+        if (!p.ok()) return {p.errors()};
+        return {nlohmann::json(p.value())};
+    };
+    limits.apply = [im](const nlohmann::json& state) {
+        auto p = parse_limits(state);
+        if (!p.ok()) return;
+        {
+            std::lock_guard lock(im->typed_mutex);
+            im->limits = p.value();
+        }
+        for (auto& fn : im->limits_fns) fn(p.value());
+    };
+    limits.describe = describe_limits;
+    impl_->controls->add(std::move(limits));
+
+    ControlResource canary;
+    canary.name = "canary";
+    canary.initial = CanaryConfig{};
+    canary.validate = [](const nlohmann::json& body) -> Parsed<nlohmann::json> {
+        auto p = parse_canary(body);
+        if (!p.ok()) return {p.errors()};
+        return {nlohmann::json(p.value())};
+    };
+    canary.apply = [im](const nlohmann::json& state) {
+        auto p = parse_canary(state);
+        if (!p.ok()) return;
+        {
+            std::lock_guard lock(im->typed_mutex);
+            im->canary = p.value();
+        }
+        for (auto& fn : im->canary_fns) fn(p.value());
+    };
+    canary.describe = describe_canary;
+    impl_->controls->add(std::move(canary));
+}
+
+Agent::~Agent() { stop(); }
+
+SeriesHandle Agent::register_series(std::string_view method, std::string_view route, std::string_view version) {
+    return impl_->recorder.register_series(method, route, version);
+}
+
+std::vector<std::string> Agent::route_ids() const { return impl_->route_ids(); }
+
+void Agent::add_control(ControlResource resource) {
+    if (impl_->started) throw ConfigError("add_control after start()");
+    impl_->controls->add(std::move(resource));
+}
+
+void Agent::add_handler(std::string method, std::string path_prefix, Role min_role, AdminHandler handler) {
+    if (impl_->started) throw ConfigError("add_handler after start()");
+    if (method.empty() || path_prefix.empty() || path_prefix.front() != '/' || !handler)
+        throw ConfigError("add_handler needs a method, a path prefix starting with '/' and a handler");
+    impl_->handlers.push_back({std::move(method), std::move(path_prefix), min_role, std::move(handler)});
+}
+
+void Agent::on_limits(std::function<void(const LimitsConfig&)> fn) {
+    if (fn) impl_->limits_fns.push_back(std::move(fn));
+}
+
+void Agent::on_canary(std::function<void(const CanaryConfig&)> fn) {
+    if (fn) impl_->canary_fns.push_back(std::move(fn));
+}
+
+void Agent::start() {
+    Impl& im = *impl_;
+    std::lock_guard lock(im.life_mutex);
+    if (im.started) return;
+    im.recorder.freeze();
+    im.controls->load_and_apply();
+    im.started_ms = unix_ms();
+    if (im.has_admin) {
+        AdminApi::Context ctx;
+        ctx.options = &im.options;
+        ctx.tokens = &im.tokens;
+        ctx.controls = im.controls.get();
+        ctx.events = im.events.get();
+        ctx.errors = &im.errors;
+        Impl* p = &im;
+        ctx.snapshot_json = [p](int window_s) {
+            return nlohmann::json(p->snapshot(window_s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        };
+        ctx.metrics_text = [p] { return p->metrics_text(); };
+        ctx.info_json = [p](Role r) { return p->info_json(r); };
+        im.api = std::make_unique<AdminApi>(std::move(ctx), im.handlers);
+
+        AdminServer::Options so;
+        so.address = im.listen.host;
+        so.port = im.listen.port;
+        so.max_connections = im.options.max_connections;
+        so.max_header_bytes = im.options.max_header_bytes;
+        so.max_body_bytes = im.options.max_body_bytes;
+        so.read_timeout = im.options.read_timeout;
+        so.idle_timeout = im.options.idle_timeout;
+        AdminServer::Hooks hooks;
+        AdminApi* api = im.api.get();
+        hooks.dispatch = [api](HttpIn& in) { return api->dispatch(in); };
+        hooks.snapshot_json = [p](int window_s) {
+            return nlohmann::json(p->snapshot(window_s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        };
+        im.server = std::make_unique<AdminServer>(std::move(so), std::move(hooks), *im.events, im.errors);
+        im.port = im.server->port();
+        im.server->start();
+        spdlog::info("agent: admin API on {}", admin_url());
+    }
+    if (im.options.clock) im.recorder.start_clock();
+    im.started = true;
+    Event e;
+    e.kind = "agent.started";
+    e.actor = "agent";
+    e.message = im.options.service + " " + im.options.service_version + " started";
+    im.events->append(e, false);
+}
+
+void Agent::stop() {
+    Impl& im = *impl_;
+    std::lock_guard lock(im.life_mutex);
+    if (!im.started || im.stopped) return;
+    im.stopped = true;
+    if (im.server) {
+        im.server->stop();
+        im.server.reset();
+    }
+    if (im.options.clock) {
+        im.recorder.stop_clock();
+        im.recorder.close_epoch(unix_ms() / 1000);
+    }
+}
+
+void Agent::record(SeriesHandle h, int status, std::chrono::nanoseconds latency, CacheOutcome cache) noexcept {
+    impl_->recorder.record(h, status, latency, cache);
+}
+void Agent::record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept {
+    impl_->recorder.record_rate_limit(h, outcome);
+}
+void Agent::request_started(SeriesHandle h) noexcept { impl_->recorder.request_started(h); }
+void Agent::request_finished(SeriesHandle h) noexcept { impl_->recorder.request_finished(h); }
+
+LimitsConfig Agent::limits() const {
+    std::lock_guard lock(impl_->typed_mutex);
+    return impl_->limits;
+}
+
+CanaryConfig Agent::canary() const {
+    std::lock_guard lock(impl_->typed_mutex);
+    return impl_->canary;
+}
+
+nlohmann::json Agent::control(std::string_view name) const { return impl_->controls->get(name); }
+
+Event Agent::emit(Event e) {
+    if (e.actor.empty()) e.actor = "host";
+    std::string err;
+    try {
+        if (!impl_->events->append(e, e.actor != "agent", &err)) {
+            impl_->errors.report("emit " + e.kind + ": " + err + " (event kept in memory only)");
+            impl_->events->append(e, false);
+        }
+    } catch (const std::exception& ex) {
+        impl_->errors.report(std::string("emit failed: ") + ex.what());
+    }
+    return e;
+}
+
+Snapshot Agent::snapshot(int window_s) const { return impl_->snapshot(window_s); }
+
+std::string Agent::metrics_text() const {
+    try {
+        return impl_->metrics_text();
+    } catch (const std::exception& ex) {
+        impl_->errors.report(std::string("metrics: ") + ex.what());
+        return {};
+    }
+}
+
+std::shared_ptr<prometheus::Collectable> Agent::collectable() {
+    std::call_once(impl_->collectable_once,
+                   [&] { impl_->collectable = impl_->recorder.collectable(impl_->options.service); });
+    return impl_->collectable;
+}
+
+void Agent::close_epoch(std::int64_t epoch) { impl_->recorder.close_epoch(epoch); }
+
+std::uint16_t Agent::admin_port() const { return impl_->port; }
+
+std::string Agent::admin_url() const {
+    const std::string& h = impl_->listen.host;
+    std::string host = h == "0.0.0.0" ? "127.0.0.1" : h == "::" ? "::1" : h;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    return "http://" + host + ":" + std::to_string(admin_port());
+}
+
+const std::string& Agent::agent_id() const { return impl_->agent_id; }
+const AgentOptions& Agent::options() const { return impl_->options; }
+std::string Agent::token_path(Role role) const { return impl_->tokens.path(role); }
+
+}  // namespace redline::agent

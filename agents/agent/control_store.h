@@ -1,0 +1,63 @@
+// Control resources the agent owns (limits, canary, host-added ones such as cache): strict validation,
+// atomic persistence in <data_dir>/control/<name>.json, audit + "<name>.changed" event, and the host's apply
+// callback.
+//
+// Threading: add() at configuration time only. load_and_apply() once at start. put() from any thread; PUTs are
+// serialised by put_mutex_ (validate -> persist -> audit -> commit -> apply run as one unit). get()/names() from
+// any thread; state_mutex_ guards states_. apply callbacks run on the thread that called put().
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/agent/agent.h"
+
+namespace redline::agent {
+
+class EventLog;
+class ErrorReporter;
+
+class ControlStore {
+public:
+    ControlStore(std::string data_dir, EventLog& events, ErrorReporter& errors);
+
+    /// Throws ConfigError on a bad or duplicate name, or a missing validate callback.
+    void add(ControlResource resource);
+    /// Loads every persisted state (a corrupt or invalid file is reported and the initial state kept) and
+    /// calls each apply callback once.
+    void load_and_apply();
+
+    bool has(std::string_view name) const;
+    std::vector<std::string> names() const;
+    /// Current state, or null for an unknown name.
+    nlohmann::json get(std::string_view name) const;
+
+    /// Handles PUT /v1/<name> with a raw body: 200 + new state, 400 problem with field errors (no change, no
+    /// audit), 404 for an unknown name, 500 when persisting or auditing failed (no change).
+    AdminResponse put(std::string_view name, const std::string& body, Role actor);
+
+    std::string file_path(std::string_view name) const;
+
+    /// Writes `content` to `path` atomically: temp file, fsync, rename, fsync of the directory.
+    static bool write_atomic(const std::string& path, const std::string& content, std::string* error);
+
+private:
+    struct Entry {
+        ControlResource resource;
+        nlohmann::json state;
+    };
+    void call_apply(const Entry& e, const nlohmann::json& state);
+
+    const std::string dir_;
+    EventLog& events_;
+    ErrorReporter& errors_;
+    std::mutex put_mutex_;
+    mutable std::mutex state_mutex_;
+    std::map<std::string, Entry, std::less<>> entries_;
+};
+
+}  // namespace redline::agent

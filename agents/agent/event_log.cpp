@@ -1,0 +1,117 @@
+#include "agents/agent/event_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "agents/agent/types.h"
+
+namespace redline::agent {
+
+std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+EventLog::EventLog(std::size_t capacity, std::string audit_path)
+    : capacity_(std::max<std::size_t>(capacity, 1)), audit_path_(std::move(audit_path)) {
+    if (!audit_path_.empty()) {
+        audit_fd_ = ::open(audit_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (audit_fd_ < 0)
+            throw ConfigError("cannot open audit log " + audit_path_ + ": " + std::strerror(errno));
+    }
+}
+
+EventLog::~EventLog() {
+    if (audit_fd_ >= 0) ::close(audit_fd_);
+}
+
+bool EventLog::write_audit(const Event& e, std::string* error) {
+    if (audit_fd_ < 0) return true;
+    nlohmann::json j = e;
+    std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line.push_back('\n');
+    // O_APPEND + one write() per line: lines never interleave, even with other processes appending.
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(audit_fd_, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (error) *error = std::string("audit log write failed: ") + std::strerror(errno);
+            return false;
+        }
+        p += n;
+        left -= std::size_t(n);
+    }
+    if (::fsync(audit_fd_) != 0) {
+        if (error) *error = std::string("audit log fsync failed: ") + std::strerror(errno);
+        return false;
+    }
+    return true;
+}
+
+bool EventLog::append(Event& e, bool audit, std::string* error) {
+    std::lock_guard lock(mutex_);
+    e.id = next_id_;
+    if (e.time_ms == 0) e.time_ms = unix_ms();
+    if (audit && !write_audit(e, error)) return false;
+    ++next_id_;
+    ring_.push_back(e);
+    while (ring_.size() > capacity_) {
+        ring_.pop_front();
+        ++dropped_;
+    }
+    for (auto& [token, fn] : subscribers_) {
+        try {
+            fn(e.id);
+        } catch (const std::exception& ex) {
+            spdlog::error("agent: event subscriber failed: {}", ex.what());
+        }
+    }
+    return true;
+}
+
+EventPage EventLog::page(std::uint64_t after, std::size_t limit) const {
+    EventPage p;
+    std::lock_guard lock(mutex_);
+    p.next_cursor = after;
+    if (ring_.empty() || limit == 0) return p;
+    // Ids in the ring are contiguous: index = id - front.id.
+    std::uint64_t first_id = ring_.front().id;
+    std::size_t start = after < first_id ? 0 : std::size_t(after - first_id + 1);
+    for (std::size_t i = start; i < ring_.size() && p.events.size() < limit; ++i) p.events.push_back(ring_[i]);
+    if (!p.events.empty()) p.next_cursor = p.events.back().id;
+    return p;
+}
+
+std::uint64_t EventLog::last_id() const {
+    std::lock_guard lock(mutex_);
+    return next_id_ - 1;
+}
+
+std::uint64_t EventLog::dropped() const {
+    std::lock_guard lock(mutex_);
+    return dropped_;
+}
+
+std::uint64_t EventLog::subscribe(Subscriber fn) {
+    std::lock_guard lock(mutex_);
+    std::uint64_t t = next_subscriber_++;
+    subscribers_.emplace(t, std::move(fn));
+    return t;
+}
+
+void EventLog::unsubscribe(std::uint64_t token) {
+    std::lock_guard lock(mutex_);
+    subscribers_.erase(token);
+}
+
+}  // namespace redline::agent
