@@ -1,0 +1,233 @@
+// redlinectl helpers: argument parsing, errors, formatting. See cli.h.
+#include "cli.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+namespace redline::ctl {
+
+std::optional<std::string> ParsedArgs::value(const std::string& name) const {
+    if (auto it = values.find(name); it != values.end()) return it->second;
+    return std::nullopt;
+}
+
+ParsedArgs parse_args(const std::vector<std::string>& args, const OptionSpec& spec,
+                      const std::string& command) {
+    ParsedArgs out;
+    bool options_done = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (options_done || a.size() < 2 || a.rfind("--", 0) != 0) {
+            if (!options_done && a.size() >= 2 && a[0] == '-' && a[1] != '-' &&
+                !std::isdigit(static_cast<unsigned char>(a[1])) && a[1] != '.') {
+                throw UsageError(command, "unknown option '" + a + "'");
+            }
+            out.positional.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            options_done = true;
+            continue;
+        }
+        std::string name = a.substr(2);
+        std::optional<std::string> inline_value;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            inline_value = name.substr(eq + 1);
+            name.resize(eq);
+        }
+        if (spec.flags.count(name)) {
+            if (inline_value) throw UsageError(command, "option '--" + name + "' takes no value");
+            out.flags.insert(name);
+        } else if (spec.values.count(name)) {
+            if (inline_value) {
+                out.values[name] = *inline_value;
+            } else if (i + 1 < args.size()) {
+                out.values[name] = args[++i];
+            } else {
+                throw UsageError(command, "option '--" + name + "' needs a value");
+            }
+        } else {
+            throw UsageError(command, "unknown option '--" + name + "'");
+        }
+    }
+    return out;
+}
+
+double parse_double(const std::string& text, const std::string& option, const std::string& command) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (text.empty() || used != text.size() || !std::isfinite(v)) {
+        throw UsageError(command, "--" + option + " needs a number, got '" + text + "'");
+    }
+    return v;
+}
+
+std::int64_t parse_int(const std::string& text, const std::string& option, const std::string& command,
+                       std::int64_t min, std::int64_t max) {
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+        v = std::stoll(text, &used, 10);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (text.empty() || used != text.size()) {
+        throw UsageError(command, "--" + option + " needs an integer, got '" + text + "'");
+    }
+    if (v < min || v > max) {
+        throw UsageError(command, fmt::format("--{} must be between {} and {}, got {}", option, min, max, v));
+    }
+    return v;
+}
+
+AgentClient& Context::client() {
+    if (!client_) client_ = std::make_unique<AgentClient>(agent, token);
+    return *client_;
+}
+
+template <class T>
+const T& require(const Result<T>& r, const Context& ctx, const char* method) {
+    if (r.ok()) return *r.value;
+    std::string msg = r.error_message();
+    if (r.transport_error.empty()) msg = std::string(method) + " " + r.url + ": " + msg;
+    if (r.http_status == 401) {
+        msg += ctx.token_source.empty() ? " (no token given: set REDLINE_TOKEN or use --token-file)"
+                                        : " (token from " + ctx.token_source + " was refused)";
+    } else if (r.http_status == 403) {
+        msg += " (this needs the operator token)";
+    }
+    throw Failure(msg);
+}
+
+template const AgentInfo& require(const Result<AgentInfo>&, const Context&, const char*);
+template const Snapshot& require(const Result<Snapshot>&, const Context&, const char*);
+template const EventPage& require(const Result<EventPage>&, const Context&, const char*);
+template const LimitsConfig& require(const Result<LimitsConfig>&, const Context&, const char*);
+template const CanaryConfig& require(const Result<CanaryConfig>&, const Context&, const char*);
+template const nlohmann::json& require(const Result<nlohmann::json>&, const Context&, const char*);
+
+bool stdout_is_tty() {
+    return ::isatty(STDOUT_FILENO) == 1;
+}
+
+void print_json(const nlohmann::json& j) {
+    const std::string text =
+        j.dump(stdout_is_tty() ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+std::string format_ms(double ms) {
+    if (!std::isfinite(ms) || ms < 0) return "-";
+    if (ms >= 1000.0) return fmt::format("{:.2f}s", ms / 1000.0);
+    if (ms >= 100.0) return fmt::format("{:.0f}ms", ms);
+    if (ms >= 10.0) return fmt::format("{:.1f}ms", ms);
+    return fmt::format("{:.2f}ms", ms);
+}
+
+std::string format_percent(double ratio) {
+    if (!std::isfinite(ratio)) return "-";
+    return fmt::format("{:.2f}%", ratio * 100.0);
+}
+
+std::string format_rate(double per_s) {
+    if (!std::isfinite(per_s)) return "-";
+    return fmt::format("{:.1f}", per_s);
+}
+
+std::string format_time_ms(std::int64_t ms) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:03d}Z", buf, static_cast<int>(((ms % 1000) + 1000) % 1000));
+}
+
+std::string format_duration_s(std::int64_t s) {
+    if (s < 0) s = 0;
+    if (s >= 86400) return fmt::format("{}d{}h", s / 86400, (s % 86400) / 3600);
+    if (s >= 3600) return fmt::format("{}h{}m", s / 3600, (s % 3600) / 60);
+    if (s >= 60) return fmt::format("{}m{}s", s / 60, s % 60);
+    return fmt::format("{}s", s);
+}
+
+std::string Table::render() const {
+    std::vector<std::size_t> width(header.size(), 0);
+    auto measure = [&width](const std::vector<std::string>& row) {
+        for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
+            width[c] = std::max(width[c], row[c].size());
+    };
+    measure(header);
+    for (const auto& r : rows)
+        measure(r);
+    std::string out;
+    auto emit = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t c = 0; c < width.size(); ++c) {
+            const std::string cell = c < row.size() ? row[c] : std::string();
+            if (c > 0) line += "  ";
+            const std::string pad(width[c] - std::min(width[c], cell.size()), ' ');
+            // The first two columns (names) are left-aligned, numbers right-aligned.
+            line += c < 2 ? cell + pad : pad + cell;
+        }
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
+        out += line;
+        out += '\n';
+    };
+    emit(header);
+    for (const auto& r : rows)
+        emit(r);
+    return out;
+}
+
+Table series_table(const Snapshot& s) {
+    Table t;
+    t.header = {"ROUTE", "VERSION", "RPS", "SUCCESS", "P50", "P95", "P99", "CACHE HIT", "429s"};
+    for (const SeriesSnapshot& x : s.series) {
+        if (x.requests == 0 && x.inflight == 0) continue;
+        const double success = x.requests == 0 ? 1.0 : 1.0 - x.error_ratio;
+        t.rows.push_back({x.id(), x.version, format_rate(x.rate_per_s), format_percent(success),
+                          format_ms(x.latency.p50_ms), format_ms(x.latency.p95_ms),
+                          format_ms(x.latency.p99_ms),
+                          x.cache_hit_ratio ? format_percent(*x.cache_hit_ratio) : std::string("-"),
+                          std::to_string(x.rate_limited)});
+    }
+    return t;
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_signal(int) {
+    g_interrupted.store(true);
+}
+}  // namespace
+
+bool interrupted() {
+    return g_interrupted.load();
+}
+
+void install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = &on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace redline::ctl

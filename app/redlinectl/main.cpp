@@ -1,0 +1,183 @@
+// redlinectl: command-line client for a Redline agent's admin API. See docs/redlinectl.md.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli.h"
+
+using namespace redline::ctl;
+
+namespace {
+
+const char* const kGlobal =
+    R"(usage: redlinectl [--agent URL] [--token-file FILE] [--json] [--verbose] <command> [options]
+
+Commands:
+  status                         agent info and a 10 s summary per route
+  top                            live per-route table from the agent's stream
+  limits get                     show the rate-limit table
+  limits set ROUTE [options]     change one route's rate limit
+  limits set --file FILE.json    replace the whole rate-limit table
+  canary get                     show the canary weight and fault injection
+  canary set [options]           change the canary weight or faults
+  events [--after N] [--follow]  show the audit/event log
+
+Global options (anywhere on the line):
+  --agent URL         admin API base URL (default http://127.0.0.1:9464, or $REDLINE_AGENT)
+  --token-file FILE   read the bearer token from FILE (default: $REDLINE_TOKEN)
+  --json              machine-readable JSON output
+  --verbose           log HTTP traffic to stderr
+  -h, --help          show help (also after a command: redlinectl limits set --help)
+
+Exit codes: 0 ok, 1 server/transport error, 2 usage error.
+)";
+
+std::string usage_text(const std::string& command) {
+    if (command == "status") {
+        return "usage: redlinectl status\n\nShows the agent's identity, routes and controls, and a 10 s "
+               "summary:\n"
+               "total rate, success ratio, latency quantiles and a per-route table.\n";
+    }
+    if (command == "top") {
+        return "usage: redlinectl top [--interval-ms MS] [--window 1|10|60] [--count N]\n\n"
+               "Live per-route table (route, version, rps, success, p50/p95/p99, cache hit, 429s) refreshed "
+               "from\n"
+               "the agent's stream. Redraws in place on a terminal, prints one table per update otherwise\n"
+               "(one JSON snapshot per line with --json).\n\n"
+               "  --interval-ms MS   update interval, 100..10000 (default 1000)\n"
+               "  --window S         window the rates and quantiles cover: 1, 10 or 60 seconds (default 1)\n"
+               "  --count N          stop after N updates (default: until Ctrl-C)\n";
+    }
+    if (command == "limits") {
+        return "usage: redlinectl limits get\n       redlinectl limits set ROUTE [--rate R] [--burst B] "
+               "[--mode "
+               "enforce|shadow]\n                             [--scope client|route] [--disable|--enable] "
+               "[--remove]\n       redlinectl limits set --file FILE.json\n";
+    }
+    if (command == "limits get") return "usage: redlinectl limits get\n\nShows the rate-limit table.\n";
+    if (command == "limits set") {
+        return "usage: redlinectl limits set ROUTE [--rate R] [--burst B] [--mode enforce|shadow]\n"
+               "                             [--scope client|route] [--disable|--enable] [--remove]\n"
+               "       redlinectl limits set --file FILE.json\n\n"
+               "ROUTE is a route id such as \"GET /v1/products/{id}\" (quote it). The current table is "
+               "read,\n"
+               "the one route is changed (or added, starting from rate 100/s burst 100) and the whole table "
+               "is\n"
+               "written back. --remove deletes the route's limit. With --file, FILE.json is a complete "
+               "table:\n"
+               "{\"routes\": {\"GET /v1/products\": {\"rate_per_s\": 50, \"burst\": 100, ...}}}.\n";
+    }
+    if (command == "canary") {
+        return "usage: redlinectl canary get\n       redlinectl canary set [--weight W] [--latency-ms MS] "
+               "[--jitter-ms MS] [--error-ratio R]\n";
+    }
+    if (command == "canary get")
+        return "usage: redlinectl canary get\n\nShows the canary weight and faults.\n";
+    if (command == "canary set") {
+        return "usage: redlinectl canary set [--weight W] [--latency-ms MS] [--jitter-ms MS] [--error-ratio "
+               "R]\n\n"
+               "  --weight W         share of client keys routed to the canary, percent 0..100\n"
+               "  --latency-ms MS    latency added to canary requests, 0..60000\n"
+               "  --jitter-ms MS     plus a uniform 0..MS jitter, 0..60000\n"
+               "  --error-ratio R    share of canary requests answered 500, 0..1\n"
+               "Options not given keep their current value.\n";
+    }
+    if (command == "events") {
+        return "usage: redlinectl events [--after N] [--limit N] [--follow]\n\n"
+               "  --after N    only events with an id greater than N (default 0)\n"
+               "  --limit N    at most N events, 1..1000 (default: all)\n"
+               "  --follow     keep printing new events from the agent's stream until Ctrl-C\n";
+    }
+    return kGlobal;
+}
+
+}  // namespace
+
+namespace redline::ctl {
+std::string usage(const std::string& command) {
+    return usage_text(command);
+}
+}  // namespace redline::ctl
+
+int main(int argc, char** argv) {
+    redline::CurlGlobal curl;
+    spdlog::set_level(spdlog::level::warn);
+    spdlog::set_pattern("redlinectl: %l: %v");
+    install_signal_handlers();
+
+    Context ctx;
+    if (const char* env = std::getenv("REDLINE_AGENT"); env && *env) ctx.agent = env;
+    std::string token_file;
+    bool help = false;
+    std::vector<std::string> words;  // command words and their options, globals removed
+    std::string command_for_usage;
+    try {
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            auto take_value = [&](const std::string& name) -> std::string {
+                const std::string prefix = "--" + name + "=";
+                if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
+                if (i + 1 >= argc) throw UsageError("", "option '--" + name + "' needs a value");
+                return argv[++i];
+            };
+            if (a == "--agent" || a.rfind("--agent=", 0) == 0) {
+                ctx.agent = take_value("agent");
+            } else if (a == "--token-file" || a.rfind("--token-file=", 0) == 0) {
+                token_file = take_value("token-file");
+            } else if (a == "--json") {
+                ctx.json = true;
+            } else if (a == "--verbose" || a == "-v") {
+                spdlog::set_level(spdlog::level::debug);
+            } else if (a == "--help" || a == "-h") {
+                help = true;
+            } else {
+                words.push_back(a);
+            }
+        }
+        std::string command = words.empty() ? std::string() : words.front();
+        command_for_usage = command;
+        if ((command == "limits" || command == "canary") && words.size() > 1 &&
+            (words[1] == "get" || words[1] == "set")) {
+            command_for_usage = command + " " + words[1];
+        }
+        if (help) {
+            std::fputs(usage_text(command_for_usage).c_str(), stdout);
+            return kExitOk;
+        }
+        if (command.empty()) throw UsageError("", "no command given");
+        if (ctx.agent.rfind("http://", 0) != 0 && ctx.agent.rfind("https://", 0) != 0) {
+            throw UsageError("", "--agent must be an http:// or https:// URL, got '" + ctx.agent + "'");
+        }
+        while (!ctx.agent.empty() && ctx.agent.back() == '/')
+            ctx.agent.pop_back();
+
+        if (!token_file.empty()) {
+            std::string err;
+            auto tok = redline::read_token_file(token_file, &err);
+            if (!tok) throw Failure(err);
+            ctx.token = *tok;
+            ctx.token_source = "--token-file " + token_file;
+        } else if (const char* env = std::getenv("REDLINE_TOKEN"); env && *env) {
+            ctx.token = env;
+            ctx.token_source = "REDLINE_TOKEN";
+        }
+
+        const std::vector<std::string> rest(words.begin() + 1, words.end());
+        if (command == "status") return cmd_status(ctx, rest);
+        if (command == "top") return cmd_top(ctx, rest);
+        if (command == "limits") return cmd_limits(ctx, rest);
+        if (command == "canary") return cmd_canary(ctx, rest);
+        if (command == "events") return cmd_events(ctx, rest);
+        throw UsageError("", "unknown command '" + command + "'");
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "redlinectl: %s\n\n%s", e.what(), usage_text(e.command).c_str());
+        return kExitUsage;
+    } catch (const Failure& e) {
+        std::fprintf(stderr, "redlinectl: %s\n", e.what());
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "redlinectl: unexpected error: %s\n", e.what());
+        return kExitFailure;
+    }
+}

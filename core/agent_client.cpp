@@ -1,0 +1,399 @@
+// AgentClient: one-shot admin API calls over one reused libcurl easy handle. See core/agent_client.h.
+#include "core/agent_client.h"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+#include "core/curl_util.h"
+
+namespace redline {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Global init
+
+CurlGlobal::CurlGlobal() {
+    if (const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
+        spdlog::error("curl_global_init failed: {}", curl_easy_strerror(rc));
+    }
+}
+
+CurlGlobal::~CurlGlobal() {
+    curl_global_cleanup();
+}
+
+namespace detail {
+
+void ensure_curl_global() {
+    // Fallback for programs that did not construct a CurlGlobal: init once, never cleaned up.
+    // curl_global_init is reference counted, so this is harmless when main() also holds a CurlGlobal.
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
+            spdlog::error("curl_global_init failed: {}", curl_easy_strerror(rc));
+        }
+    });
+}
+
+std::string join_url(std::string_view base, std::string_view path) {
+    std::string url(base);
+    while (!url.empty() && url.back() == '/')
+        url.pop_back();
+    if (!path.empty() && path.front() != '/') url.push_back('/');
+    url.append(path);
+    return url;
+}
+
+void set_common_options(CURL* h) {
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "redline/" REDLINE_VERSION);
+}
+
+curl_slist* make_headers(const std::string& token, std::initializer_list<std::string_view> extra) {
+    curl_slist* list = nullptr;
+    if (!token.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token).c_str());
+    for (std::string_view h : extra)
+        list = curl_slist_append(list, std::string(h).c_str());
+    return list;
+}
+
+std::string transport_message(int code, const char* errbuf) {
+    std::string msg = curl_easy_strerror(static_cast<CURLcode>(code));
+    if (errbuf != nullptr && errbuf[0] != '\0') {
+        std::string detail(errbuf);
+        while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r'))
+            detail.pop_back();
+        if (detail != msg) msg += " (" + detail + ")";
+    }
+    return msg;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------------------------
+// Result
+
+template <class T>
+std::string Result<T>::error_message() const {
+    const std::string where = url.empty() ? std::string("agent") : url;
+    if (!transport_error.empty()) return "cannot reach " + where + ": " + transport_error;
+    if (problem) return problem->to_string();
+    if (http_status != 0 && (http_status < 200 || http_status > 299)) {
+        return std::to_string(http_status) + " " + std::string(reason_phrase(static_cast<int>(http_status))) +
+               " from " + where;
+    }
+    if (!protocol_error.empty()) return "invalid response from " + where + ": " + protocol_error;
+    if (!value) return "no result from " + where;
+    return {};
+}
+
+template struct Result<AgentInfo>;
+template struct Result<Snapshot>;
+template struct Result<EventPage>;
+template struct Result<std::string>;
+template struct Result<LimitsConfig>;
+template struct Result<CanaryConfig>;
+template struct Result<nlohmann::json>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// AgentInfo JSON
+
+void to_json(nlohmann::json& j, const AgentInfo& v) {
+    j = nlohmann::json{{"agent_id", v.agent_id},
+                       {"service", v.service},
+                       {"service_version", v.service_version},
+                       {"agent_version", v.agent_version},
+                       {"started_ms", v.started_ms},
+                       {"routes", v.routes},
+                       {"versions", v.versions},
+                       {"controls", v.controls},
+                       {"role", v.role}};
+}
+
+void from_json(const nlohmann::json& j, AgentInfo& v) {
+    // Required identity fields throw when missing or mistyped; the rest default (newer agents may add
+    // fields).
+    if (!j.is_object()) throw nlohmann::json::type_error::create(302, "AgentInfo must be an object", &j);
+    j.at("agent_id").get_to(v.agent_id);
+    j.at("service").get_to(v.service);
+    j.at("routes").get_to(v.routes);
+    auto opt = [&j](const char* key, auto& out) {
+        if (auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(out);
+    };
+    opt("service_version", v.service_version);
+    opt("agent_version", v.agent_version);
+    opt("started_ms", v.started_ms);
+    opt("versions", v.versions);
+    opt("controls", v.controls);
+    opt("role", v.role);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Token file
+
+std::optional<std::string> read_token_file(const std::string& path, std::string* error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        if (error) *error = "cannot read token file " + path + ": " + std::strerror(errno);
+        return std::nullopt;
+    }
+    std::string line;
+    std::getline(in, line);
+    auto not_space = [](unsigned char c) { return !std::isspace(c); };
+    line.erase(line.begin(), std::find_if(line.begin(), line.end(), not_space));
+    line.erase(std::find_if(line.rbegin(), line.rend(), not_space).base(), line.end());
+    if (line.empty()) {
+        if (error) *error = "token file " + path + " is empty";
+        return std::nullopt;
+    }
+    return line;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// AgentClient
+
+namespace {
+
+constexpr std::size_t kMaxResponseBody = 64u * 1024 * 1024;
+
+struct Sink {
+    std::string* body;
+    bool overflow = false;
+};
+
+std::size_t write_body(char* data, std::size_t size, std::size_t n, void* user) {
+    auto* sink = static_cast<Sink*>(user);
+    const std::size_t bytes = size * n;
+    if (sink->body->size() + bytes > kMaxResponseBody) {
+        sink->overflow = true;
+        return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+    }
+    sink->body->append(data, bytes);
+    return bytes;
+}
+
+template <class T, class Parse>
+Result<T> typed(AgentClient& c, std::string_view method, std::string_view path, std::string_view body,
+                Parse&& parse) {
+    Result<T> r;
+    r.url = detail::join_url(c.base_url(), path);
+    HttpResponse resp = c.request(method, path, body);
+    if (!resp.transport_ok()) {
+        r.transport_error = std::move(resp.transport_error);
+        return r;
+    }
+    r.http_status = resp.status;
+    if (resp.status < 200 || resp.status > 299) {
+        r.problem = Problem::parse(resp.body);
+        return r;
+    }
+    try {
+        parse(resp, r);
+    } catch (const std::exception& e) {
+        r.value.reset();
+        r.protocol_error = e.what();
+    }
+    if (!r.value && r.protocol_error.empty()) r.protocol_error = "unparsable body";
+    return r;
+}
+
+std::string field_errors_text(const std::vector<FieldError>& errors) {
+    std::string out;
+    for (const auto& e : errors) {
+        if (!out.empty()) out += "; ";
+        out += e.field + ": " + e.message;
+    }
+    return out;
+}
+
+}  // namespace
+
+struct AgentClient::Impl {
+    CURL* easy = nullptr;
+    std::string token;
+    std::chrono::milliseconds timeout;
+    char errbuf[CURL_ERROR_SIZE] = {};
+};
+
+AgentClient::AgentClient(std::string base_url, std::string token, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>()), base_url_(std::move(base_url)) {
+    detail::ensure_curl_global();
+    while (!base_url_.empty() && base_url_.back() == '/')
+        base_url_.pop_back();
+    impl_->easy = curl_easy_init();
+    impl_->token = std::move(token);
+    impl_->timeout = timeout;
+}
+
+AgentClient::~AgentClient() {
+    if (impl_ && impl_->easy) curl_easy_cleanup(impl_->easy);
+}
+
+HttpResponse AgentClient::request(std::string_view method, std::string_view path, std::string_view body,
+                                  std::string_view content_type) {
+    HttpResponse resp;
+    CURL* h = impl_->easy;
+    if (h == nullptr) {
+        resp.transport_error = "curl_easy_init failed";
+        return resp;
+    }
+    // reset keeps live connections (keep-alive) and the DNS cache; every option is set again below.
+    curl_easy_reset(h);
+    detail::set_common_options(h);
+    const std::string url = detail::join_url(base_url_, path);
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, impl_->timeout.count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    impl_->errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, impl_->errbuf);
+
+    const std::string m(method);
+    const bool has_body = !body.empty() || m == "POST" || m == "PUT" || m == "PATCH";
+    if (m == "GET") {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (m == "HEAD") {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
+    }
+    if (has_body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
+    }
+    const std::string ct = "Content-Type: " + std::string(content_type);
+    curl_slist* headers = detail::make_headers(
+        impl_->token, {"Accept: application/json, application/problem+json, */*", "Expect:"});
+    if (has_body) headers = curl_slist_append(headers, ct.c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+
+    Sink sink{&resp.body};
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &write_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+
+    const CURLcode rc = curl_easy_perform(h);
+    if (rc != CURLE_OK) {
+        resp.transport_error =
+            sink.overflow ? "response body larger than 64 MiB" : detail::transport_message(rc, impl_->errbuf);
+        resp.body.clear();
+        spdlog::debug("{} {}: {}", m, url, resp.transport_error);
+    } else {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+        const char* ctype = nullptr;
+        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype);
+        if (ctype) resp.content_type = ctype;
+        spdlog::debug("{} {} -> {} ({} bytes)", m, url, resp.status, resp.body.size());
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    curl_slist_free_all(headers);
+    return resp;
+}
+
+Result<AgentInfo> AgentClient::info() {
+    return typed<AgentInfo>(*this, "GET", "/v1/info", {}, [](const HttpResponse& resp, Result<AgentInfo>& r) {
+        r.value = nlohmann::json::parse(resp.body).get<AgentInfo>();
+    });
+}
+
+Result<Snapshot> AgentClient::snapshot(int window_s) {
+    const std::string path = "/v1/snapshot?window=" + std::to_string(window_s) + "s";
+    return typed<Snapshot>(*this, "GET", path, {}, [](const HttpResponse& resp, Result<Snapshot>& r) {
+        std::string err;
+        r.value = parse_snapshot(resp.body, &err);
+        if (!r.value) r.protocol_error = err.empty() ? "invalid snapshot" : err;
+    });
+}
+
+Result<EventPage> AgentClient::events(std::uint64_t after, int limit) {
+    const std::string path = "/v1/events?after=" + std::to_string(after) + "&limit=" + std::to_string(limit);
+    return typed<EventPage>(*this, "GET", path, {}, [](const HttpResponse& resp, Result<EventPage>& r) {
+        r.value = nlohmann::json::parse(resp.body).get<EventPage>();
+    });
+}
+
+Result<std::string> AgentClient::metrics() {
+    return typed<std::string>(*this, "GET", "/metrics", {}, [](HttpResponse& resp, Result<std::string>& r) {
+        r.value = std::move(resp.body);
+    });
+}
+
+namespace {
+
+template <class T, class ParseFn>
+void parse_control(const HttpResponse& resp, Result<T>& r, ParseFn&& fn, const T* sent) {
+    if (resp.body.empty() && sent != nullptr) {  // 204 No Content: the agent accepted what we sent
+        r.value = *sent;
+        return;
+    }
+    auto parsed = fn(nlohmann::json::parse(resp.body));
+    if (parsed.ok()) {
+        r.value = std::move(parsed.value());
+    } else {
+        r.protocol_error = "invalid control document: " + field_errors_text(parsed.errors());
+    }
+}
+
+}  // namespace
+
+Result<LimitsConfig> AgentClient::limits() {
+    return typed<LimitsConfig>(*this, "GET", "/v1/limits", {}, [](const HttpResponse& resp, auto& r) {
+        parse_control<LimitsConfig>(
+            resp, r, [](const nlohmann::json& j) { return parse_limits(j); }, nullptr);
+    });
+}
+
+Result<LimitsConfig> AgentClient::set_limits(const LimitsConfig& limits) {
+    const std::string body = nlohmann::json(limits).dump();
+    return typed<LimitsConfig>(
+        *this, "PUT", "/v1/limits", body, [&limits](const HttpResponse& resp, auto& r) {
+            parse_control<LimitsConfig>(
+                resp, r, [](const nlohmann::json& j) { return parse_limits(j); }, &limits);
+        });
+}
+
+Result<CanaryConfig> AgentClient::canary() {
+    return typed<CanaryConfig>(*this, "GET", "/v1/canary", {}, [](const HttpResponse& resp, auto& r) {
+        parse_control<CanaryConfig>(
+            resp, r, [](const nlohmann::json& j) { return parse_canary(j); }, nullptr);
+    });
+}
+
+Result<CanaryConfig> AgentClient::set_canary(const CanaryConfig& canary) {
+    const std::string body = nlohmann::json(canary).dump();
+    return typed<CanaryConfig>(
+        *this, "PUT", "/v1/canary", body, [&canary](const HttpResponse& resp, auto& r) {
+            parse_control<CanaryConfig>(
+                resp, r, [](const nlohmann::json& j) { return parse_canary(j); }, &canary);
+        });
+}
+
+Result<nlohmann::json> AgentClient::control(std::string_view name) {
+    return call_json("GET", "/v1/" + std::string(name));
+}
+
+Result<nlohmann::json> AgentClient::set_control(std::string_view name, const nlohmann::json& state) {
+    return call_json("PUT", "/v1/" + std::string(name), &state);
+}
+
+Result<nlohmann::json> AgentClient::call_json(std::string_view method, std::string_view path,
+                                              const nlohmann::json* body) {
+    const std::string text = body ? body->dump() : std::string();
+    return typed<nlohmann::json>(*this, method, path, text, [](const HttpResponse& resp, auto& r) {
+        r.value = resp.body.empty() ? nlohmann::json() : nlohmann::json::parse(resp.body);
+    });
+}
+
+}  // namespace redline

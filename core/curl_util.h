@@ -1,0 +1,24 @@
+// Internal helpers shared by core/agent_client.cpp and core/stream_consumer.cpp (not part of the public API).
+#pragma once
+
+#include <curl/curl.h>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace redline::detail {
+
+/// curl_global_init once per process (fallback when main() holds no CurlGlobal).
+void ensure_curl_global();
+/// "http://host:port" + "/v1/x" with exactly one slash between them.
+std::string join_url(std::string_view base, std::string_view path);
+/// Options every Redline handle sets: no signals, no redirects, http/https only, TCP_NODELAY, user agent.
+void set_common_options(CURL* h);
+/// Authorization header (when token is non-empty) plus extra header lines; caller frees with
+/// curl_slist_free_all.
+curl_slist* make_headers(const std::string& token, std::initializer_list<std::string_view> extra);
+/// curl's message for code, plus the error buffer's detail when it adds something.
+std::string transport_message(int code, const char* errbuf);
+
+}  // namespace redline::detail
