@@ -1,0 +1,59 @@
+#include "agents/sample_server/request_parser.h"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+namespace redline::sample {
+
+namespace http = boost::beast::http;
+
+RequestParser::RequestParser(HttpRequest& req, std::size_t max_header_bytes, std::size_t max_body_bytes)
+    : req_(req), max_body_(max_body_bytes) {
+    header_limit(static_cast<std::uint32_t>(max_header_bytes));
+    body_limit(max_body_bytes);
+    eager(true);
+}
+
+void RequestParser::on_request_impl(http::verb method, string_view method_str, string_view target,
+                                    int version, error_code&) {
+    req_.method = method;
+    req_.method_text.assign(method_str);
+    req_.target.assign(target);
+    req_.version = version;
+}
+
+void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value, error_code&) {
+    if (name == http::field::content_type) {
+        req_.content_type.assign(value);
+    } else if (name_string.size() == 9 || name_string.size() == 15) {
+        if (boost::beast::iequals(name_string, "x-api-key")) {
+            req_.api_key.assign(value);
+        } else if (boost::beast::iequals(name_string, "idempotency-key")) {
+            req_.idempotency_key.assign(value);
+            req_.has_idempotency_key = true;
+        }
+    }
+}
+
+void RequestParser::on_body_init_impl(boost::optional<std::uint64_t> const& content_length, error_code& ec) {
+    if (content_length && *content_length > max_body_) {
+        ec = http::error::body_limit;
+        return;
+    }
+    if (content_length) req_.body.reserve(static_cast<std::size_t>(*content_length));
+}
+
+std::size_t RequestParser::on_body_impl(string_view body, error_code& ec) {
+    if (req_.body.size() + body.size() > max_body_) {
+        ec = http::error::body_limit;
+        return 0;
+    }
+    req_.body.append(body);
+    return body.size();
+}
+
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) {
+    return on_body_impl(body, ec);
+}
+
+}  // namespace redline::sample

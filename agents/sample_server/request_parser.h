@@ -1,0 +1,37 @@
+// An HTTP/1.1 request parser that keeps only what the API needs (method, target, a few headers, body) in a
+// reused HttpRequest, so parsing a request allocates nothing once the connection's buffers are warm.
+//
+// Threading: one per request on the connection's worker thread.
+#pragma once
+
+#include <boost/beast/http/basic_parser.hpp>
+
+#include "agents/sample_server/http_message.h"
+
+namespace redline::sample {
+
+class RequestParser : public boost::beast::http::basic_parser<true> {
+  public:
+    RequestParser(HttpRequest& req, std::size_t max_header_bytes, std::size_t max_body_bytes);
+
+  private:
+    using string_view = boost::beast::string_view;
+    using error_code = boost::beast::error_code;
+
+    void on_request_impl(boost::beast::http::verb method, string_view method_str, string_view target,
+                         int version, error_code& ec) override;
+    void on_response_impl(int, string_view, int, error_code&) override {}
+    void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
+                       error_code& ec) override;
+    void on_header_impl(error_code&) override {}
+    void on_body_init_impl(boost::optional<std::uint64_t> const& content_length, error_code& ec) override;
+    std::size_t on_body_impl(string_view body, error_code& ec) override;
+    void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override;
+    void on_finish_impl(error_code&) override {}
+
+    HttpRequest& req_;
+    std::size_t max_body_;
+};
+
+}  // namespace redline::sample

@@ -1,0 +1,135 @@
+#include "agents/sample_server/sample_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "agents/sample_server/catalog.h"
+#include "core/control.h"
+
+#ifndef REDLINE_VERSION
+#define REDLINE_VERSION "0.0.0"
+#endif
+
+namespace redline::sample {
+
+namespace {
+
+std::vector<std::string> route_id_list() {
+    const auto& ids = route_ids();
+    return {ids.begin(), ids.end()};
+}
+
+}  // namespace
+
+SampleServer::SampleServer(ServerOptions options)
+    : options_(std::move(options)),
+      cache_(CacheConfig{}.capacity, std::chrono::milliseconds(CacheConfig{}.ttl_ms)),
+      limiter_(route_id_list()) {
+    std::filesystem::create_directories(options_.data_dir);
+    agent::AgentOptions ao;
+    ao.service = "redline-sample-server";
+    ao.service_version = REDLINE_VERSION;
+    ao.data_dir = options_.data_dir;
+    ao.admin_listen = options_.admin_listen;
+    ao.on_error = [](std::string_view msg) { spdlog::warn("agent: {}", msg); };
+    agent_ = std::make_unique<agent::Agent>(ao);
+
+    Api::Limits limits;
+    limits.max_inflight = options_.max_inflight;
+    api_ = std::make_unique<Api>(agent_.get(), cache_, limiter_, router_, limits);
+    api_->set_recording(options_.record);
+
+    agent_->on_limits([this](const LimitsConfig& l) { limiter_.apply(l); });
+    agent_->on_canary([this](const CanaryConfig& c) { router_.apply(c); });
+    add_cache_control();
+}
+
+SampleServer::~SampleServer() {
+    shutdown();
+}
+
+void SampleServer::add_cache_control() {
+    agent::ControlResource cache;
+    cache.name = "cache";
+    nlohmann::json initial;
+    to_json(initial, CacheConfig{});
+    cache.initial = initial;
+    cache.validate = [](const nlohmann::json& body) {
+        Parsed<nlohmann::json> out;
+        auto p = parse_cache(body);
+        if (!p.ok()) {
+            out.v.emplace<1>(p.errors());
+            return out;
+        }
+        nlohmann::json j;
+        to_json(j, p.value());
+        out.v.emplace<0>(std::move(j));
+        return out;
+    };
+    cache.apply = [this](const nlohmann::json& state) {
+        auto p = parse_cache(state);
+        if (!p.ok()) {
+            spdlog::error("cache control: invalid committed state {}", state.dump());
+            return;
+        }
+        cache_.configure(p.value().capacity, std::chrono::milliseconds(p.value().ttl_ms));
+        spdlog::info("cache: capacity {} entries, ttl {} ms", p.value().capacity, p.value().ttl_ms);
+    };
+    cache.describe = [](const nlohmann::json& before, const nlohmann::json& after) {
+        auto num = [](const nlohmann::json& j, const char* k) {
+            return j.is_object() && j.contains(k) ? j.at(k).dump() : std::string("?");
+        };
+        return "cache capacity " + num(before, "capacity") + " -> " + num(after, "capacity") + ", ttl " +
+               num(before, "ttl_ms") + " ms -> " + num(after, "ttl_ms") + " ms";
+    };
+    agent_->add_control(std::move(cache));
+
+    agent_->add_handler("POST", "/v1/cache/flush", agent::Role::Operator,
+                        [this](const agent::AdminRequest& req) {
+                            if (req.path != "/v1/cache/flush")
+                                return agent::AdminResponse::problem(Problem::make(404, "Not Found"));
+                            const std::size_t n = cache_.flush();
+                            Event e;
+                            e.kind = "cache.flushed";
+                            e.actor = std::string(agent::to_string(req.role));
+                            e.message = "cache flushed (" + std::to_string(n) + " entries removed)";
+                            e.after = {{"flushed", n}};
+                            agent_->emit(std::move(e));
+                            return agent::AdminResponse::json(200, {{"flushed", n}});
+                        });
+}
+
+void SampleServer::start() {
+    agent_->start();
+    http_ = std::make_unique<HttpServer>(options_, *api_);
+    http_->start();
+    const std::string db = (std::filesystem::path(options_.data_dir) / "catalog.db").string();
+    Catalog catalog(db);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto n = catalog.open_and_seed(options_.seed_products);
+    spdlog::info(
+        "catalog {} ready with {} products ({} ms)", db, n,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+    api_->set_ready(db);
+}
+
+std::string SampleServer::ready_line() const {
+    return "REDLINE_READY api=" + (http_ ? http_->url() : std::string()) +
+           " admin=" + (agent_->admin_port() ? agent_->admin_url() : std::string()) +
+           " data_dir=" + options_.data_dir;
+}
+
+bool SampleServer::shutdown() {
+    if (stopped_) return true;
+    stopped_ = true;
+    bool clean = true;
+    if (http_) {
+        clean = http_->drain(options_.drain_timeout);
+        http_->stop();
+    }
+    agent_->stop();
+    return clean;
+}
+
+}  // namespace redline::sample
