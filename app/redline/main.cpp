@@ -1,0 +1,111 @@
+// redline — the dashboard. Thin main: parses the command line and wires ui/ objects together.
+//   redline                                  agents from the settings
+//   redline --demo                           local sample server + background traffic
+//   redline --agent URL --token-file F       connect straight away
+//   --screenshot DIR [--screenshot-delay S]  save PNGs of the main screens (dark and light) and quit
+#include <spdlog/spdlog.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "core/agent_client.h"
+#include "ui/dashboard.h"
+#include "ui/demo_session.h"
+#include "ui/detail_page.h"
+#include "ui/load_panel.h"
+#include "ui/main_window.h"
+
+using namespace redline::ui;
+
+int main(int argc, char** argv) {
+    redline::CurlGlobal curl;
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("redline"));
+    QApplication::setApplicationName(QStringLiteral("redline"));
+    QApplication::setApplicationVersion(QStringLiteral(REDLINE_VERSION));
+    Q_INIT_RESOURCE(redline);
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription(
+        QStringLiteral("Redline: live RED metrics, rate limits, canary and load tests"));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    QCommandLineOption demo(QStringLiteral("demo"),
+                            QStringLiteral("Start a local sample server with background traffic."));
+    QCommandLineOption agent(QStringLiteral("agent"), QStringLiteral("Connect to the agent at URL."),
+                             QStringLiteral("URL"));
+    QCommandLineOption tokenFile(QStringLiteral("token-file"), QStringLiteral("Token file for --agent."),
+                                 QStringLiteral("FILE"));
+    QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("system, dark or light."),
+                             QStringLiteral("MODE"));
+    QCommandLineOption shots(QStringLiteral("screenshot"),
+                             QStringLiteral("Save screenshots to DIR and quit."), QStringLiteral("DIR"));
+    QCommandLineOption delay(QStringLiteral("screenshot-delay"),
+                             QStringLiteral("Seconds before screenshots (default 40)."), QStringLiteral("S"),
+                             QStringLiteral("40"));
+    QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Debug logging."));
+    cli.addOptions({demo, agent, tokenFile, theme, shots, delay, verbose});
+    cli.process(app);
+    spdlog::set_level(cli.isSet(verbose) ? spdlog::level::debug : spdlog::level::info);
+
+    Dashboard dashboard;
+    if (!cli.isSet(demo) && !cli.isSet(agent)) {
+        QSettings s;
+        dashboard.load(s);
+    }
+    MainWindow window(&dashboard);
+    window.restoreSettings();
+    if (cli.isSet(theme)) window.setThemeMode(Theme::fromString(cli.value(theme)));
+
+    DemoSession session(&dashboard);
+    QObject::connect(&session, &DemoSession::message, &window, &MainWindow::showMessage);
+    if (cli.isSet(demo)) {
+        QObject::connect(&session, &DemoSession::ready, &window, [&](const QString& id, const QString& api) {
+            window.selectAgent(id);
+            window.load()->setDefaultTarget(api);
+        });
+        session.start();
+    }
+    if (cli.isSet(agent)) {
+        AgentConfig c;
+        c.url = cli.value(agent);
+        c.name = c.url;
+        c.tokenFile = cli.value(tokenFile);
+        c.ephemeral = true;
+        window.selectAgent(dashboard.addAgent(c));
+    }
+    QObject::connect(&app, &QApplication::aboutToQuit, [&] { session.shutdown(); });
+
+    if (cli.isSet(shots)) {
+        // Screenshots of the main screens in dark and light; the window must have data by then.
+        const QString dir = cli.value(shots);
+        QDir().mkpath(dir);
+        QTimer::singleShot(cli.value(delay).toInt() * 1000, &window, [&, dir] {
+            const struct {
+                MainWindow::Tab tab;
+                const char* name;
+            } screens[] = {{MainWindow::OverviewTab, "overview"}, {MainWindow::ChartsTab, "charts"},
+                           {MainWindow::LimitsTab, "limits"},     {MainWindow::CanaryTab, "canary"},
+                           {MainWindow::LoadTab, "load"},         {MainWindow::EventsTab, "events"}};
+            for (auto mode : {Theme::Mode::Dark, Theme::Mode::Light}) {
+                window.setThemeMode(mode);
+                for (const auto& s : screens) {
+                    window.showTab(s.tab);
+                    if (s.tab == MainWindow::ChartsTab) window.detail()->refreshNow();
+                    QApplication::processEvents();
+                    const QString path =
+                        QStringLiteral("%1/%2-%3.png").arg(dir, QLatin1String(s.name), Theme::toString(mode));
+                    window.grab().save(path);
+                    spdlog::info("saved {}", path.toStdString());
+                }
+            }
+            window.close();
+        });
+    }
+    window.show();
+    return app.exec();
+}

@@ -1,0 +1,242 @@
+// Dashboard benchmarks (docs/benchmarks.md, section "Dashboard"). Run with QT_QPA_PLATFORM=offscreen.
+//  - BM_ChartRefresh_BulkReplace vs BM_ChartRefresh_NaiveAppend: one refresh of a 6-series chart holding 1 h
+//  of
+//    1 s samples; bulk = the dashboard's path (decimate to pixel width + one QXYSeries::replace per series),
+//    naive = clear + QLineSeries::append point by point (no decimation).
+//  - BM_GuiThreadCpu/<Hz>: GUI-thread CPU (CLOCK_THREAD_CPUTIME_ID of the main thread / wall time) with 8
+//  agents
+//    x 4 visible charts, 1 h of history prefilled. The 8 agents are IN-PROCESS FAKE SNAPSHOT PRODUCERS (one
+//    thread each) feeding the real AgentConnection queue -> Dashboard drain -> SeriesStore -> ChartView
+//    pipeline; only the network is left out. Also reports RSS with 8 agents and 1 h history.
+//  - BM_TimeToFirstChart: real redline-sample-server on port 0 (started before timing); time from creating
+//  the
+//    Dashboard + charts to the first point in the rate chart.
+#include <benchmark/benchmark.h>
+
+#include <QApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QGridLayout>
+#include <QLineSeries>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include "core/agent_client.h"
+#include "ui/chart_view.h"
+#include "ui/dashboard.h"
+#include "ui/detail_page.h"
+#include "ui/sample_server_process.h"
+
+using namespace redline;
+using namespace redline::ui;
+
+namespace {
+
+constexpr int kHistory = 3600;
+
+Snapshot fakeSnapshot(std::int64_t t_ms, int k) {
+    static const char* routes[] = {"/v1/products", "/v1/products/{id}", "/v1/products/search", "/v1/orders",
+                                   "/v1/orders/{id}"};
+    Snapshot s;
+    s.agent_id = "fake";
+    s.service = "fake";
+    s.time_ms = t_ms;
+    s.window_s = 1;
+    for (int r = 0; r < 5; ++r)
+        for (const char* v : {"stable", "canary"}) {
+            SeriesSnapshot x;
+            x.method = r == 3 ? "POST" : "GET";
+            x.route = routes[r];
+            x.version = v;
+            x.requests = 100 + (k + r) % 17;
+            x.rate_per_s = static_cast<double>(x.requests);
+            x.errors = (k % 11 == 0) ? 2 : 0;
+            x.error_ratio = static_cast<double>(x.errors) / static_cast<double>(x.requests);
+            x.rate_limited = k % 5;
+            x.cache_hits = 70, x.cache_misses = 30, x.cache_hit_ratio = 0.7;
+            x.latency.p50_ms = 1 + (k % 7) * 0.1, x.latency.p95_ms = 4 + (k % 13) * 0.2,
+            x.latency.p99_ms = 9 + (k % 19);
+            s.series.push_back(x);
+        }
+    s.total = s.series[1];
+    s.total.method = s.total.route = s.total.version = "*";
+    return s;
+}
+
+void prefill(Dashboard& d, const QString& agent, std::int64_t now_ms) {
+    for (int i = kHistory; i > 0; --i)
+        d.store().append(agent, fakeSnapshot(now_ms - i * 1000LL, i));
+}
+
+double threadCpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double rssMiB() {
+    FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    char line[256];
+    double kb = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmRSS: %lf kB", &kb) == 1) break;
+    std::fclose(f);
+    return kb / 1024.0;
+}
+
+QList<SeriesSpec> sixSeries() {
+    const QString s = seriesKey("GET /v1/products/{id}", "stable"),
+                  c = seriesKey("GET /v1/products/{id}", "canary");
+    return {{s, Metric::P50, "p50", Qt::green},
+            {s, Metric::P95, "p95", Qt::yellow},
+            {s, Metric::P99, "p99", Qt::red},
+            {c, Metric::P50, "p50 c", Qt::green, Qt::DashLine},
+            {c, Metric::P95, "p95 c", Qt::yellow, Qt::DashLine},
+            {c, Metric::P99, "p99 c", Qt::red, Qt::DashLine}};
+}
+
+void BM_ChartRefresh_BulkReplace(benchmark::State& state) {
+    Dashboard d;
+    const QString a = d.addAgent({QString(), "a", "http://127.0.0.2:9"}, false);
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    prefill(d, a, now);
+    ChartView view("latency", "ms");
+    view.resize(700, 350);
+    view.setSeries(sixSeries());
+    view.show();
+    QApplication::processEvents();
+    for (auto _ : state) {
+        view.refresh(d.store(), a, now - kHistory * 1000LL, now);
+        QApplication::processEvents();
+    }
+    state.counters["points_drawn"] = view.lineSeries(0)->count() * 6;
+}
+BENCHMARK(BM_ChartRefresh_BulkReplace)->Unit(benchmark::kMicrosecond);
+
+void BM_ChartRefresh_NaiveAppend(benchmark::State& state) {
+    Dashboard d;
+    const QString a = d.addAgent({QString(), "a", "http://127.0.0.2:9"}, false);
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    prefill(d, a, now);
+    ChartView view("latency", "ms");
+    view.resize(700, 350);
+    const auto specs = sixSeries();
+    view.setSeries(specs);
+    view.show();
+    QApplication::processEvents();
+    for (auto _ : state) {
+        for (int i = 0; i < specs.size(); ++i) {
+            QLineSeries* s = view.lineSeries(i);
+            s->clear();
+            for (const auto& x : d.store().samples(a, specs[i].key, now - kHistory * 1000LL, now))
+                s->append(static_cast<qreal>(x.t_ms), x[specs[i].metric]);
+        }
+        QApplication::processEvents();
+    }
+    state.counters["points_drawn"] = view.lineSeries(0)->count() * 6;
+}
+BENCHMARK(BM_ChartRefresh_NaiveAppend)->Unit(benchmark::kMicrosecond);
+
+// GUI-thread CPU with 8 fake producers at `Hz` snapshots per second each, for 10 s.
+void BM_GuiThreadCpu(benchmark::State& state) {
+    const int hz = static_cast<int>(state.range(0));
+    for (auto _ : state) {
+        Dashboard d(nullptr, kHistory);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        QWidget host;
+        auto* grid = new QGridLayout(&host);
+        QStringList agents;
+        for (int i = 0; i < 8; ++i) {
+            const QString a = d.addAgent({QString(), QString("fake %1").arg(i), "http://127.0.0.2:9"}, false);
+            prefill(d, a, now);
+            auto* page = new DetailPage(&d);
+            page->setAgent(a);
+            page->setRangeSeconds(3600);
+            grid->addWidget(page, i / 4, i % 4);
+            agents << a;
+        }
+        host.resize(2400, 1400);
+        host.show();
+        QApplication::processEvents();
+        const double rss = rssMiB();
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> producers;
+        for (const auto& a : agents) {
+            AgentConnection* c = d.connection(a);
+            producers.emplace_back([c, hz, &stop] {
+                int k = 0;
+                auto next = std::chrono::steady_clock::now();
+                while (!stop.load()) {
+                    c->enqueueSnapshot(fakeSnapshot(QDateTime::currentMSecsSinceEpoch(), ++k));
+                    next += std::chrono::microseconds(1'000'000 / hz);
+                    std::this_thread::sleep_until(next);
+                }
+            });
+        }
+        const double cpu0 = threadCpuSeconds();
+        QElapsedTimer wall;
+        wall.start();
+        const auto ticks0 = d.ticks();
+        while (wall.elapsed() < 10000)
+            QTest::qWait(50);
+        const double cpu = threadCpuSeconds() - cpu0;
+        const double secs = wall.elapsed() / 1000.0;
+        stop = true;
+        for (auto& t : producers)
+            t.join();
+        state.counters["gui_cpu_pct_of_core"] = 100.0 * cpu / secs;
+        state.counters["repaints_per_s"] = static_cast<double>(d.ticks() - ticks0) / secs;
+        state.counters["rss_MiB_8agents_1h"] = rss;
+        state.counters["store_MiB"] = static_cast<double>(d.store().memoryBytes()) / (1024.0 * 1024.0);
+        state.SetIterationTime(secs);
+    }
+}
+BENCHMARK(BM_GuiThreadCpu)->Arg(1)->Arg(10)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+void BM_TimeToFirstChart(benchmark::State& state) {
+    QTemporaryDir dir;
+    SampleServerProcess server;
+    QSignalSpy ready(&server, &SampleServerProcess::ready);
+    server.start(dir.filePath("data"), 0, 0, {"--seed-products", "1000", "--threads", "1"});
+    if (!ready.wait(60000)) {
+        state.SkipWithError("sample server did not start");
+        return;
+    }
+    for (auto _ : state) {
+        QElapsedTimer t;
+        t.start();
+        Dashboard d;
+        DetailPage page(&d);
+        page.resize(900, 600);
+        page.show();
+        AgentConfig c;
+        c.url = server.adminUrl();
+        c.tokenFile = server.viewerTokenFile();
+        page.setAgent(d.addAgent(c));
+        while (page.chart(DetailPage::RateChart)->lineSeries(0)->count() == 0 && t.elapsed() < 15000)
+            QTest::qWait(5);
+        state.SetIterationTime(t.elapsed() / 1000.0);
+        state.counters["ms_to_first_point"] = static_cast<double>(t.elapsed());
+    }
+    server.stop();
+}
+BENCHMARK(BM_TimeToFirstChart)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    qputenv("QT_QPA_PLATFORM",
+            qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
+    redline::CurlGlobal curl;
+    QApplication app(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

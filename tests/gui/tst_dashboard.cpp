@@ -1,0 +1,433 @@
+// GUI tests of the dashboard against a real redline-sample-server on port 0 (offscreen platform).
+// Each test drives the real ui/ objects (Dashboard, panels, charts) and checks the agent's real state.
+#include <QAbstractItemModelTester>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/agent_client.h"
+#include "ui/agent_card.h"
+#include "ui/canary_panel.h"
+#include "ui/chart_view.h"
+#include "ui/dashboard.h"
+#include "ui/detail_page.h"
+#include "ui/limits_panel.h"
+#include "ui/load_controller.h"
+#include "ui/load_panel.h"
+#include "ui/overview_page.h"
+#include "ui/sample_server_process.h"
+
+using namespace redline;
+using namespace redline::ui;
+
+namespace {
+constexpr int kTimeout = 20000;
+
+bool hasEvent(const SeriesStore& store, const QString& agent, const std::string& kind) {
+    for (const auto& e : store.events(agent))
+        if (e.kind == kind) return true;
+    return false;
+}
+}  // namespace
+
+class TestDashboard : public QObject {
+    Q_OBJECT
+  private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void ringBufferDropsOldest();
+    void storeDecimatesToPixelWidth();
+    void readyLineParsing_data();
+    void readyLineParsing();
+    void pointsArriveInChartSeries();
+    void overviewCardShowsFigures();
+    void limitChangeLandsOnAgentWithEventAndMarker();
+    void invalidLimitIsRefusedInline();
+    void canaryWeightSplitsTraffic();
+    void builtinScenarioRunsAndStops();
+    void modelsPassModelTester();
+    void settingsRoundTrip();
+    void killedServerGoesStaleThenRecovers();  // last: restarts the server
+
+  private:
+    QString adminToken() const;
+    QTemporaryDir dir_;
+    std::unique_ptr<CurlGlobal> curl_;
+    std::unique_ptr<SampleServerProcess> server_;
+    std::unique_ptr<Dashboard> dash_;
+    std::unique_ptr<LoadController> traffic_;
+    QString agent_;
+};
+
+void TestDashboard::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    curl_ = std::make_unique<CurlGlobal>();
+    QVERIFY(dir_.isValid());
+    QVERIFY2(!SampleServerProcess::findBinary().isEmpty(), "redline-sample-server not built");
+    server_ = std::make_unique<SampleServerProcess>();
+    QSignalSpy ready(server_.get(), &SampleServerProcess::ready);
+    server_->start(dir_.filePath("data"), 0, 0, {"--seed-products", "2000", "--threads", "2"});
+    QVERIFY(ready.wait(60000) || ready.count() == 1);
+    QVERIFY(server_->adminPort() > 0);
+
+    dash_ = std::make_unique<Dashboard>();
+    dash_->setStreamIntervalMs(250);
+    AgentConfig c;
+    c.name = "test agent";
+    c.url = server_->adminUrl();
+    c.tokenFile = server_->operatorTokenFile();
+    agent_ = dash_->addAgent(c);
+    QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, kTimeout);
+    // Gentle traffic from many client keys for the whole run (the demo's background mix).
+    traffic_ = std::make_unique<LoadController>(dash_.get());
+    QString err;
+    QVERIFY2(traffic_->start(LoadController::backgroundScenario(server_->apiUrl().toStdString(), 40), agent_,
+                             false, &err),
+             qPrintable(err));
+}
+
+void TestDashboard::cleanupTestCase() {
+    if (traffic_) traffic_->stopAndWait();
+    traffic_.reset();
+    dash_.reset();
+    if (server_) QVERIFY(server_->stop(10000));
+}
+
+QString TestDashboard::adminToken() const {
+    return QString::fromStdString(read_token_file(server_->operatorTokenFile().toStdString()).value_or(""));
+}
+
+void TestDashboard::ringBufferDropsOldest() {
+    RingBuffer<int> r(3);
+    for (int i = 1; i <= 5; ++i)
+        r.push(i);
+    QCOMPARE(r.size(), std::size_t(3));
+    QCOMPARE(r.dropped(), std::uint64_t(2));
+    QCOMPARE(r[0], 3);
+    QCOMPARE(r.back(), 5);
+}
+
+void TestDashboard::storeDecimatesToPixelWidth() {
+    SeriesStore store(3600);
+    for (int i = 0; i < 3600; ++i) {
+        Sample s;
+        s.t_ms = 1'000'000 + i * 1000;
+        s.v[static_cast<int>(Metric::Rate)] = (i == 1234) ? 1000.f : float(i % 7);
+        store.appendSample("a", "k", s);
+    }
+    const auto all = store.points("a", "k", Metric::Rate, 0, 10'000'000, 5000);
+    QCOMPARE(all.size(), 3600);
+    const auto dec = store.points("a", "k", Metric::Rate, 0, 10'000'000, 200);
+    QVERIFY(dec.size() <= 400);
+    // The spike survives decimation (min/max envelope).
+    bool spike = false;
+    for (const auto& p : dec)
+        spike = spike || p.y() == 1000.0;
+    QVERIFY(spike);
+    for (int i = 1; i < dec.size(); ++i)
+        QVERIFY(dec[i].x() >= dec[i - 1].x());
+    // Out-of-order samples are refused.
+    Sample old;
+    old.t_ms = 5;
+    store.appendSample("a", "k", old);
+    QCOMPARE(store.samples("a", "k", 0, 10).size(), std::size_t(0));
+}
+
+void TestDashboard::readyLineParsing_data() {
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("admin");
+    QTest::newRow("full") << "REDLINE_READY api=http://127.0.0.1:1 admin=http://127.0.0.1:2 data_dir=/tmp/a b"
+                          << true << "http://127.0.0.1:2";
+    QTest::newRow("empty api") << "REDLINE_READY api= admin=http://127.0.0.1:3 data_dir=/x" << true
+                               << "http://127.0.0.1:3";
+    QTest::newRow("other line") << "listening on 8080" << false << "";
+    QTest::newRow("no admin") << "REDLINE_READY api=http://127.0.0.1:1" << false << "";
+}
+
+void TestDashboard::readyLineParsing() {
+    QFETCH(QString, line);
+    QFETCH(bool, ok);
+    QFETCH(QString, admin);
+    QString a, m, d;
+    QCOMPARE(SampleServerProcess::parseReadyLine(line, &a, &m, &d), ok);
+    if (ok) QCOMPARE(m, admin);
+}
+
+void TestDashboard::pointsArriveInChartSeries() {
+    DetailPage page(dash_.get());
+    page.resize(1000, 700);
+    page.show();
+    page.setAgent(agent_);
+    page.setRangeSeconds(60);
+    QSignalSpy ticks(dash_.get(), &Dashboard::ticked);
+    QTRY_VERIFY_WITH_TIMEOUT(ticks.count() > 0, kTimeout);
+    // Requests recorded by the agent show up as non-zero points in the rate series.
+    auto* rate = page.chart(DetailPage::RateChart);
+    QTRY_VERIFY_WITH_TIMEOUT(rate->seriesCount() == 3 && rate->lineSeries(0)->count() > 2, kTimeout);
+    auto nonZero = [&] {
+        for (const auto& p : rate->lineSeries(0)->points())
+            if (p.y() > 0) return true;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(nonZero(), kTimeout);
+    QVERIFY(page.chart(DetailPage::LatencyChart)->lineSeries(2)->count() > 0);  // p99
+    // Per-route view: stable and canary series of one route.
+    QTRY_VERIFY_WITH_TIMEOUT(dash_->store().routes(agent_).contains("GET /v1/products/{id}"), kTimeout);
+    page.setRoute("GET /v1/products/{id}");
+    QCOMPARE(rate->seriesCount(), 6);
+    QTRY_VERIFY_WITH_TIMEOUT(rate->lineSeries(0)->count() > 0, kTimeout);
+    // Hover tooltip: exact values near the last point.
+    const QPointF last = rate->lineSeries(0)->points().constLast();
+    const QPoint pos = rate->mapFromScene(rate->chart()->mapToPosition(last, rate->lineSeries(0)));
+    QVERIFY(rate->tooltipAt(pos).contains("stable"));
+    // Legend toggle hides a series and keeps its legend entry.
+    rate->lineSeries(1)->setVisible(false);
+    QVERIFY(!rate->lineSeries(1)->isVisible());
+    // CSV export writes rows.
+    const QString csv = dir_.filePath("rate.csv");
+    QVERIFY(rate->exportCsv(csv, dash_->store(), agent_));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().count('\n') > 2);
+    QVERIFY(rate->exportPng(dir_.filePath("rate.png")));
+}
+
+void TestDashboard::overviewCardShowsFigures() {
+    OverviewPage page(dash_.get());
+    page.show();
+    QVERIFY(page.card(agent_));
+    page.refreshNow();
+    QTRY_VERIFY_WITH_TIMEOUT(page.card(agent_)->tileText(AgentCard::RateTile) != QStringLiteral("—"),
+                             kTimeout);
+    Slo tight;
+    tight.max_p99_ms = 1e-6;  // any latency breaches
+    dash_->setSlo(tight);
+    QTRY_COMPARE_WITH_TIMEOUT(page.card(agent_)->tileHealth(AgentCard::P99Tile), Health::Breach, kTimeout);
+    dash_->setSlo(Slo{});
+}
+
+void TestDashboard::limitChangeLandsOnAgentWithEventAndMarker() {
+    LimitsPanel panel(dash_.get());
+    QSignalSpy settled(&panel, &LimitsPanel::settled);
+    panel.setAgent(agent_);
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 1, kTimeout);
+    QVERIFY(settled.at(0).at(0).toBool());
+    LimitsModel* m = panel.model();
+    const int row = m->rowOf("GET /v1/products/{id}");
+    QVERIFY(row >= 0);
+    QVERIFY(m->setData(m->index(row, LimitsModel::Enabled), Qt::Checked, Qt::CheckStateRole));
+    QVERIFY(m->setData(m->index(row, LimitsModel::Rate), 7.5));
+    QVERIFY(m->setData(m->index(row, LimitsModel::Burst), 15.0));
+    QVERIFY(m->setData(m->index(row, LimitsModel::Mode), "shadow"));
+    QVERIFY(m->modified());
+    panel.apply();
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 2, kTimeout);
+    QVERIFY(settled.at(1).at(0).toBool());
+    QVERIFY(!m->modified());
+
+    // The agent's state.
+    AgentClient client(server_->adminUrl().toStdString(), adminToken().toStdString());
+    auto limits = client.limits();
+    QVERIFY2(limits.ok(), limits.error_message().c_str());
+    const auto it = limits.value->routes.find("GET /v1/products/{id}");
+    QVERIFY(it != limits.value->routes.end());
+    QCOMPARE(it->second.rate_per_s, 7.5);
+    QCOMPARE(it->second.burst, 15.0);
+    QCOMPARE(it->second.mode, LimitMode::Shadow);
+
+    // The event, in the store and the events model, and as a marker on the charts.
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "limits.changed"), kTimeout);
+    bool listed = false;
+    for (int r = 0; r < dash_->eventsModel()->rowCount(); ++r)
+        listed =
+            listed || dash_->eventsModel()->index(r, EventsModel::Kind).data().toString() == "limits.changed";
+    QVERIFY(listed);
+    DetailPage page(dash_.get());
+    page.resize(900, 600);
+    page.show();
+    page.setAgent(agent_);
+    page.refreshNow();
+    for (int c = 0; c < DetailPage::ChartCount; ++c)
+        QVERIFY(page.chart(c)->markerCount() >= 1);
+    bool markerFound = false;
+    for (const auto& e : page.chart(DetailPage::RateChart)->markers())
+        markerFound = markerFound || e.kind == "limits.changed";
+    QVERIFY(markerFound);
+    const QString tip = EventsModel::describe(page.chart(0)->markers().back());
+    QVERIFY(tip.contains("before") && tip.contains("after"));
+
+    // Put the table back.
+    QVERIFY(m->setData(m->index(row, LimitsModel::Enabled), Qt::Unchecked, Qt::CheckStateRole));
+    panel.apply();
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 3, kTimeout);
+}
+
+void TestDashboard::invalidLimitIsRefusedInline() {
+    LimitsPanel panel(dash_.get());
+    QSignalSpy settled(&panel, &LimitsPanel::settled);
+    panel.setAgent(agent_);
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 1, kTimeout);
+    LimitsModel* m = panel.model();
+    const int row = m->rowOf("GET /v1/products");
+    QVERIFY(row >= 0);
+    QVERIFY(m->setData(m->index(row, LimitsModel::Enabled), Qt::Checked, Qt::CheckStateRole));
+    QVERIFY(!m->setData(m->index(row, LimitsModel::Rate), -3.0));
+    QVERIFY(!m->rowError(row).isEmpty());
+    QVERIFY(!m->setData(m->index(row, LimitsModel::Burst), 0.0));
+    QVERIFY(!m->setData(m->index(row, LimitsModel::Mode), "sometimes"));
+    QVERIFY(m->setData(m->index(row, LimitsModel::Rate), 10.0));
+    QVERIFY(m->rowError(row).isEmpty());
+    m->revert();
+    QVERIFY(!m->modified());
+}
+
+void TestDashboard::canaryWeightSplitsTraffic() {
+    CanaryPanel panel(dash_.get());
+    int confirmations = 0;
+    panel.setConfirm([&](const QString&) {
+        ++confirmations;
+        return true;
+    });
+    QSignalSpy settled(&panel, &CanaryPanel::settled);
+    panel.setAgent(agent_);
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() >= 1, kTimeout);
+    panel.setWeight(50);
+    QTRY_COMPARE_WITH_TIMEOUT(panel.applied().weight_percent, 50.0, kTimeout);
+    QCOMPARE(confirmations, 0);  // 50 % is not drastic
+    AgentClient client(server_->adminUrl().toStdString(), adminToken().toStdString());
+    QCOMPARE(client.canary().value->weight_percent, 50.0);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "canary.changed"), kTimeout);
+
+    // The background traffic comes from many client keys: it is split between stable and canary.
+    auto split = [&] {
+        auto s = dash_->store().latest(agent_);
+        if (!s) return false;
+        std::uint64_t stable = 0, canary = 0;
+        for (const auto& x : s->series)
+            (x.version == "canary" ? canary : stable) += x.requests;
+        return stable > 0 && canary > 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(split(), kTimeout);
+    panel.show();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        panel.comparison()->value(ComparisonModel::RateRow, ComparisonModel::Canary).value_or(0) > 0,
+        kTimeout);
+    panel.setWeight(0);  // roll back: drastic, asks first
+    QCOMPARE(confirmations, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(panel.applied().weight_percent, 0.0, kTimeout);
+}
+
+void TestDashboard::builtinScenarioRunsAndStops() {
+    LoadController ctl(dash_.get());
+    LoadPanel panel(dash_.get(), &ctl);
+    panel.setAgent(agent_);
+    panel.setDefaultTarget(server_->apiUrl());
+    QVERIFY(panel.selectScenario("baseline") || panel.selectScenario("smoke"));
+    QSignalSpy progress(&ctl, &LoadController::progress);
+    QSignalSpy finished(&ctl, &LoadController::finished);
+    QVERIFY(panel.startRun());
+    QVERIFY(ctl.running());
+    QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(panel.progressBar()->value() > 0, kTimeout);
+    QVERIFY(!LoadPanel::etaText(ctl.lastProgress()).isEmpty());
+    // Client-side figures land next to the server-side ones.
+    QVERIFY(dash_->store().seriesKeys(agent_).contains(kClientSeries));
+    panel.stopRun();
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, kTimeout);
+    QVERIFY(!ctl.running());
+    QVERIFY(ctl.lastSummary());
+    QVERIFY(ctl.lastSummary()->completed > 0);
+    QVERIFY(!panel.summaryText().isEmpty());
+    QVERIFY(panel.saveSummary(dir_.filePath("summary.json")));
+    QVERIFY(hasEvent(dash_->store(), agent_, "loadtest.started"));
+    QVERIFY(hasEvent(dash_->store(), agent_, "loadtest.finished") ||
+            hasEvent(dash_->store(), agent_, "loadtest.aborted"));
+}
+
+void TestDashboard::modelsPassModelTester() {
+    QAbstractItemModelTester agents(dash_->agentsModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester events(dash_->eventsModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    LimitsModel limits;
+    QAbstractItemModelTester lt(&limits, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    LimitsConfig cfg;
+    cfg.routes["GET /v1/products"] = RouteLimit{};
+    limits.setApplied(cfg, {"GET /v1/products", "POST /v1/orders"});
+    QCOMPARE(limits.rowCount(), 2);
+    QVERIFY(limits.setData(limits.index(1, LimitsModel::Enabled), Qt::Checked, Qt::CheckStateRole));
+    limits.markApplied(limits.edited());
+    ComparisonModel cmp;
+    QAbstractItemModelTester ct(&cmp, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    if (auto s = dash_->store().latest(agent_)) cmp.update(*s, {});
+    cmp.clear();
+    // Structure changes on the live models while testers watch.
+    AgentConfig extra;
+    extra.name = "unreachable";
+    extra.url = "http://127.0.0.2:9";
+    const QString id = dash_->addAgent(extra);
+    dash_->addLocalEvent(id, "test.event", "hello");
+    QTRY_VERIFY_WITH_TIMEOUT(dash_->agentsModel()->stateOf(id) != StreamState::Connecting, kTimeout);
+    dash_->removeAgent(id);
+}
+
+void TestDashboard::settingsRoundTrip() {
+    const QString path = dir_.filePath("settings.ini");
+    Slo slo;
+    slo.max_p99_ms = 123;
+    slo.max_error_ratio = 0.02;
+    {
+        Dashboard d;
+        AgentConfig a;
+        a.name = "kept";
+        a.url = "http://127.0.0.1:9";
+        a.tokenFile = "/nonexistent/token";
+        d.addAgent(a);
+        AgentConfig b;
+        b.name = "session only";
+        b.url = "http://127.0.0.1:10";
+        b.ephemeral = true;
+        d.addAgent(b);
+        d.setSlo(slo);
+        QSettings s(path, QSettings::IniFormat);
+        d.save(s);
+    }
+    Dashboard d2;
+    QSettings s(path, QSettings::IniFormat);
+    d2.load(s);
+    QCOMPARE(d2.agentIds().size(), 1);
+    const AgentConfig& c = d2.agentsModel()->configAt(0);
+    QCOMPARE(c.name, QStringLiteral("kept"));
+    QCOMPARE(c.url, QStringLiteral("http://127.0.0.1:9"));
+    QCOMPARE(c.tokenFile, QStringLiteral("/nonexistent/token"));
+    QCOMPARE(d2.slo(), slo);
+    // An unreadable token file is a disconnected state with the reason, not a crash.
+    QTRY_COMPARE_WITH_TIMEOUT(d2.agentsModel()->stateOf(c.id), StreamState::Disconnected, kTimeout);
+    QVERIFY(!d2.agentsModel()->reasonOf(c.id).isEmpty());
+}
+
+void TestDashboard::killedServerGoesStaleThenRecovers() {
+    const quint16 apiPort = server_->apiPort(), adminPort = server_->adminPort();
+    const QString data = server_->dataDir();
+    traffic_->stopAndWait();
+    server_->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_) == StreamState::Stale ||
+                                 dash_->agentsModel()->stateOf(agent_) == StreamState::Disconnected,
+                             kTimeout);
+    QVERIFY(!dash_->agentsModel()->reasonOf(agent_).isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "agent.stale") ||
+                                 hasEvent(dash_->store(), agent_, "agent.disconnected"),
+                             kTimeout);
+    QSignalSpy ready(server_.get(), &SampleServerProcess::ready);
+    server_->start(data, apiPort, adminPort, {"--seed-products", "2000", "--threads", "2"});
+    QVERIFY(ready.wait(60000) || ready.count() == 1);
+    QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "agent.reconnected"), kTimeout);
+}
+
+QTEST_MAIN(TestDashboard)
+#include "tst_dashboard.moc"

@@ -1,0 +1,82 @@
+// One live chart: several series read from the SeriesStore, refreshed in bulk (QXYSeries::replace) with
+// decimation to the plot's pixel width, event markers of its agent drawn in the foreground, a hover tooltip
+// (exact values and time, or who/what/before/after over a marker), legend entries that toggle series, and
+// PNG / CSV export.
+//
+// Threading: GUI thread only.
+#pragma once
+
+#include <QChartView>
+#include <QColor>
+#include <QLineSeries>
+#include <QList>
+#include <QString>
+#include <vector>
+
+#include "core/event.h"
+#include "ui/series_store.h"
+
+class QDateTimeAxis;
+class QValueAxis;
+
+namespace redline::ui {
+
+struct SeriesSpec {
+    QString key;  // store series key
+    Metric metric = Metric::Rate;
+    QString label;
+    QColor color;
+    Qt::PenStyle style = Qt::SolidLine;
+    qreal width = 2.0;
+};
+
+class ChartView : public QChartView {
+    Q_OBJECT
+  public:
+    enum class YScale { Auto, Ratio, Percent };
+
+    explicit ChartView(const QString& title, const QString& yTitle, YScale scale = YScale::Auto,
+                       QWidget* parent = nullptr);
+
+    /// Replaces the set of series (structure change; cheap enough to call when the route changes).
+    void setSeries(const QList<SeriesSpec>& specs);
+    const QList<SeriesSpec>& specs() const { return specs_; }
+    /// Bulk refresh from the store for [from_ms, to_ms]; one replace() per series.
+    void refresh(const SeriesStore& store, const QString& agent, std::int64_t from_ms, std::int64_t to_ms);
+    /// Theme colours for axes, grid and background.
+    void applyTheme(bool dark);
+
+    QLineSeries* lineSeries(int i) const { return lines_.value(i); }
+    int seriesCount() const { return static_cast<int>(lines_.size()); }
+    int markerCount() const { return static_cast<int>(markers_.size()); }
+    const std::vector<Event>& markers() const { return markers_; }
+
+    bool exportPng(const QString& path);
+    /// Writes time_ms,iso_time,<label>... for the visible range, one row per sample time.
+    bool exportCsv(const QString& path, const SeriesStore& store, const QString& agent) const;
+    /// Text the tooltip would show at a widget position (empty when nothing is near); public for tests.
+    QString tooltipAt(const QPoint& pos) const;
+
+    static QColor markerColor(const std::string& kind);
+
+  protected:
+    void drawForeground(QPainter* painter, const QRectF& rect) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void leaveEvent(QEvent* e) override;
+
+  private:
+    void toggleSeries(int i);
+    void updateLegendLook(int i);
+
+    QList<SeriesSpec> specs_;
+    QList<QLineSeries*> lines_;
+    QList<QList<QPointF>> last_points_;
+    QDateTimeAxis* x_ = nullptr;
+    QValueAxis* y_ = nullptr;
+    YScale scale_;
+    std::vector<Event> markers_;
+    std::int64_t from_ms_ = 0, to_ms_ = 0;
+    bool dark_ = true;
+};
+
+}  // namespace redline::ui

@@ -1,0 +1,43 @@
+// Stable-versus-canary comparison (rows: rate, p95, p99, error ratio, cache hit ratio; columns: stable,
+// canary, difference) computed from the latest snapshot for one route or all routes. A difference that makes
+// the canary worse beyond a tolerance is flagged (red); better is green.
+//
+// Threading: GUI thread only. Live values change with dataChanged on the value columns.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <array>
+#include <optional>
+
+#include "core/snapshot.h"
+
+namespace redline::ui {
+
+class ComparisonModel : public QAbstractTableModel {
+    Q_OBJECT
+  public:
+    enum Row { RateRow, P95Row, P99Row, ErrorRow, HitRow, RowCount };
+    enum Column { Metric, Stable, Canary, Difference, ColumnCount };
+    enum Role { VerdictRole = Qt::UserRole + 1 };  // -1 canary worse, 0 similar, +1 canary better
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
+
+    /// route empty = all routes (p95/p99: worst route of each version).
+    void update(const Snapshot& s, const QString& route);
+    void clear();
+    std::optional<double> value(int row, int versionColumn) const;
+    int verdict(int row) const;
+
+  private:
+    struct Side {
+        std::array<std::optional<double>, RowCount> v;
+    };
+    Side stable_, canary_;
+};
+
+}  // namespace redline::ui

@@ -1,0 +1,289 @@
+#include "ui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QSettings>
+#include <QShortcut>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "ui/agent_dialog.h"
+#include "ui/canary_panel.h"
+#include "ui/dashboard.h"
+#include "ui/detail_page.h"
+#include "ui/error_banner.h"
+#include "ui/limits_panel.h"
+#include "ui/load_controller.h"
+#include "ui/load_panel.h"
+#include "ui/overview_page.h"
+
+namespace redline::ui {
+
+MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(parent), d_(dashboard) {
+    setWindowTitle(tr("Redline"));
+    setWindowIcon(QIcon(QStringLiteral(":/redline/icons/redline.svg")));
+    setObjectName("mainWindow");
+    load_ctl_ = new LoadController(d_, this);
+
+    tabs_ = new QTabWidget;
+    tabs_->setDocumentMode(true);
+    overview_ = new OverviewPage(d_);
+    detail_ = new DetailPage(d_);
+    limits_ = new LimitsPanel(d_);
+    canary_ = new CanaryPanel(d_);
+    load_ = new LoadPanel(d_, load_ctl_);
+    events_ = new QTableView;
+    events_->setModel(d_->eventsModel());
+    events_->verticalHeader()->hide();
+    events_->horizontalHeader()->setStretchLastSection(true);
+    events_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    events_->setAlternatingRowColors(true);
+    tabs_->addTab(overview_, tr("Overview"));
+    tabs_->addTab(detail_, tr("Charts"));
+    tabs_->addTab(limits_, tr("Rate limits"));
+    tabs_->addTab(canary_, tr("Canary"));
+    tabs_->addTab(load_, tr("Load test"));
+    tabs_->addTab(events_, tr("Events"));
+
+    banner_ = new ErrorBanner;
+    auto* central = new QWidget;
+    auto* lay = new QVBoxLayout(central);
+    lay->setContentsMargins(6, 6, 6, 0);
+    lay->addWidget(banner_);
+    lay->addWidget(tabs_, 1);
+    setCentralWidget(central);
+
+    // Agents dock.
+    agents_view_ = new QTableView;
+    agents_view_->setModel(d_->agentsModel());
+    agents_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    agents_view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    agents_view_->verticalHeader()->hide();
+    agents_view_->horizontalHeader()->setStretchLastSection(true);
+    agents_view_->setColumnHidden(AgentListModel::Url, true);
+    auto* dock = new QDockWidget(tr("Agents"));
+    dock->setObjectName("agentsDock");
+    dock->setWidget(agents_view_);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    connect(agents_view_, &QTableView::doubleClicked, this, [this](const QModelIndex& i) {
+        selectAgent(d_->agentsModel()->data(i, AgentListModel::IdRole).toString());
+        showTab(ChartsTab);
+    });
+
+    // Toolbar.
+    auto* tb = addToolBar(tr("Main"));
+    tb->setObjectName("mainToolbar");
+    tb->setMovable(false);
+    tb->addWidget(new QLabel(tr(" Agent ")));
+    agent_box_ = new QComboBox;
+    agent_box_->setModel(d_->agentsModel());
+    agent_box_->setModelColumn(AgentListModel::Name);
+    agent_box_->setMinimumContentsLength(18);
+    tb->addWidget(agent_box_);
+    connect(agent_box_, &QComboBox::activated, this, [this](int row) {
+        selectAgent(
+            d_->agentsModel()->data(d_->agentsModel()->index(row, 0), AgentListModel::IdRole).toString());
+    });
+    buildActions();
+    dock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    menuBar()->addMenu(tr("&View"))->addAction(dock->toggleViewAction());
+    auto* spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    tb->addWidget(spacer);
+    tb->addWidget(new QLabel(tr("Theme ")));
+    theme_box_ = new QComboBox;
+    theme_box_->addItem(tr("System"), "system");
+    theme_box_->addItem(tr("Dark"), "dark");
+    theme_box_->addItem(tr("Light"), "light");
+    tb->addWidget(theme_box_);
+    connect(theme_box_, &QComboBox::activated, this,
+            [this](int i) { setThemeMode(Theme::fromString(theme_box_->itemData(i).toString())); });
+
+    // Status bar.
+    status_state_ = new QLabel;
+    status_rate_ = new QLabel;
+    statusBar()->addWidget(status_state_, 1);
+    statusBar()->addPermanentWidget(status_rate_);
+    auto* statusTimer = new QTimer(this);
+    connect(statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    statusTimer->start(1000);
+
+    // Wiring.
+    for (auto* src : {static_cast<QObject*>(detail_), static_cast<QObject*>(limits_),
+                      static_cast<QObject*>(canary_), static_cast<QObject*>(load_)})
+        connect(src, SIGNAL(message(QString, bool)), this, SLOT(showMessage(QString, bool)));
+    connect(d_, &Dashboard::errorMessage, this, [this](const QString& t) { showMessage(t, true); });
+    connect(overview_, &OverviewPage::agentActivated, this, [this](const QString& id) {
+        selectAgent(id);
+        showTab(ChartsTab);
+    });
+    connect(d_, &Dashboard::agentAdded, this, [this](const QString& id) {
+        if (current_.isEmpty()) selectAgent(id);
+    });
+    connect(d_, &Dashboard::agentRemoved, this, [this](const QString& id) {
+        if (id == current_) selectAgent(d_->agentIds().value(0));
+    });
+    connect(d_, &Dashboard::agentStateChanged, this,
+            [this](const QString& id, StreamState s, const QString& reason) {
+                if (s == StreamState::Disconnected && !reason.isEmpty() && reason != QLatin1String("stopped"))
+                    showMessage(tr("%1: %2").arg(d_->agentName(id), reason), true);
+                updateStatus();
+            });
+    connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
+        if (i == ChartsTab) detail_->refreshNow();
+        if (i == OverviewTab) overview_->refreshNow();
+    });
+    if (!d_->agentIds().isEmpty()) selectAgent(d_->agentIds().first());
+    resize(1400, 900);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions() {
+    auto* agentsMenu = menuBar()->addMenu(tr("&Agents"));
+    auto* add = agentsMenu->addAction(tr("&Add agent…"), this, &MainWindow::addAgentDialog);
+    add->setShortcut(QKeySequence::New);
+    agentsMenu->addAction(tr("&Edit agent…"), this, &MainWindow::editAgentDialog)
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    agentsMenu->addAction(tr("&Remove agent"), this, &MainWindow::removeSelectedAgent);
+    agentsMenu->addAction(tr("Re&connect"), this, [this] { d_->reconnect(current_); })
+        ->setShortcut(QKeySequence::Refresh);
+    agentsMenu->addSeparator();
+    agentsMenu->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+    auto* viewMenu = menuBar()->addMenu(tr("&Go"));
+    const QStringList names{tr("Overview"), tr("Charts"),    tr("Rate limits"),
+                            tr("Canary"),   tr("Load test"), tr("Events")};
+    for (int i = 0; i < names.size(); ++i)
+        viewMenu->addAction(names[i], this, [this, i] { showTab(static_cast<Tab>(i)); })
+            ->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    viewMenu->addSeparator();
+    auto* pause = viewMenu->addAction(tr("&Pause / resume live view"), this,
+                                      [this] { detail_->setPaused(!detail_->paused()); });
+    pause->setShortcut(QKeySequence(Qt::Key_Space));
+    pause->setShortcutContext(Qt::WindowShortcut);
+    const QList<int>& ranges = DetailPage::rangeChoices();
+    for (int i = 0; i < ranges.size(); ++i)
+        viewMenu
+            ->addAction(
+                tr("Range %1")
+                    .arg(ranges[i] >= 3600 ? QStringLiteral("1 h") : tr("%1 min").arg(ranges[i] / 60)),
+                this, [this, s = ranges[i]] { detail_->setRangeSeconds(s); })
+            ->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    auto* esc = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    connect(esc, &QShortcut::activated, banner_, &QWidget::hide);
+}
+
+void MainWindow::selectAgent(const QString& id) {
+    current_ = id;
+    const int row = d_->agentsModel()->rowOf(id);
+    if (row >= 0) agent_box_->setCurrentIndex(row);
+    detail_->setAgent(id);
+    limits_->setAgent(id);
+    canary_->setAgent(id);
+    load_->setAgent(id);
+    updateStatus();
+}
+
+void MainWindow::showTab(Tab t) {
+    tabs_->setCurrentIndex(t);
+}
+
+void MainWindow::setThemeMode(Theme::Mode m) {
+    theme_ = m;
+    const bool dark = Theme::apply(*qApp, m);
+    detail_->setDark(dark);
+    theme_box_->setCurrentIndex(theme_box_->findData(Theme::toString(m)));
+}
+
+void MainWindow::showMessage(const QString& text, bool error) {
+    banner_->showMessage(text, error);
+    if (!error) statusBar()->showMessage(text, 5000);
+}
+
+QString MainWindow::selectedAgentInDock() const {
+    const auto sel = agents_view_->selectionModel()->selectedRows();
+    if (sel.isEmpty()) return current_;
+    return d_->agentsModel()->data(sel.first(), AgentListModel::IdRole).toString();
+}
+
+void MainWindow::addAgentDialog() {
+    AgentDialog dlg(AgentConfig{}, this);
+    if (dlg.exec() != QDialog::Accepted) return;
+    selectAgent(d_->addAgent(dlg.config()));
+}
+
+void MainWindow::editAgentDialog() {
+    const QString id = selectedAgentInDock();
+    const int row = d_->agentsModel()->rowOf(id);
+    if (row < 0) return;
+    AgentDialog dlg(d_->agentsModel()->configAt(row), this);
+    if (dlg.exec() == QDialog::Accepted) d_->updateAgent(dlg.config());
+}
+
+void MainWindow::removeSelectedAgent() {
+    const QString id = selectedAgentInDock();
+    if (!id.isEmpty()) d_->removeAgent(id);
+}
+
+void MainWindow::updateStatus() {
+    if (current_.isEmpty()) {
+        status_state_->setText(tr("No agent selected"));
+    } else {
+        const StreamState s = d_->agentsModel()->stateOf(current_);
+        const QString reason = d_->agentsModel()->reasonOf(current_);
+        status_state_->setText(
+            tr("%1 — %2%3")
+                .arg(d_->agentName(current_), AgentListModel::stateText(s),
+                     reason.isEmpty() || s == StreamState::Live ? QString() : " (" + reason + ")"));
+    }
+    int live = 0;
+    for (const auto& id : d_->agentIds())
+        live += d_->agentsModel()->stateOf(id) == StreamState::Live;
+    status_rate_->setText(tr("%1/%2 agents live · %3 updates/s · %4 repaints")
+                              .arg(live)
+                              .arg(d_->agentIds().size())
+                              .arg(d_->updateRate(), 0, 'f', 1)
+                              .arg(d_->ticks()));
+}
+
+void MainWindow::restoreSettings() {
+    QSettings s;
+    restoreGeometry(s.value("window/geometry").toByteArray());
+    restoreState(s.value("window/state").toByteArray());
+    setThemeMode(Theme::fromString(s.value("view/theme", "system").toString()));
+    detail_->setRangeSeconds(s.value("view/rangeSeconds", 300).toInt());
+    const QString agent = s.value("view/agent").toString();
+    if (d_->agentsModel()->rowOf(agent) >= 0) selectAgent(agent);
+    showTab(static_cast<Tab>(s.value("view/tab", 0).toInt()));
+}
+
+void MainWindow::saveSettings() const {
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+    s.setValue("view/theme", Theme::toString(theme_));
+    s.setValue("view/rangeSeconds", detail_->rangeSeconds());
+    s.setValue("view/agent", current_);
+    s.setValue("view/tab", tabs_->currentIndex());
+    d_->save(s);
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    saveSettings();
+    load_ctl_->stopAndWait();
+    QMainWindow::closeEvent(e);
+}
+
+}  // namespace redline::ui
