@@ -43,6 +43,16 @@ SampleServer::SampleServer(ServerOptions options)
     agent_->on_limits([this](const LimitsConfig& l) { limiter_.apply(l); });
     agent_->on_canary([this](const CanaryConfig& c) { router_.apply(c); });
     add_cache_control();
+
+    // Load tests through the agent always target this server's own API, known once it listens.
+    agent::LoadtestOptions lo;
+    lo.api_url_fn = [this] { return api_url_for_loadtests(); };
+    loadtests_ = agent::install_loadtests(*agent_, std::move(lo));
+}
+
+std::string SampleServer::api_url_for_loadtests() const {
+    std::lock_guard lock(api_url_mu_);
+    return api_url_;
 }
 
 SampleServer::~SampleServer() {
@@ -104,6 +114,10 @@ void SampleServer::start() {
     agent_->start();
     http_ = std::make_unique<HttpServer>(options_, *api_);
     http_->start();
+    {
+        std::lock_guard lock(api_url_mu_);
+        api_url_ = http_->url();
+    }
     const std::string db = (std::filesystem::path(options_.data_dir) / "catalog.db").string();
     Catalog catalog(db);
     const auto t0 = std::chrono::steady_clock::now();
@@ -124,6 +138,9 @@ bool SampleServer::shutdown() {
     if (stopped_) return true;
     stopped_ = true;
     bool clean = true;
+    // A running load test is this server's own traffic: stop it (joining its threads) before draining, and in
+    // any case before the agent's admin server goes away.
+    if (loadtests_) loadtests_->shutdown();
     if (http_) {
         clean = http_->drain(options_.drain_timeout);
         http_->stop();

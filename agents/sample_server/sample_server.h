@@ -1,15 +1,18 @@
 // The sample API server as a whole: the embedded agent (series per route x {stable, canary}, the "cache"
 // control and POST /v1/cache/flush, limits and canary callbacks), the catalog, the cache, the rate limiter,
-// the canary router and the HTTP server, with start-up and graceful shutdown in the documented order.
+// the canary router and the HTTP server, with start-up and graceful shutdown in the documented order. The
+// agent also serves /v1/loadtests (load runs against this server's own API address).
 //
 // Threading: construct, start() and shutdown() on one thread (main). Agent callbacks run on the agent's admin
 // thread and only touch internally synchronised members (cache, limiter, router).
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "agents/agent/agent.h"
+#include "agents/agent/loadtests.h"
 #include "agents/sample_server/api.h"
 #include "agents/sample_server/canary_router.h"
 #include "agents/sample_server/http_server.h"
@@ -38,6 +41,7 @@ class SampleServer {
 
   private:
     void add_cache_control();
+    std::string api_url_for_loadtests() const;
 
     ServerOptions options_;
     std::unique_ptr<agent::Agent> agent_;
@@ -46,6 +50,9 @@ class SampleServer {
     CanaryRouter router_;
     std::unique_ptr<Api> api_;
     std::unique_ptr<HttpServer> http_;
+    std::shared_ptr<agent::LoadtestService> loadtests_;
+    mutable std::mutex api_url_mu_;
+    std::string api_url_;  // guarded by api_url_mu_; set once the API listens (read on the admin thread)
     bool stopped_ = false;
 };
 

@@ -231,7 +231,11 @@ class TstSampleApi : public QObject {
         check_problem(r, status);
         if (!field.isEmpty()) {
             bool found = false;
-            for (const auto& e : r.json().at("errors"))
+            // Keep the parsed body alive: a range-for over r.json().at(...) would iterate a destroyed
+            // temporary.
+            const auto j = r.json();
+            QVERIFY2(j.contains("errors") && j.at("errors").is_array(), r.body.c_str());
+            for (const auto& e : j.at("errors"))
                 found |= e.at("field").get<std::string>() == field.toStdString();
             QVERIFY2(found, r.body.c_str());
         }

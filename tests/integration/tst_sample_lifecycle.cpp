@@ -88,8 +88,9 @@ class TstSampleLifecycle : public QObject {
                 status[std::size_t(i)] = r.status;
                 retry[std::size_t(i)] = r.header("retry-after");
             });
-        // While the slow requests hold every slot, health checks still answer at once.
-        QTest::qWait(300);
+        // While the slow requests hold every slot (the agent sees 4 admitted requests in flight), health
+        // checks still answer.
+        QVERIFY(s.wait_snapshot([](const redline::Snapshot& x) { return x.total.inflight >= 4; }, 5000));
         SampleHttp health(s.api_url());
         for (int i = 0; i < 5; ++i)
             QCOMPARE(health.get("/healthz").status, 200);
@@ -141,10 +142,14 @@ class TstSampleLifecycle : public QObject {
         const qint64 pid = s.proc().pid();
         QVERIFY(pid > 0);
         QCOMPARE(::kill(pid_t(pid), SIGTERM), 0);
-        QTest::qWait(200);
-        // New connections are refused while the in-flight requests finish.
-        SampleHttp late(s.api_url());
-        QCOMPARE(late.get("/healthz").status, 0);
+        // New connections are refused (once the signal is handled) while the in-flight requests finish.
+        bool refused = false;
+        for (int i = 0; i < 100 && !refused; ++i) {
+            SampleHttp late(s.api_url());
+            refused = late.get("/healthz").status == 0;
+            if (!refused) QTest::qWait(20);
+        }
+        QVERIFY(refused);
         for (auto& t : threads)
             t.join();
         for (int i = 0; i < kClients; ++i) {
