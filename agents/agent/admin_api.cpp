@@ -13,7 +13,8 @@ namespace redline::agent {
 
 namespace {
 
-AdminResponse problem(int status, std::string title, std::string detail, std::vector<FieldError> errors = {}) {
+AdminResponse problem(int status, std::string title, std::string detail,
+                      std::vector<FieldError> errors = {}) {
     Problem p = Problem::make(status, std::move(title), std::move(detail));
     p.errors = std::move(errors);
     return AdminResponse::problem(p);
@@ -29,7 +30,8 @@ std::optional<T> parse_int(std::string_view s) {
 }
 
 /// Rejects unknown and repeated query parameters (strict, like the JSON bodies).
-bool check_query(const HttpIn& in, std::initializer_list<std::string_view> allowed, std::vector<FieldError>& errs) {
+bool check_query(const HttpIn& in, std::initializer_list<std::string_view> allowed,
+                 std::vector<FieldError>& errs) {
     if (!in.query_ok) errs.push_back({"query", "invalid percent-encoding"});
     std::set<std::string> seen;
     for (auto& [k, v] : in.req.query) {
@@ -50,14 +52,16 @@ bool json_content_type(std::string_view ct) {
     if (ct.empty()) return true;  // tolerated: the body must still be JSON
     auto semi = ct.find(';');
     std::string base(ct.substr(0, semi));
-    while (!base.empty() && base.back() == ' ') base.pop_back();
+    while (!base.empty() && base.back() == ' ')
+        base.pop_back();
     std::transform(base.begin(), base.end(), base.begin(), [](unsigned char c) { return std::tolower(c); });
     return base == "application/json" || (base.size() > 5 && base.compare(base.size() - 5, 5, "+json") == 0);
 }
 
 std::string join(const std::vector<std::string>& v) {
     std::string out;
-    for (auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    for (auto& s : v)
+        out += (out.empty() ? "" : ", ") + s;
     return out;
 }
 
@@ -76,10 +80,12 @@ struct AdminApi::Route {
     std::vector<std::string> allow;  // methods served on this path
 };
 
-AdminApi::AdminApi(Context ctx, std::vector<HostHandler> handlers) : ctx_(std::move(ctx)), handlers_(std::move(handlers)) {
+AdminApi::AdminApi(Context ctx, std::vector<HostHandler> handlers)
+    : ctx_(std::move(ctx)), handlers_(std::move(handlers)) {
     // Longest prefix first so "/v1/cache/flush" wins over a hypothetical "/v1/cache" handler.
-    std::stable_sort(handlers_.begin(), handlers_.end(),
-                     [](const HostHandler& a, const HostHandler& b) { return a.path_prefix.size() > b.path_prefix.size(); });
+    std::stable_sort(handlers_.begin(), handlers_.end(), [](const HostHandler& a, const HostHandler& b) {
+        return a.path_prefix.size() > b.path_prefix.size();
+    });
 }
 
 static bool prefix_matches(const std::string& prefix, const std::string& path) {
@@ -89,14 +95,15 @@ static bool prefix_matches(const std::string& prefix, const std::string& path) {
 
 AdminApi::Route AdminApi::find(const std::string& path) const {
     Route r;
-    static const std::set<std::string> kReads = {"/healthz", "/metrics", "/v1/info", "/v1/snapshot", "/v1/stream",
-                                                 "/v1/events"};
+    static const std::set<std::string> kReads = {"/healthz",     "/metrics",   "/v1/info",
+                                                 "/v1/snapshot", "/v1/stream", "/v1/events"};
     if (kReads.count(path)) {
         r.kind = Route::Builtin;
         r.allow = {"GET"};
         return r;
     }
-    if (path.size() > 4 && path.compare(0, 4, "/v1/") == 0 && ctx_.controls->has(std::string_view(path).substr(4))) {
+    if (path.size() > 4 && path.compare(0, 4, "/v1/") == 0 &&
+        ctx_.controls->has(std::string_view(path).substr(4))) {
         r.kind = Route::Control;
         r.allow = {"GET", "PUT"};
     }
@@ -118,7 +125,8 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
         return d;
     }
     if (std::find(route.allow.begin(), route.allow.end(), method) == route.allow.end()) {
-        d.response = problem(405, "Method Not Allowed", method + " is not allowed on " + path + "; allowed: " + join(route.allow));
+        d.response = problem(405, "Method Not Allowed",
+                             method + " is not allowed on " + path + "; allowed: " + join(route.allow));
         d.response.headers.emplace_back("Allow", join(route.allow));
         return d;
     }
@@ -147,11 +155,13 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
     if (need != Role::None) {
         if (role == Role::None) {
             d.response = problem(401, "Unauthorized",
-                                 in.authorization.empty() ? "a bearer token is required (Authorization: Bearer <token>)"
-                                                          : "the bearer token is not valid");
-            d.response.headers.emplace_back(
-                "WWW-Authenticate", in.authorization.empty() ? "Bearer realm=\"redline-agent\""
-                                                             : "Bearer realm=\"redline-agent\", error=\"invalid_token\"");
+                                 in.authorization.empty()
+                                     ? "a bearer token is required (Authorization: Bearer <token>)"
+                                     : "the bearer token is not valid");
+            d.response.headers.emplace_back("WWW-Authenticate",
+                                            in.authorization.empty()
+                                                ? "Bearer realm=\"redline-agent\""
+                                                : "Bearer realm=\"redline-agent\", error=\"invalid_token\"");
             return d;
         }
         if (role < need) {

@@ -1,15 +1,15 @@
-// Routing, authentication and the built-in endpoints of the admin API (docs/architecture.md, docs/openapi.yaml):
-// /healthz, /metrics, /v1/info, /v1/snapshot, /v1/stream, /v1/events, GET/PUT /v1/<control> and the handlers a
-// host added. Decides 404 / 405 (+Allow) / 401 (+WWW-Authenticate) / 403 / 400 / 415 before any handler runs.
+// Routing, authentication and the built-in endpoints of the admin API (docs/architecture.md,
+// docs/openapi.yaml): /healthz, /metrics, /v1/info, /v1/snapshot, /v1/stream, /v1/events, GET/PUT
+// /v1/<control> and the handlers a host added. Decides 404 / 405 (+Allow) / 401 (+WWW-Authenticate) / 403 /
+// 400 / 415 before any handler runs.
 //
 // Threading: dispatch() runs on the admin server's io thread; the referenced stores are thread-safe.
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agents/agent/admin_server.h"
 #include "agents/agent/agent.h"
@@ -29,7 +29,7 @@ struct HostHandler {
 };
 
 class AdminApi {
-public:
+  public:
     struct Context {
         const AgentOptions* options = nullptr;
         const TokenStore* tokens = nullptr;
@@ -44,7 +44,7 @@ public:
     AdminApi(Context ctx, std::vector<HostHandler> handlers);
     Dispatch dispatch(HttpIn& in);
 
-private:
+  private:
     struct Route;
     Route find(const std::string& path) const;
     AdminResponse builtin(const std::string& path, HttpIn& in, Role role, Dispatch& out);

@@ -1,16 +1,16 @@
 #include "agents/agent/admin_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
@@ -125,7 +125,7 @@ struct AdminServer::Core {
 // ---------------------------------------------------------------------------------------------------------------
 // SSE stream: owns the socket after the request was accepted by dispatch.
 class StreamSession : public std::enable_shared_from_this<StreamSession> {
-public:
+  public:
     StreamSession(tcp::socket socket, AdminServer::Core* core, StreamSpec spec)
         : sock_(std::move(socket)),
           core_(core),
@@ -185,7 +185,7 @@ public:
         sock_.close(ec);
     }
 
-private:
+  private:
     void send_snapshot() {
         std::string json;
         try {
@@ -204,7 +204,8 @@ private:
             self->send_snapshot();
             auto now = Clock::now();
             self->next_tick_ += std::chrono::milliseconds(self->spec_.interval_ms);
-            if (self->next_tick_ < now) self->next_tick_ = now + std::chrono::milliseconds(self->spec_.interval_ms);
+            if (self->next_tick_ < now)
+                self->next_tick_ = now + std::chrono::milliseconds(self->spec_.interval_ms);
             self->arm_tick();
         });
     }
@@ -221,13 +222,14 @@ private:
 
     void read_loop() {
         // The client sends nothing after its request; a read completing with an error means it went away.
-        sock_.async_read_some(net::buffer(rbuf_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                self->close();
-                return;
-            }
-            self->read_loop();
-        });
+        sock_.async_read_some(net::buffer(rbuf_),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                  if (ec) {
+                                      self->close();
+                                      return;
+                                  }
+                                  self->read_loop();
+                              });
     }
 
     void enqueue(std::string_view message) {
@@ -300,7 +302,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------------
 // One HTTP/1.1 connection: idle wait, bounded header+body read, dispatch, response, keep-alive.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
-public:
+  public:
     HttpSession(tcp::socket socket, AdminServer::Core* core) : stream_(std::move(socket)), core_(core) {
         ++core_->live;
         beast::error_code ec;
@@ -319,7 +321,7 @@ public:
         wait_for_request();
     }
 
-private:
+  private:
     void wait_for_request() {
         if (buffer_.size() > 0) {
             read_header();
@@ -334,7 +336,8 @@ private:
                                         return;
                                     }
                                     self->buffer_.commit(n);
-                                    if (!self->first_) self->deadline_ = Clock::now() + self->core_->opt.read_timeout;
+                                    if (!self->first_)
+                                        self->deadline_ = Clock::now() + self->core_->opt.read_timeout;
                                     self->read_header();
                                 });
     }
@@ -367,16 +370,18 @@ private:
 
     void read_body() {
         stream_.expires_at(deadline_);
-        http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return self->on_read_error(ec);
-            self->on_request();
-        });
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) return self->on_read_error(ec);
+                             self->on_request();
+                         });
     }
 
     void on_read_error(beast::error_code ec) {
         if (ec == http::error::header_limit)
-            return send_error(431, "Request Header Fields Too Large",
-                              "request headers exceed " + std::to_string(core_->opt.max_header_bytes) + " bytes");
+            return send_error(
+                431, "Request Header Fields Too Large",
+                "request headers exceed " + std::to_string(core_->opt.max_header_bytes) + " bytes");
         if (ec == http::error::body_limit)
             return send_error(413, "Content Too Large",
                               "request body exceeds " + std::to_string(core_->opt.max_body_bytes) + " bytes");
@@ -398,8 +403,8 @@ private:
         in.target = std::string(req.target());
         in.req.remote = remote_;
         if (!parse_target(in.target, in))
-            return write_response(problem_response(400, "Bad Request", "request target must be an absolute path"),
-                                  false, true);
+            return write_response(
+                problem_response(400, "Bad Request", "request target must be an absolute path"), false, true);
         in.authorization = std::string(req[http::field::authorization]);
         in.last_event_id = std::string(req["Last-Event-ID"]);
         in.content_type = std::string(req[http::field::content_type]);
@@ -433,31 +438,34 @@ private:
         res_.set(http::field::content_type, r.content_type);
         res_.set(http::field::cache_control, "no-store");
         res_.set("X-Content-Type-Options", "nosniff");
-        for (auto& [k, v] : r.headers) res_.insert(k, v);
+        for (auto& [k, v] : r.headers)
+            res_.insert(k, v);
         res_.body() = r.body;
         res_.keep_alive(keep_alive);
         res_.prepare_payload();
         stream_.expires_after(core_->opt.read_timeout);
-        http::async_write(stream_, res_,
-                          [self = shared_from_this(), keep_alive, after_error](beast::error_code ec, std::size_t) {
-                              if (ec) return self->close();
-                              if (keep_alive) return self->wait_for_request();
-                              beast::error_code ignored;
-                              self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                              if (after_error) return self->drain();
-                              self->close();
-                          });
+        http::async_write(
+            stream_, res_,
+            [self = shared_from_this(), keep_alive, after_error](beast::error_code ec, std::size_t) {
+                if (ec) return self->close();
+                if (keep_alive) return self->wait_for_request();
+                beast::error_code ignored;
+                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                if (after_error) return self->drain();
+                self->close();
+            });
     }
 
     // After an error response on a connection we refuse to read further, discard what the client is still
     // sending (bounded) so that closing does not reset the connection before it read our answer.
     void drain() {
         stream_.expires_after(std::chrono::seconds(2));
-        stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-            self->drained_ += n;
-            if (ec || self->drained_ > (4u << 20)) return self->close();
-            self->drain();
-        });
+        stream_.async_read_some(net::buffer(scratch_),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->drained_ += n;
+                                    if (ec || self->drained_ > (4u << 20)) return self->close();
+                                    self->drain();
+                                });
     }
 
     void close() {
@@ -529,12 +537,14 @@ AdminServer::AdminServer(Options options, Hooks hooks, EventLog& events, ErrorRe
     if (!ec) a.bind(ep, ec);
     if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-        throw ConfigError("cannot listen on " + core_->opt.address + ":" + std::to_string(core_->opt.port) + ": " +
-                          ec.message());
+        throw ConfigError("cannot listen on " + core_->opt.address + ":" + std::to_string(core_->opt.port) +
+                          ": " + ec.message());
     core_->bound_port = a.local_endpoint().port();
 }
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+    stop();
+}
 
 void AdminServer::start() {
     std::lock_guard lock(core_->life_mutex);
@@ -573,9 +583,17 @@ void AdminServer::stop() {
     if (c->thread.joinable()) c->thread.join();
 }
 
-std::uint16_t AdminServer::port() const { return core_->bound_port; }
-std::size_t AdminServer::connections() const { return core_->live; }
-std::size_t AdminServer::rejected() const { return core_->rejected_count; }
-std::size_t AdminServer::streams() const { return core_->stream_count; }
+std::uint16_t AdminServer::port() const {
+    return core_->bound_port;
+}
+std::size_t AdminServer::connections() const {
+    return core_->live;
+}
+std::size_t AdminServer::rejected() const {
+    return core_->rejected_count;
+}
+std::size_t AdminServer::streams() const {
+    return core_->stream_count;
+}
 
 }  // namespace redline::agent

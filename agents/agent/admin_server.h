@@ -4,8 +4,8 @@
 // `dispatch` hook (see AdminApi); this class only moves bytes.
 //
 // Threading: the constructor binds (configuration thread). start() launches the io thread; every hook
-// (dispatch, snapshot_json) runs on that thread. stop() may be called from any thread except the io thread and
-// is idempotent. port()/connections() are thread-safe.
+// (dispatch, snapshot_json) runs on that thread. stop() may be called from any thread except the io thread
+// and is idempotent. port()/connections() are thread-safe.
 #pragma once
 
 #include <chrono>
@@ -30,7 +30,7 @@ struct HttpIn {
     std::string authorization;  // Authorization header
     std::string last_event_id;  // Last-Event-ID header
     std::string content_type;
-    bool query_ok = true;       // false when the query string was not valid percent-encoding
+    bool query_ok = true;  // false when the query string was not valid percent-encoding
 };
 
 /// Parameters of an accepted /v1/stream request.
@@ -46,7 +46,7 @@ struct Dispatch {
 };
 
 class AdminServer {
-public:
+  public:
     struct Options {
         std::string address = "127.0.0.1";
         std::uint16_t port = 0;
@@ -55,8 +55,9 @@ public:
         std::size_t max_body_bytes = 64 * 1024;
         std::chrono::milliseconds read_timeout{10'000};
         std::chrono::milliseconds idle_timeout{60'000};
-        std::size_t stream_queue_bytes = 4 * 1024 * 1024;  // a stream whose unsent backlog exceeds this is dropped
-        std::chrono::seconds keep_alive_every{15};         // ": keep-alive" comment when nothing else was sent
+        std::size_t stream_queue_bytes =
+            4 * 1024 * 1024;                        // a stream whose unsent backlog exceeds this is dropped
+        std::chrono::seconds keep_alive_every{15};  // ": keep-alive" comment when nothing else was sent
     };
     struct Hooks {
         std::function<Dispatch(HttpIn&)> dispatch;
@@ -72,13 +73,13 @@ public:
     void start();
     void stop();
     std::uint16_t port() const;
-    std::size_t connections() const;     // open connections now (HTTP + streams)
-    std::size_t rejected() const;        // connections closed at accept because of the cap
-    std::size_t streams() const;         // open SSE streams now
+    std::size_t connections() const;  // open connections now (HTTP + streams)
+    std::size_t rejected() const;     // connections closed at accept because of the cap
+    std::size_t streams() const;      // open SSE streams now
 
     struct Core;  // implementation (admin_server.cpp); public only so the session classes there can name it
 
-private:
+  private:
     std::shared_ptr<Core> core_;
 };
 

@@ -1,18 +1,17 @@
 #include "agents/agent/agent.h"
 
-#include <sys/stat.h>
-
-#include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <set>
-
-#include <boost/asio/ip/address.hpp>
 #include <prometheus/collectable.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <boost/asio/ip/address.hpp>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
 
 #include "agents/agent/admin_api.h"
 #include "agents/agent/admin_server.h"
@@ -80,14 +79,16 @@ std::string fmt_num(double v) {
 std::string describe_canary(const nlohmann::json& before, const nlohmann::json& after) {
     auto w = [](const nlohmann::json& j) { return j.is_object() ? j.value("weight_percent", 0.0) : 0.0; };
     std::string msg = "canary weight " + fmt_num(w(before)) + "% -> " + fmt_num(w(after)) + "%";
-    if (before.is_object() && after.is_object() && before.value("faults", nlohmann::json()) != after.value("faults", nlohmann::json()))
+    if (before.is_object() && after.is_object() &&
+        before.value("faults", nlohmann::json()) != after.value("faults", nlohmann::json()))
         msg += ", faults changed";
     return msg;
 }
 
 std::string describe_limits(const nlohmann::json& before, const nlohmann::json& after) {
     auto routes = [](const nlohmann::json& j) {
-        return j.is_object() && j.contains("routes") && j["routes"].is_object() ? j["routes"] : nlohmann::json::object();
+        return j.is_object() && j.contains("routes") && j["routes"].is_object() ? j["routes"]
+                                                                                : nlohmann::json::object();
     };
     auto b = routes(before), a = routes(after);
     std::vector<std::string> changed;
@@ -97,7 +98,8 @@ std::string describe_limits(const nlohmann::json& before, const nlohmann::json& 
         if (!a.contains(k)) changed.push_back(k + " (removed)");
     if (changed.empty()) return "limits set (unchanged)";
     std::string msg = "limits changed: ";
-    for (std::size_t i = 0; i < changed.size() && i < 5; ++i) msg += (i ? ", " : "") + changed[i];
+    for (std::size_t i = 0; i < changed.size() && i < 5; ++i)
+        msg += (i ? ", " : "") + changed[i];
     if (changed.size() > 5) msg += fmt::format(" and {} more", changed.size() - 5);
     return msg;
 }
@@ -180,7 +182,8 @@ struct Agent::Impl {
         std::ifstream in(path);
         std::string line;
         if (in && std::getline(in, line)) {
-            while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+                line.pop_back();
             if (!line.empty()) {
                 agent_id = line;
                 return;
@@ -200,8 +203,8 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
         impl_->listen = parse_listen(o.admin_listen);
         impl_->has_admin = true;
         if (!o.require_auth && !is_loopback(impl_->listen.host))
-            throw ConfigError("refusing to serve the admin API on non-loopback address " + impl_->listen.host +
-                              " without authentication (require_auth = false)");
+            throw ConfigError("refusing to serve the admin API on non-loopback address " +
+                              impl_->listen.host + " without authentication (require_auth = false)");
     }
     if (o.max_connections == 0) throw ConfigError("max_connections must be at least 1");
     std::error_code ec;
@@ -212,7 +215,8 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
     if (!existed) ::chmod(o.data_dir.c_str(), 0700);
     impl_->tokens.load(o.data_dir);
     impl_->load_agent_id();
-    impl_->events = std::make_unique<EventLog>(o.event_log_capacity, (fs::path(o.data_dir) / "audit.jsonl").string());
+    impl_->events =
+        std::make_unique<EventLog>(o.event_log_capacity, (fs::path(o.data_dir) / "audit.jsonl").string());
     impl_->controls = std::make_unique<ControlStore>(o.data_dir, *impl_->events, impl_->errors);
 
     Impl* im = impl_.get();
@@ -231,7 +235,8 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
             std::lock_guard lock(im->typed_mutex);
             im->limits = p.value();
         }
-        for (auto& fn : im->limits_fns) fn(p.value());
+        for (auto& fn : im->limits_fns)
+            fn(p.value());
     };
     limits.describe = describe_limits;
     impl_->controls->add(std::move(limits));
@@ -251,19 +256,25 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
             std::lock_guard lock(im->typed_mutex);
             im->canary = p.value();
         }
-        for (auto& fn : im->canary_fns) fn(p.value());
+        for (auto& fn : im->canary_fns)
+            fn(p.value());
     };
     canary.describe = describe_canary;
     impl_->controls->add(std::move(canary));
 }
 
-Agent::~Agent() { stop(); }
+Agent::~Agent() {
+    stop();
+}
 
-SeriesHandle Agent::register_series(std::string_view method, std::string_view route, std::string_view version) {
+SeriesHandle Agent::register_series(std::string_view method, std::string_view route,
+                                    std::string_view version) {
     return impl_->recorder.register_series(method, route, version);
 }
 
-std::vector<std::string> Agent::route_ids() const { return impl_->route_ids(); }
+std::vector<std::string> Agent::route_ids() const {
+    return impl_->route_ids();
+}
 
 void Agent::add_control(ControlResource resource) {
     if (impl_->started) throw ConfigError("add_control after start()");
@@ -301,7 +312,8 @@ void Agent::start() {
         ctx.errors = &im.errors;
         Impl* p = &im;
         ctx.snapshot_json = [p](int window_s) {
-            return nlohmann::json(p->snapshot(window_s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            return nlohmann::json(p->snapshot(window_s))
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         };
         ctx.metrics_text = [p] { return p->metrics_text(); };
         ctx.info_json = [p](Role r) { return p->info_json(r); };
@@ -319,7 +331,8 @@ void Agent::start() {
         AdminApi* api = im.api.get();
         hooks.dispatch = [api](HttpIn& in) { return api->dispatch(in); };
         hooks.snapshot_json = [p](int window_s) {
-            return nlohmann::json(p->snapshot(window_s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            return nlohmann::json(p->snapshot(window_s))
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         };
         im.server = std::make_unique<AdminServer>(std::move(so), std::move(hooks), *im.events, im.errors);
         im.port = im.server->port();
@@ -350,14 +363,19 @@ void Agent::stop() {
     }
 }
 
-void Agent::record(SeriesHandle h, int status, std::chrono::nanoseconds latency, CacheOutcome cache) noexcept {
+void Agent::record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
+                   CacheOutcome cache) noexcept {
     impl_->recorder.record(h, status, latency, cache);
 }
 void Agent::record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept {
     impl_->recorder.record_rate_limit(h, outcome);
 }
-void Agent::request_started(SeriesHandle h) noexcept { impl_->recorder.request_started(h); }
-void Agent::request_finished(SeriesHandle h) noexcept { impl_->recorder.request_finished(h); }
+void Agent::request_started(SeriesHandle h) noexcept {
+    impl_->recorder.request_started(h);
+}
+void Agent::request_finished(SeriesHandle h) noexcept {
+    impl_->recorder.request_finished(h);
+}
 
 LimitsConfig Agent::limits() const {
     std::lock_guard lock(impl_->typed_mutex);
@@ -369,7 +387,9 @@ CanaryConfig Agent::canary() const {
     return impl_->canary;
 }
 
-nlohmann::json Agent::control(std::string_view name) const { return impl_->controls->get(name); }
+nlohmann::json Agent::control(std::string_view name) const {
+    return impl_->controls->get(name);
+}
 
 Event Agent::emit(Event e) {
     if (e.actor.empty()) e.actor = "host";
@@ -385,7 +405,9 @@ Event Agent::emit(Event e) {
     return e;
 }
 
-Snapshot Agent::snapshot(int window_s) const { return impl_->snapshot(window_s); }
+Snapshot Agent::snapshot(int window_s) const {
+    return impl_->snapshot(window_s);
+}
 
 std::string Agent::metrics_text() const {
     try {
@@ -402,9 +424,13 @@ std::shared_ptr<prometheus::Collectable> Agent::collectable() {
     return impl_->collectable;
 }
 
-void Agent::close_epoch(std::int64_t epoch) { impl_->recorder.close_epoch(epoch); }
+void Agent::close_epoch(std::int64_t epoch) {
+    impl_->recorder.close_epoch(epoch);
+}
 
-std::uint16_t Agent::admin_port() const { return impl_->port; }
+std::uint16_t Agent::admin_port() const {
+    return impl_->port;
+}
 
 std::string Agent::admin_url() const {
     const std::string& h = impl_->listen.host;
@@ -413,8 +439,14 @@ std::string Agent::admin_url() const {
     return "http://" + host + ":" + std::to_string(admin_port());
 }
 
-const std::string& Agent::agent_id() const { return impl_->agent_id; }
-const AgentOptions& Agent::options() const { return impl_->options; }
-std::string Agent::token_path(Role role) const { return impl_->tokens.path(role); }
+const std::string& Agent::agent_id() const {
+    return impl_->agent_id;
+}
+const AgentOptions& Agent::options() const {
+    return impl_->options;
+}
+std::string Agent::token_path(Role role) const {
+    return impl_->tokens.path(role);
+}
 
 }  // namespace redline::agent

@@ -11,8 +11,9 @@
 //
 // Threading: configuration calls (constructor, register_series, add_control, add_handler, on_*) happen on one
 // thread before start(). record*/request_* are wait-free on any thread. Control callbacks run on the admin
-// server thread (and once on the start() caller's thread with the persisted state). Accessors are thread-safe.
-// Nothing throws across this boundary after start(); runtime faults go to AgentOptions::on_error.
+// server thread (and once on the start() caller's thread with the persisted state). Accessors are
+// thread-safe. Nothing throws across this boundary after start(); runtime faults go to
+// AgentOptions::on_error.
 #pragma once
 
 #include <chrono>
@@ -20,12 +21,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agents/agent/types.h"
 #include "core/control.h"
@@ -44,28 +44,28 @@ class Recorder;
 struct AgentOptions {
     std::string service = "redline";
     std::string service_version = "0.1.0";
-    std::string data_dir;                          // required: tokens, control state, audit log
-    std::string admin_listen = "127.0.0.1:9464";   // host:port, port 0 = any; empty = no admin server
-    bool require_auth = true;                      // false is refused on a non-loopback bind
-    bool metrics_require_auth = false;             // /metrics open on loopback by default (Prometheus scrape)
-    std::size_t max_connections = 64;              // admin connections at once; more are closed at accept
+    std::string data_dir;                         // required: tokens, control state, audit log
+    std::string admin_listen = "127.0.0.1:9464";  // host:port, port 0 = any; empty = no admin server
+    bool require_auth = true;                     // false is refused on a non-loopback bind
+    bool metrics_require_auth = false;            // /metrics open on loopback by default (Prometheus scrape)
+    std::size_t max_connections = 64;             // admin connections at once; more are closed at accept
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;
     std::chrono::milliseconds read_timeout{10'000};  // a request's header and body must arrive within this
     std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request
-    std::size_t event_log_capacity = 10'000;       // events kept in memory for /v1/events (audit file keeps all)
-    bool clock = true;                             // close epochs on the wall clock; false: host/tests call close_epoch()
+    std::size_t event_log_capacity = 10'000;  // events kept in memory for /v1/events (audit file keeps all)
+    bool clock = true;  // close epochs on the wall clock; false: host/tests call close_epoch()
     std::function<void(std::string_view)> on_error;  // runtime faults (also logged, rate-limited)
 };
 
 /// A request to a host-registered admin handler (already authenticated and size-checked).
 struct AdminRequest {
-    std::string method;   // "GET", "PUT", ...
-    std::string path;     // "/v1/loadtests/42" (no query)
+    std::string method;                             // "GET", "PUT", ...
+    std::string path;                               // "/v1/loadtests/42" (no query)
     std::multimap<std::string, std::string> query;  // decoded
     std::string body;
     Role role = Role::None;
-    std::string remote;   // "127.0.0.1:53422"
+    std::string remote;  // "127.0.0.1:53422"
 };
 
 struct AdminResponse {
@@ -94,9 +94,9 @@ struct ControlResource {
 };
 
 class Agent {
-public:
+  public:
     explicit Agent(AgentOptions options);  // throws ConfigError (bad data dir, bad listen address, ...)
-    ~Agent();                               // stop()s
+    ~Agent();                              // stop()s
     Agent(const Agent&) = delete;
     Agent& operator=(const Agent&) = delete;
 
@@ -106,8 +106,8 @@ public:
     std::vector<std::string> route_ids() const;
     /// Built in: "limits" (LimitsConfig) and "canary" (CanaryConfig). Hosts add more, e.g. "cache".
     void add_control(ControlResource resource);
-    /// Serves `method` on every path starting with `path_prefix` (e.g. "POST", "/v1/loadtests") for callers with
-    /// at least `min_role`. Reads should use Viewer, mutations Operator.
+    /// Serves `method` on every path starting with `path_prefix` (e.g. "POST", "/v1/loadtests") for callers
+    /// with at least `min_role`. Reads should use Viewer, mutations Operator.
     void add_handler(std::string method, std::string path_prefix, Role min_role, AdminHandler handler);
     void on_limits(std::function<void(const LimitsConfig&)> fn);
     void on_canary(std::function<void(const CanaryConfig&)> fn);
@@ -142,7 +142,7 @@ public:
     const AgentOptions& options() const;
     std::string token_path(Role role) const;  // file holding the viewer/operator token
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

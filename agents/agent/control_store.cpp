@@ -1,6 +1,7 @@
 #include "agents/agent/control_store.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <spdlog/spdlog.h>
 
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
@@ -87,7 +86,8 @@ std::string ControlStore::file_path(std::string_view name) const {
 }
 
 void ControlStore::add(ControlResource resource) {
-    if (!valid_name(resource.name)) throw ConfigError("control name must be [a-z]{1,32}: '" + resource.name + "'");
+    if (!valid_name(resource.name))
+        throw ConfigError("control name must be [a-z]{1,32}: '" + resource.name + "'");
     if (!resource.validate) throw ConfigError("control '" + resource.name + "' has no validate callback");
     std::lock_guard lock(state_mutex_);
     if (entries_.count(resource.name)) throw ConfigError("control '" + resource.name + "' added twice");
@@ -155,7 +155,8 @@ bool ControlStore::has(std::string_view name) const {
 std::vector<std::string> ControlStore::names() const {
     std::lock_guard lock(state_mutex_);
     std::vector<std::string> out;
-    for (auto& [n, e] : entries_) out.push_back(n);
+    for (auto& [n, e] : entries_)
+        out.push_back(n);
     return out;
 }
 
@@ -173,14 +174,16 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
         std::lock_guard lock(state_mutex_);
         auto it = entries_.find(name);
         if (it == entries_.end())
-            return AdminResponse::problem(Problem::make(404, "Not Found", "no control named " + std::string(name)));
+            return AdminResponse::problem(
+                Problem::make(404, "Not Found", "no control named " + std::string(name)));
         entry = &it->second;
         before = entry->state;
     }
     if (body.empty()) return bad_request("request body is empty; expected a JSON object");
     nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
     if (doc.is_discarded()) return bad_request("request body is not valid JSON");
-    if (!doc.is_object()) return bad_request("request body must be a JSON object", {{"", "expected an object"}});
+    if (!doc.is_object())
+        return bad_request("request body must be a JSON object", {{"", "expected an object"}});
 
     nlohmann::json after;
     try {
@@ -189,7 +192,8 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
         after = std::move(parsed.value());
     } catch (const std::exception& ex) {
         errors_.report("control '" + std::string(name) + "': validate threw: " + ex.what());
-        return AdminResponse::problem(Problem::make(500, "Internal Server Error", "validation failed unexpectedly"));
+        return AdminResponse::problem(
+            Problem::make(500, "Internal Server Error", "validation failed unexpectedly"));
     }
 
     // Persist first, then audit; if the audit fails the old file is restored so state and audit agree.
@@ -213,14 +217,16 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
         errors_.report("control '" + std::string(name) + "': describe threw: " + ex.what());
     }
     if (ev.message.empty())
-        ev.message = before == after ? std::string(name) + " set (unchanged)" : std::string(name) + " changed";
+        ev.message =
+            before == after ? std::string(name) + " set (unchanged)" : std::string(name) + " changed";
     if (!events_.append(ev, true, &err)) {
         std::string restore_err;
         if (had_file)
             write_atomic(path, before.dump(2) + "\n", &restore_err);
         else
             fs::remove(path, ec);
-        errors_.report("control '" + std::string(name) + "': " + err + (restore_err.empty() ? "" : "; " + restore_err));
+        errors_.report("control '" + std::string(name) + "': " + err +
+                       (restore_err.empty() ? "" : "; " + restore_err));
         return AdminResponse::problem(
             Problem::make(500, "Internal Server Error", "could not write the audit log; nothing changed"));
     }

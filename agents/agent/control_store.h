@@ -2,17 +2,17 @@
 // atomic persistence in <data_dir>/control/<name>.json, audit + "<name>.changed" event, and the host's apply
 // callback.
 //
-// Threading: add() at configuration time only. load_and_apply() once at start. put() from any thread; PUTs are
-// serialised by put_mutex_ (validate -> persist -> audit -> commit -> apply run as one unit). get()/names() from
-// any thread; state_mutex_ guards states_. apply callbacks run on the thread that called put().
+// Threading: add() at configuration time only. load_and_apply() once at start. put() from any thread; PUTs
+// are serialised by put_mutex_ (validate -> persist -> audit -> commit -> apply run as one unit).
+// get()/names() from any thread; state_mutex_ guards states_. apply callbacks run on the thread that called
+// put().
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agents/agent/agent.h"
 
@@ -22,7 +22,7 @@ class EventLog;
 class ErrorReporter;
 
 class ControlStore {
-public:
+  public:
     ControlStore(std::string data_dir, EventLog& events, ErrorReporter& errors);
 
     /// Throws ConfigError on a bad or duplicate name, or a missing validate callback.
@@ -45,7 +45,7 @@ public:
     /// Writes `content` to `path` atomically: temp file, fsync, rename, fsync of the directory.
     static bool write_atomic(const std::string& path, const std::string& content, std::string* error);
 
-private:
+  private:
     struct Entry {
         ControlResource resource;
         nlohmann::json state;

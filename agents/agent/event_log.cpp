@@ -1,14 +1,13 @@
 #include "agents/agent/event_log.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "agents/agent/types.h"
 
@@ -87,7 +86,8 @@ EventPage EventLog::page(std::uint64_t after, std::size_t limit) const {
     // Ids in the ring are contiguous: index = id - front.id.
     std::uint64_t first_id = ring_.front().id;
     std::size_t start = after < first_id ? 0 : std::size_t(after - first_id + 1);
-    for (std::size_t i = start; i < ring_.size() && p.events.size() < limit; ++i) p.events.push_back(ring_[i]);
+    for (std::size_t i = start; i < ring_.size() && p.events.size() < limit; ++i)
+        p.events.push_back(ring_[i]);
     if (!p.events.empty()) p.next_cursor = p.events.back().id;
     return p;
 }

@@ -1,5 +1,5 @@
-// The agent's event log: a bounded in-memory ring of Events with strictly increasing ids (from 1 per process),
-// an append-only audit file (JSON lines, fsync'd per line) for events with a human/host actor, and
+// The agent's event log: a bounded in-memory ring of Events with strictly increasing ids (from 1 per
+// process), an append-only audit file (JSON lines, fsync'd per line) for events with a human/host actor, and
 // subscribers that are told when new events arrive (the SSE stream pulls them with page()).
 //
 // Threading: every method is thread-safe (mutex_ guards ring_, next_id_, subscribers_ and the audit fd).
@@ -20,20 +20,20 @@
 namespace redline::agent {
 
 class EventLog {
-public:
+  public:
     /// audit_path empty = no audit file. Throws ConfigError when the audit file cannot be opened.
     EventLog(std::size_t capacity, std::string audit_path);
     ~EventLog();
     EventLog(const EventLog&) = delete;
     EventLog& operator=(const EventLog&) = delete;
 
-    /// Assigns id and time (when time_ms is 0), writes the audit line when `audit` is true, stores the event and
-    /// notifies subscribers. Returns false (and stores nothing) when the audit line could not be written and
-    /// fsync'd; *error then says why.
+    /// Assigns id and time (when time_ms is 0), writes the audit line when `audit` is true, stores the event
+    /// and notifies subscribers. Returns false (and stores nothing) when the audit line could not be written
+    /// and fsync'd; *error then says why.
     bool append(Event& e, bool audit, std::string* error = nullptr);
 
-    /// Events with id > after still kept in the ring, oldest first, at most limit. next_cursor = id of the last
-    /// returned event, or `after` when none.
+    /// Events with id > after still kept in the ring, oldest first, at most limit. next_cursor = id of the
+    /// last returned event, or `after` when none.
     EventPage page(std::uint64_t after, std::size_t limit) const;
     std::uint64_t last_id() const;
     std::size_t capacity() const { return capacity_; }
@@ -43,7 +43,7 @@ public:
     std::uint64_t subscribe(Subscriber fn);
     void unsubscribe(std::uint64_t token);
 
-private:
+  private:
     bool write_audit(const Event& e, std::string* error);
 
     const std::size_t capacity_;

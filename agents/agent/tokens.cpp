@@ -1,6 +1,7 @@
 #include "agents/agent/tokens.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,16 +12,16 @@
 #include <filesystem>
 #include <fstream>
 
-#include <spdlog/spdlog.h>
-
 namespace redline::agent {
 namespace {
 
 std::string trim(std::string s) {
     auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && is_space(s.back())) s.pop_back();
+    while (!s.empty() && is_space(s.back()))
+        s.pop_back();
     std::size_t i = 0;
-    while (i < s.size() && is_space(s[i])) ++i;
+    while (i < s.size() && is_space(s[i]))
+        ++i;
     return s.substr(i);
 }
 
@@ -112,7 +113,7 @@ TokenStore::Token TokenStore::load_one(const std::string& data_dir, const char* 
     t.value = trim(line);
     if (t.value.empty() || !valid_token_chars(t.value))
         throw ConfigError("token file " + t.path + " holds no usable token");
-    struct stat st{};
+    struct stat st {};
     if (::stat(t.path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
         spdlog::warn("agent: token file {} is accessible by group/others (mode {:o}); use chmod 600", t.path,
                      st.st_mode & 0777);
@@ -128,7 +129,8 @@ void TokenStore::load(const std::string& data_dir) {
 
 Role TokenStore::authenticate(std::string_view authorization) const {
     // RFC 6750: "Bearer" (case-insensitive) SP token.
-    while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
+    while (!authorization.empty() && authorization.front() == ' ')
+        authorization.remove_prefix(1);
     if (authorization.size() < 7) return Role::None;
     static constexpr std::string_view kScheme = "bearer ";
     for (std::size_t i = 0; i < kScheme.size(); ++i) {
@@ -137,8 +139,10 @@ Role TokenStore::authenticate(std::string_view authorization) const {
         if (c != kScheme[i]) return Role::None;
     }
     std::string_view token = authorization.substr(kScheme.size());
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    while (!token.empty() && token.front() == ' ')
+        token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
     // Both comparisons always run, so the timing does not reveal which token was close.
     bool is_operator = equal_ct(operator_.value, token);
     bool is_viewer = equal_ct(viewer_.value, token);

@@ -15,12 +15,12 @@
 namespace redline::agent {
 
 class TokenStore {
-public:
+  public:
     /// Loads or creates both tokens. Throws ConfigError when a file cannot be read/created or holds no token.
     void load(const std::string& data_dir);
 
-    /// Role of an "Authorization" header value ("Bearer <token>"); Role::None when absent, malformed or wrong.
-    /// Compares in constant time against both tokens (no early exit on a mismatch).
+    /// Role of an "Authorization" header value ("Bearer <token>"); Role::None when absent, malformed or
+    /// wrong. Compares in constant time against both tokens (no early exit on a mismatch).
     Role authenticate(std::string_view authorization) const;
 
     std::string path(Role role) const;  // file that holds (or would hold) the token
@@ -32,7 +32,7 @@ public:
     /// Constant-time comparison over the length of `expected`.
     static bool equal_ct(std::string_view expected, std::string_view given) noexcept;
 
-private:
+  private:
     struct Token {
         std::string value;
         std::string path;

@@ -6,9 +6,12 @@ namespace redline::agent {
 
 std::string_view to_string(Role r) {
     switch (r) {
-        case Role::Viewer: return "viewer";
-        case Role::Operator: return "operator";
-        case Role::None: break;
+        case Role::Viewer:
+            return "viewer";
+        case Role::Operator:
+            return "operator";
+        case Role::None:
+            break;
     }
     return "none";
 }

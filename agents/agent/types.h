@@ -16,9 +16,10 @@ struct SeriesHandle {
     bool valid() const noexcept { return index != UINT32_MAX; }
 };
 
-/// Thrown only at configuration time (constructor, register_series, add_control, start). Never at request time.
+/// Thrown only at configuration time (constructor, register_series, add_control, start). Never at request
+/// time.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

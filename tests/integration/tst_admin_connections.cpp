@@ -1,7 +1,7 @@
-// Admin server robustness: keep-alive, a slow (slowloris) or idle client cannot block another client, idle and
-// half-sent requests are closed after their timeouts, and the connection cap closes excess connections at once.
+// Admin server robustness: keep-alive, a slow (slowloris) or idle client cannot block another client, idle
+// and half-sent requests are closed after their timeouts, and the connection cap closes excess connections at
+// once.
 #include <QtTest>
-
 #include <chrono>
 #include <thread>
 
@@ -15,7 +15,7 @@ using redline::agent::Role;
 class TestAdminConnections : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void keep_alive_serves_many_requests() {
         AgentFixture f;
         RawConnection c;
@@ -27,7 +27,8 @@ private slots:
             QCOMPARE(r.status, 200);
         }
         // Two pipelined requests in one write are answered in order.
-        std::string two = build_request("GET", "/healthz", {}, {}, true) + build_request("GET", "/v1/info", {}, {}, true);
+        std::string two =
+            build_request("GET", "/healthz", {}, {}, true) + build_request("GET", "/v1/info", {}, {}, true);
         QVERIFY(c.send_all(two));
         QCOMPARE(c.read_response().status, 200);
         QCOMPARE(c.read_response().status, 401);
@@ -118,7 +119,8 @@ private slots:
         RawConnection s1, s2;
         for (RawConnection* s : {&s1, &s2}) {
             QVERIFY(s->connect(f.port()));
-            QVERIFY(s->send_all(build_request("GET", "/v1/stream?interval_ms=1000", f.auth(Role::Viewer), {}, true)));
+            QVERIFY(s->send_all(
+                build_request("GET", "/v1/stream?interval_ms=1000", f.auth(Role::Viewer), {}, true)));
         }
         // Both streams are live (their first bytes arrive) ...
         std::string got;

@@ -1,28 +1,29 @@
 // Admin control endpoints: every invalid-input class gives 400/413/415/431 with problem details and changes
 // nothing (state, file, audit, events); accepted changes are persisted, audited (actor, before, after, time),
-// echoed as events and handed to the host; state survives a restart; a corrupt file falls back to the default;
-// concurrent PUTs are serialised.
+// echoed as events and handed to the host; state survives a restart; a corrupt file falls back to the
+// default; concurrent PUTs are serialised.
 #include <QtTest>
-
 #include <atomic>
 #include <fstream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/control.h"
 #include "tests/support/agent_fixture.h"
 #include "tests/support/raw_http.h"
 
 using namespace redline::test;
-using redline::agent::Role;
 using nlohmann::json;
+using redline::agent::Role;
 
 namespace {
 
-const char* kCanary25 = "{\"weight_percent\":25,\"faults\":{\"latency_ms\":10,\"latency_jitter_ms\":5,\"error_ratio\":0.1}}";
+const char* kCanary25 =
+    "{\"weight_percent\":25,\"faults\":{\"latency_ms\":10,\"latency_jitter_ms\":5,\"error_ratio\":0.1}}";
 const char* kLimitsOne =
-    "{\"routes\":{\"GET /v1/products/{id}\":{\"rate_per_s\":50,\"burst\":100,\"mode\":\"shadow\",\"scope\":\"client\",\"enabled\":true}}}";
+    "{\"routes\":{\"GET "
+    "/v1/products/"
+    "{id}\":{\"rate_per_s\":50,\"burst\":100,\"mode\":\"shadow\",\"scope\":\"client\",\"enabled\":true}}}";
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -42,6 +43,18 @@ redline::agent::ControlResource cache_control() {
 }
 
 }  // namespace
+
+// Checks that `response` completed with `code` and binds its body, parsed without throwing, to `var`; on a
+// wrong status or a non-JSON body the test function fails and returns (a status-less body is never parsed).
+#define REQUIRE_JSON(var, response, code)                                                   \
+    json var;                                                                               \
+    do {                                                                                    \
+        const RawResponse& r_ = (response);                                                 \
+        QVERIFY2(r_.ok, r_.error.c_str());                                                  \
+        QVERIFY2(r_.status == (code), (std::to_string(r_.status) + " " + r_.body).c_str()); \
+        var = parse_json(r_.body);                                                          \
+        QVERIFY2(!var.is_discarded(), r_.body.c_str());                                     \
+    } while (false)
 
 class TestAdminControl : public QObject {
     Q_OBJECT
@@ -66,9 +79,11 @@ class TestAdminControl : public QObject {
         h.insert(h.end(), extra.begin(), extra.end());
         return http_request(f_->port(), "PUT", path, h, body);
     }
-    RawResponse get(const std::string& target) { return http_request(f_->port(), "GET", target, f_->auth(Role::Viewer)); }
+    RawResponse get(const std::string& target) {
+        return http_request(f_->port(), "GET", target, f_->auth(Role::Viewer));
+    }
 
-private slots:
+  private slots:
     void init() {
         canary_calls_ = limits_calls_ = cache_calls_ = 0;
         f_ = std::make_unique<AgentFixture>(AgentFixture::Tweak{}, setup());
@@ -79,43 +94,70 @@ private slots:
         QCOMPARE(canary_calls_.load(), 1);
         QCOMPARE(limits_calls_.load(), 1);
         QCOMPARE(cache_calls_.load(), 1);
-        QCOMPARE(json::parse(get("/v1/canary").body)["weight_percent"].get<double>(), 0.0);
-        QCOMPARE(json::parse(get("/v1/cache").body)["capacity"].get<int>(), 10000);
+        REQUIRE_JSON(canary, get("/v1/canary"), 200);
+        QCOMPARE(json_number(canary, "/weight_percent"), 0.0);
+        REQUIRE_JSON(cache, get("/v1/cache"), 200);
+        QCOMPARE(json_number(cache, "/capacity"), 10000.0);
     }
 
     void invalid_body_data() {
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("body");
         QTest::addColumn<bool>("expect_field_errors");
-        QTest::newRow("bad json") << "/v1/canary" << "{\"weight_percent\": " << false;
-        QTest::newRow("empty body") << "/v1/canary" << "" << false;
-        QTest::newRow("array") << "/v1/canary" << "[1,2]" << true;
-        QTest::newRow("string") << "/v1/limits" << "\"routes\"" << true;
-        QTest::newRow("canary unknown field") << "/v1/canary" << "{\"weight_percent\":5,\"colour\":\"red\"}" << true;
-        QTest::newRow("canary wrong type") << "/v1/canary" << "{\"weight_percent\":\"5\"}" << true;
-        QTest::newRow("canary above range") << "/v1/canary" << "{\"weight_percent\":101}" << true;
-        QTest::newRow("canary below range") << "/v1/canary" << "{\"weight_percent\":-1}" << true;
-        QTest::newRow("canary fault ratio") << "/v1/canary" << "{\"weight_percent\":5,\"faults\":{\"error_ratio\":1.5}}" << true;
-        QTest::newRow("canary fault unknown") << "/v1/canary" << "{\"weight_percent\":5,\"faults\":{\"boom\":1}}" << true;
-        QTest::newRow("canary fault latency") << "/v1/canary" << "{\"weight_percent\":5,\"faults\":{\"latency_ms\":1e9}}" << true;
-        QTest::newRow("limits unknown field") << "/v1/limits" << "{\"routes\":{},\"extra\":1}" << true;
-        QTest::newRow("limits routes wrong type") << "/v1/limits" << "{\"routes\":[]}" << true;
+        QTest::newRow("bad json") << "/v1/canary"
+                                  << "{\"weight_percent\": " << false;
+        QTest::newRow("empty body") << "/v1/canary"
+                                    << "" << false;
+        QTest::newRow("array") << "/v1/canary"
+                               << "[1,2]" << true;
+        QTest::newRow("string") << "/v1/limits"
+                                << "\"routes\"" << true;
+        QTest::newRow("canary unknown field") << "/v1/canary"
+                                              << "{\"weight_percent\":5,\"colour\":\"red\"}" << true;
+        QTest::newRow("canary wrong type") << "/v1/canary"
+                                           << "{\"weight_percent\":\"5\"}" << true;
+        QTest::newRow("canary above range") << "/v1/canary"
+                                            << "{\"weight_percent\":101}" << true;
+        QTest::newRow("canary below range") << "/v1/canary"
+                                            << "{\"weight_percent\":-1}" << true;
+        QTest::newRow("canary fault ratio")
+            << "/v1/canary"
+            << "{\"weight_percent\":5,\"faults\":{\"error_ratio\":1.5}}" << true;
+        QTest::newRow("canary fault unknown") << "/v1/canary"
+                                              << "{\"weight_percent\":5,\"faults\":{\"boom\":1}}" << true;
+        QTest::newRow("canary fault latency")
+            << "/v1/canary"
+            << "{\"weight_percent\":5,\"faults\":{\"latency_ms\":1e9}}" << true;
+        QTest::newRow("limits unknown field") << "/v1/limits"
+                                              << "{\"routes\":{},\"extra\":1}" << true;
+        QTest::newRow("limits routes wrong type") << "/v1/limits"
+                                                  << "{\"routes\":[]}" << true;
         QTest::newRow("limits unknown route")
-            << "/v1/limits" << "{\"routes\":{\"GET /v1/nope\":{\"rate_per_s\":5,\"burst\":5}}}" << true;
+            << "/v1/limits"
+            << "{\"routes\":{\"GET /v1/nope\":{\"rate_per_s\":5,\"burst\":5}}}" << true;
         QTest::newRow("limits rate negative")
-            << "/v1/limits" << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":-5,\"burst\":5}}}" << true;
+            << "/v1/limits"
+            << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":-5,\"burst\":5}}}" << true;
         QTest::newRow("limits rate huge")
-            << "/v1/limits" << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":1e12,\"burst\":5}}}" << true;
+            << "/v1/limits"
+            << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":1e12,\"burst\":5}}}" << true;
         QTest::newRow("limits burst zero")
-            << "/v1/limits" << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":0}}}" << true;
+            << "/v1/limits"
+            << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":0}}}" << true;
         QTest::newRow("limits bad mode")
-            << "/v1/limits" << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":5,\"mode\":\"loud\"}}}" << true;
+            << "/v1/limits"
+            << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":5,\"mode\":\"loud\"}}}" << true;
         QTest::newRow("limits bad enabled")
-            << "/v1/limits" << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":5,\"enabled\":\"yes\"}}}" << true;
+            << "/v1/limits"
+            << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":5,\"enabled\":\"yes\"}}}"
+            << true;
         QTest::newRow("limits route unknown field")
-            << "/v1/limits" << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":5,\"x\":1}}}" << true;
-        QTest::newRow("cache ttl zero") << "/v1/cache" << "{\"capacity\":10,\"ttl_ms\":0}" << true;
-        QTest::newRow("cache capacity type") << "/v1/cache" << "{\"capacity\":\"big\",\"ttl_ms\":10}" << true;
+            << "/v1/limits"
+            << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":5,\"burst\":5,\"x\":1}}}" << true;
+        QTest::newRow("cache ttl zero") << "/v1/cache"
+                                        << "{\"capacity\":10,\"ttl_ms\":0}" << true;
+        QTest::newRow("cache capacity type") << "/v1/cache"
+                                             << "{\"capacity\":\"big\",\"ttl_ms\":10}" << true;
     }
     void invalid_body() {
         QFETCH(QString, path);
@@ -129,15 +171,14 @@ private slots:
         int calls = canary_calls_ + limits_calls_ + cache_calls_;
 
         RawResponse r = put(p, body.toStdString(), {{"Content-Type", "application/json"}});
-        QVERIFY2(r.ok, r.error.c_str());
-        QCOMPARE(r.status, 400);
+        REQUIRE_JSON(j, r, 400);
         QCOMPARE(QString::fromStdString(r.header("content-type")), QString("application/problem+json"));
-        json j = json::parse(r.body);
-        QCOMPARE(j["status"].get<int>(), 400);
+        QCOMPARE(json_number(j, "/status"), 400.0);
         if (expect_field_errors) {
-            QVERIFY2(j.contains("errors") && !j["errors"].empty(), r.body.c_str());
-            QVERIFY(j["errors"][0].contains("field"));
-            QVERIFY(!j["errors"][0]["message"].get<std::string>().empty());
+            QVERIFY2(json_size(j, "/errors") > 0, r.body.c_str());
+            QVERIFY2(json_at(j, "/errors/0/field").is_string(), r.body.c_str());
+            QVERIFY2(json_string(j, "/errors/0/message") != "<missing>", r.body.c_str());
+            QVERIFY2(!json_string(j, "/errors/0/message").empty(), r.body.c_str());
         }
         // Nothing changed: state, file, audit, event log, host callbacks.
         QCOMPARE(get(p).body, state);
@@ -155,7 +196,8 @@ private slots:
         QCOMPARE(r.status, 413);
         QCOMPARE(QString::fromStdString(r.header("content-type")), QString("application/problem+json"));
         QCOMPARE(f_->audit_lines().size(), audit);
-        QCOMPARE(json::parse(get("/v1/canary").body)["weight_percent"].get<double>(), 0.0);
+        REQUIRE_JSON(canary, get("/v1/canary"), 200);
+        QCOMPARE(json_number(canary, "/weight_percent"), 0.0);
     }
 
     void huge_header_is_431() {
@@ -164,7 +206,8 @@ private slots:
         RawResponse r = http_request(f_->port(), "PUT", "/v1/canary", h, kCanary25);
         QVERIFY2(r.ok, r.error.c_str());
         QCOMPARE(r.status, 431);
-        QCOMPARE(json::parse(get("/v1/canary").body)["weight_percent"].get<double>(), 0.0);
+        REQUIRE_JSON(canary, get("/v1/canary"), 200);
+        QCOMPARE(json_number(canary, "/weight_percent"), 0.0);
         QCOMPARE(f_->audit_lines().size(), std::size_t(0));
     }
 
@@ -206,92 +249,123 @@ private slots:
     }
     void bad_query() {
         QFETCH(QString, target);
-        RawResponse r = get(target.toStdString());
-        QVERIFY2(r.ok, r.error.c_str());
-        QCOMPARE(r.status, 400);
-        json j = json::parse(r.body);
-        QVERIFY(!j["errors"].empty());
+        REQUIRE_JSON(j, get(target.toStdString()), 400);
+        QVERIFY2(json_size(j, "/errors") > 0, j.dump().c_str());
     }
 
     void good_queries() {
-        QCOMPARE(json::parse(get("/v1/snapshot?window=60s").body)["window_s"].get<int>(), 60);
-        QCOMPARE(json::parse(get("/v1/snapshot?window=10s").body)["window_s"].get<int>(), 10);
-        QCOMPARE(json::parse(get("/v1/snapshot").body)["window_s"].get<int>(), 1);
+        REQUIRE_JSON(s60, get("/v1/snapshot?window=60s"), 200);
+        QCOMPARE(json_number(s60, "/window_s"), 60.0);
+        REQUIRE_JSON(s10, get("/v1/snapshot?window=10s"), 200);
+        QCOMPARE(json_number(s10, "/window_s"), 10.0);
+        REQUIRE_JSON(s1, get("/v1/snapshot"), 200);
+        QCOMPARE(json_number(s1, "/window_s"), 1.0);
         QCOMPARE(get("/v1/events?after=0&limit=1000").status, 200);
     }
 
     void accepted_change_is_persisted_audited_and_applied() {
-        RawResponse r = put("/v1/canary", kCanary25, {{"Content-Type", "application/json; charset=utf-8"}});
-        QVERIFY2(r.ok, r.error.c_str());
-        QCOMPARE(r.status, 200);
-        json state = json::parse(r.body);
-        QCOMPARE(state["weight_percent"].get<double>(), 25.0);
-        QCOMPARE(json::parse(get("/v1/canary").body), state);
+        REQUIRE_JSON(
+            state, put("/v1/canary", kCanary25, {{"Content-Type", "application/json; charset=utf-8"}}), 200);
+        QCOMPARE(json_number(state, "/weight_percent"), 25.0);
+        REQUIRE_JSON(served, get("/v1/canary"), 200);
+        QCOMPARE(served, state);
         QCOMPARE(f_->agent().canary().weight_percent, 25.0);
         QCOMPARE(f_->agent().canary().faults.error_ratio, 0.1);
         QCOMPARE(canary_calls_.load(), 2);
-        QCOMPARE(json::parse(read_file(f_->data_dir() + "/control/canary.json")), state);
+        QCOMPARE(parse_json(read_file(f_->data_dir() + "/control/canary.json")), state);
 
         auto lines = f_->audit_lines();
         QCOMPARE(lines.size(), std::size_t(1));
-        json a = json::parse(lines[0]);
-        QCOMPARE(a["kind"].get<std::string>(), std::string("canary.changed"));
-        QCOMPARE(a["actor"].get<std::string>(), std::string("operator"));
-        QCOMPARE(a["before"]["weight_percent"].get<double>(), 0.0);
-        QCOMPARE(a["after"], state);
-        QVERIFY(a["time_ms"].get<std::int64_t>() > 1600000000000LL);
-        QVERIFY(a["message"].get<std::string>().find("25") != std::string::npos);
+        json a = parse_json(lines[0]);
+        QCOMPARE(json_string(a, "/kind"), std::string("canary.changed"));
+        QCOMPARE(json_string(a, "/actor"), std::string("operator"));
+        QCOMPARE(json_number(a, "/before/weight_percent"), 0.0);
+        QCOMPARE(json_at(a, "/after"), state);
+        QVERIFY(json_number(a, "/time_ms") > 1600000000000.0);
+        QVERIFY(json_string(a, "/message").find("25") != std::string::npos);
+        QVERIFY(json_at(a, "/id").is_number_unsigned());
 
-        json page = json::parse(get("/v1/events").body);
+        REQUIRE_JSON(page, get("/v1/events"), 200);
+        QVERIFY2(json_size(page, "/events") > 0, page.dump().c_str());
         bool found = false;
-        for (auto& e : page["events"])
-            if (e["kind"] == "canary.changed" && e["id"] == a["id"]) found = true;
+        for (const auto& e : json_at(page, "/events"))
+            if (json_string(e, "/kind") == "canary.changed" && json_at(e, "/id") == json_at(a, "/id"))
+                found = true;
         QVERIFY2(found, page.dump().c_str());
 
-        r = put("/v1/limits", kLimitsOne);
+        RawResponse r = put("/v1/limits", kLimitsOne);
         QCOMPARE(r.status, 200);
-        QCOMPARE(f_->agent().limits().routes.size(), std::size_t(1));
-        QCOMPARE(f_->agent().limits().routes.at("GET /v1/products/{id}").mode, redline::LimitMode::Shadow);
+        const auto limits = f_->agent().limits();
+        QCOMPARE(limits.routes.size(), std::size_t(1));
+        QVERIFY(limits.routes.count("GET /v1/products/{id}") == 1);
+        QCOMPARE(limits.routes.at("GET /v1/products/{id}").mode, redline::LimitMode::Shadow);
         r = put("/v1/cache", "{\"capacity\":5,\"ttl_ms\":1000}");
         QCOMPARE(r.status, 200);
-        QCOMPARE(f_->agent().control("cache")["capacity"].get<int>(), 5);
+        QCOMPARE(json_number(f_->agent().control("cache"), "/capacity"), 5.0);
         lines = f_->audit_lines();
         QCOMPARE(lines.size(), std::size_t(3));
-        QCOMPARE(json::parse(lines[1])["kind"].get<std::string>(), std::string("limits.changed"));
-        QCOMPARE(json::parse(lines[2])["kind"].get<std::string>(), std::string("cache.changed"));
-        QVERIFY(json::parse(lines[2])["id"].get<std::uint64_t>() > json::parse(lines[1])["id"].get<std::uint64_t>());
+        json a1 = parse_json(lines[1]), a2 = parse_json(lines[2]);
+        QCOMPARE(json_string(a1, "/kind"), std::string("limits.changed"));
+        QCOMPARE(json_string(a2, "/kind"), std::string("cache.changed"));
+        QVERIFY(json_number(a2, "/id") > json_number(a1, "/id"));
     }
 
     void state_survives_restart() {
         QCOMPARE(put("/v1/canary", kCanary25).status, 200);
         QCOMPARE(put("/v1/limits", kLimitsOne).status, 200);
         QCOMPARE(put("/v1/cache", "{\"capacity\":7,\"ttl_ms\":2000}").status, 200);
-        json canary = json::parse(get("/v1/canary").body), limits = json::parse(get("/v1/limits").body);
+        REQUIRE_JSON(canary, get("/v1/canary"), 200);
+        REQUIRE_JSON(limits, get("/v1/limits"), 200);
         canary_calls_ = limits_calls_ = cache_calls_ = 0;
         f_->restart();
-        QCOMPARE(json::parse(get("/v1/canary").body), canary);
-        QCOMPARE(json::parse(get("/v1/limits").body), limits);
-        QCOMPARE(json::parse(get("/v1/cache").body)["capacity"].get<int>(), 7);
+        REQUIRE_JSON(canary2, get("/v1/canary"), 200);
+        QCOMPARE(canary2, canary);
+        REQUIRE_JSON(limits2, get("/v1/limits"), 200);
+        QCOMPARE(limits2, limits);
+        REQUIRE_JSON(cache2, get("/v1/cache"), 200);
+        QCOMPARE(json_number(cache2, "/capacity"), 7.0);
         QCOMPARE(f_->agent().canary().weight_percent, 25.0);
-        QCOMPARE(canary_calls_.load(), 1);  // the host got the persisted state at start
+        QCOMPARE(canary_calls_.load(), 1);                   // the host got the persisted state at start
         QCOMPARE(f_->audit_lines().size(), std::size_t(3));  // the audit log is append-only across runs
         QVERIFY(f_->errors().empty());
     }
 
     void corrupt_file_keeps_default() {
-        std::string dir = f_->data_dir();
+        // Start from non-default persisted state so "kept the default" cannot be confused with "nothing
+        // loaded".
+        QCOMPARE(put("/v1/canary", kCanary25).status, 200);
+        QCOMPARE(put("/v1/limits", kLimitsOne).status, 200);
+        const std::string dir = f_->data_dir();
+        // Restart the same fixture: it owns the temporary data dir (and its tokens), which a second fixture
+        // built on `dir` would see deleted when this one is destroyed.
         f_->stop();
         {
-            std::ofstream(dir + "/control/canary.json") << "{ not json";
-            std::ofstream(dir + "/control/limits.json") << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":-1,\"burst\":1}}}";
+            std::ofstream(dir + "/control/canary.json", std::ios::trunc) << "{ not json";
+            std::ofstream(dir + "/control/limits.json", std::ios::trunc)
+                << "{\"routes\":{\"GET /v1/products\":{\"rate_per_s\":-1,\"burst\":1}}}";
         }
-        f_ = std::make_unique<AgentFixture>(AgentFixture::Tweak{}, setup(), dir);
-        QCOMPARE(json::parse(get("/v1/canary").body)["weight_percent"].get<double>(), 0.0);
-        QCOMPARE(json::parse(get("/v1/limits").body)["routes"].size(), std::size_t(0));
-        QVERIFY(f_->errors().size() >= 2);
-        // and a valid PUT repairs the file
+        canary_calls_ = limits_calls_ = cache_calls_ = 0;
+        f_->restart();
+        REQUIRE_JSON(canary, get("/v1/canary"), 200);
+        QCOMPARE(json_number(canary, "/weight_percent"), 0.0);
+        REQUIRE_JSON(limits, get("/v1/limits"), 200);
+        QCOMPARE(json_size(limits, "/routes"), 0L);
+        QCOMPARE(f_->agent().canary().weight_percent, 0.0);
+        QCOMPARE(f_->agent().limits().routes.size(), std::size_t(0));
+        QCOMPARE(canary_calls_.load(), 1);  // the host still gets the (default) state once
+        QCOMPARE(limits_calls_.load(), 1);
+        // Both files were reported, each naming its path.
+        int canary_errors = 0, limits_errors = 0;
+        for (const auto& e : f_->errors()) {
+            if (e.find("control/canary.json") != std::string::npos) ++canary_errors;
+            if (e.find("control/limits.json") != std::string::npos) ++limits_errors;
+        }
+        QCOMPARE(canary_errors, 1);
+        QCOMPARE(limits_errors, 1);
+        // The corrupt file is left for inspection until a valid PUT replaces it.
+        QCOMPARE(read_file(dir + "/control/canary.json"), std::string("{ not json"));
         QCOMPARE(put("/v1/canary", kCanary25).status, 200);
-        QCOMPARE(json::parse(read_file(dir + "/control/canary.json"))["weight_percent"].get<double>(), 25.0);
+        QCOMPARE(json_number(parse_json(read_file(dir + "/control/canary.json")), "/weight_percent"), 25.0);
     }
 
     void concurrent_puts_are_serialised() {
@@ -302,19 +376,25 @@ private slots:
             threads.emplace_back([&, t] {
                 for (int i = 0; i < kEach; ++i) {
                     json body = {{"weight_percent", t * 10 + i}};
-                    if (http_request(f_->port(), "PUT", "/v1/canary", f_->auth(Role::Operator), body.dump()).status == 200)
+                    if (http_request(f_->port(), "PUT", "/v1/canary", f_->auth(Role::Operator), body.dump())
+                            .status == 200)
                         ++ok;
                 }
             });
         }
-        for (auto& t : threads) t.join();
+        for (auto& t : threads)
+            t.join();
         QCOMPARE(ok.load(), kThreads * kEach);
         auto lines = f_->audit_lines();
         QCOMPARE(lines.size(), std::size_t(kThreads * kEach));
         // Each change starts from the state the previous one left: a total order, no lost update.
-        for (std::size_t i = 1; i < lines.size(); ++i)
-            QCOMPARE(json::parse(lines[i])["before"], json::parse(lines[i - 1])["after"]);
-        QCOMPARE(json::parse(get("/v1/canary").body), json::parse(lines.back())["after"]);
+        for (std::size_t i = 1; i < lines.size(); ++i) {
+            json after = json_at(parse_json(lines[i - 1]), "/after");
+            QVERIFY2(after.is_object(), lines[i - 1].c_str());
+            QCOMPARE(json_at(parse_json(lines[i]), "/before"), after);
+        }
+        REQUIRE_JSON(canary, get("/v1/canary"), 200);
+        QCOMPARE(canary, json_at(parse_json(lines.back()), "/after"));
     }
 
     void host_emit_is_audited_and_listed() {
@@ -326,16 +406,17 @@ private slots:
         QCOMPARE(stored.actor, std::string("host"));
         auto lines = f_->audit_lines();
         QCOMPARE(lines.size(), std::size_t(1));
-        QCOMPARE(json::parse(lines[0])["kind"].get<std::string>(), std::string("deploy.finished"));
+        QCOMPARE(json_string(parse_json(lines[0]), "/kind"), std::string("deploy.finished"));
         redline::Event internal;
         internal.kind = "agent.note";
         internal.actor = "agent";
         f_->agent().emit(internal);
         QCOMPARE(f_->audit_lines().size(), std::size_t(1));  // agent-internal events are not audited
-        json page = json::parse(get("/v1/events?after=" + std::to_string(stored.id - 1) + "&limit=10").body);
-        QCOMPARE(page["events"].size(), std::size_t(2));
-        QCOMPARE(page["events"][0]["id"].get<std::uint64_t>(), stored.id);
-        QCOMPARE(page["next_cursor"].get<std::uint64_t>(), stored.id + 1);
+        REQUIRE_JSON(page, get("/v1/events?after=" + std::to_string(stored.id - 1) + "&limit=10"), 200);
+        QCOMPARE(json_size(page, "/events"), 2L);
+        QCOMPARE(json_at(page, "/events/0/id"), json(stored.id));
+        QCOMPARE(json_string(page, "/events/1/kind"), std::string("agent.note"));
+        QCOMPARE(json_at(page, "/next_cursor"), json(stored.id + 1));
     }
 };
 

@@ -1,10 +1,8 @@
 // Data endpoints: /metrics passes `promtool check metrics` on live output, /v1/snapshot reflects recorded
-// traffic, /v1/info describes the agent, /healthz answers; and the redline-agent-demo executable serves the same
-// API end to end (READY line, token files, SIGTERM).
+// traffic, /v1/info describes the agent, /healthz answers; and the redline-agent-demo executable serves the
+// same API end to end (READY line, token files, SIGTERM).
 #include <QtTest>
-
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "core/snapshot.h"
@@ -13,9 +11,9 @@
 #include "tests/support/raw_http.h"
 
 using namespace redline::test;
+using nlohmann::json;
 using redline::agent::CacheOutcome;
 using redline::agent::Role;
-using nlohmann::json;
 
 namespace {
 void record_traffic(AgentFixture& f) {
@@ -36,12 +34,13 @@ void record_traffic(AgentFixture& f) {
 class TestAdminMetrics : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void healthz() {
         AgentFixture f;
         RawResponse r = http_request(f.port(), "GET", "/healthz");
+        QVERIFY2(r.ok, r.error.c_str());
         QCOMPARE(r.status, 200);
-        QCOMPARE(json::parse(r.body), json({{"status", "ok"}}));
+        QCOMPARE(parse_json(r.body), json({{"status", "ok"}}));
     }
 
     void promtool_accepts_live_metrics() {
@@ -79,6 +78,7 @@ private slots:
         QCOMPARE(s->series.size(), std::size_t(10));
         QCOMPARE(s->series[0].requests, std::uint64_t(200));
         QCOMPARE(s->series[1].requests, std::uint64_t(201));
+        QVERIFY(s->series[1].by_code.count(404) == 1);
         QCOMPARE(s->series[1].by_code.at(404), std::uint64_t(20));
         QCOMPARE(s->series[1].rl_rejected, std::uint64_t(1));
         QCOMPARE(s->series[3].errors, std::uint64_t(4));
@@ -90,17 +90,20 @@ private slots:
     void info_describes_agent() {
         AgentFixture f;
         RawResponse r = http_request(f.port(), "GET", "/v1/info", f.auth(Role::Viewer));
+        QVERIFY2(r.ok, r.error.c_str());
         QCOMPARE(r.status, 200);
-        json j = json::parse(r.body);
-        QCOMPARE(j["agent_id"].get<std::string>(), f.agent().agent_id());
-        QCOMPARE(j["service"].get<std::string>(), std::string("tst-agent"));
-        QCOMPARE(j["routes"].size(), std::size_t(5));
-        QCOMPARE(j["routes"][1].get<std::string>(), std::string("GET /v1/products/{id}"));
-        QCOMPARE(j["versions"], json({"stable", "canary"}));
-        QCOMPARE(j["controls"], json({"canary", "limits"}));
-        QCOMPARE(j["role"].get<std::string>(), std::string("viewer"));
-        QVERIFY(j["started_ms"].get<std::int64_t>() > 0);
-        QVERIFY(!j["agent_version"].get<std::string>().empty());
+        json j = parse_json(r.body);
+        QVERIFY2(j.is_object(), r.body.c_str());
+        QCOMPARE(json_string(j, "/agent_id"), f.agent().agent_id());
+        QCOMPARE(json_string(j, "/service"), std::string("tst-agent"));
+        QCOMPARE(json_size(j, "/routes"), 5L);
+        QCOMPARE(json_string(j, "/routes/1"), std::string("GET /v1/products/{id}"));
+        QCOMPARE(json_at(j, "/versions"), json({"stable", "canary"}));
+        QCOMPARE(json_at(j, "/controls"), json({"canary", "limits"}));
+        QCOMPARE(json_string(j, "/role"), std::string("viewer"));
+        QVERIFY(json_number(j, "/started_ms") > 0);
+        QVERIFY(json_string(j, "/agent_version") != "<missing>");
+        QVERIFY(!json_string(j, "/agent_version").empty());
     }
 
     void demo_executable_end_to_end() {
@@ -109,8 +112,9 @@ private slots:
         QString error;
         QString bin = ChildProcess::binary("agents/redline-agent-demo");
         QVERIFY2(QFile::exists(bin), qPrintable(bin));
-        QVERIFY2(demo.start(bin, {"--admin-listen", "127.0.0.1:0", "--data-dir", dir.path() + "/d", "--rate", "300"},
-                            30'000, &error),
+        QVERIFY2(demo.start(
+                     bin, {"--admin-listen", "127.0.0.1:0", "--data-dir", dir.path() + "/d", "--rate", "300"},
+                     30'000, &error),
                  qPrintable(error));
         QVERIFY(demo.api_url().isEmpty());
         QVERIFY(demo.admin_url().startsWith("http://127.0.0.1:"));
@@ -130,8 +134,9 @@ private slots:
         }
         QVERIFY(traffic);
         // Canary weight changes route traffic to the canary series.
-        RawResponse put = http_request(port, "PUT", "/v1/canary", bearer(demo.token("operator").toStdString()),
-                                       R"({"weight_percent":50})");
+        RawResponse put =
+            http_request(port, "PUT", "/v1/canary", bearer(demo.token("operator").toStdString()),
+                         R"({"weight_percent":50})");
         QCOMPARE(put.status, 200);
         QCOMPARE(demo.stop(), 0);
     }

@@ -1,30 +1,33 @@
-// GET /v1/stream: server-sent events. Snapshots arrive at about the asked interval (counted over a bounded time
-// with generous bounds, no timing assertions), events carry ids and follow events_after / Last-Event-ID, many
-// streams run at once, and a stream client that stops reading does not hold up anyone else.
+// GET /v1/stream: server-sent events. Snapshots arrive at about the asked interval (counted over a bounded
+// time with generous bounds, no timing assertions), events carry ids and follow events_after / Last-Event-ID,
+// many streams run at once, and a stream client that stops reading does not hold up anyone else.
 #include <QtTest>
 
+// clang-format off
+// agent_fixture.h must come right after Qt: it clears Qt's `emit` macro before agent.h (via admin_server.h)
+// declares Agent::emit().
+#include "tests/support/agent_fixture.h"
+// clang-format on
+
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
-#include "tests/support/agent_fixture.h"  // first: it clears Qt's `emit` macro before agent.h is parsed
 #include "agents/agent/admin_server.h"
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
 #include "core/snapshot.h"
-#include "tests/support/agent_fixture.h"
 #include "tests/support/raw_http.h"
 
 using namespace redline::test;
-using redline::agent::Role;
 using nlohmann::json;
+using redline::agent::Role;
 
 class TestAdminStream : public QObject {
     Q_OBJECT
     std::unique_ptr<AgentFixture> f_;
 
-private slots:
+  private slots:
     void init() { f_ = std::make_unique<AgentFixture>(); }
     void cleanup() { f_.reset(); }
 
@@ -40,10 +43,12 @@ private slots:
         QFETCH(QString, window);
         // Some traffic so the snapshots are not empty.
         for (int i = 0; i < 20; ++i)
-            f_->agent().record(f_->handles()[1], 200, std::chrono::milliseconds(3), redline::agent::CacheOutcome::Hit);
+            f_->agent().record(f_->handles()[1], 200, std::chrono::milliseconds(3),
+                               redline::agent::CacheOutcome::Hit);
         f_->agent().close_epoch(std::time(nullptr));
         const int duration = 2000;
-        std::string target = "/v1/stream?interval_ms=" + std::to_string(interval_ms) + "&window=" + window.toStdString();
+        std::string target =
+            "/v1/stream?interval_ms=" + std::to_string(interval_ms) + "&window=" + window.toStdString();
         SseCapture c = read_sse(f_->port(), target, f_->auth(Role::Viewer), duration);
         QCOMPARE(c.status, 200);
         QVERIFY(QString::fromStdString(c.content_type).startsWith("text/event-stream"));
@@ -67,18 +72,19 @@ private slots:
     void events_are_pushed_with_ids() {
         std::atomic<bool> put_done{false};
         std::thread putter;
-        SseCapture c = read_sse(f_->port(), "/v1/stream?interval_ms=200", f_->auth(Role::Viewer), 8000,
-                                [&](const SseCapture& cap) {
-                                    if (!put_done.exchange(true)) {
-                                        // The stream is live: make two changes from another connection.
-                                        putter = std::thread([&] {
-                                            for (int w : {10, 20})
-                                                http_request(f_->port(), "PUT", "/v1/canary", f_->auth(Role::Operator),
-                                                             json{{"weight_percent", w}}.dump());
-                                        });
-                                    }
-                                    return cap.count("event") >= 2;
-                                });
+        SseCapture c =
+            read_sse(f_->port(), "/v1/stream?interval_ms=200", f_->auth(Role::Viewer), 8000,
+                     [&](const SseCapture& cap) {
+                         if (!put_done.exchange(true)) {
+                             // The stream is live: make two changes from another connection.
+                             putter = std::thread([&] {
+                                 for (int w : {10, 20})
+                                     http_request(f_->port(), "PUT", "/v1/canary", f_->auth(Role::Operator),
+                                                  json{{"weight_percent", w}}.dump());
+                             });
+                         }
+                         return cap.count("event") >= 2;
+                     });
         if (putter.joinable()) putter.join();
         QCOMPARE(c.status, 200);
         QCOMPARE(c.count("event"), std::size_t(2));
@@ -87,13 +93,16 @@ private slots:
         int k = 0;
         for (auto& m : c.messages) {
             if (m.event != "event") continue;
-            json e = json::parse(m.data);
-            QCOMPARE(QString::fromStdString(m.id), QString::number(e["id"].get<std::uint64_t>()));
-            QVERIFY(e["id"].get<std::uint64_t>() > prev);
-            prev = e["id"].get<std::uint64_t>();
-            QCOMPARE(e["kind"].get<std::string>(), std::string("canary.changed"));
-            QCOMPARE(e["actor"].get<std::string>(), std::string("operator"));
-            weights[k++] = e["after"]["weight_percent"].get<double>();
+            json e = parse_json(m.data);
+            QVERIFY2(json_at(e, "/id").is_number_unsigned(), m.data.c_str());
+            const auto id = json_at(e, "/id").get<std::uint64_t>();
+            QCOMPARE(QString::fromStdString(m.id), QString::number(id));
+            QVERIFY(id > prev);
+            prev = id;
+            QCOMPARE(json_string(e, "/kind"), std::string("canary.changed"));
+            QCOMPARE(json_string(e, "/actor"), std::string("operator"));
+            QVERIFY(k < 2);
+            weights[k++] = json_number(e, "/after/weight_percent");
         }
         QCOMPARE(weights[0], 10.0);
         QCOMPARE(weights[1], 20.0);
@@ -110,8 +119,9 @@ private slots:
             ids.push_back(f_->agent().emit(e).id);
         }
         auto count_after = [&](const std::string& target, Headers h) {
-            SseCapture c = read_sse(f_->port(), target, h, 3000,
-                                    [](const SseCapture& cap) { return cap.count("snapshot") >= 1 && cap.count("event") >= 1; });
+            SseCapture c = read_sse(f_->port(), target, h, 3000, [](const SseCapture& cap) {
+                return cap.count("snapshot") >= 1 && cap.count("event") >= 1;
+            });
             std::vector<std::uint64_t> got;
             for (auto& m : c.messages)
                 if (m.event == "event") got.push_back(std::stoull(m.id));
@@ -139,12 +149,15 @@ private slots:
         std::vector<std::thread> threads;
         for (int i = 0; i < kStreams; ++i) {
             threads.emplace_back([&, i] {
-                SseCapture c = read_sse(f_->port(), "/v1/stream?interval_ms=100", f_->auth(Role::Viewer), 1500);
+                SseCapture c =
+                    read_sse(f_->port(), "/v1/stream?interval_ms=100", f_->auth(Role::Viewer), 1500);
                 counts[i] = c.status == 200 ? int(c.count("snapshot")) : -c.status;
             });
         }
-        for (auto& t : threads) t.join();
-        for (int i = 0; i < kStreams; ++i) QVERIFY2(counts[i] >= 3, qPrintable(QString::number(counts[i])));
+        for (auto& t : threads)
+            t.join();
+        for (int i = 0; i < kStreams; ++i)
+            QVERIFY2(counts[i] >= 3, qPrintable(QString::number(counts[i])));
     }
 
     void stalled_reader_does_not_block_others() {
@@ -161,11 +174,13 @@ private slots:
         SseCapture c = read_sse(f_->port(), "/v1/stream?interval_ms=100", f_->auth(Role::Viewer), 1500);
         QCOMPARE(c.status, 200);
         QVERIFY(c.count("snapshot") >= 3);
-        for (int i = 0; i < 5; ++i) QCOMPARE(http_request(f_->port(), "GET", "/v1/snapshot", f_->auth(Role::Viewer)).status, 200);
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(http_request(f_->port(), "GET", "/v1/snapshot", f_->auth(Role::Viewer)).status, 200);
     }
 
     void stalled_reader_is_dropped_when_its_queue_overflows() {
-        // The server class directly, with a small per-stream queue and big snapshots, so the overflow comes fast.
+        // The server class directly, with a small per-stream queue and big snapshots, so the overflow comes
+        // fast.
         redline::agent::EventLog events(100, {});
         std::atomic<int> errors{0};
         redline::agent::ErrorReporter reporter([&](std::string_view) { ++errors; });
@@ -176,8 +191,10 @@ private slots:
         hooks.snapshot_json = [&](int) { return big; };
         hooks.dispatch = [](redline::agent::HttpIn& in) {
             redline::agent::Dispatch d;
-            if (in.req.path == "/stream") d.stream = redline::agent::StreamSpec{100, 1, 0};
-            else d.response = redline::agent::AdminResponse::json(200, {{"ok", true}});
+            if (in.req.path == "/stream")
+                d.stream = redline::agent::StreamSpec{100, 1, 0};
+            else
+                d.response = redline::agent::AdminResponse::json(200, {{"ok", true}});
             return d;
         };
         redline::agent::AdminServer server(o, hooks, events, reporter);
@@ -190,8 +207,8 @@ private slots:
             QCOMPARE(http_request(server.port(), "GET", "/x").status, 200);
             QTest::qWait(300);
         }
-        // ... and once kernel buffers and the 1 MiB queue are full, the server drops it (and reports it): reading
-        // now reaches the end of the stream instead of an endless flow of snapshots.
+        // ... and once kernel buffers and the 1 MiB queue are full, the server drops it (and reports it):
+        // reading now reaches the end of the stream instead of an endless flow of snapshots.
         QTRY_VERIFY_WITH_TIMEOUT(errors.load() >= 1, 30000);
         QVERIFY(stalled.wait_closed(30000));
         server.stop();
@@ -205,7 +222,8 @@ private slots:
         SseCapture c = read_sse(f_->port(), "/v1/stream?interval_ms=100", f_->auth(Role::Viewer), 10000);
         stopper.join();
         QCOMPARE(c.status, 200);
-        QVERIFY(c.count("snapshot") >= 1);  // and read_sse returned because the server closed, well before 10 s
+        QVERIFY(c.count("snapshot") >=
+                1);  // and read_sse returned because the server closed, well before 10 s
     }
 };
 

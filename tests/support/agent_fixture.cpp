@@ -2,7 +2,6 @@
 
 #include <fstream>
 
-
 namespace redline::test {
 
 AgentFixture::AgentFixture(Tweak tweak, Setup setup, std::string data_dir)
@@ -16,7 +15,9 @@ AgentFixture::AgentFixture(Tweak tweak, Setup setup, std::string data_dir)
     start();
 }
 
-AgentFixture::~AgentFixture() { stop(); }
+AgentFixture::~AgentFixture() {
+    stop();
+}
 
 void AgentFixture::start() {
     agent::AgentOptions opt;
@@ -32,7 +33,8 @@ void AgentFixture::start() {
     agent_ = std::make_unique<agent::Agent>(opt);
     handles_.clear();
     for (const char* version : {"stable", "canary"})
-        for (const auto& r : kSampleRoutes) handles_.push_back(agent_->register_series(r.method, r.route, version));
+        for (const auto& r : kSampleRoutes)
+            handles_.push_back(agent_->register_series(r.method, r.route, version));
     if (setup_) setup_(*agent_);
     agent_->start();
 }
@@ -52,11 +54,16 @@ std::string AgentFixture::token(agent::Role role) const {
     std::ifstream in(agent_->token_path(role));
     std::string line;
     std::getline(in, line);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
     return line;
 }
-std::string AgentFixture::viewer_token() const { return token(agent::Role::Viewer); }
-std::string AgentFixture::operator_token() const { return token(agent::Role::Operator); }
+std::string AgentFixture::viewer_token() const {
+    return token(agent::Role::Viewer);
+}
+std::string AgentFixture::operator_token() const {
+    return token(agent::Role::Operator);
+}
 
 std::vector<std::pair<std::string, std::string>> AgentFixture::auth(agent::Role role) const {
     std::string t = token(role);

@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/beast/http.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-
-#include <boost/beast/http.hpp>
+#include <limits>
 
 namespace redline::test {
 
@@ -30,7 +30,9 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
-RawConnection::~RawConnection() { close(); }
+RawConnection::~RawConnection() {
+    close();
+}
 
 bool RawConnection::connect(std::uint16_t port, int io_timeout_ms, std::string* error) {
     close();
@@ -120,7 +122,8 @@ RawResponse RawConnection::read_response(int timeout_ms) {
     auto& msg = parser.get();
     r.ok = true;
     r.status = int(msg.result_int());
-    for (auto& f : msg) r.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    for (auto& f : msg)
+        r.headers[lower(std::string(f.name_string()))] = std::string(f.value());
     r.body = msg.body();
     return r;
 }
@@ -159,7 +162,8 @@ std::string build_request(std::string_view method, std::string_view target, cons
                           std::string_view body, bool keep_alive) {
     std::string s;
     s.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    for (auto& [k, v] : headers) s.append(k).append(": ").append(v).append("\r\n");
+    for (auto& [k, v] : headers)
+        s.append(k).append(": ").append(v).append("\r\n");
     if (!body.empty() || method == "PUT" || method == "POST")
         s.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
     if (!keep_alive) s.append("Connection: close\r\n");
@@ -253,6 +257,36 @@ SseCapture read_sse(std::uint16_t port, std::string_view target, const Headers& 
         }
     }
     return cap;
+}
+
+nlohmann::json parse_json(std::string_view text) {
+    return nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+}
+
+nlohmann::json json_at(const nlohmann::json& j, const std::string& pointer) {
+    try {
+        if (j.is_discarded()) return nlohmann::json(nlohmann::json::value_t::discarded);
+        nlohmann::json::json_pointer p(pointer);
+        if (!j.contains(p)) return nlohmann::json(nlohmann::json::value_t::discarded);
+        return j.at(p);
+    } catch (const std::exception&) {
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+}
+
+double json_number(const nlohmann::json& j, const std::string& pointer) {
+    nlohmann::json v = json_at(j, pointer);
+    return v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string json_string(const nlohmann::json& j, const std::string& pointer) {
+    nlohmann::json v = json_at(j, pointer);
+    return v.is_string() ? v.get<std::string>() : std::string("<missing>");
+}
+
+long json_size(const nlohmann::json& j, const std::string& pointer) {
+    nlohmann::json v = json_at(j, pointer);
+    return v.is_array() || v.is_object() ? long(v.size()) : -1;
 }
 
 }  // namespace redline::test

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,7 +34,7 @@ struct RawResponse {
 };
 
 class RawConnection {
-public:
+  public:
     RawConnection() = default;
     ~RawConnection();
     RawConnection(const RawConnection&) = delete;
@@ -47,12 +48,13 @@ public:
     /// True when the peer closes the connection (EOF or reset) within timeout_ms; data received meanwhile is
     /// discarded.
     bool wait_closed(int timeout_ms);
-    /// Appends whatever arrives within timeout_ms (buffered bytes first): >0 bytes, 0 EOF, -1 error, -2 timeout.
+    /// Appends whatever arrives within timeout_ms (buffered bytes first): >0 bytes, 0 EOF, -1 error, -2
+    /// timeout.
     int read_some(std::string& out, int timeout_ms);
     void close();
     bool is_open() const { return fd_ >= 0; }
 
-private:
+  private:
     int recv_some(char* buf, std::size_t n, int timeout_ms);  // >0 bytes, 0 EOF, -1 error, -2 timeout
     int fd_ = -1;
     std::string pending_;  // bytes received but not yet parsed
@@ -73,16 +75,28 @@ Headers bearer(const std::string& token);
 struct SseCapture {
     int status = 0;
     std::string content_type;
-    std::string error;                             // transport or parse failure, if any
-    std::vector<SseParser::Message> messages;      // events in arrival order
-    std::vector<std::int64_t> arrival_ms;          // per message: ms since the request was sent
-    int comments = 0;                              // lines starting with ':' (keep-alives)
-    std::string body;                              // non-stream response body (when status != 200)
+    std::string error;                         // transport or parse failure, if any
+    std::vector<SseParser::Message> messages;  // events in arrival order
+    std::vector<std::int64_t> arrival_ms;      // per message: ms since the request was sent
+    int comments = 0;                          // lines starting with ':' (keep-alives)
+    std::string body;                          // non-stream response body (when status != 200)
     std::size_t count(std::string_view event) const;
 };
 
 /// GETs `target` and reads the event stream for up to duration_ms, or until done(capture) returns true.
 SseCapture read_sse(std::uint16_t port, std::string_view target, const Headers& headers, int duration_ms,
                     const std::function<bool(const SseCapture&)>& done = {});
+
+/// Never-throwing JSON access for assertions, so a wrong response fails a comparison instead of throwing out
+/// of a test function. parse_json() gives a discarded value (is_discarded()) for text that is not JSON.
+nlohmann::json parse_json(std::string_view text);
+/// The number at a JSON pointer such as "/faults/error_ratio", or NaN when absent, not a number or malformed.
+double json_number(const nlohmann::json& j, const std::string& pointer);
+/// The string at a JSON pointer, or "<missing>" when absent or not a string.
+std::string json_string(const nlohmann::json& j, const std::string& pointer);
+/// The element count of the array or object at a JSON pointer, or -1 when absent or neither.
+long json_size(const nlohmann::json& j, const std::string& pointer);
+/// The value at a JSON pointer, or a discarded value when absent.
+nlohmann::json json_at(const nlohmann::json& j, const std::string& pointer);
 
 }  // namespace redline::test
