@@ -310,6 +310,18 @@ CatalogConnection* Api::catalog(ThreadState& ts, HttpResponse& res) {
     return ts.catalog.get();
 }
 
+bool Api::serve_cached(const std::string& key, HttpResponse& res) {
+    if (auto body = cache_.get(key, res.start)) {
+        res.cache = agent::CacheOutcome::Hit;
+        res.add_header("X-Cache", "HIT");
+        res.shared_body = std::move(body);
+        return true;
+    }
+    res.cache = agent::CacheOutcome::Miss;
+    res.add_header("X-Cache", "MISS");
+    return false;
+}
+
 void Api::get_product(std::string_view id_text, bool canary, HttpResponse& res, ThreadState& ts) {
     const auto id = parse_id(id_text);
     if (!id)
@@ -320,14 +332,7 @@ void Api::get_product(std::string_view id_text, bool canary, HttpResponse& res, 
     if (use_cache) {
         key.assign(canary ? "pc" : "ps");
         append_int(key, *id);
-        if (auto body = cache_.get(key, res.start)) {
-            res.cache = agent::CacheOutcome::Hit;
-            res.add_header("X-Cache", "HIT");
-            res.shared_body = std::move(body);
-            return;
-        }
-        res.cache = agent::CacheOutcome::Miss;
-        res.add_header("X-Cache", "MISS");
+        if (serve_cached(key, res)) return;
     }
     CatalogConnection* db = catalog(ts, res);
     if (!db) return;
@@ -387,14 +392,7 @@ void Api::list_products(std::string_view query, bool canary, HttpResponse& res, 
         append_int(key, after);
         key.push_back(':');
         key.append(category);
-        if (auto body = cache_.get(key, res.start)) {
-            res.cache = agent::CacheOutcome::Hit;
-            res.add_header("X-Cache", "HIT");
-            res.shared_body = std::move(body);
-            return;
-        }
-        res.cache = agent::CacheOutcome::Miss;
-        res.add_header("X-Cache", "MISS");
+        if (serve_cached(key, res)) return;
     }
     CatalogConnection* db = catalog(ts, res);
     if (!db) return;
@@ -463,14 +461,7 @@ void Api::search_products(std::string_view query, bool canary, HttpResponse& res
         append_int(key, page_size);
         key.push_back(':');
         key.append(match);
-        if (auto body = cache_.get(key, res.start)) {
-            res.cache = agent::CacheOutcome::Hit;
-            res.add_header("X-Cache", "HIT");
-            res.shared_body = std::move(body);
-            return;
-        }
-        res.cache = agent::CacheOutcome::Miss;
-        res.add_header("X-Cache", "MISS");
+        if (serve_cached(key, res)) return;
     }
     CatalogConnection* db = catalog(ts, res);
     if (!db) return;

@@ -72,6 +72,8 @@ class Api {
     bool admit_rate(Route r, std::string_view client_key, HttpResponse& res, ThreadState& ts,
                     std::chrono::steady_clock::time_point now);
     CatalogConnection* catalog(ThreadState& ts, HttpResponse& res);
+    /// Answers from the response cache when `key` is there (records a hit); otherwise records a miss.
+    bool serve_cached(const std::string& key, HttpResponse& res);
     void get_product(std::string_view id_text, bool canary, HttpResponse& res, ThreadState& ts);
     void list_products(std::string_view query, bool canary, HttpResponse& res, ThreadState& ts);
     void search_products(std::string_view query, bool canary, HttpResponse& res, ThreadState& ts);
