@@ -121,6 +121,14 @@ void LimitsPanel::reload() {
                 for (const auto& r : b.info.value->routes)
                     routes.append(QString::fromStdString(r));
             if (routes.isEmpty()) routes = d_->store().routes(agent_);
+            if (model_.modified()) {
+                // The user started editing while this reload was in flight: never clobber edits.
+                setStatus(tr("The agent's limits changed while you were editing; Revert then Reload to see "
+                             "them"),
+                          true);
+                emit settled(true);
+                return;
+            }
             model_.setApplied(*b.limits.value, routes);
             setStatus(tr("%1 routes, %2 limited").arg(model_.rowCount()).arg(b.limits.value->routes.size()),
                       false);

@@ -181,11 +181,13 @@ void TestDashboard::pointsArriveInChartSeries() {
     QCOMPARE(rate->seriesCount(), 6);
     QTRY_VERIFY_WITH_TIMEOUT(rate->lineSeries(0)->count() > 0, kTimeout);
     // Hover tooltip: exact values near the last point.
-    // (Re-read the last point each try: a snapshot may land between the repaint that moved the axis and this check.)
+    // (Re-read the last point each try: a snapshot may land between the repaint that moved the axis and this
+    // check.)
     auto tooltipNearLast = [&] {
         const auto pts = rate->lineSeries(0)->points();
         if (pts.isEmpty()) return QString();
-        const QPoint pos = rate->mapFromScene(rate->chart()->mapToPosition(pts.constLast(), rate->lineSeries(0)));
+        const QPoint pos =
+            rate->mapFromScene(rate->chart()->mapToPosition(pts.constLast(), rate->lineSeries(0)));
         return rate->tooltipAt(pos);
     };
     QTRY_VERIFY_WITH_TIMEOUT(tooltipNearLast().contains("stable"), kTimeout);
@@ -219,7 +221,7 @@ void TestDashboard::limitChangeLandsOnAgentWithEventAndMarker() {
     LimitsPanel panel(dash_.get());
     QSignalSpy settled(&panel, &LimitsPanel::settled);
     panel.setAgent(agent_);
-    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 1, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() >= 1 && !panel.busy(), kTimeout);
     QVERIFY(settled.at(0).at(0).toBool());
     LimitsModel* m = panel.model();
     const int row = m->rowOf("GET /v1/products/{id}");
@@ -229,9 +231,12 @@ void TestDashboard::limitChangeLandsOnAgentWithEventAndMarker() {
     QVERIFY(m->setData(m->index(row, LimitsModel::Burst), 15.0));
     QVERIFY(m->setData(m->index(row, LimitsModel::Mode), "shadow"));
     QVERIFY(m->modified());
+    // The agent's own limits.changed event makes the panel reload too, so settled may fire more than
+    // once per action: the first signal after the action is the action's own result.
+    const auto before = settled.count();
     panel.apply();
-    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 2, kTimeout);
-    QVERIFY(settled.at(1).at(0).toBool());
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() > before && !panel.busy(), kTimeout);
+    QVERIFY(settled.at(before).at(0).toBool());
     QVERIFY(!m->modified());
 
     // The agent's state.
@@ -267,15 +272,18 @@ void TestDashboard::limitChangeLandsOnAgentWithEventAndMarker() {
 
     // Put the table back.
     QVERIFY(m->setData(m->index(row, LimitsModel::Enabled), Qt::Unchecked, Qt::CheckStateRole));
+    const auto beforeRevert = settled.count();
     panel.apply();
-    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 3, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() > beforeRevert && !panel.busy(), kTimeout);
+    QVERIFY(settled.at(beforeRevert).at(0).toBool());
 }
 
 void TestDashboard::invalidLimitIsRefusedInline() {
     LimitsPanel panel(dash_.get());
     QSignalSpy settled(&panel, &LimitsPanel::settled);
     panel.setAgent(agent_);
-    QTRY_VERIFY_WITH_TIMEOUT(settled.count() == 1, kTimeout);
+    // A limits.changed event left by the previous case may trigger a second reload: wait for quiet.
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() >= 1 && !panel.busy(), kTimeout);
     LimitsModel* m = panel.model();
     const int row = m->rowOf("GET /v1/products");
     QVERIFY(row >= 0);
