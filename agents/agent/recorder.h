@@ -4,11 +4,12 @@
 // Threading:
 //  - register_series(): configuration thread, before freeze(). Throws ConfigError after freeze().
 //  - record(), record_rate_limit(), request_started(), request_finished(): any thread, after freeze().
-//    Wait-free and allocation-free except the first call on a thread, which allocates that thread's shard once.
-//    Each thread writes only its own shard (single-writer cumulative counters; relaxed atomics).
+//    Wait-free and allocation-free except the first call on a thread, which allocates that thread's shard
+//    once. Each thread writes only its own shard (single-writer cumulative counters; relaxed atomics).
 //  - close_epoch(), snapshot(), totals(), collectable scrapes: any thread; serialised by merge_mutex_.
 //    The merger reads every shard's cumulative counters and stores the deltas since the previous close.
-//  - start_clock()/stop_clock(): owner thread. The clock thread calls close_epoch() just after each wall-clock second.
+//  - start_clock()/stop_clock(): owner thread. The clock thread calls close_epoch() just after each
+//  wall-clock second.
 #pragma once
 
 #include <chrono>
@@ -35,7 +36,7 @@ struct SeriesInfo {
 };
 
 class Recorder {
-public:
+  public:
     Recorder();
     ~Recorder();
     Recorder(const Recorder&) = delete;
@@ -54,12 +55,15 @@ public:
 
     /// Moves everything recorded since the previous close into the slot of `epoch` (unix seconds).
     void close_epoch(std::int64_t epoch);
-    /// Window over the newest closed epochs; fills series, total, epoch and window_s (caller sets identity fields).
+    /// Window over the newest closed epochs; fills series, total, epoch and window_s (caller sets identity
+    /// fields).
     Snapshot snapshot(int window_s) const;
     /// Cumulative since start (for /metrics): per series counters and sketch, merged at each close.
-    void totals(const std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&, std::int64_t inflight)>& fn) const;
+    void totals(const std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&,
+                                         std::int64_t inflight)>& fn) const;
 
-    /// Prometheus Collectable over totals(); the returned object holds the recorder weakly (safe after destruction).
+    /// Prometheus Collectable over totals(); the returned object holds the recorder weakly (safe after
+    /// destruction).
     std::shared_ptr<prometheus::Collectable> collectable(std::string service);
 
     /// Memory held now (for docs/benchmarks): window rings, cumulative totals, and the per-thread shards
@@ -75,9 +79,10 @@ public:
     void start_clock();
     void stop_clock();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
+    std::uint64_t id_;  // impl_->id, kept here so record() finds its shard with one load fewer
 };
 
 }  // namespace redline::agent
