@@ -6,7 +6,7 @@
 # usage: tests/benchmarks/admin_api.sh [BUILD_DIR] [ROUNDS] [DURATION_S] [CONNECTIONS]
 set -euo pipefail
 
-BUILD_DIR=${1:-/work/main/build/admin}
+BUILD_DIR=${1:-build/release}
 ROUNDS=${2:-5}
 DURATION=${3:-5}
 CONNS=${4:-16}

@@ -6,7 +6,7 @@
 # client from /usr/bin/time (user+sys). Then an open-model run at 50 % of redline-load's median maximum rate for S
 # seconds: schedule lateness p99 (actual minus intended send time). Prints medians.
 set -euo pipefail
-BUILD=${1:-build/load}
+BUILD=${1:-build/release}
 ROUNDS=${2:-5}
 SECS=${3:-5}
 CONN=${4:-64}

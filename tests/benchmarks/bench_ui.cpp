@@ -1,16 +1,17 @@
 // Dashboard benchmarks (docs/benchmarks.md, section "Dashboard"). Run with QT_QPA_PLATFORM=offscreen.
-//  - BM_ChartRefresh_BulkReplace vs BM_ChartRefresh_NaiveAppend: one refresh of a 6-series chart holding 1 h
-//  of
-//    1 s samples; bulk = the dashboard's path (decimate to pixel width + one QXYSeries::replace per series),
-//    naive = clear + QLineSeries::append point by point (no decimation).
-//  - BM_GuiThreadCpu/<Hz>: GUI-thread CPU (CLOCK_THREAD_CPUTIME_ID of the main thread / wall time) with 8
-//  agents
-//    x 4 visible charts, 1 h of history prefilled. The 8 agents are IN-PROCESS FAKE SNAPSHOT PRODUCERS (one
-//    thread each) feeding the real AgentConnection queue -> Dashboard drain -> SeriesStore -> ChartView
-//    pipeline; only the network is left out. Also reports RSS with 8 agents and 1 h history.
-//  - BM_TimeToFirstChart: real redline-sample-server on port 0 (started before timing); time from creating
-//  the
-//    Dashboard + charts to the first point in the rate chart.
+//  - BM_ChartRefresh_BulkReplace vs BM_ChartRefresh_NaiveAppend: one refresh of a 6-series chart
+//    holding 1 h of 1 s samples; bulk = the dashboard's path (decimate to pixel width + one
+//    QXYSeries::replace per series), naive = clear + QLineSeries::append point by point.
+//  - BM_GuiThreadCpu/<Hz>: GUI-thread CPU (CLOCK_THREAD_CPUTIME_ID of the main thread / wall time)
+//    with 8 agents x 4 visible charts, 1 h of history prefilled. The 8 agents are in-process
+//    snapshot producers (one thread each) feeding the real AgentConnection queue -> Dashboard
+//    drain -> SeriesStore -> ChartView pipeline, so the series count and rate are controlled
+//    exactly; only the network is left out. Also reports RSS.
+//  - BM_GuiThreadCpuRealAgents/<Hz>: the same with 8 REAL agents: 8 redline-sample-server
+//    processes on port 0, each streaming snapshots at Hz over SSE and receiving ~20 req/s of
+//    background traffic from the load engine (the demo's scenario), 1 h of history prefilled.
+//  - BM_TimeToFirstChart: real redline-sample-server on port 0 (started before timing); time from
+//    creating the Dashboard + charts to the first point in the rate chart.
 #include <benchmark/benchmark.h>
 
 #include <QApplication>
@@ -30,6 +31,7 @@
 #include "ui/chart_view.h"
 #include "ui/dashboard.h"
 #include "ui/detail_page.h"
+#include "ui/load_controller.h"
 #include "ui/sample_server_process.h"
 
 using namespace redline;
@@ -198,6 +200,78 @@ void BM_GuiThreadCpu(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_GuiThreadCpu)->Arg(1)->Arg(10)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+// GUI-thread CPU with 8 real sample servers streaming at `Hz`, for 10 s.
+void BM_GuiThreadCpuRealAgents(benchmark::State& state) {
+    const int hz = static_cast<int>(state.range(0));
+    QTemporaryDir dir;
+    std::vector<std::unique_ptr<SampleServerProcess>> servers;
+    for (int i = 0; i < 8; ++i) {
+        auto srv = std::make_unique<SampleServerProcess>();
+        QSignalSpy ready(srv.get(), &SampleServerProcess::ready);
+        srv->start(dir.filePath(QString("agent%1").arg(i)), 0, 0,
+                   {"--seed-products", "500", "--threads", "1"});
+        if (!ready.wait(60000)) {
+            state.SkipWithError("sample server did not start");
+            return;
+        }
+        servers.push_back(std::move(srv));
+    }
+    for (auto _ : state) {
+        Dashboard d(nullptr, kHistory);
+        d.setStreamIntervalMs(1000 / hz);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        QWidget host;
+        auto* grid = new QGridLayout(&host);
+        std::vector<std::unique_ptr<LoadController>> traffic;
+        for (int i = 0; i < 8; ++i) {
+            AgentConfig c;
+            c.name = QString("agent %1").arg(i);
+            c.url = servers[i]->adminUrl();
+            c.tokenFile = servers[i]->viewerTokenFile();
+            const QString a = d.addAgent(c);
+            prefill(d, a, now);
+            auto* page = new DetailPage(&d);
+            page->setAgent(a);
+            page->setRangeSeconds(3600);
+            grid->addWidget(page, i / 4, i % 4);
+            auto lc = std::make_unique<LoadController>(&d);
+            QString err;
+            if (!lc->start(LoadController::backgroundScenario(servers[i]->apiUrl().toStdString(), 20), a,
+                           false, &err)) {
+                state.SkipWithError(err.toStdString().c_str());
+                return;
+            }
+            traffic.push_back(std::move(lc));
+        }
+        host.resize(2400, 1400);
+        host.show();
+        QTest::qWait(2000);  // connections up, first snapshots in
+        const double rss = rssMiB();
+        const double cpu0 = threadCpuSeconds();
+        QElapsedTimer wall;
+        wall.start();
+        const auto ticks0 = d.ticks();
+        while (wall.elapsed() < 10000)
+            QTest::qWait(50);
+        const double cpu = threadCpuSeconds() - cpu0;
+        const double secs = wall.elapsed() / 1000.0;
+        for (auto& lc : traffic)
+            lc->stopAndWait();
+        state.counters["gui_cpu_pct_of_core"] = 100.0 * cpu / secs;
+        state.counters["repaints_per_s"] = static_cast<double>(d.ticks() - ticks0) / secs;
+        state.counters["rss_MiB_8agents_1h"] = rss;
+        state.SetIterationTime(secs);
+    }
+    for (auto& srv : servers)
+        srv->stop();
+}
+BENCHMARK(BM_GuiThreadCpuRealAgents)
+    ->Arg(1)
+    ->Arg(10)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
 
 void BM_TimeToFirstChart(benchmark::State& state) {
     QTemporaryDir dir;

@@ -9,7 +9,7 @@
 # usage: tests/benchmarks/sample_vs_nginx.sh [BUILD_DIR] [ROUNDS] [DURATION_S] [CONNECTIONS]
 set -euo pipefail
 
-BUILD_DIR=${1:-/work/main/build/sample}
+BUILD_DIR=${1:-build/release}
 ROUNDS=${2:-5}
 DURATION=${3:-10}
 CONNS=${4:-64}
@@ -39,6 +39,7 @@ start_server() {
     "$BIN" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --data-dir "$dir/data" --threads "$SERVER_THREADS" \
         --seed-products "$PRODUCTS" "$@" >"$dir/stdout" 2>"$dir/stderr" &
     PIDS+=($!)
+    printf -v "PID_$name" '%s' "$!"
     local line=""
     for _ in $(seq 1 300); do
         line=$(grep -m1 '^REDLINE_READY ' "$dir/stdout" 2>/dev/null || true)
@@ -72,6 +73,18 @@ run_wrk() {
     p50=$(awk '$1=="50%" {print $2}' <<<"$out")
     p99=$(awk '$1=="99%" {print $2}' <<<"$out")
     echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+cpu_ticks() {  # cpu_ticks PID -> user+system clock ticks of the process so far
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+# run_wrk_cpu PID URL -> prints "rps p50_ms p99_ms server_cpu_ms_per_10k_requests"
+run_wrk_cpu() {
+    local t0 t1 res n
+    t0=$(cpu_ticks "$1")
+    res=$(run_wrk "$2")
+    t1=$(cpu_ticks "$1")
+    n=$(tail -n 30 "$WORK/wrk.log" | awk '/requests in/ {n=$1} END {print n}')
+    echo "$res $(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", d * 1000 / hz / n * 10000 }')"
 }
 to_ms() {  # wrk prints 1.23ms / 456.00us / 1.02s
     awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'
@@ -123,9 +136,16 @@ cmp <(curl -sf "http://127.0.0.1:$NGINX_PORT/v1/products/$ID") "$WORK/body.json"
 echo "== 1+2: warm-cache GET /v1/products/$ID, $CONNS connections, ${DURATION}s x $ROUNDS rounds (wrk -t$THREADS)"
 : >"$WORK/res_rec" ; : >"$WORK/res_norec" ; : >"$WORK/res_nginx"
 for r in $(seq 1 "$ROUNDS"); do
-    a=$(run_wrk "$URL_REC"); b=$(run_wrk "$URL_NOREC"); c=$(run_wrk "http://127.0.0.1:$NGINX_PORT/v1/products/$ID")
+    # The order flips every round so a drift of the shared machine does not always favour the same contender.
+    if (( r % 2 )); then
+        a=$(run_wrk_cpu "$PID_rec" "$URL_REC"); b=$(run_wrk_cpu "$PID_norec" "$URL_NOREC")
+        c=$(run_wrk "http://127.0.0.1:$NGINX_PORT/v1/products/$ID")
+    else
+        c=$(run_wrk "http://127.0.0.1:$NGINX_PORT/v1/products/$ID")
+        b=$(run_wrk_cpu "$PID_norec" "$URL_NOREC"); a=$(run_wrk_cpu "$PID_rec" "$URL_REC")
+    fi
     echo "$a" >>"$WORK/res_rec"; echo "$b" >>"$WORK/res_norec"; echo "$c" >>"$WORK/res_nginx"
-    echo "round $r: recording [$a]  no-record [$b]  nginx [$c]  (rps p50_ms p99_ms)"
+    echo "round $r: recording [$a]  no-record [$b]  nginx [$c]  (rps p50_ms p99_ms [server CPU ms/10k req])"
 done
 col() { awk -v c="$2" '{print $c}' "$1" | median; }
 REC_RPS=$(col "$WORK/res_rec" 1); NOREC_RPS=$(col "$WORK/res_norec" 1); NGX_RPS=$(col "$WORK/res_nginx" 1)
@@ -140,6 +160,18 @@ awk -v a="$REC_RPS" -v n="$NGX_RPS" -v b="$NOREC_RPS" -v p="$REC_P99" -v q="$NOR
     printf "sample/nginx (recording)      %.3fx  (target >= 0.6x)\n", a/n;
     printf "recording on/off throughput   %.3fx  (target >= 0.97x)\n", a/b;
     printf "recording on/off p99          %+.1f%%  (target within 5%%)\n", 100*(p-q)/q }'
+# Paired: the ratio inside each round (both contenders measured minutes apart at most), then the median.
+paste "$WORK/res_rec" "$WORK/res_norec" "$WORK/res_nginx" >"$WORK/paired"
+# columns: recording 1-4 (rps p50 p99 cpu), no-record 5-8, nginx 9-11
+PAIR_NGX=$(awk '{print $1/$9}' "$WORK/paired" | median)
+PAIR_RPS=$(awk '{print $1/$5}' "$WORK/paired" | median)
+PAIR_P99=$(awk '{print 100*($3-$7)/$7}' "$WORK/paired" | median)
+REC_CPU=$(col "$WORK/res_rec" 4); NOREC_CPU=$(col "$WORK/res_norec" 4)
+PAIR_CPU=$(awk '{print $4/$8}' "$WORK/paired" | median)
+printf "paired per-round medians: sample/nginx %.3fx, recording on/off %.3fx, p99 %+.1f%%\n" \
+    "$PAIR_NGX" "$PAIR_RPS" "$PAIR_P99"
+printf "server CPU per 10k requests (medians): recording %s ms, --no-record %s ms; paired ratio %.3f\n" \
+    "$REC_CPU" "$NOREC_CPU" "$PAIR_CPU"
 
 echo
 echo "== 3: cold vs warm cache, random ids (ids 1..10000), $CONNS connections, ${DURATION}s"
