@@ -41,68 +41,24 @@
 
 namespace redline::agent {
 
+constinit thread_local detail::TlsCache detail::t_cache{};
+
 namespace {
 
-constexpr int kMinStatus = 100;
-constexpr int kMaxStatus = 599;
-constexpr std::size_t kStatusSlots = std::size_t(kMaxStatus - kMinStatus + 1);
-// One counter per (status, cache outcome): a record bumps a single cell for both, and the merger sums the
-// outcomes back out. The extra slot at index kStatusSlots counts statuses outside 100..599.
-constexpr std::size_t kOutcomes = 3;  // CacheOutcome::None, Hit, Miss
-constexpr std::size_t kStatusCells = (kStatusSlots + 1) * kOutcomes;
-constexpr std::size_t kSketchBuckets = LatencySketch::kBuckets;
+using detail::bump;
+using detail::kMinStatus;
+using detail::kOutcomes;
+using detail::kSketchBuckets;
+using detail::kStatusCells;
+using detail::kStatusSlots;
+using detail::SeriesCells;
+using detail::SeriesPrev;
+using detail::Shard;
+using detail::t_cache;
 constexpr std::size_t kMaxSeries = 4096;
 
 std::atomic<std::uint64_t> g_next_recorder_id{1};
 
-/// Single-writer increment: relaxed load + relaxed store (no read-modify-write instruction).
-template <class T>
-inline void bump(std::atomic<T>& a, T n = 1) noexcept {
-    a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-
-/// One thread's cumulative counters for one series. Written by the owner thread only, except min/max
-/// (which the merger takes and resets with an exchange). Read by the merger under the recorder's merge mutex.
-struct alignas(64) SeriesCells {
-    std::atomic<std::uint64_t> min{std::numeric_limits<std::uint64_t>::max()};  // since the last close
-    std::atomic<std::uint64_t> max{0};
-    std::atomic<std::uint64_t> latency_sum_ns{0};
-    std::atomic<std::uint64_t> rl_allowed{0};
-    std::atomic<std::uint64_t> rl_rejected{0};
-    std::atomic<std::uint64_t> rl_shadow_rejected{0};
-    std::atomic<std::uint64_t> started{0};
-    std::atomic<std::uint64_t> finished{0};
-    std::array<std::atomic<std::uint32_t>, kStatusCells> status{};  // wraps; deltas taken modulo 2^32
-    std::array<std::atomic<std::uint32_t>, kSketchBuckets> buckets{};
-};
-
-/// The merger's previous reading of one SeriesCells (merge mutex).
-struct SeriesPrev {
-    std::uint64_t latency_sum_ns = 0;
-    std::uint64_t rl_allowed = 0, rl_rejected = 0, rl_shadow_rejected = 0;
-    std::uint64_t started = 0, finished = 0;
-    std::array<std::uint32_t, kStatusCells> status{};
-    std::array<std::uint32_t, kSketchBuckets> buckets{};
-};
-
-/// One thread's counters for every series of one recorder. cells: owner thread writes, merger reads.
-/// prev: merger only. Flags: set once, by the owning thread (retired) or the recorder's destructor
-/// (orphaned).
-struct Shard {
-    explicit Shard(std::size_t n)
-        : nseries(n), cells(std::make_unique<SeriesCells[]>(n)), prev(std::make_unique<SeriesPrev[]>(n)) {}
-    const std::size_t nseries;
-    std::unique_ptr<SeriesCells[]> cells;
-    std::unique_ptr<SeriesPrev[]> prev;
-    std::atomic<bool> retired{false};
-    std::atomic<bool> orphaned{false};
-};
-
-struct TlsCache {
-    std::uint64_t id = 0;
-    Shard* shard = nullptr;
-};
-constinit thread_local TlsCache t_cache{};
 constinit thread_local bool t_exiting = false;
 
 /// The calling thread's shards (one per recorder it has recorded into). Touched only by its own thread.
@@ -407,30 +363,9 @@ const std::vector<SeriesInfo>& Recorder::series() const noexcept {
     return impl_->series;
 }
 
-void Recorder::record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
-                      CacheOutcome cache) noexcept {
-    constexpr auto rlx = std::memory_order_relaxed;
-    SeriesCells* c;
-    if (t_cache.id == id_) [[likely]] {
-        Shard* s = t_cache.shard;
-        if (h.index >= s->nseries) return;
-        c = &s->cells[h.index];
-    } else {
-        c = impl_->cells_for(h);
-        if (c == nullptr) return;
-    }
-    const std::uint64_t ns = latency.count() > 0 ? std::uint64_t(latency.count()) : 0;
-    // Fixed-address counters first: their loads must not wait behind the bucket store, whose address comes
-    // out of the index computation last (measured: ~2 ns per record on this machine).
-    const auto code = std::size_t(unsigned(status - kMinStatus)) < kStatusSlots
-                          ? std::size_t(unsigned(status - kMinStatus))
-                          : kStatusSlots;
-    const auto outcome = std::size_t(cache) < kOutcomes ? std::size_t(cache) : 0;
-    bump(c->status[code * kOutcomes + outcome], 1u);
-    bump(c->latency_sum_ns, ns);
-    bump(c->buckets[LatencySketch::index_of(ns)], 1u);
-    if (ns < c->min.load(rlx)) c->min.store(ns, rlx);
-    if (ns > c->max.load(rlx)) c->max.store(ns, rlx);
+void Recorder::record_slow(SeriesHandle h, int status, std::chrono::nanoseconds latency,
+                           CacheOutcome cache) noexcept {
+    if (SeriesCells* c = impl_->cells_for(h)) detail::record_into(*c, status, latency, cache);
 }
 
 void Recorder::record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agents/agent/recorder_cells.h"
 #include "agents/agent/types.h"
 #include "core/snapshot.h"
 #include "core/window.h"
@@ -47,8 +48,16 @@ class Recorder {
     void freeze();
     const std::vector<SeriesInfo>& series() const noexcept;
 
-    void record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
-                CacheOutcome cache = CacheOutcome::None) noexcept;
+    /// Inline fast path: one thread-local compare, then the thread's own counters (recorder_cells.h).
+    [[gnu::always_inline]] void record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
+                                       CacheOutcome cache = CacheOutcome::None) noexcept {
+        const detail::TlsCache& tc = detail::t_cache;
+        if (tc.id == id_ && h.index < tc.shard->nseries) [[likely]] {
+            detail::record_into(tc.shard->cells[h.index], status, latency, cache);
+            return;
+        }
+        record_slow(h, status, latency, cache);
+    }
     void record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept;
     void request_started(SeriesHandle h) noexcept;
     void request_finished(SeriesHandle h) noexcept;
@@ -80,6 +89,10 @@ class Recorder {
     void stop_clock();
 
   private:
+    /// First record on a thread, a thread that switched recorders, or an invalid handle.
+    void record_slow(SeriesHandle h, int status, std::chrono::nanoseconds latency,
+                     CacheOutcome cache) noexcept;
+
     struct Impl;
     std::shared_ptr<Impl> impl_;
     std::uint64_t id_;  // impl_->id, kept here so record() finds its shard with one load fewer

@@ -89,6 +89,7 @@ void BM_RedlineRecord(benchmark::State& state) {
     for (auto _ : state) {
         f.recorder.record(f.handle, 200, std::chrono::nanoseconds(v[i & (kValues - 1)]),
                           redline::agent::CacheOutcome::Hit);
+        benchmark::ClobberMemory();  // no hoisting across calls: every call finds its shard again
         ++i;
     }
     state.SetItemsProcessed(state.iterations());
@@ -100,6 +101,7 @@ void BM_PrometheusObserve(benchmark::State& state) {
     std::size_t i = std::size_t(state.thread_index()) * 977;
     for (auto _ : state) {
         f.histogram->Observe(v[i & (kValues - 1)]);
+        benchmark::ClobberMemory();
         ++i;
     }
     state.SetItemsProcessed(state.iterations());
@@ -116,6 +118,7 @@ void BM_RedlineRequestLifecycle(benchmark::State& state) {
         f.recorder.record(f.handle, 200, std::chrono::nanoseconds(v[i & (kValues - 1)]),
                           redline::agent::CacheOutcome::Miss);
         f.recorder.request_finished(f.handle);
+        benchmark::ClobberMemory();
         ++i;
     }
     state.SetItemsProcessed(state.iterations());
