@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QShowEvent>
 #include <QSlider>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -122,12 +123,21 @@ void CanaryPanel::setAgent(const QString& id) {
     comparison_.clear();
     route_->clear();
     route_->addItem(tr("All routes"), QString());
+    if (isVisible()) refreshComparison();
     if (!id.isEmpty()) reload();
 }
 
+void CanaryPanel::showEvent(QShowEvent* e) {
+    QWidget::showEvent(e);
+    refreshComparison();
+}
+
 void CanaryPanel::refreshComparison() {
-    auto snap = d_->store().latest(agent_);
-    if (!snap) return;
+    auto snap = agent_.isEmpty() ? nullptr : d_->store().latest(agent_);
+    if (!snap) {
+        comparison_.clear();
+        return;
+    }
     const QStringList routes = d_->store().routes(agent_);
     if (route_->count() != routes.size() + 1) {
         const QString cur = route_->currentData().toString();

@@ -35,14 +35,20 @@ class CanaryPanel : public QWidget {
     /// Replaces the confirmation dialog (tests); return true to proceed.
     void setConfirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
 
+    /// Recomputes the comparison from the agent's latest snapshot (also done on every tick while visible and
+    /// whenever the panel is shown, so switching to the tab never shows an empty table until the next tick).
+    void refreshComparison();
+
   signals:
     void message(const QString& text, bool error);
     void settled(bool ok);
 
+  protected:
+    void showEvent(QShowEvent* e) override;
+
   private:
     void send(CanaryConfig c);
     void showApplied();
-    void refreshComparison();
 
     Dashboard* d_;
     QString agent_;

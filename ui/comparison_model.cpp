@@ -28,12 +28,16 @@ QVariant ComparisonModel::headerData(int section, Qt::Orientation o, int role) c
 }
 
 std::optional<double> ComparisonModel::value(int row, int col) const {
-    return col == Stable ? stable_.v[row] : canary_.v[row];
+    return side(col).v[row];
+}
+
+bool ComparisonModel::hasTraffic(int col) const {
+    return side(col).requests > 0;
 }
 
 int ComparisonModel::verdict(int row) const {
     const auto s = stable_.v[row], c = canary_.v[row];
-    if (!s || !c) return 0;
+    if (!s || !c || !hasTraffic(Stable) || !hasTraffic(Canary)) return 0;
     const double d = *c - *s;
     switch (row) {
         case RateRow:
@@ -79,15 +83,24 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
                 return tr(names[row]);
             case Stable:
             case Canary: {
+                if (idle(index.column())) return row == RateRow ? tr("no traffic") : QStringLiteral("—");
                 const auto v = value(row, index.column());
                 return v ? fmt(*v, false) : QStringLiteral("—");
             }
             case Difference: {
                 const auto s = stable_.v[row], c = canary_.v[row];
-                return s && c ? fmt(*c - *s, true) : QStringLiteral("—");
+                if (!s || !c || idle(Stable) || idle(Canary)) return QStringLiteral("—");
+                return fmt(*c - *s, true);
             }
         }
     }
+    const bool idleCell = (index.column() == Stable || index.column() == Canary) && idle(index.column());
+    if (role == Qt::ToolTipRole && idleCell)
+        return index.column() == Canary ? tr("The canary served no requests in the last second (weight 0 % "
+                                             "or no matching traffic).")
+                                        : tr("The stable version served no requests in the last second.");
+    if (role == Qt::ForegroundRole && idleCell && row == RateRow)
+        return QColor(0x8b, 0x94, 0x9e);  // muted grey, readable on the dark and the light theme
     if (role == Qt::BackgroundRole && index.column() == Difference) {
         const int v = verdict(row);
         if (v < 0) return QColor(0xf8, 0x51, 0x49, 90);
@@ -107,6 +120,7 @@ void ComparisonModel::update(const Snapshot& s, const QString& route) {
             if (x.version != version) continue;
             if (!route.isEmpty() && QString::fromStdString(x.id()) != route) continue;
             any = true;
+            out.present = true;
             rate += x.rate_per_s;
             req += static_cast<double>(x.requests);
             err += static_cast<double>(x.errors);
@@ -118,6 +132,7 @@ void ComparisonModel::update(const Snapshot& s, const QString& route) {
             }
         }
         if (!any) return out;
+        out.requests = req;
         out.v[RateRow] = rate;
         if (req > 0) {
             out.v[P95Row] = p95;
@@ -130,14 +145,14 @@ void ComparisonModel::update(const Snapshot& s, const QString& route) {
     stable_ = build("stable");
     canary_ = build("canary");
     emit dataChanged(index(0, Stable), index(RowCount - 1, Difference),
-                     {Qt::DisplayRole, Qt::BackgroundRole, VerdictRole});
+                     {Qt::DisplayRole, Qt::BackgroundRole, Qt::ForegroundRole, Qt::ToolTipRole, VerdictRole});
 }
 
 void ComparisonModel::clear() {
     stable_ = {};
     canary_ = {};
     emit dataChanged(index(0, Stable), index(RowCount - 1, Difference),
-                     {Qt::DisplayRole, Qt::BackgroundRole, VerdictRole});
+                     {Qt::DisplayRole, Qt::BackgroundRole, Qt::ForegroundRole, Qt::ToolTipRole, VerdictRole});
 }
 
 }  // namespace redline::ui

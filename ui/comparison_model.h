@@ -1,6 +1,9 @@
 // Stable-versus-canary comparison (rows: rate, p95, p99, error ratio, cache hit ratio; columns: stable,
 // canary, difference) computed from the latest snapshot for one route or all routes. A difference that makes
-// the canary worse beyond a tolerance is flagged (red); better is green.
+// the canary worse beyond a tolerance is flagged (red); better is green. A version whose series received no
+// requests in the window (the canary at weight 0 %, the stable side after a promotion) keeps its rows: its
+// rate cell reads "no traffic", its other cells and the differences "—", while the other version's figures
+// stay.
 //
 // Threading: GUI thread only. Live values change with dataChanged on the value columns.
 #pragma once
@@ -31,12 +34,18 @@ class ComparisonModel : public QAbstractTableModel {
     void update(const Snapshot& s, const QString& route);
     void clear();
     std::optional<double> value(int row, int versionColumn) const;
+    /// True when the version (Stable or Canary column) served requests in the snapshot's window.
+    bool hasTraffic(int versionColumn) const;
     int verdict(int row) const;
 
   private:
     struct Side {
         std::array<std::optional<double>, RowCount> v;
+        bool present = false;  // the snapshot has series of this version (for the route)
+        double requests = 0;
     };
+    const Side& side(int versionColumn) const { return versionColumn == Stable ? stable_ : canary_; }
+    bool idle(int versionColumn) const { return side(versionColumn).present && !hasTraffic(versionColumn); }
     Side stable_, canary_;
 };
 

@@ -157,6 +157,7 @@ void Dashboard::addLocalEvent(const QString& agentId, const std::string& kind, c
 void Dashboard::load(QSettings& s) {
     slo_.load(s);
     interval_ms_ = s.value("stream/intervalMs", interval_ms_).toInt();
+    if (!persist_agents_) return;
     for (const auto& c : AgentConfig::load(s))
         addAgent(c);
 }
@@ -164,7 +165,7 @@ void Dashboard::load(QSettings& s) {
 void Dashboard::save(QSettings& s) const {
     slo_.save(s);
     s.setValue("stream/intervalMs", interval_ms_);
-    AgentConfig::save(s, agents_.configs());
+    if (persist_agents_) AgentConfig::save(s, agents_.configs());
 }
 
 }  // namespace redline::ui

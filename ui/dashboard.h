@@ -58,6 +58,10 @@ class Dashboard : public QObject {
     /// Restores / saves agents and SLOs.
     void load(QSettings& s);
     void save(QSettings& s) const;
+    /// false (sessions started with --demo / --agent): load() and save() leave the saved agent list alone, so
+    /// such a session neither connects to the saved agents nor overwrites them; SLOs are still loaded/saved.
+    void setPersistAgents(bool persist) { persist_agents_ = persist; }
+    bool persistAgents() const { return persist_agents_; }
 
     /// Records an event observed by the dashboard itself (reconnects, in-process load runs): it is drawn and
     /// listed like the agent's events. Ids come from a separate range (>= 2^62) so they never collide.
@@ -92,6 +96,7 @@ class Dashboard : public QObject {
     QTimer repaint_;
     int interval_ms_ = 1000;
     int repaint_ms_ = 50;
+    bool persist_agents_ = true;
     QElapsedTimer rate_clock_;
     std::uint64_t rate_count_ = 0;
     double update_rate_ = 0;

@@ -1,6 +1,7 @@
 #include "ui/main_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -27,6 +28,7 @@
 #include "ui/load_controller.h"
 #include "ui/load_panel.h"
 #include "ui/overview_page.h"
+#include "ui/slo_dialog.h"
 
 namespace redline::ui {
 
@@ -96,8 +98,15 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
             d_->agentsModel()->data(d_->agentsModel()->index(row, 0), AgentListModel::IdRole).toString());
     });
     buildActions();
-    dock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
-    menuBar()->addMenu(tr("&View"))->addAction(dock->toggleViewAction());
+    auto* viewMenu = menuBar()->addMenu(tr("&View"));
+    auto* toggleAgents = dock->toggleViewAction();
+    toggleAgents->setObjectName("actionToggleAgents");
+    toggleAgents->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    viewMenu->addAction(toggleAgents);
+    viewMenu->addSeparator();
+    auto* sloAction = viewMenu->addAction(tr("&Service-level objectives…"), this, &MainWindow::showSloDialog);
+    sloAction->setObjectName("actionSlo");
+    sloAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     auto* spacer = new QWidget;
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     tb->addWidget(spacer);
@@ -124,6 +133,11 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
                       static_cast<QObject*>(canary_), static_cast<QObject*>(load_)})
         connect(src, SIGNAL(message(QString, bool)), this, SLOT(showMessage(QString, bool)));
     connect(d_, &Dashboard::errorMessage, this, [this](const QString& t) { showMessage(t, true); });
+    // Applied SLOs are kept at once (not only on a clean exit).
+    connect(d_, &Dashboard::sloChanged, this, [this] {
+        const auto s = openSettings();
+        d_->slo().save(*s);
+    });
     connect(overview_, &OverviewPage::agentActivated, this, [this](const QString& id) {
         selectAgent(id);
         showTab(ChartsTab);
@@ -151,38 +165,74 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildActions() {
+    // Explicit key sequences, not QKeySequence::StandardKey: those differ per platform theme (no Quit on the
+    // generic/offscreen theme, Refresh = Ctrl+R on GNOME, which is the load panel's Start).
+    auto named = [](QAction* a, const char* name, const QKeySequence& key = {}) {
+        a->setObjectName(QLatin1String(name));
+        if (!key.isEmpty()) a->setShortcut(key);
+        return a;
+    };
     auto* agentsMenu = menuBar()->addMenu(tr("&Agents"));
-    auto* add = agentsMenu->addAction(tr("&Add agent…"), this, &MainWindow::addAgentDialog);
-    add->setShortcut(QKeySequence::New);
-    agentsMenu->addAction(tr("&Edit agent…"), this, &MainWindow::editAgentDialog)
-        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    agentsMenu->addAction(tr("&Remove agent"), this, &MainWindow::removeSelectedAgent);
-    agentsMenu->addAction(tr("Re&connect"), this, [this] { d_->reconnect(current_); })
-        ->setShortcut(QKeySequence::Refresh);
+    named(agentsMenu->addAction(tr("&Add agent…"), this, &MainWindow::addAgentDialog), "actionAddAgent",
+          QKeySequence(Qt::CTRL | Qt::Key_N));
+    named(agentsMenu->addAction(tr("&Edit agent…"), this, &MainWindow::editAgentDialog), "actionEditAgent",
+          QKeySequence(Qt::CTRL | Qt::Key_E));
+    named(agentsMenu->addAction(tr("&Remove agent"), this, &MainWindow::removeSelectedAgent),
+          "actionRemoveAgent");
+    named(agentsMenu->addAction(tr("Re&connect"), this, [this] { d_->reconnect(current_); }),
+          "actionReconnect", QKeySequence(Qt::Key_F5));
     agentsMenu->addSeparator();
-    agentsMenu->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+    named(agentsMenu->addAction(tr("&Quit"), this, &QWidget::close), "actionQuit",
+          QKeySequence(Qt::CTRL | Qt::Key_Q));
 
-    auto* viewMenu = menuBar()->addMenu(tr("&Go"));
+    auto* goMenu = menuBar()->addMenu(tr("&Go"));
     const QStringList names{tr("Overview"), tr("Charts"),    tr("Rate limits"),
                             tr("Canary"),   tr("Load test"), tr("Events")};
+    static const char* const objectNames[] = {"actionGoOverview", "actionGoCharts", "actionGoLimits",
+                                              "actionGoCanary",   "actionGoLoad",   "actionGoEvents"};
     for (int i = 0; i < names.size(); ++i)
-        viewMenu->addAction(names[i], this, [this, i] { showTab(static_cast<Tab>(i)); })
-            ->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
-    viewMenu->addSeparator();
-    auto* pause = viewMenu->addAction(tr("&Pause / resume live view"), this,
-                                      [this] { detail_->setPaused(!detail_->paused()); });
-    pause->setShortcut(QKeySequence(Qt::Key_Space));
+        named(goMenu->addAction(names[i], this, [this, i] { showTab(static_cast<Tab>(i)); }), objectNames[i],
+              QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    goMenu->addSeparator();
+    // Checkable and kept in step with the Charts page's own Pause button.
+    auto* pause =
+        named(goMenu->addAction(tr("&Pause live view")), "actionPause", QKeySequence(Qt::Key_Space));
+    pause->setCheckable(true);
+    pause->setChecked(detail_->paused());
     pause->setShortcutContext(Qt::WindowShortcut);
+    connect(pause, &QAction::toggled, detail_, &DetailPage::setPaused);
+    connect(detail_, &DetailPage::pausedChanged, pause, &QAction::setChecked);
+    // Exclusive range choices, kept in step with the Charts page's range box.
+    auto* rangeGroup = new QActionGroup(this);
+    rangeGroup->setExclusive(true);
     const QList<int>& ranges = DetailPage::rangeChoices();
-    for (int i = 0; i < ranges.size(); ++i)
-        viewMenu
-            ->addAction(
-                tr("Range %1")
-                    .arg(ranges[i] >= 3600 ? QStringLiteral("1 h") : tr("%1 min").arg(ranges[i] / 60)),
-                this, [this, s = ranges[i]] { detail_->setRangeSeconds(s); })
-            ->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    for (int i = 0; i < ranges.size(); ++i) {
+        const int secs = ranges[i];
+        auto* a = goMenu->addAction(
+            tr("Range %1").arg(secs >= 3600 ? QStringLiteral("1 h") : tr("%1 min").arg(secs / 60)), this,
+            [this, secs] { detail_->setRangeSeconds(secs); });
+        a->setObjectName(QStringLiteral("actionRange%1").arg(secs));
+        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        a->setCheckable(true);
+        a->setChecked(secs == detail_->rangeSeconds());
+        a->setData(secs);
+        rangeGroup->addAction(a);
+    }
+    connect(detail_, &DetailPage::rangeChanged, rangeGroup, [rangeGroup](int secs) {
+        for (auto* a : rangeGroup->actions())
+            if (a->data().toInt() == secs) a->setChecked(true);
+    });
     auto* esc = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    esc->setObjectName("shortcutDismissBanner");
     connect(esc, &QShortcut::activated, banner_, &QWidget::hide);
+}
+
+void MainWindow::showSloDialog() {
+    if (!slo_dialog_) slo_dialog_ = new SloDialog(d_, this);
+    if (!slo_dialog_->isVisible()) slo_dialog_->setValues(d_->slo());  // unapplied edits were discarded
+    slo_dialog_->show();
+    slo_dialog_->raise();
+    slo_dialog_->activateWindow();
 }
 
 void MainWindow::selectAgent(const QString& id) {
@@ -258,19 +308,32 @@ void MainWindow::updateStatus() {
                               .arg(d_->ticks()));
 }
 
+std::unique_ptr<QSettings> MainWindow::openSettings() const {
+    if (settings_file_.isEmpty()) return std::make_unique<QSettings>();
+    return std::make_unique<QSettings>(settings_file_, QSettings::IniFormat);
+}
+
 void MainWindow::restoreSettings() {
-    QSettings s;
-    restoreGeometry(s.value("window/geometry").toByteArray());
-    restoreState(s.value("window/state").toByteArray());
-    setThemeMode(Theme::fromString(s.value("view/theme", "system").toString()));
-    detail_->setRangeSeconds(s.value("view/rangeSeconds", 300).toInt());
-    const QString agent = s.value("view/agent").toString();
-    if (d_->agentsModel()->rowOf(agent) >= 0) selectAgent(agent);
-    showTab(static_cast<Tab>(s.value("view/tab", 0).toInt()));
+    restoreSettings(*openSettings());
 }
 
 void MainWindow::saveSettings() const {
-    QSettings s;
+    saveSettings(*openSettings());
+}
+
+void MainWindow::restoreSettings(QSettings& s) {
+    restoreGeometry(s.value("window/geometry").toByteArray());
+    restoreState(s.value("window/state").toByteArray());
+    setThemeMode(Theme::fromString(s.value("view/theme", "system").toString()));
+    const int range = s.value("view/rangeSeconds", 300).toInt();
+    detail_->setRangeSeconds(DetailPage::rangeChoices().contains(range) ? range : 300);
+    const QString agent = s.value("view/agent").toString();
+    if (d_->agentsModel()->rowOf(agent) >= 0) selectAgent(agent);
+    const int tab = s.value("view/tab", 0).toInt();
+    showTab(static_cast<Tab>(tab >= 0 && tab < tabs_->count() ? tab : 0));
+}
+
+void MainWindow::saveSettings(QSettings& s) const {
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
     s.setValue("view/theme", Theme::toString(theme_));

@@ -1,16 +1,25 @@
 // The main window only wires: agents dock, toolbar (agent, time range, pause, theme), tabs (Overview, Charts,
-// Limits, Canary, Load, Events), the inline banner and the status bar. State (geometry, dock layout, tab,
-// range, theme, selected agent) is saved and restored through QSettings.
+// Limits, Canary, Load, Events), the inline banner, the status bar and the non-modal SLO editor. State
+// (geometry, dock layout, tab, range, theme, selected agent) is saved and restored through QSettings (the
+// application's default settings, or an ini file set with setSettingsFile()); applied SLOs are written at
+// once.
+//
+// Every menu action has an objectName (tests and keyboard-shortcut docs rely on them): actionAddAgent
+// (Ctrl+N), actionEditAgent (Ctrl+E), actionRemoveAgent, actionReconnect (F5), actionQuit (Ctrl+Q),
+// actionGoOverview .. actionGoEvents (Alt+1..6), actionPause (Space, checkable), actionRange60/300/900/3600
+// (Ctrl+1..4, exclusive), actionToggleAgents (Ctrl+D), actionSlo (Ctrl+Shift+O).
 //
 // Threading: GUI thread only.
 #pragma once
 
 #include <QMainWindow>
+#include <memory>
 
 #include "ui/theme.h"
 
 class QComboBox;
 class QLabel;
+class QSettings;
 class QTabWidget;
 class QTableView;
 
@@ -24,6 +33,7 @@ class LimitsPanel;
 class LoadController;
 class LoadPanel;
 class OverviewPage;
+class SloDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -38,8 +48,20 @@ class MainWindow : public QMainWindow {
     void showTab(Tab t);
     void setThemeMode(Theme::Mode m);
     Theme::Mode themeMode() const { return theme_; }
+    /// Restores / saves the window state from the settings file (see setSettingsFile) or the default
+    /// QSettings.
     void restoreSettings();
     void saveSettings() const;
+    void restoreSettings(QSettings& s);
+    void saveSettings(QSettings& s) const;
+    /// Uses this ini file instead of the application's default settings (tests, portable setups).
+    void setSettingsFile(const QString& iniPath) { settings_file_ = iniPath; }
+    QString settingsFile() const { return settings_file_; }
+
+    /// Opens (or raises) the non-modal SLO editor, loaded with the dashboard's current objectives.
+    void showSloDialog();
+    /// The SLO editor, once opened (nullptr before).
+    SloDialog* sloDialog() const { return slo_dialog_; }
 
     DetailPage* detail() const { return detail_; }
     OverviewPage* overview() const { return overview_; }
@@ -57,6 +79,7 @@ class MainWindow : public QMainWindow {
     void closeEvent(QCloseEvent* e) override;
 
   private:
+    std::unique_ptr<QSettings> openSettings() const;
     void buildActions();
     void updateStatus();
     void addAgentDialog();
@@ -81,6 +104,8 @@ class MainWindow : public QMainWindow {
     QComboBox* theme_box_;
     QLabel* status_state_;
     QLabel* status_rate_;
+    SloDialog* slo_dialog_ = nullptr;
+    QString settings_file_;
 };
 
 }  // namespace redline::ui

@@ -53,8 +53,11 @@ int main(int argc, char** argv) {
     spdlog::set_level(cli.isSet(verbose) ? spdlog::level::debug : spdlog::level::info);
 
     Dashboard dashboard;
-    if (!cli.isSet(demo) && !cli.isSet(agent)) {
+    {
+        // SLOs always come from the settings; the saved agents only without --demo / --agent (those sessions
+        // are session-only and must not overwrite the saved agent list on exit either).
         QSettings s;
+        dashboard.setPersistAgents(!cli.isSet(demo) && !cli.isSet(agent));
         dashboard.load(s);
     }
     MainWindow window(&dashboard);
