@@ -137,11 +137,24 @@ void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int
         // Round up to 1/2/5 x 10^k so the axis does not jitter with every tick.
         const double want = std::max(ymax * 1.15, scale_ == YScale::Percent ? 1.0 : 1.0);
         const double mag = std::pow(10.0, std::floor(std::log10(want)));
-        for (double f : {1.0, 2.0, 2.5, 5.0, 10.0})
+        // Tick steps that stay round numbers for each top: 1 -> 0.2, 2 -> 0.5, 2.5 -> 0.5, 5 -> 1, 10 -> 2.
+        static constexpr std::pair<double, double> kTops[] = {
+            {1, 0.2}, {2, 0.5}, {2.5, 0.5}, {5, 1}, {10, 2}};
+        double step = 0.2 * mag;
+        for (const auto& [f, st] : kTops)
             if (f * mag >= want) {
                 top = f * mag;
+                step = st * mag;
                 break;
             }
+        if (y_->tickInterval() != step) {
+            y_->setTickType(QValueAxis::TicksDynamic);
+            y_->setTickAnchor(0);
+            y_->setTickInterval(step);
+            const int decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9)));
+            y_->setLabelFormat(QStringLiteral("%.%1f").arg(decimals) +
+                               (scale_ == YScale::Percent ? QStringLiteral(" %%") : QString()));
+        }
     }
     if (y_->min() != 0 || y_->max() != top) y_->setRange(0, top);
 
