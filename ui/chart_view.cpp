@@ -17,14 +17,15 @@
 namespace redline::ui {
 
 ChartView::ChartView(const QString& title, const QString& yTitle, YScale scale, QWidget* parent)
-    : QChartView(parent), scale_(scale) {
-    auto* c = new QChart();
+    // The chart is handed over at construction: QChartView::setChart() would release (and so leak) the
+    // default chart the plain constructor creates.
+    : QChartView(new QChart(), parent), scale_(scale) {
+    QChart* c = chart();
     c->setTitle(title);
     c->setAnimationOptions(QChart::NoAnimation);
     c->legend()->setAlignment(Qt::AlignBottom);
     c->setMargins(QMargins(4, 4, 4, 4));
     c->setBackgroundRoundness(6);
-    setChart(c);
     setRenderHint(QPainter::Antialiasing, true);
     setMouseTracking(true);
     setMinimumSize(320, 200);
