@@ -42,7 +42,7 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent),
     top->addWidget(range_box_);
     pause_btn_ = new QPushButton(tr("Pause"));
     pause_btn_->setCheckable(true);
-    pause_btn_->setToolTip(tr("Pause or resume the live view (Space)"));
+    pause_btn_->setToolTip(tr("Pause or resume the live view (P)"));
     top->addWidget(pause_btn_);
     top->addStretch(1);
     dropped_ = new QLabel;

@@ -195,8 +195,7 @@ void MainWindow::buildActions() {
               QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
     goMenu->addSeparator();
     // Checkable and kept in step with the Charts page's own Pause button.
-    auto* pause =
-        named(goMenu->addAction(tr("&Pause live view")), "actionPause", QKeySequence(Qt::Key_Space));
+    auto* pause = named(goMenu->addAction(tr("&Pause live view")), "actionPause", QKeySequence(Qt::Key_P));
     pause->setCheckable(true);
     pause->setChecked(detail_->paused());
     pause->setShortcutContext(Qt::WindowShortcut);

@@ -299,7 +299,7 @@ void TestMainWindow::commonActionsHaveUniqueShortcuts() {
         {"actionGoCanary", QKeySequence(Qt::ALT | Qt::Key_4)},
         {"actionGoLoad", QKeySequence(Qt::ALT | Qt::Key_5)},
         {"actionGoEvents", QKeySequence(Qt::ALT | Qt::Key_6)},
-        {"actionPause", QKeySequence(Qt::Key_Space)},
+        {"actionPause", QKeySequence(Qt::Key_P)},
         {"actionRange60", QKeySequence(Qt::CTRL | Qt::Key_1)},
         {"actionRange300", QKeySequence(Qt::CTRL | Qt::Key_2)},
         {"actionRange900", QKeySequence(Qt::CTRL | Qt::Key_3)},
@@ -342,12 +342,13 @@ void TestMainWindow::shortcutsTriggerActions() {
     auto* pause = w.findChild<QAction*>(QStringLiteral("actionPause"));
     QVERIFY(pause && pause->isCheckable());
 
-    // Space pauses and resumes the live view; the action's check state follows the page.
+    // P pauses and resumes the live view (Space stays with the focused button); the action's check state
+    // follows the page.
     QVERIFY(!w.detail()->paused());
-    press(QKeyCombination(Qt::Key_Space));
+    press(QKeyCombination(Qt::Key_P));
     QVERIFY(w.detail()->paused());
     QVERIFY(pause->isChecked());
-    press(QKeyCombination(Qt::Key_Space));
+    press(QKeyCombination(Qt::Key_P));
     QVERIFY(!w.detail()->paused());
     w.detail()->setPaused(true);  // the Charts page's own Pause button
     QVERIFY(pause->isChecked());
