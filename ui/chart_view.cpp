@@ -65,6 +65,7 @@ void ChartView::applyTheme(bool dark) {
 
 void ChartView::setSeries(const QList<SeriesSpec>& specs) {
     QChart* c = chart();
+    invalidate();  // the next refresh fills the new series
     for (auto* s : std::as_const(lines_)) {
         c->removeSeries(s);
         delete s;
@@ -115,9 +116,23 @@ void ChartView::updateLegendLook(int i) {
 
 void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int64_t from_ms,
                         std::int64_t to_ms) {
+    const int width = std::max(50, static_cast<int>(chart()->plotArea().width()));
+    // On long ranges one pixel spans several seconds (1 h over 600 px: 6 s): until the window has moved by a
+    // pixel, a new point only lands in the last column, so the whole decimate + replace + repaint (the GUI
+    // thread's main cost, docs/benchmarks.md "Dashboard") is skipped unless the agent, range, width or
+    // event markers changed.
+    const std::size_t nevents = store.events(agent).size();
+    const std::int64_t span = to_ms - from_ms;
+    if (agent == refreshed_agent_ && span == refreshed_span_ms_ && width == refreshed_width_ &&
+        nevents == refreshed_events_ && to_ms >= refreshed_to_ms_ && to_ms - refreshed_to_ms_ < span / width)
+        return;
+    refreshed_agent_ = agent;
+    refreshed_span_ms_ = span;
+    refreshed_width_ = width;
+    refreshed_events_ = nevents;
+    refreshed_to_ms_ = to_ms;
     from_ms_ = from_ms;
     to_ms_ = to_ms;
-    const int width = std::max(50, static_cast<int>(chart()->plotArea().width()));
     double ymax = 0;
     for (int i = 0; i < lines_.size(); ++i) {
         QList<QPointF> pts = store.points(agent, specs_[i].key, specs_[i].metric, from_ms, to_ms, width);
