@@ -135,7 +135,7 @@ void DetailPage::refreshRoutes() {
 void DetailPage::rebuildSeries() {
     auto spec = [](const QString& key, Metric m, const QString& label, QColor c,
                    Qt::PenStyle st = Qt::SolidLine,
-                   qreal w = 2.0) { return SeriesSpec{key, m, label, c, st, w}; };
+                   qreal w = 1.0) { return SeriesSpec{key, m, label, c, st, w}; };
     QList<SeriesSpec> rate, lat, err, hit;
     if (route_.isEmpty()) {
         const QString k = kTotalSeries;
@@ -166,8 +166,8 @@ void DetailPage::rebuildSeries() {
     }
     client_series_ = d_->store().seriesKeys(agent_).contains(kClientSeries);
     if (client_series_) {
-        lat.append(spec(kClientSeries, Metric::P95, tr("p95 client"), kClient, Qt::DotLine, 2.5));
-        lat.append(spec(kClientSeries, Metric::P99, tr("p99 client"), kClient, Qt::DashDotLine, 2.5));
+        lat.append(spec(kClientSeries, Metric::P95, tr("p95 client"), kClient, Qt::DotLine));
+        lat.append(spec(kClientSeries, Metric::P99, tr("p99 client"), kClient, Qt::DashDotLine));
     }
     charts_[RateChart]->setSeries(rate);
     charts_[LatencyChart]->setSeries(lat);
