@@ -92,6 +92,23 @@ double rssMiB() {
     return kb / 1024.0;
 }
 
+/// Runs the GUI event loop for 10 s and reports the main thread's CPU share, the dashboard's repaint rate
+/// and the RSS measured before the run.
+void measureGuiThread(benchmark::State& state, const Dashboard& d, double rss_mib) {
+    const double cpu0 = threadCpuSeconds();
+    QElapsedTimer wall;
+    wall.start();
+    const auto ticks0 = d.ticks();
+    while (wall.elapsed() < 10000)
+        QTest::qWait(50);
+    const double cpu = threadCpuSeconds() - cpu0;
+    const double secs = wall.elapsed() / 1000.0;
+    state.counters["gui_cpu_pct_of_core"] = 100.0 * cpu / secs;
+    state.counters["repaints_per_s"] = static_cast<double>(d.ticks() - ticks0) / secs;
+    state.counters["rss_MiB_8agents_1h"] = rss_mib;
+    state.SetIterationTime(secs);
+}
+
 QList<SeriesSpec> sixSeries() {
     const QString s = seriesKey("GET /v1/products/{id}", "stable"),
                   c = seriesKey("GET /v1/products/{id}", "canary");
@@ -182,22 +199,11 @@ void BM_GuiThreadCpu(benchmark::State& state) {
                 }
             });
         }
-        const double cpu0 = threadCpuSeconds();
-        QElapsedTimer wall;
-        wall.start();
-        const auto ticks0 = d.ticks();
-        while (wall.elapsed() < 10000)
-            QTest::qWait(50);
-        const double cpu = threadCpuSeconds() - cpu0;
-        const double secs = wall.elapsed() / 1000.0;
+        measureGuiThread(state, d, rss);
         stop = true;
         for (auto& t : producers)
             t.join();
-        state.counters["gui_cpu_pct_of_core"] = 100.0 * cpu / secs;
-        state.counters["repaints_per_s"] = static_cast<double>(d.ticks() - ticks0) / secs;
-        state.counters["rss_MiB_8agents_1h"] = rss;
         state.counters["store_MiB"] = static_cast<double>(d.store().memoryBytes()) / (1024.0 * 1024.0);
-        state.SetIterationTime(secs);
     }
 }
 BENCHMARK(BM_GuiThreadCpu)->Arg(1)->Arg(10)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
@@ -248,21 +254,9 @@ void BM_GuiThreadCpuRealAgents(benchmark::State& state) {
         host.resize(2400, 1400);
         host.show();
         QTest::qWait(2000);  // connections up, first snapshots in
-        const double rss = rssMiB();
-        const double cpu0 = threadCpuSeconds();
-        QElapsedTimer wall;
-        wall.start();
-        const auto ticks0 = d.ticks();
-        while (wall.elapsed() < 10000)
-            QTest::qWait(50);
-        const double cpu = threadCpuSeconds() - cpu0;
-        const double secs = wall.elapsed() / 1000.0;
+        measureGuiThread(state, d, rssMiB());
         for (auto& lc : traffic)
             lc->stopAndWait();
-        state.counters["gui_cpu_pct_of_core"] = 100.0 * cpu / secs;
-        state.counters["repaints_per_s"] = static_cast<double>(d.ticks() - ticks0) / secs;
-        state.counters["rss_MiB_8agents_1h"] = rss;
-        state.SetIterationTime(secs);
     }
     for (auto& srv : servers)
         srv->stop();
