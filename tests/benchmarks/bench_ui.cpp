@@ -199,6 +199,7 @@ void BM_GuiThreadCpu(benchmark::State& state) {
                 }
             });
         }
+        QTest::qWait(3000);  // steady state: first layout and full-width redraws done
         measureGuiThread(state, d, rss);
         stop = true;
         for (auto& t : producers)
