@@ -14,6 +14,7 @@
 
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "core/url.h"
 
 namespace redline::agent {
 
@@ -25,32 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool url_decode(std::string_view in, std::string& out) {
-    out.clear();
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '+') {
-            out.push_back(' ');
-        } else if (c == '%') {
-            if (i + 2 >= in.size()) return false;
-            int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out.push_back(char(hi * 16 + lo));
-            i += 2;
-        } else {
-            out.push_back(c);
-        }
-    }
-    return true;
-}
-
 /// Splits an origin-form target into a decoded path and query map. False on malformed input.
 bool parse_target(std::string_view target, HttpIn& in) {
     if (target.empty() || target.front() != '/') return false;
@@ -60,7 +35,7 @@ bool parse_target(std::string_view target, HttpIn& in) {
     for (std::size_t i = 0; i < raw_path.size(); ++i) {
         if (raw_path[i] == '%') {
             if (i + 2 >= raw_path.size()) return false;
-            int hi = hexval(raw_path[i + 1]), lo = hexval(raw_path[i + 2]);
+            int hi = hex_value(raw_path[i + 1]), lo = hex_value(raw_path[i + 2]);
             if (hi < 0 || lo < 0) return false;
             path.push_back(char(hi * 16 + lo));
             i += 2;

@@ -8,6 +8,7 @@
 
 #include "agents/sample_server/product_json.h"
 #include "core/problem.h"
+#include "core/url.h"
 
 namespace redline::sample {
 
@@ -25,31 +26,6 @@ std::optional<std::int64_t> parse_id(std::string_view s) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || v < 1) return std::nullopt;
     return v;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool url_decode(std::string_view in, std::string& out) {
-    out.clear();
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '%') {
-            if (i + 2 >= in.size()) return false;
-            const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else if (in[i] == '+') {
-            out.push_back(' ');
-        } else {
-            out.push_back(in[i]);
-        }
-    }
-    return true;
 }
 
 /// Calls fn(name, raw value) for each "name=value" pair; returns false if fn does.

@@ -1,0 +1,35 @@
+// core/url: percent-decoding of query components, as both HTTP servers use it.
+#include <QTest>
+#include <string>
+
+#include "core/url.h"
+
+class TestUrl : public QObject {
+    Q_OBJECT
+  private slots:
+    void decodes_escapes_and_plus() {
+        std::string out;
+        QVERIFY(redline::url_decode("a%20b+c%2Fd%c3%a9", out));
+        QCOMPARE(out, std::string("a b c/d\xc3\xa9"));
+        QVERIFY(redline::url_decode("", out));
+        QVERIFY(out.empty());
+    }
+    void refuses_malformed_escapes() {
+        std::string out;
+        QVERIFY(!redline::url_decode("abc%2", out));
+        QVERIFY(!redline::url_decode("%", out));
+        QVERIFY(!redline::url_decode("%zz", out));
+        QVERIFY(!redline::url_decode("%4g", out));
+    }
+    void hex_digits() {
+        QCOMPARE(redline::hex_value('0'), 0);
+        QCOMPARE(redline::hex_value('9'), 9);
+        QCOMPARE(redline::hex_value('a'), 10);
+        QCOMPARE(redline::hex_value('F'), 15);
+        QCOMPARE(redline::hex_value('g'), -1);
+        QCOMPARE(redline::hex_value('%'), -1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestUrl)
+#include "tst_url.moc"
