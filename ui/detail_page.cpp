@@ -189,7 +189,12 @@ void DetailPage::refreshNow() {
     for (auto* c : charts_)
         c->refresh(d_->store(), agent_, from, to);
     const auto dropped = d_->store().dropped(agent_);
-    dropped_->setText(dropped ? tr("%1 old samples dropped (history full)").arg(dropped) : QString());
+    // The text only changes when the history first fills up: a label whose width changed every tick made the
+    // whole window re-layout (and every chart re-layout its axes) once per tick. The count goes to the
+    // tooltip.
+    dropped_->setText(dropped ? tr("History full: oldest samples dropped") : QString());
+    dropped_->setToolTip(dropped ? tr("%1 samples older than the history window were dropped").arg(dropped)
+                                 : QString());
 }
 
 void DetailPage::exportChart(ChartView* c, bool csv) {
