@@ -1,10 +1,10 @@
 #include "ui/chart_view.h"
 
 #include <QDateTime>
-#include <QDateTimeAxis>
 #include <QFile>
 #include <QLegendMarker>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QTextStream>
 #include <QToolTip>
 #include <QValueAxis>
@@ -30,9 +30,14 @@ ChartView::ChartView(const QString& title, const QString& yTitle, YScale scale, 
     setMouseTracking(true);
     setMinimumSize(320, 200);
 
-    x_ = new QDateTimeAxis(c);
-    x_->setFormat(QStringLiteral("HH:mm:ss"));
-    x_->setTickCount(5);
+    x_ = new QValueAxis(c);
+    x_->setRange(0, 1);
+    x_->setTickCount(2);
+    x_->setGridLineVisible(false);
+    x_->setLineVisible(
+        false);  // its tick marks would sit at fractions of the range; the time axis draws its own
+    // Its two labels ("0", "1") are built once and never change, and keep a label-high strip under the plot
+    // where drawTimeAxis() writes the times; applyTheme() makes them transparent.
     y_ = new QValueAxis(c);
     y_->setTitleText(yTitle);
     y_->setLabelFormat(scale == YScale::Auto ? QStringLiteral("%.4g") : QStringLiteral("%.2f"));
@@ -48,6 +53,8 @@ void ChartView::applyTheme(bool dark) {
     const QColor bg = dark ? QColor(0x16, 0x1b, 0x22) : QColor(0xff, 0xff, 0xff);
     const QColor fg = dark ? QColor(0xc9, 0xd1, 0xd9) : QColor(0x24, 0x29, 0x2f);
     const QColor grid = dark ? QColor(0x30, 0x36, 0x3d) : QColor(0xd8, 0xde, 0xe4);
+    fg_ = fg;
+    grid_ = grid;
     c->setBackgroundBrush(bg);
     c->setBackgroundPen(QPen(grid));
     c->setTitleBrush(fg);
@@ -58,6 +65,7 @@ void ChartView::applyTheme(bool dark) {
         a->setGridLineColor(grid);
         a->setLinePenColor(grid);
     }
+    x_->setLabelsColor(Qt::transparent);
     setBackgroundBrush(bg);
     for (int i = 0; i < lines_.size(); ++i)
         updateLegendLook(i);
@@ -71,7 +79,8 @@ void ChartView::setSeries(const QList<SeriesSpec>& specs) {
         delete s;
     }
     lines_.clear();
-    last_points_.clear();
+    points_.clear();
+    on_.clear();
     specs_ = specs;
     for (int i = 0; i < specs.size(); ++i) {
         const auto& sp = specs[i];
@@ -84,17 +93,22 @@ void ChartView::setSeries(const QList<SeriesSpec>& specs) {
         s->attachAxis(x_);
         s->attachAxis(y_);
         lines_.append(s);
-        last_points_.append(QList<QPointF>{});
+        points_.append(QList<QPointF>{});
+        on_.append(true);
     }
     const auto markers = c->legend()->markers();
     for (int i = 0; i < markers.size() && i < lines_.size(); ++i)
-        connect(markers[i], &QLegendMarker::clicked, this, [this, i] { toggleSeries(i); });
+        connect(markers[i], &QLegendMarker::clicked, this, [this, i] { setSeriesVisible(i, !on_.value(i)); });
+    for (int i = 0; i < lines_.size(); ++i)
+        updateLegendLook(i);
 }
 
-void ChartView::toggleSeries(int i) {
-    if (i < 0 || i >= lines_.size()) return;
-    lines_[i]->setVisible(!lines_[i]->isVisible());
+void ChartView::setSeriesVisible(int i, bool on) {
+    if (i < 0 || i >= lines_.size() || on_[i] == on) return;
+    on_[i] = on;
     updateLegendLook(i);
+    invalidate();  // the y range follows the visible series
+    viewport()->update();
 }
 
 void ChartView::updateLegendLook(int i) {
@@ -102,7 +116,7 @@ void ChartView::updateLegendLook(int i) {
     if (markers.isEmpty()) return;
     QLegendMarker* m = markers.first();
     m->setVisible(true);  // a hidden series keeps its (faded) legend entry so it can be turned back on
-    const bool on = lines_[i]->isVisible();
+    const bool on = on_[i];
     QColor label = dark_ ? QColor(0xc9, 0xd1, 0xd9) : QColor(0x24, 0x29, 0x2f);
     QColor swatch = specs_[i].color;
     if (!on) {
@@ -139,13 +153,11 @@ void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int
         if (scale_ == YScale::Percent)
             for (auto& p : pts)
                 p.setY(p.y() * 100.0);
-        if (lines_[i]->isVisible())
+        if (on_[i])
             for (const auto& p : pts)
                 ymax = std::max(ymax, p.y());
-        lines_[i]->replace(pts);
-        last_points_[i] = std::move(pts);
+        points_[i] = std::move(pts);
     }
-    x_->setRange(QDateTime::fromMSecsSinceEpoch(from_ms), QDateTime::fromMSecsSinceEpoch(to_ms));
     double top = 1.0;
     if (scale_ == YScale::Ratio) {
         top = 1.0;
@@ -173,6 +185,7 @@ void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int
         }
     }
     if (y_->min() != 0 || y_->max() != top) y_->setRange(0, top);
+    y_top_ = top;
 
     markers_.clear();
     for (const auto& e : store.events(agent))
@@ -190,16 +203,109 @@ QColor ChartView::markerColor(const std::string& kind) {
     return QColor(0x8b, 0x94, 0x9e);
 }
 
+qreal ChartView::timeToX(double t_ms, const QRectF& plot) const {
+    const double span = static_cast<double>(to_ms_ - from_ms_);
+    if (span <= 0) return plot.right();
+    return plot.left() + (t_ms - static_cast<double>(from_ms_)) / span * plot.width();
+}
+
+QPointF ChartView::valueToScene(const QPointF& v) const {
+    const QRectF plot = chart()->plotArea();
+    const qreal y = y_top_ > 0 ? plot.bottom() - v.y() / y_top_ * plot.height() : plot.bottom();
+    return {timeToX(v.x(), plot), y};
+}
+
+std::vector<std::int64_t> ChartView::timeTicks(std::int64_t* step_ms) const {
+    std::vector<std::int64_t> out;
+    const std::int64_t span = to_ms_ - from_ms_;
+    const qreal width = chart()->plotArea().width();
+    if (span <= 0 || width < 10) return out;
+    // Round steps, the smallest that leaves room for an "HH:mm:ss" label and a gap between two labels.
+    static constexpr std::int64_t kSteps[] = {1,   2,   5,   10,   15,   30,   60,    120,
+                                              300, 600, 900, 1800, 3600, 7200, 21600, 86400};
+    const qreal min_px = QFontMetricsF(x_->labelsFont()).horizontalAdvance(QStringLiteral("00:00:00")) + 24;
+    std::int64_t step = kSteps[std::size(kSteps) - 1] * 1000;
+    for (const auto st : kSteps)
+        if (static_cast<qreal>(st * 1000) / static_cast<qreal>(span) * width >= min_px) {
+            step = st * 1000;
+            break;
+        }
+    // Round in local time, so that 30 min and 1 h steps fall on the hour in zones with a half-hour offset.
+    const std::int64_t off =
+        static_cast<std::int64_t>(QDateTime::fromMSecsSinceEpoch(to_ms_).offsetFromUtc()) * 1000;
+    std::int64_t t = (from_ms_ + off + step - 1) / step * step - off;
+    for (; t <= to_ms_; t += step)
+        out.push_back(t);
+    if (step_ms) *step_ms = step;
+    return out;
+}
+
+void ChartView::drawTimeAxis(QPainter* painter, const QRectF& plot) {
+    std::int64_t step = 0;
+    const auto ticks = timeTicks(&step);
+    if (ticks.empty()) return;
+    const std::int64_t off =
+        static_cast<std::int64_t>(QDateTime::fromMSecsSinceEpoch(to_ms_).offsetFromUtc()) * 1000;
+    const QFont font = x_->labelsFont();
+    const QFontMetricsF fm(font);
+    QPen gridPen(grid_, 1);
+    gridPen.setCosmetic(true);
+    painter->setFont(font);
+    painter->setPen(gridPen);
+    painter->drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()));
+    const QRectF chartRect = chart()->rect();
+    for (const auto t : ticks) {
+        const qreal x = std::round(timeToX(static_cast<double>(t), plot)) + 0.5;
+        painter->setPen(gridPen);
+        painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom() + 4));
+        // Formatted by hand from local milliseconds: QDateTime::toString asks the time zone on every call.
+        const std::int64_t local = ((t + off) % 86'400'000 + 86'400'000) % 86'400'000;
+        const int h = static_cast<int>(local / 3'600'000), m = static_cast<int>(local / 60'000 % 60),
+                  sec = static_cast<int>(local / 1000 % 60);
+        const QString label =
+            step % 60'000 == 0 ? QStringLiteral("%1:%2").arg(h, 2, 10, QChar('0')).arg(m, 2, 10, QChar('0'))
+                               : QStringLiteral("%1:%2:%3")
+                                     .arg(h, 2, 10, QChar('0'))
+                                     .arg(m, 2, 10, QChar('0'))
+                                     .arg(sec, 2, 10, QChar('0'));
+        const qreal w = fm.horizontalAdvance(label);
+        const qreal left = std::clamp(x - w / 2, chartRect.left() + 2, chartRect.right() - w - 2);
+        painter->setPen(fg_);
+        painter->drawText(QPointF(left, plot.bottom() + 3 + fm.ascent()), label);
+    }
+}
+
+void ChartView::drawLines(QPainter* painter, const QRectF& plot) {
+    painter->save();
+    painter->setClipRect(plot.adjusted(-1, -1, 1, 1));
+    QPolygonF poly;
+    for (int i = 0; i < points_.size(); ++i) {
+        if (!on_[i] || points_[i].size() < 2) continue;
+        const auto& pts = points_[i];
+        poly.resize(pts.size());
+        const double span = static_cast<double>(to_ms_ - from_ms_);
+        const qreal sx = span > 0 ? plot.width() / span : 0, sy = y_top_ > 0 ? plot.height() / y_top_ : 0;
+        for (qsizetype k = 0; k < pts.size(); ++k)
+            poly[k] = QPointF(plot.left() + (pts[k].x() - static_cast<double>(from_ms_)) * sx,
+                              plot.bottom() - pts[k].y() * sy);
+        QPen pen(specs_[i].color, specs_[i].width, specs_[i].style);
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        painter->drawPolyline(poly);
+    }
+    painter->restore();
+}
+
 void ChartView::drawForeground(QPainter* painter, const QRectF& rect) {
     QChartView::drawForeground(painter, rect);
-    if (markers_.empty()) return;
     const QRectF plot = chart()->plotArea();
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing, true);
+    drawTimeAxis(painter, plot);
+    drawLines(painter, plot);
     for (const auto& e : markers_) {
-        const qreal x =
-            chart()->mapToPosition(QPointF(static_cast<qreal>(e.time_ms), 0), lines_.value(0)).x();
-        if (lines_.isEmpty() || x < plot.left() || x > plot.right()) continue;
+        const qreal x = timeToX(static_cast<double>(e.time_ms), plot);
+        if (x < plot.left() || x > plot.right()) continue;
         const QColor col = markerColor(e.kind);
         QPen pen(col, 1.5, Qt::DashLine);
         pen.setCosmetic(true);
@@ -221,20 +327,22 @@ QString ChartView::tooltipAt(const QPoint& pos) const {
     if (!plot.adjusted(-6, -6, 6, 6).contains(scenePos)) return {};
     // Event markers first: within 5 px.
     for (const auto& e : markers_) {
-        const qreal x = chart()->mapToPosition(QPointF(static_cast<qreal>(e.time_ms), 0), lines_[0]).x();
+        const qreal x = timeToX(static_cast<double>(e.time_ms), plot);
         if (std::abs(x - scenePos.x()) <= 5) return EventsModel::describe(e);
     }
-    const qreal t = chart()->mapToValue(scenePos, lines_[0]).x();
+    if (to_ms_ <= from_ms_ || plot.width() <= 0) return {};
+    const qreal t = static_cast<qreal>(from_ms_) +
+                    (scenePos.x() - plot.left()) / plot.width() * static_cast<qreal>(to_ms_ - from_ms_);
     QString out;
     qint64 shown_t = 0;
     for (int i = 0; i < lines_.size(); ++i) {
-        if (!lines_[i]->isVisible() || last_points_[i].isEmpty()) continue;
-        const auto& pts = last_points_[i];
+        if (!on_[i] || points_[i].isEmpty()) continue;
+        const auto& pts = points_[i];
         auto it =
             std::lower_bound(pts.begin(), pts.end(), t, [](const QPointF& p, qreal v) { return p.x() < v; });
         if (it == pts.end()) --it;
         if (it != pts.begin() && std::abs((it - 1)->x() - t) < std::abs(it->x() - t)) --it;
-        const qreal px = chart()->mapToPosition(*it, lines_[i]).x();
+        const qreal px = timeToX(it->x(), plot);
         if (std::abs(px - scenePos.x()) > 12) continue;
         if (!shown_t) shown_t = static_cast<qint64>(it->x());
         const QString v = scale_ == YScale::Percent ? QString::number(it->y(), 'f', 2) + " %"

@@ -1,7 +1,14 @@
-// One live chart: several series read from the SeriesStore, refreshed in bulk (QXYSeries::replace) with
-// decimation to the plot's pixel width, event markers of its agent drawn in the foreground, a hover tooltip
-// (exact values and time, or who/what/before/after over a marker), legend entries that toggle series, and
-// PNG / CSV export.
+// One live chart: several series read from the SeriesStore, refreshed in bulk with decimation to the plot's
+// pixel width, event markers of its agent, a hover tooltip (exact values and time, or who/what/before/after
+// over a marker), legend entries that toggle series, and PNG / CSV export.
+//
+// Qt Charts provides the frame: title, legend, the y axis and its grid. The time axis and the lines are drawn
+// here, in drawForeground(): Qt Charts rebuilds every axis label as a rich-text document whenever an axis
+// range moves, and strokes a hit-test outline of every line series on every update. With a live time axis
+// that moves every tick, those two costs were most of the GUI thread's time (docs/benchmarks.md,
+// "Dashboard"). The QLineSeries objects stay (empty) for the legend; the x axis Qt Charts knows has a fixed
+// range and no labels. Time labels sit at round clock times (every 10 s, 1 min, 5 min, ... depending on the
+// range and width) and scroll with the data, as in Grafana.
 //
 // Threading: GUI thread only.
 #pragma once
@@ -16,7 +23,6 @@
 #include "core/event.h"
 #include "ui/series_store.h"
 
-class QDateTimeAxis;
 class QValueAxis;
 
 namespace redline::ui {
@@ -50,8 +56,16 @@ class ChartView : public QChartView {
     /// Theme colours for axes, grid and background.
     void applyTheme(bool dark);
 
-    QLineSeries* lineSeries(int i) const { return lines_.value(i); }
     int seriesCount() const { return static_cast<int>(lines_.size()); }
+    /// Points of series i as drawn (decimated): x = time in ms since the epoch, y = value in axis units.
+    const QList<QPointF>& points(int i) const { return points_.at(i); }
+    bool seriesVisible(int i) const { return on_.value(i, false); }
+    /// What a click on the series' legend entry does.
+    void setSeriesVisible(int i, bool on);
+    /// Scene position of a (time ms, value) point.
+    QPointF valueToScene(const QPointF& v) const;
+    /// Round clock times the time axis labels this width at (visible range), and their spacing in ms.
+    std::vector<std::int64_t> timeTicks(std::int64_t* step_ms = nullptr) const;
     int markerCount() const { return static_cast<int>(markers_.size()); }
     const std::vector<Event>& markers() const { return markers_; }
 
@@ -69,14 +83,19 @@ class ChartView : public QChartView {
     void leaveEvent(QEvent* e) override;
 
   private:
-    void toggleSeries(int i);
     void updateLegendLook(int i);
+    qreal timeToX(double t_ms, const QRectF& plot) const;
+    void drawTimeAxis(QPainter* painter, const QRectF& plot);
+    void drawLines(QPainter* painter, const QRectF& plot);
 
     QList<SeriesSpec> specs_;
-    QList<QLineSeries*> lines_;
-    QList<QList<QPointF>> last_points_;
-    QDateTimeAxis* x_ = nullptr;
+    QList<QLineSeries*> lines_;  // empty: legend entries only
+    QList<QList<QPointF>> points_;
+    QList<bool> on_;
+    QValueAxis* x_ =
+        nullptr;  // fixed [0, 1], no labels: keeps Qt Charts' layout; the time axis is drawn here
     QValueAxis* y_ = nullptr;
+    double y_top_ = 1.0;
     YScale scale_;
     std::vector<Event> markers_;
     std::int64_t from_ms_ = 0, to_ms_ = 0;
@@ -86,6 +105,7 @@ class ChartView : public QChartView {
     std::size_t refreshed_events_ = 0;
     int refreshed_width_ = 0;
     bool dark_ = true;
+    QColor fg_, grid_;
 };
 
 }  // namespace redline::ui

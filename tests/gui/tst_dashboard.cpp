@@ -1,6 +1,8 @@
 // GUI tests of the dashboard against a real redline-sample-server on port 0 (offscreen platform).
 // Each test drives the real ui/ objects (Dashboard, panels, charts) and checks the agent's real state.
 #include <QAbstractItemModelTester>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QProgressBar>
 #include <QSettings>
 #include <QSignalSpy>
@@ -43,6 +45,7 @@ class TestDashboard : public QObject {
     void readyLineParsing_data();
     void readyLineParsing();
     void pointsArriveInChartSeries();
+    void timeAxisTicksAreRoundClockTimes();
     void overviewCardShowsFigures();
     void limitChangeLandsOnAgentWithEventAndMarker();
     void invalidLimitIsRefusedInline();
@@ -167,33 +170,41 @@ void TestDashboard::pointsArriveInChartSeries() {
     QTRY_VERIFY_WITH_TIMEOUT(ticks.count() > 0, kTimeout);
     // Requests recorded by the agent show up as non-zero points in the rate series.
     auto* rate = page.chart(DetailPage::RateChart);
-    QTRY_VERIFY_WITH_TIMEOUT(rate->seriesCount() == 3 && rate->lineSeries(0)->count() > 2, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(rate->seriesCount() == 3 && rate->points(0).size() > 2, kTimeout);
     auto nonZero = [&] {
-        for (const auto& p : rate->lineSeries(0)->points())
+        for (const auto& p : rate->points(0))
             if (p.y() > 0) return true;
         return false;
     };
     QTRY_VERIFY_WITH_TIMEOUT(nonZero(), kTimeout);
-    QVERIFY(page.chart(DetailPage::LatencyChart)->lineSeries(2)->count() > 0);  // p99
+    QVERIFY(page.chart(DetailPage::LatencyChart)->points(2).size() > 0);  // p99
     // Per-route view: stable and canary series of one route.
     QTRY_VERIFY_WITH_TIMEOUT(dash_->store().routes(agent_).contains("GET /v1/products/{id}"), kTimeout);
     page.setRoute("GET /v1/products/{id}");
     QCOMPARE(rate->seriesCount(), 6);
-    QTRY_VERIFY_WITH_TIMEOUT(rate->lineSeries(0)->count() > 0, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(rate->points(0).size() > 0, kTimeout);
     // Hover tooltip: exact values near the last point.
     // (Re-read the last point each try: a snapshot may land between the repaint that moved the axis and this
     // check.)
     auto tooltipNearLast = [&] {
-        const auto pts = rate->lineSeries(0)->points();
+        const auto pts = rate->points(0);
         if (pts.isEmpty()) return QString();
-        const QPoint pos =
-            rate->mapFromScene(rate->chart()->mapToPosition(pts.constLast(), rate->lineSeries(0)));
+        const QPoint pos = rate->mapFromScene(rate->valueToScene(pts.constLast()));
         return rate->tooltipAt(pos);
     };
-    QTRY_VERIFY_WITH_TIMEOUT(tooltipNearLast().contains("stable"), kTimeout);
-    // Legend toggle hides a series and keeps its legend entry.
-    rate->lineSeries(1)->setVisible(false);
-    QVERIFY(!rate->lineSeries(1)->isVisible());
+    const QString stableEntry = QStringLiteral("</span> stable:");
+    QTRY_VERIFY_WITH_TIMEOUT(tooltipNearLast().contains(stableEntry), kTimeout);
+    // A click on a legend entry hides its series (gone from the tooltip) and fades its entry, which
+    // stays to turn it back on.
+    QLegendMarker* marker = rate->chart()->legend()->markers().value(0);
+    QVERIFY(marker);
+    emit marker->clicked();
+    QVERIFY(!rate->seriesVisible(0));
+    QVERIFY(marker->labelBrush().color().alphaF() < 0.5);  // faded, still there to click
+    QVERIFY(!tooltipNearLast().contains(stableEntry));
+    emit marker->clicked();
+    QVERIFY(rate->seriesVisible(0));
+    QTRY_VERIFY_WITH_TIMEOUT(tooltipNearLast().contains(stableEntry), kTimeout);
     // CSV export writes rows.
     const QString csv = dir_.filePath("rate.csv");
     QVERIFY(rate->exportCsv(csv, dash_->store(), agent_));
@@ -201,6 +212,38 @@ void TestDashboard::pointsArriveInChartSeries() {
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().count('\n') > 2);
     QVERIFY(rate->exportPng(dir_.filePath("rate.png")));
+}
+
+void TestDashboard::timeAxisTicksAreRoundClockTimes() {
+    ChartView v(QStringLiteral("t"), QStringLiteral("u"));
+    v.resize(800, 300);
+    v.setSeries({{kTotalSeries, Metric::Rate, QStringLiteral("r"), Qt::red}});
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    SeriesStore store;
+    const std::int64_t to = QDateTime(QDate(2026, 11, 28), QTime(11, 23, 17, 250)).toMSecsSinceEpoch();
+    struct Case {
+        int range_s;
+        std::int64_t step_ms;
+    };
+    // ~700 px of plot: a label every minute over 5 min, every 10 min over 1 h, every 10 s over 1 min.
+    for (const Case c : {Case{300, 60'000}, Case{3600, 600'000}, Case{60, 10'000}}) {
+        const std::int64_t from = to - c.range_s * 1000LL;
+        v.refresh(store, QStringLiteral("a"), from, to);
+        std::int64_t step = 0;
+        const auto ticks = v.timeTicks(&step);
+        QCOMPARE(step, c.step_ms);
+        QCOMPARE(static_cast<std::int64_t>(ticks.size()), c.range_s * 1000LL / step);
+        const QRectF plot = v.chart()->plotArea();
+        for (const auto t : ticks) {
+            QVERIFY(t >= from && t <= to);
+            const QTime local = QDateTime::fromMSecsSinceEpoch(t).time();
+            QCOMPARE(local.msec(), 0);
+            QCOMPARE((local.minute() * 60 + local.second()) * 1000LL % step, 0LL);
+            const qreal x = v.valueToScene(QPointF(static_cast<qreal>(t), 0)).x();
+            QVERIFY(x >= plot.left() && x <= plot.right());
+        }
+    }
 }
 
 void TestDashboard::overviewCardShowsFigures() {
