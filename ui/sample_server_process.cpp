@@ -7,6 +7,10 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 #include <QUrl>
+#include <csignal>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 namespace redline::ui {
 
@@ -81,6 +85,11 @@ void SampleServerProcess::start(const QString& dataDir, quint16 apiPort, quint16
                      QStringLiteral("--data-dir"),     dataDir};
     args << extra;
     spdlog::info("starting {} {}", bin.toStdString(), args.join(' ').toStdString());
+#ifdef __linux__
+    // If the dashboard dies without stopping the server (a crash, SIGKILL), the kernel sends the server
+    // SIGTERM and it drains and exits like on a normal stop, instead of living on as an orphan.
+    proc_.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#endif
     proc_.start(bin, args);
     startup_.start(60000);
 }

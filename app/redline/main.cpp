@@ -4,13 +4,17 @@
 //   redline --agent URL --token-file F       connect straight away
 //   --screenshot DIR [--screenshot-delay S]  save PNGs of the main screens (dark and light) and quit
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QSettings>
+#include <QSocketNotifier>
 #include <QTabWidget>
 #include <QTimer>
+#include <csignal>
 
 #include "core/agent_client.h"
 #include "ui/dashboard.h"
@@ -20,6 +24,43 @@
 #include "ui/main_window.h"
 
 using namespace redline::ui;
+
+namespace {
+
+// SIGINT / SIGTERM / SIGHUP (Ctrl+C in the terminal that ran `redline.sh demo`, a logout, `kill`) close the
+// window like the close button does, so the settings are saved and the demo's sample server and load stop
+// cleanly instead of being orphaned. The handler only writes one byte to a socket pair; the GUI thread reads
+// it through a QSocketNotifier.
+int g_signal_fd[2] = {-1, -1};
+
+extern "C" void onTerminationSignal(int sig) {
+    const char c = static_cast<char>(sig);
+    [[maybe_unused]] const auto n = ::write(g_signal_fd[0], &c, 1);
+}
+
+void closeOnTerminationSignals(MainWindow* window) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signal_fd) != 0) {
+        spdlog::warn("no socket pair for signal handling; Ctrl+C will not stop the demo cleanly");
+        return;
+    }
+    auto* notifier = new QSocketNotifier(g_signal_fd[1], QSocketNotifier::Read, window);
+    QObject::connect(notifier, &QSocketNotifier::activated, window, [window, notifier] {
+        char c = 0;
+        [[maybe_unused]] const auto n = ::read(g_signal_fd[1], &c, 1);
+        notifier->setEnabled(false);
+        spdlog::info("signal {}: closing", static_cast<int>(c));
+        window->close();
+        QApplication::quit();
+    });
+    struct sigaction sa {};
+    sa.sa_handler = onTerminationSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP})
+        sigaction(sig, &sa, nullptr);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     redline::CurlGlobal curl;
@@ -109,6 +150,7 @@ int main(int argc, char** argv) {
             window.close();
         });
     }
+    closeOnTerminationSignals(&window);
     window.show();
     return app.exec();
 }
