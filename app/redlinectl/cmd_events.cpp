@@ -118,15 +118,21 @@ int cmd_events(Context& ctx, const std::vector<std::string>& args) {
         print_json(all);
         return kExitOk;
     }
+    // --count counts every event shown, the listed ones included: `--after C --follow --count 1` means "the
+    // first event after C", whether it was already there or is still to come (a script waiting for a change
+    // must not hang because the change won the race against the listing).
     std::uint64_t last = after;
+    std::int64_t shown = 0;
     for (const Event& e : all.events) {
+        if (count >= 0 && shown >= count) break;
         print_event(ctx, e);
+        ++shown;
         last = std::max(last, e.id);
     }
     if (!follow_flag && all.events.empty()) std::fputs("no events\n", stderr);
     std::fflush(stdout);
-    if (!follow_flag) return kExitOk;
-    return follow(ctx, std::max(last, all.next_cursor), count);
+    if (!follow_flag || (count >= 0 && shown >= count)) return kExitOk;
+    return follow(ctx, std::max(last, all.next_cursor), count < 0 ? -1 : count - shown);
 }
 
 }  // namespace redline::ctl
