@@ -128,11 +128,16 @@ QList<SeriesSpec> sixSeries() {
             {c, Metric::P99, "p99 c", Qt::red, Qt::DashLine}};
 }
 
-void BM_ChartRefresh_Dashboard(benchmark::State& state) {
+// One agent with 1 h of prefilled history, the data every chart-refresh benchmark draws.
+struct OneHourOfData {
     Dashboard d;
-    const QString a = d.addAgent({QString(), "a", "http://127.0.0.2:9"}, false);
-    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
-    prefill(d, a, now);
+    QString a = d.addAgent({QString(), "a", "http://127.0.0.2:9"}, false);
+    std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    OneHourOfData() { prefill(d, a, now); }
+};
+
+void BM_ChartRefresh_Dashboard(benchmark::State& state) {
+    OneHourOfData data;
     ChartView view("latency", "ms");
     view.resize(700, 350);
     view.setSeries(sixSeries());
@@ -140,9 +145,9 @@ void BM_ChartRefresh_Dashboard(benchmark::State& state) {
     QApplication::processEvents();
     std::int64_t shift = 0;
     for (auto _ : state) {
-        const std::int64_t to = now - (++shift % 2);  // the range moves, as on a live chart
+        const std::int64_t to = data.now - (++shift % 2);  // the range moves, as on a live chart
         view.invalidate();  // a full refresh every time (the live path skips sub-pixel moves)
-        view.refresh(d.store(), a, to - kHistory * 1000LL, to);
+        view.refresh(data.d.store(), data.a, to - kHistory * 1000LL, to);
         view.viewport()->repaint();
     }
     state.counters["points_drawn"] = static_cast<double>(view.points(0).size()) * 6;
@@ -187,46 +192,39 @@ struct QtChartsBaseline {
     }
 };
 
-void BM_ChartRefresh_QtChartsReplace(benchmark::State& state) {
-    Dashboard d;
-    const QString a = d.addAgent({QString(), "a", "http://127.0.0.2:9"}, false);
-    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
-    prefill(d, a, now);
+// naive: clear + append point by point, no decimation; otherwise one replace() of the decimated points.
+void refreshQtChartsBaseline(benchmark::State& state, bool naive) {
+    OneHourOfData data;
     const auto specs = sixSeries();
     QtChartsBaseline b(specs);
     std::int64_t shift = 0;
     for (auto _ : state) {
-        const std::int64_t to = now - (++shift % 2);  // the range moves, as on a live chart
+        const std::int64_t to = data.now - (++shift % 2);  // the range moves, as on a live chart
+        const std::int64_t from = to - kHistory * 1000LL;
         const int width = static_cast<int>(b.chart->plotArea().width());
-        for (int i = 0; i < specs.size(); ++i)
-            b.lines[i]->replace(
-                d.store().points(a, specs[i].key, specs[i].metric, to - kHistory * 1000LL, to, width));
-        b.setRange(to - kHistory * 1000LL, to);
+        for (int i = 0; i < specs.size(); ++i) {
+            if (!naive) {
+                b.lines[i]->replace(
+                    data.d.store().points(data.a, specs[i].key, specs[i].metric, from, to, width));
+                continue;
+            }
+            b.lines[i]->clear();
+            for (const auto& s : data.d.store().samples(data.a, specs[i].key, from, to))
+                b.lines[i]->append(static_cast<qreal>(s.t_ms), s[specs[i].metric]);
+        }
+        b.setRange(from, to);
         b.view.viewport()->repaint();
     }
     state.counters["points_drawn"] = static_cast<double>(b.lines[0]->count()) * 6;
 }
+
+void BM_ChartRefresh_QtChartsReplace(benchmark::State& state) {
+    refreshQtChartsBaseline(state, false);
+}
 BENCHMARK(BM_ChartRefresh_QtChartsReplace)->Unit(benchmark::kMicrosecond);
 
 void BM_ChartRefresh_NaiveAppend(benchmark::State& state) {
-    Dashboard d;
-    const QString a = d.addAgent({QString(), "a", "http://127.0.0.2:9"}, false);
-    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
-    prefill(d, a, now);
-    const auto specs = sixSeries();
-    QtChartsBaseline b(specs);
-    std::int64_t shift = 0;
-    for (auto _ : state) {
-        const std::int64_t to = now - (++shift % 2);
-        for (int i = 0; i < specs.size(); ++i) {
-            b.lines[i]->clear();
-            for (const auto& s : d.store().samples(a, specs[i].key, to - kHistory * 1000LL, to))
-                b.lines[i]->append(static_cast<qreal>(s.t_ms), s[specs[i].metric]);
-        }
-        b.setRange(to - kHistory * 1000LL, to);
-        b.view.viewport()->repaint();
-    }
-    state.counters["points_drawn"] = static_cast<double>(b.lines[0]->count()) * 6;
+    refreshQtChartsBaseline(state, true);
 }
 BENCHMARK(BM_ChartRefresh_NaiveAppend)->Unit(benchmark::kMicrosecond);
 
