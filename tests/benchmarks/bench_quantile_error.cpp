@@ -1,8 +1,9 @@
 // Worst-case quantile error: Redline's LatencySketch against Prometheus `histogram_quantile` over the default
 // client buckets, on the same samples.
 //
-// For each distribution, 200,000 latencies (fixed seed, the generators of tests/unit/tst_sketch.cpp) are
-// recorded into (a) a LatencySketch and (b) a Prometheus classic histogram with DefBuckets
+// For each distribution, 200,000 latencies (fixed seed 42, tests/support/latency_samples, as in
+// tests/unit/tst_sketch.cpp) are recorded into (a) a LatencySketch and (b) a Prometheus classic histogram
+// with DefBuckets
 // (.005 .01 .025 .05 .1 .25 .5 1 2.5 5 10 +Inf seconds, `le` inclusive). Each estimate of
 // p50/p90/p95/p99/p99.9 is compared with the exact value sorted[floor(q * (n - 1))]; the counters report the
 // worst relative error of each method in percent and their ratio. Errors are deterministic; the timing is
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "core/sketch.h"
+#include "tests/support/latency_samples.h"
 
 namespace {
 
@@ -31,33 +33,6 @@ constexpr std::array<const char*, 5> kQuantileNames = {"p50", "p90", "p95", "p99
 // Prometheus client DefBuckets (client_golang prometheus.DefBuckets, also prometheus-cpp's usual choice),
 // seconds.
 constexpr std::array<double, 11> kDefBuckets = {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10};
-
-std::uint64_t clamp_ns(double ns) {
-    return static_cast<std::uint64_t>(std::clamp(ns, 1e3, 1e11));
-}
-
-// Same generators and seeds as tests/unit/tst_sketch.cpp (kept in step by hand; both are small).
-std::vector<std::uint64_t> samples(const std::string& dist) {
-    std::mt19937_64 rng(42);
-    std::vector<std::uint64_t> v;
-    v.reserve(kSamples);
-    if (dist == "lognormal") {  // median 5 ms, wide spread
-        std::lognormal_distribution<double> d(std::log(5e6), 1.5);
-        for (std::size_t i = 0; i < kSamples; ++i)
-            v.push_back(clamp_ns(d(rng)));
-    } else if (dist == "bimodal") {  // cache hits around 300 us, misses around 80 ms
-        std::lognormal_distribution<double> fast(std::log(3e5), 0.25);
-        std::lognormal_distribution<double> slow(std::log(8e7), 0.5);
-        std::bernoulli_distribution hit(0.7);
-        for (std::size_t i = 0; i < kSamples; ++i)
-            v.push_back(clamp_ns(hit(rng) ? fast(rng) : slow(rng)));
-    } else {  // pareto: x_m = 50 us, alpha = 1.1
-        std::uniform_real_distribution<double> u(0.0, 1.0);
-        for (std::size_t i = 0; i < kSamples; ++i)
-            v.push_back(clamp_ns(5e4 / std::pow(1.0 - u(rng), 1.0 / 1.1)));
-    }
-    return v;
-}
 
 /// A Prometheus classic histogram as a scrape sees it: cumulative counts per `le` bound, +Inf last.
 struct PromHistogram {
@@ -106,7 +81,7 @@ struct PromHistogram {
 };
 
 void BM_QuantileError(benchmark::State& state, const std::string& dist) {
-    const auto values = samples(dist);
+    const auto values = redline::test::latency_samples(dist, kSamples);
     auto sorted = values;
     std::sort(sorted.begin(), sorted.end());
     std::array<double, kQuantiles.size()> exact{};

@@ -9,51 +9,20 @@
 #include <vector>
 
 #include "core/sketch.h"
+#include "tests/support/latency_samples.h"
 
 using redline::LatencySketch;
 
 namespace {
 
-constexpr std::uint64_t kMinNs = 1'000;            // 1 us: the bottom of the promised range
-constexpr std::uint64_t kMaxNs = 100'000'000'000;  // 100 s: the top
+constexpr std::uint64_t kMinNs = redline::test::kMinLatencyNs;  // the bottom of the promised range
+constexpr std::uint64_t kMaxNs = redline::test::kMaxLatencyNs;  // the top
 constexpr std::size_t kSamples = 200'000;
-
-std::uint64_t clamp_ns(double ns) {
-    return static_cast<std::uint64_t>(std::clamp(ns, double(kMinNs), double(kMaxNs)));
-}
 
 /// Deterministic samples (fixed seed) in nanoseconds, inside the promised 1 us .. 100 s range.
 std::vector<std::uint64_t> samples(const std::string& dist, std::size_t n = kSamples,
                                    std::uint64_t seed = 42) {
-    std::mt19937_64 rng(seed);
-    std::vector<std::uint64_t> v;
-    v.reserve(n);
-    if (dist == "uniform") {
-        std::uniform_real_distribution<double> d{double(kMinNs), double(kMaxNs)};
-        for (std::size_t i = 0; i < n; ++i)
-            v.push_back(clamp_ns(d(rng)));
-    } else if (dist == "loguniform") {  // every octave from 1 us to 100 s equally represented
-        std::uniform_real_distribution<double> d(std::log(double(kMinNs)), std::log(double(kMaxNs)));
-        for (std::size_t i = 0; i < n; ++i)
-            v.push_back(clamp_ns(std::exp(d(rng))));
-    } else if (dist == "lognormal") {  // median 5 ms, wide spread
-        std::lognormal_distribution<double> d(std::log(5e6), 1.5);
-        for (std::size_t i = 0; i < n; ++i)
-            v.push_back(clamp_ns(d(rng)));
-    } else if (dist == "bimodal") {  // cache hits around 300 us, misses around 80 ms
-        std::lognormal_distribution<double> fast(std::log(3e5), 0.25);
-        std::lognormal_distribution<double> slow(std::log(8e7), 0.5);
-        std::bernoulli_distribution hit(0.7);
-        for (std::size_t i = 0; i < n; ++i)
-            v.push_back(clamp_ns(hit(rng) ? fast(rng) : slow(rng)));
-    } else if (dist == "pareto") {  // heavy tail: x_m = 50 us, alpha = 1.1 (infinite variance)
-        std::uniform_real_distribution<double> u(0.0, 1.0);
-        for (std::size_t i = 0; i < n; ++i)
-            v.push_back(clamp_ns(5e4 / std::pow(1.0 - u(rng), 1.0 / 1.1)));
-    } else {
-        qFatal("unknown distribution %s", dist.c_str());
-    }
-    return v;
+    return redline::test::latency_samples(dist, n, seed);
 }
 
 double rel_err(double got, double want) {
