@@ -22,8 +22,14 @@ class TestRedlineApp : public QObject {
     void killedDashboardTakesItsServerAlong();
 
   private:
-    // Starts `redline --demo` and returns the demo server's API port (0 on failure, with the output in *log).
-    std::uint16_t startDemo(QProcess& p, const QTemporaryDir& home, QByteArray* log);
+    struct Demo {
+        QTemporaryDir home;
+        QProcess p;
+        QByteArray log;        // everything the dashboard wrote
+        std::uint16_t port{};  // the demo server's API port
+    };
+    // Starts `redline --demo` and waits for its sample server to serve (false on failure, see demo.log).
+    static bool startDemo(Demo& demo);
     static bool portOpen(std::uint16_t port) {
         RawConnection c;
         return c.connect(port, 1000);
@@ -39,7 +45,9 @@ class TestRedlineApp : public QObject {
     }
 };
 
-std::uint16_t TestRedlineApp::startDemo(QProcess& p, const QTemporaryDir& home, QByteArray* log) {
+bool TestRedlineApp::startDemo(Demo& demo) {
+    const QTemporaryDir& home = demo.home;
+    QProcess& p = demo.p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("HOME", home.path());
     env.insert("XDG_CONFIG_HOME", home.filePath("config"));
@@ -50,18 +58,21 @@ std::uint16_t TestRedlineApp::startDemo(QProcess& p, const QTemporaryDir& home, 
     p.setProcessEnvironment(env);
     p.setProcessChannelMode(QProcess::MergedChannels);
     p.start(ChildProcess::binary("app/redline"), {"--demo"});
-    if (!p.waitForStarted(10000)) return 0;
+    if (!p.waitForStarted(10000)) return false;
     static const QRegularExpression ready(
         QStringLiteral("sample server ready: api=http://127\\.0\\.0\\.1:(\\d+)"));
     QElapsedTimer t;
     t.start();
     while (t.elapsed() < 60000 && p.state() == QProcess::Running) {
         p.waitForReadyRead(200);
-        *log += p.readAll();
-        const auto m = ready.match(QString::fromUtf8(*log));
-        if (m.hasMatch()) return static_cast<std::uint16_t>(m.captured(1).toUInt());
+        demo.log += p.readAll();
+        const auto m = ready.match(QString::fromUtf8(demo.log));
+        if (m.hasMatch()) {
+            demo.port = static_cast<std::uint16_t>(m.captured(1).toUInt());
+            return portOpen(demo.port);
+        }
     }
-    return 0;
+    return false;
 }
 
 void TestRedlineApp::terminationSignalsStopTheDemoCleanly_data() {
@@ -72,35 +83,28 @@ void TestRedlineApp::terminationSignalsStopTheDemoCleanly_data() {
 
 void TestRedlineApp::terminationSignalsStopTheDemoCleanly() {
     QFETCH(int, sig);
-    QTemporaryDir home;
-    QProcess p;
-    QByteArray log;
-    const std::uint16_t port = startDemo(p, home, &log);
-    QVERIFY2(port != 0, log.constData());
-    QVERIFY(portOpen(port));
+    Demo demo;
+    QVERIFY2(startDemo(demo), demo.log.constData());
     QTest::qWait(1500);  // background traffic running
-    ::kill(static_cast<pid_t>(p.processId()), sig);
-    QVERIFY2(p.waitForFinished(20000), log.constData());
-    log += p.readAll();
-    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(p.exitCode(), 0);
-    QVERIFY2(log.contains("demo sample server stopped\n") || log.contains("demo sample server stopped\r\n"),
-             log.constData());  // drained, not "(killed)"
-    QVERIFY(!portOpen(port));
+    ::kill(static_cast<pid_t>(demo.p.processId()), sig);
+    QVERIFY2(demo.p.waitForFinished(20000), demo.log.constData());
+    demo.log += demo.p.readAll();
+    QCOMPARE(demo.p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(demo.p.exitCode(), 0);
+    QVERIFY2(demo.log.contains("demo sample server stopped\n") ||
+                 demo.log.contains("demo sample server stopped\r\n"),
+             demo.log.constData());  // drained, not "(killed)"
+    QVERIFY(!portOpen(demo.port));
     // The window was closed like by its close button: the settings file was written.
-    QVERIFY(QFile::exists(home.filePath("config/redline/redline.conf")));
+    QVERIFY(QFile::exists(demo.home.filePath("config/redline/redline.conf")));
 }
 
 void TestRedlineApp::killedDashboardTakesItsServerAlong() {
-    QTemporaryDir home;
-    QProcess p;
-    QByteArray log;
-    const std::uint16_t port = startDemo(p, home, &log);
-    QVERIFY2(port != 0, log.constData());
-    QVERIFY(portOpen(port));
-    p.kill();  // SIGKILL: no handler runs in the dashboard
-    QVERIFY(p.waitForFinished(10000));
-    QVERIFY2(waitPortClosed(port, 15000), "the demo sample server outlived a killed dashboard");
+    Demo demo;
+    QVERIFY2(startDemo(demo), demo.log.constData());
+    demo.p.kill();  // SIGKILL: no handler runs in the dashboard
+    QVERIFY(demo.p.waitForFinished(10000));
+    QVERIFY2(waitPortClosed(demo.port, 15000), "the demo sample server outlived a killed dashboard");
 }
 
 QTEST_GUILESS_MAIN(TestRedlineApp)
