@@ -78,6 +78,8 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
     dock->setObjectName("agentsDock");
     dock->setWidget(agents_view_);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
+    // Wide enough on first start for name, state and the start of the reason; a saved layout overrides it.
+    resizeDocks({dock}, {360}, Qt::Horizontal);
     connect(agents_view_, &QTableView::doubleClicked, this, [this](const QModelIndex& i) {
         selectAgent(d_->agentsModel()->data(i, AgentListModel::IdRole).toString());
         showTab(ChartsTab);
