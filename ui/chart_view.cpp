@@ -209,10 +209,17 @@ qreal ChartView::timeToX(double t_ms, const QRectF& plot) const {
     return plot.left() + (t_ms - static_cast<double>(from_ms_)) / span * plot.width();
 }
 
-QPointF ChartView::valueToScene(const QPointF& v) const {
-    const QRectF plot = chart()->plotArea();
+QPointF ChartView::toScene(const QPointF& v, const QRectF& plot) const {
     const qreal y = y_top_ > 0 ? plot.bottom() - v.y() / y_top_ * plot.height() : plot.bottom();
     return {timeToX(v.x(), plot), y};
+}
+
+QPointF ChartView::valueToScene(const QPointF& v) const {
+    return toScene(v, chart()->plotArea());
+}
+
+std::int64_t ChartView::localOffsetMs() const {
+    return static_cast<std::int64_t>(QDateTime::fromMSecsSinceEpoch(to_ms_).offsetFromUtc()) * 1000;
 }
 
 std::vector<std::int64_t> ChartView::timeTicks(std::int64_t* step_ms) const {
@@ -231,8 +238,7 @@ std::vector<std::int64_t> ChartView::timeTicks(std::int64_t* step_ms) const {
             break;
         }
     // Round in local time, so that 30 min and 1 h steps fall on the hour in zones with a half-hour offset.
-    const std::int64_t off =
-        static_cast<std::int64_t>(QDateTime::fromMSecsSinceEpoch(to_ms_).offsetFromUtc()) * 1000;
+    const std::int64_t off = localOffsetMs();
     std::int64_t t = (from_ms_ + off + step - 1) / step * step - off;
     for (; t <= to_ms_; t += step)
         out.push_back(t);
@@ -244,8 +250,7 @@ void ChartView::drawTimeAxis(QPainter* painter, const QRectF& plot) {
     std::int64_t step = 0;
     const auto ticks = timeTicks(&step);
     if (ticks.empty()) return;
-    const std::int64_t off =
-        static_cast<std::int64_t>(QDateTime::fromMSecsSinceEpoch(to_ms_).offsetFromUtc()) * 1000;
+    const std::int64_t off = localOffsetMs();
     const QFont font = x_->labelsFont();
     const QFontMetricsF fm(font);
     QPen gridPen(grid_, 1);
@@ -283,11 +288,8 @@ void ChartView::drawLines(QPainter* painter, const QRectF& plot) {
         if (!on_[i] || points_[i].size() < 2) continue;
         const auto& pts = points_[i];
         poly.resize(pts.size());
-        const double span = static_cast<double>(to_ms_ - from_ms_);
-        const qreal sx = span > 0 ? plot.width() / span : 0, sy = y_top_ > 0 ? plot.height() / y_top_ : 0;
         for (qsizetype k = 0; k < pts.size(); ++k)
-            poly[k] = QPointF(plot.left() + (pts[k].x() - static_cast<double>(from_ms_)) * sx,
-                              plot.bottom() - pts[k].y() * sy);
+            poly[k] = toScene(pts[k], plot);
         QPen pen(specs_[i].color, specs_[i].width, specs_[i].style);
         pen.setCosmetic(true);
         painter->setPen(pen);

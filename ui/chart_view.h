@@ -85,6 +85,8 @@ class ChartView : public QChartView {
   private:
     void updateLegendLook(int i);
     qreal timeToX(double t_ms, const QRectF& plot) const;
+    QPointF toScene(const QPointF& v, const QRectF& plot) const;  // (time ms, value) -> scene, one mapping
+    std::int64_t localOffsetMs() const;                           // local time zone offset at to_ms_
     void drawTimeAxis(QPainter* painter, const QRectF& plot);
     void drawLines(QPainter* painter, const QRectF& plot);
 
