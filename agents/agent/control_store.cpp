@@ -124,7 +124,8 @@ std::map<std::string, nlohmann::json> ControlStore::last_audited_states() const 
         auto j = parse_json_strict(line);
         if (!j.ok() || !j.value().is_object()) continue;
         const std::string kind = j.value().value("kind", "");
-        if (kind != name + ".changed" && kind != name + ".recovered" && kind != name + ".rolled_back") continue;
+        if (kind != name + ".changed" && kind != name + ".recovered" && kind != name + ".rolled_back")
+            continue;
         if (j.value().contains("after")) out[name] = j.value()["after"];
     }
     return out;
@@ -177,7 +178,8 @@ void ControlStore::reconcile(const std::string& name, Entry& entry,
                              const std::map<std::string, nlohmann::json>& audited, bool had_file) {
     // The audit log is the source of truth: the state in force is the last audited one. A state file that
     // disagrees (a crash between the audit line and the file, or a hand edit) is restored to it; a state with
-    // no audit line at all (an older data dir) is adopted and audited now. Either way a recovery event says so.
+    // no audit line at all (an older data dir) is adopted and audited now. Either way a recovery event says
+    // so.
     Event ev;
     ev.kind = name + ".recovered";
     ev.actor = "agent";
@@ -194,14 +196,21 @@ void ControlStore::reconcile(const std::string& name, Entry& entry,
         if (!valid.ok()) {
             errors_.report("control '" + name + "': the last audited state is no longer valid (" +
                            join_field_errors(valid.errors()) + "); keeping the state file");
-            ev.message = name + ": the last audited state is invalid now; the state file's content stays in force";
+            ev.message =
+                name + ": the last audited state is invalid now; the state file's content stays in force";
             ev.after = entry.state;
         } else {
             std::string err;
-            if (!write_atomic(file_path(name), valid.value().dump(2) + "\n", &err))
+            const std::string path = file_path(name);
+            std::error_code ec;
+            if (had_file)  // kept for inspection
+                fs::copy_file(path, path + ".replaced", fs::copy_options::overwrite_existing, ec);
+            if (!write_atomic(path, valid.value().dump(2) + "\n", &err))
                 errors_.report("control '" + name + "': restoring the audited state: " + err);
             ev.after = valid.value();
-            ev.message = name + ": the state file did not match the audit log; restored the last audited state";
+            ev.message = name +
+                         ": the state file did not match the audit log; restored the last audited state" +
+                         (had_file ? " (the file is kept as " + path + ".replaced)" : "");
         }
     } else {
         if (!had_file) return;  // initial state, nothing to explain
@@ -266,8 +275,8 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
     }
 
     // Audit before effect: the audit line is durable before the state file is replaced, before the state is
-    // in force and before the 2xx. A crash between the two is repaired at start-up (reconcile()). GETs wait on
-    // state_mutex_ until the new state is committed, so nobody who saw the event reads the old state.
+    // in force and before the 2xx. A crash between the two is repaired at start-up (reconcile()). GETs wait
+    // on state_mutex_ until the new state is committed, so nobody who saw the event reads the old state.
     Event ev;
     ev.kind = std::string(name) + ".changed";
     ev.actor = std::string(to_string(actor));
