@@ -152,7 +152,8 @@ std::optional<std::string> read_token_file(const std::string& path, std::string*
     };
     std::error_code ec;
     const auto st = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(st)) return fail("cannot be read: " + (ec ? ec.message() : "no such file"));
+    if (ec || !std::filesystem::exists(st))
+        return fail("cannot be read: " + (ec ? ec.message() : "no such file"));
     if (std::filesystem::is_directory(st)) return fail("is a directory, not a file");
     if (!std::filesystem::is_regular_file(st)) return fail("is not a regular file");
     // A token is one short line; a large file is not a token file (and must not be read into memory).
@@ -166,7 +167,8 @@ std::optional<std::string> read_token_file(const std::string& path, std::string*
     std::string text(kMaxTokenFile + 1, '\0');
     in.read(text.data(), std::streamsize(text.size()));
     text.resize(std::size_t(in.gcount()));
-    if (text.size() > kMaxTokenFile) return fail("is larger than " + std::to_string(kMaxTokenFile) + " bytes");
+    if (text.size() > kMaxTokenFile)
+        return fail("is larger than " + std::to_string(kMaxTokenFile) + " bytes");
     std::string line = text.substr(0, text.find('\n'));
     auto is_space = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r'; };
     while (!line.empty() && is_space(static_cast<unsigned char>(line.back())))

@@ -208,9 +208,11 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
         if (!is_loopback(impl_->listen.host)) {
             // Beyond loopback /metrics needs the viewer token unless the host opened it explicitly.
             if (!o.metrics_open_beyond_loopback) o.metrics_require_auth = true;
-            spdlog::warn("agent: the admin API listens on {} (not loopback): reachable from other hosts; /metrics {}",
-                         impl_->listen.host,
-                         o.metrics_require_auth ? "requires the viewer token" : "is open (metrics_open_beyond_loopback)");
+            spdlog::warn(
+                "agent: the admin API listens on {} (not loopback): reachable from other hosts; /metrics {}",
+                impl_->listen.host,
+                o.metrics_require_auth ? "requires the viewer token"
+                                       : "is open (metrics_open_beyond_loopback)");
         }
     }
     if (o.max_connections == 0) throw ConfigError("max_connections must be at least 1");

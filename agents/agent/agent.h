@@ -51,7 +51,7 @@ struct AgentOptions {
     /// On a non-loopback admin bind /metrics requires the viewer token (metrics_require_auth is forced on)
     /// unless this is set: an explicit choice to let anyone who reaches the port read the metrics.
     bool metrics_open_beyond_loopback = false;
-    std::size_t max_connections = 64;             // admin connections at once; more are closed at accept
+    std::size_t max_connections = 64;  // admin connections at once; more are closed at accept
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;
     std::chrono::milliseconds read_timeout{10'000};  // a request's header and body must arrive within this

@@ -133,8 +133,9 @@ void TokenStore::load(const std::string& data_dir) {
     viewer_ = load_one(data_dir, "viewer.token", "REDLINE_VIEWER_TOKEN");
     operator_ = load_one(data_dir, "operator.token", "REDLINE_OPERATOR_TOKEN");
     if (equal_ct(viewer_.value, operator_.value))
-        throw ConfigError("the viewer and operator tokens are equal: every viewer would be an operator; give "
-                          "them different values");
+        throw ConfigError(
+            "the viewer and operator tokens are equal: every viewer would be an operator; give "
+            "them different values");
 }
 
 Role TokenStore::authenticate(std::string_view authorization) const {

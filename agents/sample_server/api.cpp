@@ -455,8 +455,7 @@ void Api::search_products(std::string_view query, bool canary, HttpResponse& res
 
 void Api::create_order(const HttpRequest& req, std::string_view client_key, HttpResponse& res,
                        ThreadState& ts) {
-    if (!is_json_media_type(req.content_type))
-        return problem(res, 415, "send the order as application/json");
+    if (!is_json_media_type(req.content_type)) return problem(res, 415, "send the order as application/json");
     if (req.has_idempotency_key) {
         const auto& k = req.idempotency_key;
         const bool printable = std::all_of(k.begin(), k.end(), [](char c) { return c > 0x20 && c < 0x7f; });
