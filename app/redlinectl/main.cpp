@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli.h"
+#include "core/url.h"
 
 using namespace redline::ctl;
 
@@ -146,8 +147,14 @@ int main(int argc, char** argv) {
             return kExitOk;
         }
         if (command.empty()) throw UsageError("", "no command given");
-        if (ctx.agent.rfind("http://", 0) != 0 && ctx.agent.rfind("https://", 0) != 0) {
-            throw UsageError("", "--agent must be an http:// or https:// URL, got '" + ctx.agent + "'");
+        {
+            // Validate the whole URL here: a malformed one is a usage error (2), not a failed request (1).
+            const bool https = ctx.agent.rfind("https://", 0) == 0;
+            if (ctx.agent.rfind("http://", 0) != 0 && !https)
+                throw UsageError("", "--agent must be an http:// or https:// URL, got '" + ctx.agent + "'");
+            std::string why;
+            if (!redline::parse_target_url("http://" + ctx.agent.substr(https ? 8 : 7), &why))
+                throw UsageError("", "--agent '" + ctx.agent + "': " + why);
         }
         while (!ctx.agent.empty() && ctx.agent.back() == '/')
             ctx.agent.pop_back();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/control.h"  // Parsed<T>, FieldError
+#include "core/url.h"      // TargetUrl, parse_target_url
 
 namespace redline::load {
 
@@ -123,15 +124,9 @@ struct Threshold {
     bool operator==(const Threshold&) const = default;
 };
 
-/// A parsed "http://host[:port][/]" target. host is without brackets ("::1"); host_header is what goes into
-/// Host.
-struct TargetUrl {
-    std::string host;
-    std::uint16_t port = 80;
-    std::string host_header;  // "127.0.0.1:8080", "[::1]:8080"
-};
-/// Only plain http:// with an optional port and no path, query, user info or fragment.
-std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why);
+// TargetUrl / parse_target_url live in core/url.h (the engine, the CLIs and the agent client share them).
+using redline::parse_target_url;
+using redline::TargetUrl;
 
 /// Parses one threshold expression ("p95 < 200ms"); on failure returns nullopt and sets *why.
 std::optional<Threshold> parse_threshold_expr(std::string_view expr, std::string* why);
