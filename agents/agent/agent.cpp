@@ -18,6 +18,7 @@
 #include "agents/agent/control_store.h"
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "agents/agent/metrics_collectable.h"
 #include "agents/agent/recorder.h"
 #include "agents/agent/tokens.h"
 
@@ -172,7 +173,8 @@ struct Agent::Impl {
     }
 
     std::string metrics_text() {
-        std::call_once(collectable_once, [&] { collectable = recorder.collectable(options.service); });
+        std::call_once(collectable_once,
+                       [&] { collectable = make_metrics_collectable(recorder, options.service); });
         auto families = collectable->Collect();
         return prometheus::TextSerializer().Serialize(families);
     }
@@ -428,8 +430,9 @@ std::string Agent::metrics_text() const {
 }
 
 std::shared_ptr<prometheus::Collectable> Agent::collectable() {
-    std::call_once(impl_->collectable_once,
-                   [&] { impl_->collectable = impl_->recorder.collectable(impl_->options.service); });
+    std::call_once(impl_->collectable_once, [&] {
+        impl_->collectable = make_metrics_collectable(impl_->recorder, impl_->options.service);
+    });
     return impl_->collectable;
 }
 
