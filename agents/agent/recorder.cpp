@@ -37,6 +37,8 @@
 #include <thread>
 #include <utility>
 
+#include "core/clock.h"
+
 namespace redline::agent {
 
 constinit thread_local detail::TlsCache detail::t_cache{};
@@ -398,9 +400,7 @@ Snapshot Recorder::snapshot(int window_s) const {
     Impl& im = *impl_;
     Snapshot out;
     out.window_s = std::clamp(window_s, 1, WindowRing::kSlots);
-    out.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    out.time_ms = unix_ms();
     if (!im.frozen.load(std::memory_order_acquire)) {
         out.total = SeriesSnapshot::from("*", "*", "*", Counters{}, LatencySketch{}, out.window_s, 0);
         return out;

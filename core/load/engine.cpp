@@ -17,11 +17,13 @@
 #include <thread>
 
 #include "core/agent_client.h"
+#include "core/clock.h"
 #include "core/load/arrival_schedule.h"
 #include "core/load/collector.h"
 #include "core/load/engine_eval.h"
 #include "core/load/request_mix.h"
 #include "core/load/worker.h"
+#include "core/random_id.h"
 
 namespace redline::load {
 
@@ -32,17 +34,11 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 std::int64_t unix_ns_now() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return unix_ns();
 }
 
 std::string random_id() {
-    std::random_device rd;
-    std::uniform_int_distribution<std::uint64_t> d;
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(d(rd)));
-    return buf;
+    return random_hex(8);
 }
 
 /// Resolves the target and keeps the endpoints the filter allows. Returns an error message on failure.
