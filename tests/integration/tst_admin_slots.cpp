@@ -217,6 +217,7 @@ class TestAdminSlots : public QObject {
             check("PUT /v1/canary", timed_request(port, "PUT", "/v1/canary", h, body), put_ok, put_ms);
             check("GET /healthz", timed_request(port, "GET", "/healthz", {}), health_ok, health_ms);
             check("GET /metrics", timed_request(port, "GET", "/metrics", {}), metrics_ok, metrics_ms);
+            std::this_thread::sleep_for(100ms);  // spread the measurements over the churn of the attack
         }
         const int attackers_open = attack.open_now();
         const long attackers_opened = attack.opened();
