@@ -19,6 +19,7 @@
 #include "agents/agent/control_store.h"
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "agents/agent/metrics_collectable.h"
 #include "agents/agent/recorder.h"
 #include "agents/agent/tokens.h"
 
@@ -192,7 +193,8 @@ struct Agent::Impl {
     }
 
     std::string metrics_text() {
-        std::call_once(collectable_once, [&] { collectable = recorder.collectable(options.service); });
+        std::call_once(collectable_once,
+                       [&] { collectable = make_metrics_collectable(recorder, options.service); });
         auto families = collectable->Collect();
         return prometheus::TextSerializer().Serialize(families);
     }
@@ -225,6 +227,15 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
         if (!o.require_auth && !is_loopback(impl_->listen.host))
             throw ConfigError("refusing to serve the admin API on non-loopback address " +
                               impl_->listen.host + " without authentication (require_auth = false)");
+        if (!is_loopback(impl_->listen.host)) {
+            // Beyond loopback /metrics needs the viewer token unless the host opened it explicitly.
+            if (!o.metrics_open_beyond_loopback) o.metrics_require_auth = true;
+            spdlog::warn(
+                "agent: the admin API listens on {} (not loopback): reachable from other hosts; /metrics {}",
+                impl_->listen.host,
+                o.metrics_require_auth ? "requires the viewer token"
+                                       : "is open (metrics_open_beyond_loopback)");
+        }
     }
     if (o.max_connections == 0) throw ConfigError("max_connections must be at least 1");
     if (o.max_pending == 0) throw ConfigError("max_pending must be at least 1");
@@ -446,8 +457,9 @@ std::string Agent::metrics_text() const {
 }
 
 std::shared_ptr<prometheus::Collectable> Agent::collectable() {
-    std::call_once(impl_->collectable_once,
-                   [&] { impl_->collectable = impl_->recorder.collectable(impl_->options.service); });
+    std::call_once(impl_->collectable_once, [&] {
+        impl_->collectable = make_metrics_collectable(impl_->recorder, impl_->options.service);
+    });
     return impl_->collectable;
 }
 
@@ -460,8 +472,8 @@ std::uint16_t Agent::admin_port() const {
 }
 
 std::string Agent::admin_url() const {
-    const std::string& h = impl_->listen.host;
-    std::string host = h == "0.0.0.0" ? "127.0.0.1" : h == "::" ? "::1" : h;
+    // The address actually bound, also when it is the wildcard: a reader must see that it is not loopback.
+    std::string host = impl_->listen.host;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     return "http://" + host + ":" + std::to_string(admin_port());
 }

@@ -48,6 +48,9 @@ struct AgentOptions {
     std::string admin_listen = "127.0.0.1:9464";  // host:port, port 0 = any; empty = no admin server
     bool require_auth = true;                     // false is refused on a non-loopback bind
     bool metrics_require_auth = false;            // /metrics open on loopback by default (Prometheus scrape)
+    /// On a non-loopback admin bind /metrics requires the viewer token (metrics_require_auth is forced on)
+    /// unless this is set: an explicit choice to let anyone who reaches the port read the metrics.
+    bool metrics_open_beyond_loopback = false;
     // Admin connection budgets (docs/architecture.md "Admin connection budgets"): no slot can be hoarded.
     // Request connections at once: a connection takes a slot when a complete request header arrives and keeps
     // it while the request is served and while it idles in keep-alive. At capacity the longest-idle
@@ -65,8 +68,8 @@ struct AgentOptions {
     // From accept (or a keep-alive request's first byte) to the complete request line and headers; total,
     // not per byte. Default 5 s (capped by read_timeout).
     std::chrono::milliseconds header_timeout{5'000};
-    std::chrono::milliseconds read_timeout{
-        10'000};  // from the same start to the complete body. Default 10 s.
+    // From the same start to the complete body. Default 10 s.
+    std::chrono::milliseconds read_timeout{10'000};
     std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request. Default 60 s.
     std::size_t event_log_capacity = 10'000;  // events kept in memory for /v1/events (audit file keeps all)
     bool clock = true;  // close epochs on the wall clock; false: host/tests call close_epoch()
@@ -152,7 +155,7 @@ class Agent {
     void close_epoch(std::int64_t epoch);
 
     std::uint16_t admin_port() const;  // 0 before start() or without admin server
-    std::string admin_url() const;     // "http://127.0.0.1:PORT"
+    std::string admin_url() const;     // "http://HOST:PORT" with the bound host ("0.0.0.0" stays "0.0.0.0")
     const std::string& agent_id() const;
     const AgentOptions& options() const;
     std::string token_path(Role role) const;  // file holding the viewer/operator token

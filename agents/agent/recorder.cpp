@@ -37,8 +37,6 @@
 #include <thread>
 #include <utility>
 
-#include "agents/agent/metrics_collectable.h"
-
 namespace redline::agent {
 
 constinit thread_local detail::TlsCache detail::t_cache{};
@@ -431,21 +429,19 @@ Snapshot Recorder::snapshot(int window_s) const {
     return out;
 }
 
-void Recorder::totals(const std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&,
-                                               std::int64_t)>& fn) const {
+void Recorder::totals(const TotalsVisitor& fn) const {
     impl_->visit_totals(fn);
 }
 
-std::shared_ptr<prometheus::Collectable> Recorder::collectable(std::string service) {
+Recorder::TotalsSource Recorder::totals_source() const {
     std::weak_ptr<Impl> weak = impl_;
     // The source holds the recorder weakly: a scrape after the recorder is gone yields no families.
-    auto source = [weak](const MetricsCollectable::TotalsVisitor& visit) -> bool {
+    return [weak](const TotalsVisitor& visit) -> bool {
         const auto im = weak.lock();
         if (!im) return false;
         im->visit_totals(visit);
         return true;
     };
-    return std::make_shared<MetricsCollectable>(std::move(service), std::move(source));
 }
 
 Recorder::MemoryUsage Recorder::memory_usage() const {
