@@ -51,11 +51,26 @@ struct AgentOptions {
     /// On a non-loopback admin bind /metrics requires the viewer token (metrics_require_auth is forced on)
     /// unless this is set: an explicit choice to let anyone who reaches the port read the metrics.
     bool metrics_open_beyond_loopback = false;
-    std::size_t max_connections = 64;  // admin connections at once; more are closed at accept
-    std::size_t max_header_bytes = 8 * 1024;
-    std::size_t max_body_bytes = 64 * 1024;
-    std::chrono::milliseconds read_timeout{10'000};  // a request's header and body must arrive within this
-    std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request
+    // Admin connection budgets (docs/architecture.md "Admin connection budgets"): no slot can be hoarded.
+    // Request connections at once: a connection takes a slot when a complete request header arrives and keeps
+    // it while the request is served and while it idles in keep-alive. At capacity the longest-idle
+    // keep-alive connection is closed for a new request; when none is idle the request gets 503 +
+    // Retry-After. Streams and connections still sending their header are not counted here. Default 64.
+    std::size_t max_connections = 64;
+    // Connections that have not sent a complete request header yet (slowloris budget). When full, the OLDEST
+    // pending connection is closed to admit the new one, so accept never stalls. Default 1024.
+    std::size_t max_pending = 1024;
+    // Open /v1/stream connections per role (viewer token, operator token); over it: 429 + Retry-After (10 s).
+    // Streams hold no request slot. Default 64.
+    std::size_t max_streams_per_role = 64;
+    std::size_t max_header_bytes = 8 * 1024;  // larger: 431. Default 8 KiB.
+    std::size_t max_body_bytes = 64 * 1024;   // larger: 413. Default 64 KiB.
+    // From accept (or a keep-alive request's first byte) to the complete request line and headers; total,
+    // not per byte. Default 5 s (capped by read_timeout).
+    std::chrono::milliseconds header_timeout{5'000};
+    // From the same start to the complete body. Default 10 s.
+    std::chrono::milliseconds read_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request. Default 60 s.
     std::size_t event_log_capacity = 10'000;  // events kept in memory for /v1/events (audit file keeps all)
     bool clock = true;  // close epochs on the wall clock; false: host/tests call close_epoch()
     std::function<void(std::string_view)> on_error;  // runtime faults (also logged, rate-limited)
