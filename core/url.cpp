@@ -28,4 +28,56 @@ bool url_decode(std::string_view in, std::string& out) {
     return true;
 }
 
+// ---- target URL ----
+
+std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why) {
+    auto fail = [&](std::string m) -> std::optional<TargetUrl> {
+        if (why) *why = std::move(m);
+        return std::nullopt;
+    };
+    constexpr std::string_view kScheme = "http://";
+    if (!url.starts_with(kScheme)) return fail("must start with http:// (https is not supported)");
+    std::string_view rest = url.substr(kScheme.size());
+    if (rest.ends_with("/")) rest.remove_suffix(1);
+    if (rest.find_first_of("/?#@ \t\r\n") != std::string_view::npos)
+        return fail("must be http://host[:port] without path, query, user info or spaces");
+    TargetUrl t;
+    std::string_view portpart;
+    if (rest.starts_with("[")) {
+        const auto close = rest.find(']');
+        if (close == std::string_view::npos) return fail("unterminated '[' in IPv6 address");
+        t.host = std::string(rest.substr(1, close - 1));
+        const auto after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':') return fail("expected ':port' after ']'");
+            portpart = after.substr(1);
+            if (portpart.empty()) return fail("empty port");
+        }
+    } else {
+        const auto colon = rest.rfind(':');
+        if (colon != std::string_view::npos) {
+            t.host = std::string(rest.substr(0, colon));
+            portpart = rest.substr(colon + 1);
+            if (portpart.empty()) return fail("empty port");
+            if (t.host.find(':') != std::string::npos) return fail("IPv6 addresses must be in brackets");
+        } else {
+            t.host = std::string(rest);
+        }
+    }
+    if (t.host.empty()) return fail("missing host");
+    if (!portpart.empty()) {
+        unsigned p = 0;
+        for (char c : portpart) {
+            if (c < '0' || c > '9') return fail("port must be a number");
+            p = p * 10 + unsigned(c - '0');
+            if (p > 65535) return fail("port must be 1..65535");
+        }
+        if (p == 0) return fail("port must be 1..65535");
+        t.port = std::uint16_t(p);
+    }
+    const bool v6 = t.host.find(':') != std::string::npos;
+    t.host_header = (v6 ? "[" + t.host + "]" : t.host) + ":" + std::to_string(t.port);
+    return t;
+}
+
 }  // namespace redline

@@ -1,7 +1,10 @@
-// Percent-decoding of URL components, shared by the agent's admin server and the sample server.
+// URL helpers: percent-decoding of components (admin server, sample server) and http://host:port targets
+// (load engine, CLIs).
 // Threading: pure functions.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,5 +15,15 @@ int hex_value(char c) noexcept;
 
 /// Decodes a query-string component: "%XX" escapes and '+' as a space. False on a malformed escape.
 bool url_decode(std::string_view in, std::string& out);
+
+/// A parsed "http://host[:port][/]" target. host is without brackets ("::1"); host_header is what goes into
+/// Host.
+struct TargetUrl {
+    std::string host;
+    std::uint16_t port = 80;
+    std::string host_header;  // "127.0.0.1:8080", "[::1]:8080"
+};
+/// Only plain http:// with an optional port and no path, query, user info or fragment.
+std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why);
 
 }  // namespace redline

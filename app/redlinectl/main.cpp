@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli.h"
+#include "core/url.h"
 
 using namespace redline::ctl;
 
@@ -40,13 +41,13 @@ std::string usage_text(const std::string& command) {
                "total rate, success ratio, latency quantiles and a per-route table.\n";
     }
     if (command == "top") {
-        return "usage: redlinectl top [--interval-ms MS] [--window 1|10|60] [--count N]\n\n"
+        return "usage: redlinectl top [--interval-ms MS] [--window 1..60] [--count N]\n\n"
                "Live per-route table (route, version, rps, success, p50/p95/p99, cache hit, 429s) refreshed "
                "from\n"
                "the agent's stream. Redraws in place on a terminal, prints one table per update otherwise\n"
                "(one JSON snapshot per line with --json).\n\n"
                "  --interval-ms MS   update interval, 100..10000 (default 1000)\n"
-               "  --window S         window the rates and quantiles cover: 1, 10 or 60 seconds (default 1)\n"
+               "  --window S         window the rates and quantiles cover: 1 to 60 seconds (default 1)\n"
                "  --count N          stop after N updates (default: until Ctrl-C)\n";
     }
     if (command == "limits") {
@@ -146,8 +147,14 @@ int main(int argc, char** argv) {
             return kExitOk;
         }
         if (command.empty()) throw UsageError("", "no command given");
-        if (ctx.agent.rfind("http://", 0) != 0 && ctx.agent.rfind("https://", 0) != 0) {
-            throw UsageError("", "--agent must be an http:// or https:// URL, got '" + ctx.agent + "'");
+        {
+            // Validate the whole URL here: a malformed one is a usage error (2), not a failed request (1).
+            const bool https = ctx.agent.rfind("https://", 0) == 0;
+            if (ctx.agent.rfind("http://", 0) != 0 && !https)
+                throw UsageError("", "--agent must be an http:// or https:// URL, got '" + ctx.agent + "'");
+            std::string why;
+            if (!redline::parse_target_url("http://" + ctx.agent.substr(https ? 8 : 7), &why))
+                throw UsageError("", "--agent '" + ctx.agent + "': " + why);
         }
         while (!ctx.agent.empty() && ctx.agent.back() == '/')
             ctx.agent.pop_back();

@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "core/agent_client.h"
 #include "tests/support/child_process.h"
 
 using redline::test::ChildProcess;
@@ -119,14 +120,14 @@ void TestRedlinectl::usageErrors_data() {
     QTest::newRow("limits without sub") << QStringList{"limits"} << "missing subcommand";
     QTest::newRow("limits set no route") << QStringList{"limits", "set", "--rate", "5"} << "missing ROUTE";
     QTest::newRow("limits set nothing") << QStringList{"limits", "set", kRoute} << "nothing to change";
-    QTest::newRow("limits rate not number")
-        << QStringList{"limits", "set", kRoute, "--rate", "fast"} << "--rate needs a number, got 'fast'";
+    QTest::newRow("limits rate not number") << QStringList{"limits", "set", kRoute, "--rate", "fast"}
+                                            << "--rate needs a decimal number, got 'fast'";
     QTest::newRow("limits bad mode") << QStringList{"limits", "set", kRoute, "--mode", "loud"}
                                      << "--mode must be enforce or shadow";
     QTest::newRow("limits missing value")
         << QStringList{"limits", "set", kRoute, "--burst"} << "option '--burst' needs a value";
     QTest::newRow("canary weight not number")
-        << QStringList{"canary", "set", "--weight", "abc"} << "--weight needs a number";
+        << QStringList{"canary", "set", "--weight", "abc"} << "--weight needs a decimal number";
     QTest::newRow("canary set nothing") << QStringList{"canary", "set"} << "nothing to change";
     QTest::newRow("top count zero") << QStringList{"top", "--count", "0"} << "--count must be between 1";
     QTest::newRow("top interval too small")
@@ -281,7 +282,7 @@ void TestRedlinectl::limitsFromBadFile_data() {
     QTest::addColumn<QByteArray>("content");  // "<missing>" = no file
     QTest::addColumn<QString>("message");
     QTest::newRow("missing") << QByteArray("<missing>") << "cannot read";
-    QTest::newRow("not json") << QByteArray("{routes:") << "is not valid JSON";
+    QTest::newRow("not json") << QByteArray("{routes:") << "is not strict JSON: not valid JSON";
     QTest::newRow("unknown field") << QByteArray(R"({"routes": {}, "extra": 1})") << "extra";
     QTest::newRow("wrong type") << QByteArray(R"({"routes": {"GET /v1/products": {"rate_per_s": "x"}}})")
                                 << "rate_per_s";
@@ -378,6 +379,10 @@ void TestRedlinectl::eventsFollow() {
 }
 
 void TestRedlinectl::topPlain() {
+    // The demo's traffic must be in a closed second before a 1 s table can have rows (a loaded machine or a
+    // test run right after start-up would otherwise see "(no traffic in this window)").
+    redline::AgentClient viewer(agent_.admin_url().toStdString(), agent_.token("viewer").toStdString());
+    QTRY_VERIFY_WITH_TIMEOUT(viewer.snapshot(1).ok() && viewer.snapshot(1).value->total.requests > 0, 10'000);
     const Run r = run({"top", "--count", "2", "--interval-ms", "200"}, "viewer");
     QCOMPARE(r.code, 0);
     QCOMPARE(r.out.count("ROUTE"), 2);  // one table per update, no ANSI when not a terminal
