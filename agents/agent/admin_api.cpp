@@ -1,6 +1,7 @@
 #include "agents/agent/admin_api.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -31,17 +32,48 @@ std::optional<T> parse_int(std::string_view s) {
 }
 
 /// Rejects unknown and repeated query parameters (strict, like the JSON bodies).
-bool check_query(const HttpIn& in, std::initializer_list<std::string_view> allowed,
-                 std::vector<FieldError>& errs) {
+template <class Names>
+bool check_query(const HttpIn& in, const Names& allowed, std::vector<FieldError>& errs) {
     if (!in.query_ok) errs.push_back({"query", "invalid percent-encoding"});
     std::set<std::string> seen;
     for (auto& [k, v] : in.req.query) {
-        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        if (std::find(std::begin(allowed), std::end(allowed), k) == std::end(allowed))
             errs.push_back({k, "unknown query parameter"});
         else if (!seen.insert(k).second)
             errs.push_back({k, "given more than once"});
     }
     return errs.empty();
+}
+
+bool check_query(const HttpIn& in, std::initializer_list<std::string_view> allowed,
+                 std::vector<FieldError>& errs) {
+    return check_query<std::initializer_list<std::string_view>>(in, allowed, errs);
+}
+
+/// "/v1/loadtests/x" -> {"v1", "loadtests", "x"}; "/" -> {""}; "/a/" -> {"a", ""}.
+std::vector<std::string_view> split_path(std::string_view path) {
+    std::vector<std::string_view> out;
+    if (path.empty() || path.front() != '/') return out;
+    path.remove_prefix(1);
+    while (true) {
+        const auto slash = path.find('/');
+        out.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+bool is_param(std::string_view seg) {
+    return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+/// Lexicographic rank of a template: 0 for a literal segment, 1 for a parameter; smaller = more specific.
+std::vector<int> specificity(const PathTemplate& t) {
+    std::vector<int> r;
+    for (auto& s : t.segments)
+        r.push_back(is_param(s) ? 1 : 0);
+    return r;
 }
 
 const std::string* query_value(const HttpIn& in, const std::string& key) {
@@ -75,29 +107,97 @@ std::optional<int> parse_window(std::string_view s) {
     return n;
 }
 
+PathTemplate PathTemplate::parse(const std::string& text) {
+    PathTemplate t;
+    t.text = text;
+    const auto fail = [&](const std::string& why) {
+        return ConfigError("path template '" + text + "': " + why);
+    };
+    if (text.empty() || text.front() != '/') throw fail("must start with '/'");
+    std::set<std::string_view> names;
+    for (auto seg : split_path(text)) {
+        if (seg.empty()) throw fail("has an empty segment");
+        const bool braces = seg.find_first_of("{}") != std::string_view::npos;
+        if (braces) {
+            if (!is_param(seg)) throw fail("a parameter must be a whole segment \"{name}\"");
+            const auto name = seg.substr(1, seg.size() - 2);
+            const bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name.front())) &&
+                            std::all_of(name.begin(), name.end(), [](char c) {
+                                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                            });
+            if (!ok) throw fail("parameter names are [a-z_][a-z0-9_]*");
+            if (!names.insert(name).second) throw fail("parameter '" + std::string(name) + "' repeats");
+        }
+        t.segments.emplace_back(seg);
+    }
+    return t;
+}
+
+bool PathTemplate::match(const std::string& path, std::map<std::string, std::string>* params) const {
+    const auto segs = split_path(path);
+    if (segs.size() != segments.size()) return false;
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+        if (is_param(segments[i])) {
+            if (segs[i].empty()) return false;
+        } else if (segs[i] != segments[i]) {
+            return false;
+        }
+    }
+    if (params) {
+        params->clear();
+        for (std::size_t i = 0; i < segs.size(); ++i)
+            if (is_param(segments[i]))
+                (*params)[segments[i].substr(1, segments[i].size() - 2)] = std::string(segs[i]);
+    }
+    return true;
+}
+
+bool PathTemplate::same_shape(const PathTemplate& other) const {
+    if (segments.size() != other.segments.size()) return false;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const bool p = is_param(segments[i]);
+        if (p != is_param(other.segments[i]) || (!p && segments[i] != other.segments[i])) return false;
+    }
+    return true;
+}
+
+bool PathTemplate::has_params() const {
+    return std::any_of(segments.begin(), segments.end(), [](const std::string& s) { return is_param(s); });
+}
+
+namespace {
+const std::set<std::string> kReads = {"/healthz",     "/metrics",   "/v1/info",
+                                      "/v1/snapshot", "/v1/stream", "/v1/events"};
+}
+
 struct AdminApi::Route {
     enum Kind { None, Builtin, Control, Host };
     Kind kind = None;
-    std::vector<std::string> allow;  // methods served on this path
+    std::vector<std::string> allow;     // methods served on this path
+    const HostHandler* host = nullptr;  // the handler for the request's method (kind Host)
 };
 
 AdminApi::AdminApi(Context ctx, std::vector<HostHandler> handlers)
     : ctx_(std::move(ctx)), handlers_(std::move(handlers)) {
-    // Longest prefix first so "/v1/cache/flush" wins over a hypothetical "/v1/cache" handler.
-    std::stable_sort(handlers_.begin(), handlers_.end(), [](const HostHandler& a, const HostHandler& b) {
-        return a.path_prefix.size() > b.path_prefix.size();
-    });
+    // Configuration time: refuse registrations that could never be reached or would be ambiguous.
+    for (std::size_t i = 0; i < handlers_.size(); ++i) {
+        const HostHandler& h = handlers_[i];
+        if (!h.path.has_params()) {
+            const std::string& p = h.path.text;
+            if (kReads.count(p) || (p.size() > 4 && p.compare(0, 4, "/v1/") == 0 &&
+                                    ctx_.controls->has(std::string_view(p).substr(4))))
+                throw ConfigError("add_handler " + h.method + " " + p +
+                                  ": the agent serves this path itself");
+        }
+        for (std::size_t j = 0; j < i; ++j)
+            if (handlers_[j].method == h.method && handlers_[j].path.same_shape(h.path))
+                throw ConfigError("add_handler " + h.method + " " + h.path.text + ": already registered as " +
+                                  handlers_[j].path.text);
+    }
 }
 
-static bool prefix_matches(const std::string& prefix, const std::string& path) {
-    if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
-    return path.size() == prefix.size() || path[prefix.size()] == '/' || prefix.back() == '/';
-}
-
-AdminApi::Route AdminApi::find(const std::string& path) const {
+AdminApi::Route AdminApi::find(const std::string& path, const std::string& method) const {
     Route r;
-    static const std::set<std::string> kReads = {"/healthz",     "/metrics",   "/v1/info",
-                                                 "/v1/snapshot", "/v1/stream", "/v1/events"};
     if (kReads.count(path)) {
         r.kind = Route::Builtin;
         r.allow = {"GET"};
@@ -108,26 +208,28 @@ AdminApi::Route AdminApi::find(const std::string& path) const {
         r.kind = Route::Control;
         r.allow = {"GET", "PUT"};
     }
+    if (r.kind == Route::Control) return r;
+    // The most specific matching template, then every method registered on it.
+    const HostHandler* best = nullptr;
     for (auto& h : handlers_) {
-        if (!prefix_matches(h.path_prefix, path)) continue;
-        if (r.kind == Route::None) r.kind = Route::Host;
-        if (std::find(r.allow.begin(), r.allow.end(), h.method) == r.allow.end()) r.allow.push_back(h.method);
+        if (!h.path.match(path, nullptr)) continue;
+        if (!best || specificity(h.path) < specificity(best->path)) best = &h;
     }
+    if (!best) return r;
+    r.kind = Route::Host;
+    for (auto& h : handlers_) {
+        if (!h.path.same_shape(best->path)) continue;
+        if (std::find(r.allow.begin(), r.allow.end(), h.method) == r.allow.end()) r.allow.push_back(h.method);
+        if (h.method == method) r.host = &h;
+    }
+    std::sort(r.allow.begin(), r.allow.end());
     return r;
-}
-
-const HostHandler* AdminApi::find_host(const Route& route, const std::string& method,
-                                       const std::string& path) const {
-    if (route.kind == Route::None || route.kind == Route::Builtin) return nullptr;
-    for (auto& h : handlers_)
-        if (h.method == method && prefix_matches(h.path_prefix, path)) return &h;
-    return nullptr;
 }
 
 bool AdminApi::authorize(HttpIn& in, Dispatch& d) const {
     const std::string& path = in.req.path;
     const std::string& method = in.req.method;
-    Route route = find(path);
+    Route route = find(path, method);
     if (route.kind == Route::None) {
         d.response = problem(404, "Not Found", "no resource at " + path);
         return false;
@@ -141,7 +243,7 @@ bool AdminApi::authorize(HttpIn& in, Dispatch& d) const {
 
     // Which role does this call need?
     Role need = Role::Viewer;
-    const HostHandler* host = find_host(route, method, path);
+    const HostHandler* host = route.host;
     const bool control_call = route.kind == Route::Control && (method == "GET" || method == "PUT");
     if (path == "/healthz") {
         need = Role::None;
@@ -189,12 +291,12 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
     const std::string& path = in.req.path;
     const std::string& method = in.req.method;
     const Role role = in.req.role;
-    Route route = find(path);
-    const HostHandler* host = find_host(route, method, path);
+    Route route = find(path, method);
+    const HostHandler* host = route.host;
     const bool control_call = route.kind == Route::Control && (method == "GET" || method == "PUT");
 
     if (method == "PUT" || method == "POST") {
-        if (!json_content_type(in.content_type) && control_call) {
+        if (!json_content_type(in.content_type)) {
             d.response = problem(415, "Unsupported Media Type", "the body must be application/json");
             return d;
         }
@@ -214,10 +316,16 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
         return d;
     }
     if (host) {
+        std::vector<FieldError> errs;
+        if (!check_query(in, host->query, errs)) {
+            d.response = problem(400, "Bad Request", "invalid query", errs);
+            return d;
+        }
+        host->path.match(path, &in.req.params);
         try {
             d.response = host->handler(in.req);
         } catch (const std::exception& ex) {
-            ctx_.errors->report("handler " + method + " " + host->path_prefix + " threw: " + ex.what());
+            ctx_.errors->report("handler " + method + " " + host->path.text + " threw: " + ex.what());
             d.response = problem(500, "Internal Server Error", "the request could not be handled");
         }
         return d;

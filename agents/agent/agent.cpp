@@ -314,11 +314,12 @@ void Agent::add_control(ControlResource resource) {
     impl_->controls->add(std::move(resource));
 }
 
-void Agent::add_handler(std::string method, std::string path_prefix, Role min_role, AdminHandler handler) {
+void Agent::add_handler(std::string method, std::string path_template, Role min_role, AdminHandler handler,
+                        std::vector<std::string> query) {
     if (impl_->started) throw ConfigError("add_handler after start()");
-    if (method.empty() || path_prefix.empty() || path_prefix.front() != '/' || !handler)
-        throw ConfigError("add_handler needs a method, a path prefix starting with '/' and a handler");
-    impl_->handlers.push_back({std::move(method), std::move(path_prefix), min_role, std::move(handler)});
+    if (method.empty() || !handler) throw ConfigError("add_handler needs a method and a handler");
+    impl_->handlers.push_back({std::move(method), PathTemplate::parse(path_template), min_role,
+                               std::move(handler), std::move(query)});
 }
 
 void Agent::on_limits(std::function<void(const LimitsConfig&)> fn) {

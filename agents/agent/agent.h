@@ -79,7 +79,8 @@ struct AgentOptions {
 /// A request to a host-registered admin handler (already authenticated and size-checked).
 struct AdminRequest {
     std::string method;                             // "GET", "PUT", ...
-    std::string path;                               // "/v1/loadtests/42" (no query)
+    std::string path;                               // "/v1/loadtests/42" (no query, percent-decoded)
+    std::map<std::string, std::string> params;      // path template parameters: {"id": "42"}
     std::multimap<std::string, std::string> query;  // decoded
     std::string body;
     Role role = Role::None;
@@ -124,9 +125,16 @@ class Agent {
     std::vector<std::string> route_ids() const;
     /// Built in: "limits" (LimitsConfig) and "canary" (CanaryConfig). Hosts add more, e.g. "cache".
     void add_control(ControlResource resource);
-    /// Serves `method` on every path starting with `path_prefix` (e.g. "POST", "/v1/loadtests") for callers
-    /// with at least `min_role`. Reads should use Viewer, mutations Operator.
-    void add_handler(std::string method, std::string path_prefix, Role min_role, AdminHandler handler);
+    /// Serves `method` on the paths matching `path_template` exactly for callers with at least `min_role`
+    /// (reads should use Viewer, mutations Operator). A template is literal segments and whole-segment
+    /// parameters: "/v1/loadtests" matches only that path; "/v1/loadtests/{id}" matches one more non-empty
+    /// segment, handed over as AdminRequest::params["id"]. `query` names the query parameters the handler
+    /// accepts; any other (or a repeated one) is answered 400 before the handler runs. Other methods on a
+    /// matching template get 405 with Allow listing the template's methods; unmatched paths 404.
+    /// Throws ConfigError for an invalid template, a duplicate (method, template), or a path the agent
+    /// serves itself (checked at start()).
+    void add_handler(std::string method, std::string path_template, Role min_role, AdminHandler handler,
+                     std::vector<std::string> query = {});
     void on_limits(std::function<void(const LimitsConfig&)> fn);
     void on_canary(std::function<void(const CanaryConfig&)> fn);
     /// Binds the admin server, loads persisted control state, calls every apply/on_* once, starts the clock.

@@ -113,6 +113,7 @@ class Service final : public LoadtestService {
     }
 
     AdminResponse post(const AdminRequest& req);
+    AdminResponse list(const AdminRequest& req);
     AdminResponse get(const AdminRequest& req);
     AdminResponse del(const AdminRequest& req);
 
@@ -404,25 +405,23 @@ json Service::describe_locked() const {
     return j;
 }
 
+AdminResponse Service::list(const AdminRequest&) {
+    std::lock_guard lk(mu_);
+    json runs = json::array();
+    if (!id_.empty()) runs.push_back(describe_locked());
+    return AdminResponse::json(200, json{{"runs", runs}});
+}
+
 AdminResponse Service::get(const AdminRequest& req) {
     std::lock_guard lk(mu_);
-    const std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
-    if (rest.empty() || rest == "/") {
-        json runs = json::array();
-        if (!id_.empty()) runs.push_back(describe_locked());
-        return AdminResponse::json(200, json{{"runs", runs}});
-    }
-    const std::string id = rest.substr(1);
+    const std::string& id = req.params.at("id");
     if (id_.empty() || id != id_) return problem(404, "Not Found", "no load test with id '" + id + "'");
     return AdminResponse::json(200, describe_locked());
 }
 
 AdminResponse Service::del(const AdminRequest& req) {
     std::lock_guard lk(mu_);
-    const std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
-    if (rest.size() < 2)
-        return problem(405, "Method Not Allowed", "DELETE needs a load test id: /v1/loadtests/{id}");
-    const std::string id = rest.substr(1);
+    const std::string& id = req.params.at("id");
     if (id_.empty() || id != id_) return problem(404, "Not Found", "no load test with id '" + id + "'");
     if (engine_ && !engine_->finished()) {
         stopped_by_ = std::string(to_string(req.role));
@@ -438,10 +437,11 @@ AdminResponse Service::del(const AdminRequest& req) {
 
 std::shared_ptr<LoadtestService> install_loadtests(Agent& agent, LoadtestOptions options) {
     auto svc = std::make_shared<Service>(agent, std::move(options));
-    const std::string prefix(kPrefix);
-    agent.add_handler("POST", prefix, Role::Operator, [svc](const AdminRequest& r) { return svc->post(r); });
-    agent.add_handler("GET", prefix, Role::Viewer, [svc](const AdminRequest& r) { return svc->get(r); });
-    agent.add_handler("DELETE", prefix, Role::Operator, [svc](const AdminRequest& r) { return svc->del(r); });
+    const std::string runs(kPrefix), run = std::string(kPrefix) + "/{id}";
+    agent.add_handler("POST", runs, Role::Operator, [svc](const AdminRequest& r) { return svc->post(r); });
+    agent.add_handler("GET", runs, Role::Viewer, [svc](const AdminRequest& r) { return svc->list(r); });
+    agent.add_handler("GET", run, Role::Viewer, [svc](const AdminRequest& r) { return svc->get(r); });
+    agent.add_handler("DELETE", run, Role::Operator, [svc](const AdminRequest& r) { return svc->del(r); });
     return svc;
 }
 

@@ -1,5 +1,6 @@
 // Load runs through the agent: POST /v1/loadtests (operator), GET /v1/loadtests/{id} (viewer),
-// DELETE /v1/loadtests/{id} (operator), GET /v1/loadtests (viewer: the current/last run).
+// DELETE /v1/loadtests/{id} (operator: 202 while the run stops, 200 when it had already finished),
+// GET /v1/loadtests (viewer: {"runs": [the current/last run]}). Exact paths, no query parameters.
 //
 //   auto loadtests = redline::agent::install_loadtests(agent, opts);  // before agent.start()
 //   ...

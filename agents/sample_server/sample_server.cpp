@@ -98,8 +98,6 @@ void SampleServer::add_cache_control() {
 
     agent_->add_handler("POST", "/v1/cache/flush", agent::Role::Operator,
                         [this](const agent::AdminRequest& req) {
-                            if (req.path != "/v1/cache/flush")
-                                return agent::AdminResponse::problem(Problem::make(404, "Not Found"));
                             const std::size_t n = cache_.flush();
                             Event e;
                             e.kind = "cache.flushed";

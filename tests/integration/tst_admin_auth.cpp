@@ -41,6 +41,9 @@ void install_host_handlers(redline::agent::Agent& a) {
     a.add_handler("POST", "/v1/things", Role::Operator, [](const AdminRequest& r) {
         return AdminResponse::json(201, {{"role", to_string(r.role)}});
     });
+    a.add_handler("GET", "/v1/things/{id}", Role::Viewer, [](const AdminRequest& r) {
+        return AdminResponse::json(200, {{"path", r.path}, {"id", r.params.at("id")}});
+    });
     a.add_handler("GET", "/v1/things", Role::Viewer, [](const AdminRequest& r) {
         return AdminResponse::json(200, {{"path", r.path}});
     });
@@ -212,6 +215,9 @@ class TestAdminAuth : public QObject {
         QTest::newRow("control suffix") << "/v1/limitsx";
         QTest::newRow("control subpath") << "/v1/limits/extra";
         QTest::newRow("no version") << "/limits";
+        QTest::newRow("host template, extra segment") << "/v1/things/7/x";
+        QTest::newRow("host template, empty parameter") << "/v1/things/";
+        QTest::newRow("host template lookalike") << "/v1/thingsx";
     }
     void not_found() {
         QFETCH(QString, target);

@@ -8,6 +8,7 @@
 #include "agents/agent/loadtests.h"
 #include "core/agent_client.h"
 #include "tests/support/agent_fixture.h"
+#include "tests/support/raw_http.h"
 #include "tst_load_server.h"
 
 using namespace redline;
@@ -105,7 +106,8 @@ class TestLoadAgent : public QObject {
         const json done = h.wait_finished(id);
         QVERIFY(!done.is_null());
         QCOMPARE(done["summary"]["outcome"].get<std::string>(), std::string("stopped"));
-        QTRY_VERIFY_WITH_TIMEOUT(!h.svc->running(), 5000);  // the worker clears the slot just after publishing the summary
+        QTRY_VERIFY_WITH_TIMEOUT(!h.svc->running(),
+                                 5000);  // the worker clears the slot just after publishing the summary
         QCOMPARE(h.count("loadtest.started"), 1);
         QTRY_COMPARE_WITH_TIMEOUT(h.count("loadtest.aborted"), 1, 5000);
         bool operator_stop = false;
@@ -244,6 +246,77 @@ class TestLoadAgent : public QObject {
         auto r = h.viewer->call_json("POST", "/v1/loadtests", &body);
         QCOMPARE(r.http_status, 403L);
         QVERIFY(h.viewer->call_json("GET", "/v1/loadtests").ok());
+    }
+
+    // Exact routing: only /v1/loadtests and /v1/loadtests/{id} exist; unknown query parameters are refused
+    // before a handler runs. None of these may start a run.
+    void routing_is_exact_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("allow");  // expected Allow header (405), sorted, or empty
+        QTest::addColumn<QString>("field");  // expected field error (400), or empty
+        QTest::newRow("POST on a run id") << "POST"
+                                          << "/v1/loadtests/anything" << 405 << "DELETE, GET"
+                                          << "";
+        QTest::newRow("POST two segments") << "POST"
+                                           << "/v1/loadtests/a/b" << 404 << ""
+                                           << "";
+        QTest::newRow("GET two segments") << "GET"
+                                          << "/v1/loadtests/a/b" << 404 << ""
+                                          << "";
+        QTest::newRow("DELETE two segments") << "DELETE"
+                                             << "/v1/loadtests/a/b" << 404 << ""
+                                             << "";
+        QTest::newRow("POST trailing slash") << "POST"
+                                             << "/v1/loadtests/" << 404 << ""
+                                             << "";
+        QTest::newRow("POST prefix lookalike") << "POST"
+                                               << "/v1/loadtestsx" << 404 << ""
+                                               << "";
+        QTest::newRow("POST unknown query") << "POST"
+                                            << "/v1/loadtests?dry_run=1" << 400 << ""
+                                            << "dry_run";
+        QTest::newRow("GET unknown query") << "GET"
+                                           << "/v1/loadtests?state=running" << 400 << ""
+                                           << "state";
+        QTest::newRow("GET id unknown query") << "GET"
+                                              << "/v1/loadtests/x?full=1" << 400 << ""
+                                              << "full";
+        QTest::newRow("DELETE no id") << "DELETE"
+                                      << "/v1/loadtests" << 405 << "GET, POST"
+                                      << "";
+        QTest::newRow("PUT no id") << "PUT"
+                                   << "/v1/loadtests" << 405 << "GET, POST"
+                                   << "";
+    }
+    void routing_is_exact() {
+        QFETCH(QString, method);
+        QFETCH(QString, target);
+        QFETCH(int, status);
+        QFETCH(QString, allow);
+        QFETCH(QString, field);
+        Harness h;
+        const std::string body = json{{"scenario", inline_scenario("", 20, 5)}}.dump();
+        const auto r = test::http_request(h.fx->port(), method.toStdString(), target.toStdString(),
+                                          h.fx->auth(agent::Role::Operator), body);
+        QVERIFY2(r.ok, r.error.c_str());
+        QCOMPARE(r.status, status);
+        QCOMPARE(QString::fromStdString(r.header("content-type")), QString("application/problem+json"));
+        QStringList got = QString::fromStdString(r.header("allow")).split(',', Qt::SkipEmptyParts);
+        for (auto& m : got)
+            m = m.trimmed();
+        got.sort();
+        QCOMPARE(got.join(", "), allow);
+        if (!field.isEmpty()) {
+            bool named = false;
+            for (const auto& e : test::json_at(test::parse_json(r.body), "/errors"))
+                named = named || test::json_string(e, "/field") == field.toStdString();
+            QVERIFY2(named, r.body.c_str());
+        }
+        QVERIFY(!h.svc->running());
+        QCOMPARE(h.count("loadtest.started"), 0);
+        QCOMPARE(h.srv.connections.load(), std::uint64_t(0));
     }
 
     void slo_guard_stops_the_run() {
