@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "agents/agent/admin_server.h"
-#include "agents/agent/agent.h"
+#include "agents/agent/admin_types.h"
 
 namespace redline::agent {
 

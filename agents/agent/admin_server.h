@@ -30,7 +30,7 @@
 #include <optional>
 #include <string>
 
-#include "agents/agent/agent.h"
+#include "agents/agent/admin_types.h"
 #include "agents/agent/types.h"
 
 namespace redline::agent {

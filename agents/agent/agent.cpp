@@ -430,7 +430,7 @@ nlohmann::json Agent::control(std::string_view name) const {
     return impl_->controls->get(name);
 }
 
-Event Agent::emit(Event e) {
+Event Agent::publish_event(Event e) {
     if (e.actor.empty()) e.actor = "host";
     std::string err;
     try {

@@ -146,7 +146,7 @@ void Service::emit(std::string kind, std::string actor, std::string message, jso
     e.actor = std::move(actor);
     e.message = std::move(message);
     e.after = std::move(after);
-    agent_.emit(std::move(e));
+    agent_.publish_event(std::move(e));
 }
 
 std::string Service::check_target(const std::string& target, std::vector<tcp::endpoint>& allowed) const {
@@ -396,9 +396,12 @@ json Service::describe_locked() const {
         j["state"] = "finished";
     } else {
         const Progress p = engine_->progress();
-        j["state"] = engine_->finished()
-                         ? "finished"
-                         : std::string(to_string(p.state == RunState::Idle ? RunState::Starting : p.state));
+        // "finished" only once the engine is done (its last progress says Finished a moment before: while the
+        // summary is handed over, a new run would still get 409 and DELETE still 202).
+        const RunState shown = p.state == RunState::Idle       ? RunState::Starting
+                               : p.state == RunState::Finished ? RunState::Stopping
+                                                               : p.state;
+        j["state"] = engine_->finished() ? std::string("finished") : std::string(to_string(shown));
         j["progress"] = to_json(p);
     }
     j["summary"] = summary_;
