@@ -303,7 +303,14 @@ void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c
                 std::transform(l.begin(), l.end(), l.begin(), ::tolower);
                 return l == "content-type";
             });
-            if (!has_ct) out.headers.emplace_back("Content-Type", "application/json");
+            // Headers come from a JSON object, i.e. sorted by name: insert in that order so that to_json()
+            // -> parse_scenario() gives the same list back (tests/fuzz/crashers/scenario).
+            const std::pair<std::string, std::string> ct{"Content-Type", "application/json"};
+            if (!has_ct)
+                out.headers.insert(
+                    std::upper_bound(out.headers.begin(), out.headers.end(), ct,
+                                     [](const auto& a, const auto& b) { return a.first < b.first; }),
+                    ct);
         } else
             c.err(join(p, "body"), "must be a string or a JSON object/array");
     }
@@ -544,7 +551,7 @@ Parsed<Scenario> parse_scenario_text(std::string_view text) {
     if (j.is_discarded()) {
         try {
             [[maybe_unused]] const auto again = json::parse(text);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
             return {std::vector<FieldError>{{"", std::string("not valid JSON: ") + e.what()}}};
         }
         return {std::vector<FieldError>{{"", "not valid JSON"}}};
