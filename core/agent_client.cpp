@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 
@@ -145,20 +146,41 @@ void from_json(const nlohmann::json& j, AgentInfo& v) {
 // Token file
 
 std::optional<std::string> read_token_file(const std::string& path, std::string* error) {
+    auto fail = [&](std::string why) -> std::optional<std::string> {
+        if (error) *error = "token file " + path + " " + why;
+        return std::nullopt;
+    };
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(st))
+        return fail("cannot be read: " + (ec ? ec.message() : "no such file"));
+    if (std::filesystem::is_directory(st)) return fail("is a directory, not a file");
+    if (!std::filesystem::is_regular_file(st)) return fail("is not a regular file");
+    // A token is one short line; a large file is not a token file (and must not be read into memory).
+    constexpr std::uintmax_t kMaxTokenFile = 4096;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxTokenFile)
+        return fail("is " + std::to_string(size) + " bytes; a token file holds one token of at most " +
+                    std::to_string(kMaxTokenFile) + " bytes");
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        if (error) *error = "cannot read token file " + path + ": " + std::strerror(errno);
-        return std::nullopt;
-    }
-    std::string line;
-    std::getline(in, line);
-    auto not_space = [](unsigned char c) { return !std::isspace(c); };
-    line.erase(line.begin(), std::find_if(line.begin(), line.end(), not_space));
-    line.erase(std::find_if(line.rbegin(), line.rend(), not_space).base(), line.end());
-    if (line.empty()) {
-        if (error) *error = "token file " + path + " is empty";
-        return std::nullopt;
-    }
+    if (!in) return fail(std::string("cannot be read: ") + std::strerror(errno));
+    std::string text(kMaxTokenFile + 1, '\0');
+    in.read(text.data(), std::streamsize(text.size()));
+    text.resize(std::size_t(in.gcount()));
+    if (text.size() > kMaxTokenFile)
+        return fail("is larger than " + std::to_string(kMaxTokenFile) + " bytes");
+    std::string line = text.substr(0, text.find('\n'));
+    auto is_space = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r'; };
+    while (!line.empty() && is_space(static_cast<unsigned char>(line.back())))
+        line.pop_back();
+    std::size_t start = 0;
+    while (start < line.size() && is_space(static_cast<unsigned char>(line[start])))
+        ++start;
+    line.erase(0, start);
+    if (line.empty()) return fail("is empty");
+    // Bearer tokens are visible ASCII (RFC 6750 b64token is narrower still); anything else is not a token.
+    for (unsigned char c : line)
+        if (c <= 0x20 || c >= 0x7f) return fail("holds a byte that cannot be in a token (binary file?)");
     return line;
 }
 

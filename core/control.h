@@ -1,32 +1,25 @@
 // Control-plane state owned by the agent and steered by the dashboard and redlinectl: rate limits, canary
 // weight and fault knobs, cache settings. Each type has a strict JSON parser: unknown fields, wrong types and
-// out-of-range values are reported as FieldErrors and nothing is returned, so callers never apply a partial change.
+// out-of-range values are reported as FieldErrors and nothing is returned, so callers never apply a partial
+// change.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/problem.h"
 
 namespace redline {
 
-/// Either a value or the list of field errors that prevented it.
-template <class T>
-struct Parsed {
-    std::variant<T, std::vector<FieldError>> v;
-    bool ok() const { return v.index() == 0; }
-    const T& value() const { return std::get<0>(v); }
-    T& value() { return std::get<0>(v); }
-    const std::vector<FieldError>& errors() const { return std::get<1>(v); }
-};
-
 enum class LimitMode { Enforce, Shadow };
-enum class LimitScope { Client, Route };  // Client: one bucket per (route, client key); Route: one shared bucket
+enum class LimitScope {
+    Client,
+    Route
+};  // Client: one bucket per (route, client key); Route: one shared bucket
 
 struct RouteLimit {
     double rate_per_s = 100.0;  // tokens added per second, > 0 and <= 1e6

@@ -14,6 +14,19 @@ Problem Problem::make(int status, std::string title, std::string detail) {
     return p;
 }
 
+std::string join_field_errors(const std::vector<FieldError>& errors) {
+    std::string out;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+        if (i) out += "; ";
+        if (!errors[i].field.empty()) {
+            out += errors[i].field;
+            out += ": ";
+        }
+        out += errors[i].message;
+    }
+    return out;
+}
+
 std::string Problem::to_string() const {
     std::string out = std::to_string(status);
     out += ' ';
@@ -22,18 +35,7 @@ std::string Problem::to_string() const {
         out += ": ";
         out += detail;
     }
-    if (!errors.empty()) {
-        out += " (";
-        for (std::size_t i = 0; i < errors.size(); ++i) {
-            if (i) out += "; ";
-            if (!errors[i].field.empty()) {
-                out += errors[i].field;
-                out += ": ";
-            }
-            out += errors[i].message;
-        }
-        out += ')';
-    }
+    if (!errors.empty()) out += " (" + join_field_errors(errors) + ")";
     return out;
 }
 

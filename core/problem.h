@@ -1,12 +1,12 @@
 // RFC 9457 problem details, used by every HTTP error Redline returns and parsed by every client.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace redline {
 
@@ -16,6 +16,19 @@ struct FieldError {
     std::string message;
     bool operator==(const FieldError&) const = default;
 };
+
+/// Either a value or the list of field errors that prevented it.
+template <class T>
+struct Parsed {
+    std::variant<T, std::vector<FieldError>> v;
+    bool ok() const { return v.index() == 0; }
+    const T& value() const { return std::get<0>(v); }
+    T& value() { return std::get<0>(v); }
+    const std::vector<FieldError>& errors() const { return std::get<1>(v); }
+};
+
+/// "field: message; field: message" (a field-less error is its message alone): one line for CLIs and logs.
+std::string join_field_errors(const std::vector<FieldError>& errors);
 
 struct Problem {
     std::string type = "about:blank";

@@ -40,6 +40,14 @@ void Counters::add_status(int status, std::uint64_t n) noexcept {
     if (!add_code(*this, status, n)) codes_overflow += n;
 }
 
+void Counters::add_result(int status, bool failed, std::uint64_t n) noexcept {
+    if (n == 0) return;
+    requests += n;
+    by_class[std::size_t(status_class(status))] += n;
+    if (failed) errors += n;
+    if (!add_code(*this, status, n)) codes_overflow += n;
+}
+
 void Counters::merge(const Counters& o) noexcept {
     requests += o.requests;
     for (std::size_t i = 0; i < by_class.size(); ++i)

@@ -1,4 +1,4 @@
-// Sliding windows over one-second epochs: a 60-slot ring per series. 1 s / 10 s / 60 s windows are sums of the
+// Sliding windows over one-second epochs: a 60-slot ring per series. A window of any 1..60 s is a sum of the
 // most recent closed slots, so rates are exact over each window (no decay, no interpolation).
 //
 // Used by the agent (one ring per (route, version), written by the merger thread) and the load engine
@@ -33,6 +33,9 @@ struct Counters {
 
     /// Counts one request with this status (requests, by_class, codes, errors).
     void add_status(int status, std::uint64_t n = 1) noexcept;
+    /// Like add_status, but `failed` decides whether the request is an error (the load engine's
+    /// http_req_failed: a status that was not expected, or no response at all).
+    void add_result(int status, bool failed, std::uint64_t n = 1) noexcept;
     void merge(const Counters& other) noexcept;
     std::uint64_t code_count(int status) const noexcept;
     bool operator==(const Counters&) const noexcept = default;

@@ -234,7 +234,7 @@ void LoadPanel::onProgress(const load::Progress& p) {
         breach = tr("<br><span style='color:#f85149'>breaching: %1</span>").arg(b.join(", ").toHtmlEscaped());
     }
     live_->setText(tr("<b>%1</b> req/s (target %2) · p50 <b>%3</b> · p95 <b>%4</b> · p99 <b>%5</b><br>"
-                      "errors %6 % · 429: %7 · in flight %8 · late %9%10")
+                      "failed %6 % · 429: %7 · in flight %8 · late %9 · unsent %10%11")
                        .arg(p.achieved_rate, 0, 'f', 1)
                        .arg(p.target, 0, 'f', 0)
                        .arg(ms(p.latency.p50_ms), ms(p.latency.p95_ms), ms(p.latency.p99_ms))
@@ -242,6 +242,7 @@ void LoadPanel::onProgress(const load::Progress& p) {
                        .arg(p.rate_limited)
                        .arg(p.in_flight)
                        .arg(p.late)
+                       .arg(p.unsent)
                        .arg(breach));
 }
 

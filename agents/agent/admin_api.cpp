@@ -8,6 +8,7 @@
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
 #include "agents/agent/tokens.h"
+#include "core/json_strict.h"
 
 namespace redline::agent {
 
@@ -48,14 +49,9 @@ const std::string* query_value(const HttpIn& in, const std::string& key) {
     return it == in.req.query.end() ? nullptr : &it->second;
 }
 
+/// A missing Content-Type is tolerated (the body must still be JSON); any other media type is 415.
 bool json_content_type(std::string_view ct) {
-    if (ct.empty()) return true;  // tolerated: the body must still be JSON
-    auto semi = ct.find(';');
-    std::string base(ct.substr(0, semi));
-    while (!base.empty() && base.back() == ' ')
-        base.pop_back();
-    std::transform(base.begin(), base.end(), base.begin(), [](unsigned char c) { return std::tolower(c); });
-    return base == "application/json" || (base.size() > 5 && base.compare(base.size() - 5, 5, "+json") == 0);
+    return ct.empty() || is_json_media_type(ct);
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -68,10 +64,15 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 std::optional<int> parse_window(std::string_view s) {
-    if (s == "1s") return 1;
-    if (s == "10s") return 10;
-    if (s == "60s") return 60;
-    return std::nullopt;
+    // "Ns", N a decimal integer 1..60 without sign or leading zero: the agent keeps 60 one-second slots.
+    if (s.size() < 2 || s.size() > 3 || s.back() != 's' || s.front() == '0') return std::nullopt;
+    int n = 0;
+    for (char c : s.substr(0, s.size() - 1)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+    }
+    if (n < 1 || n > 60) return std::nullopt;
+    return n;
 }
 
 struct AdminApi::Route {
@@ -230,7 +231,7 @@ AdminResponse AdminApi::builtin(const std::string& path, HttpIn& in, Role role, 
             if (auto v = parse_window(*w))
                 window = *v;
             else
-                errs.push_back({"window", "must be 1s, 10s or 60s"});
+                errs.push_back({"window", "must be Ns with N from 1 to 60 (e.g. 1s, 5s, 60s)"});
         }
         if (!errs.empty()) return problem(400, "Bad Request", "invalid query", errs);
         AdminResponse r;
@@ -273,7 +274,7 @@ AdminResponse AdminApi::builtin(const std::string& path, HttpIn& in, Role role, 
             if (auto v = parse_window(*w))
                 spec.window_s = *v;
             else
-                errs.push_back({"window", "must be 1s, 10s or 60s"});
+                errs.push_back({"window", "must be Ns with N from 1 to 60 (e.g. 1s, 5s, 60s)"});
         }
         if (auto* e = query_value(in, "events_after")) {
             if (auto v = parse_int<std::uint64_t>(*e))

@@ -53,7 +53,7 @@ class AdminApi {
     std::vector<HostHandler> handlers_;
 };
 
-/// Parses "1s" | "10s" | "60s" (the only windows the API serves).
+/// Parses a window "Ns", N = 1..60 (any sum of the agent's 60 one-second slots); nullopt otherwise.
 std::optional<int> parse_window(std::string_view s);
 
 }  // namespace redline::agent

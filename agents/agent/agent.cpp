@@ -205,6 +205,15 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
         if (!o.require_auth && !is_loopback(impl_->listen.host))
             throw ConfigError("refusing to serve the admin API on non-loopback address " +
                               impl_->listen.host + " without authentication (require_auth = false)");
+        if (!is_loopback(impl_->listen.host)) {
+            // Beyond loopback /metrics needs the viewer token unless the host opened it explicitly.
+            if (!o.metrics_open_beyond_loopback) o.metrics_require_auth = true;
+            spdlog::warn(
+                "agent: the admin API listens on {} (not loopback): reachable from other hosts; /metrics {}",
+                impl_->listen.host,
+                o.metrics_require_auth ? "requires the viewer token"
+                                       : "is open (metrics_open_beyond_loopback)");
+        }
     }
     if (o.max_connections == 0) throw ConfigError("max_connections must be at least 1");
     std::error_code ec;
@@ -433,8 +442,8 @@ std::uint16_t Agent::admin_port() const {
 }
 
 std::string Agent::admin_url() const {
-    const std::string& h = impl_->listen.host;
-    std::string host = h == "0.0.0.0" ? "127.0.0.1" : h == "::" ? "::1" : h;
+    // The address actually bound, also when it is the wildcard: a reader must see that it is not loopback.
+    std::string host = impl_->listen.host;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     return "http://" + host + ":" + std::to_string(admin_port());
 }

@@ -48,7 +48,10 @@ struct AgentOptions {
     std::string admin_listen = "127.0.0.1:9464";  // host:port, port 0 = any; empty = no admin server
     bool require_auth = true;                     // false is refused on a non-loopback bind
     bool metrics_require_auth = false;            // /metrics open on loopback by default (Prometheus scrape)
-    std::size_t max_connections = 64;             // admin connections at once; more are closed at accept
+    /// On a non-loopback admin bind /metrics requires the viewer token (metrics_require_auth is forced on)
+    /// unless this is set: an explicit choice to let anyone who reaches the port read the metrics.
+    bool metrics_open_beyond_loopback = false;
+    std::size_t max_connections = 64;  // admin connections at once; more are closed at accept
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;
     std::chrono::milliseconds read_timeout{10'000};  // a request's header and body must arrive within this
@@ -137,7 +140,7 @@ class Agent {
     void close_epoch(std::int64_t epoch);
 
     std::uint16_t admin_port() const;  // 0 before start() or without admin server
-    std::string admin_url() const;     // "http://127.0.0.1:PORT"
+    std::string admin_url() const;     // "http://HOST:PORT" with the bound host ("0.0.0.0" stays "0.0.0.0")
     const std::string& agent_id() const;
     const AgentOptions& options() const;
     std::string token_path(Role role) const;  // file holding the viewer/operator token

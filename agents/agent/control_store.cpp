@@ -12,6 +12,7 @@
 
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "core/json_strict.h"
 
 namespace redline::agent {
 namespace fs = std::filesystem;
@@ -107,23 +108,48 @@ void ControlStore::call_apply(const Entry& e, const nlohmann::json& state) {
     }
 }
 
+std::map<std::string, nlohmann::json> ControlStore::last_audited_states() const {
+    std::map<std::string, nlohmann::json> out;
+    if (events_.audit_path().empty()) return out;
+    std::ifstream in(events_.audit_path(), std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (in.eof()) break;  // no newline: an incomplete line that was never acknowledged
+        const auto k = line.find("\"kind\":\"");
+        if (k == std::string::npos) continue;
+        const auto dot = line.find('.', k + 8);
+        if (dot == std::string::npos) continue;
+        const std::string name = line.substr(k + 8, dot - k - 8);
+        if (entries_.find(name) == entries_.end()) continue;
+        auto j = parse_json_strict(line);
+        if (!j.ok() || !j.value().is_object()) continue;
+        const std::string kind = j.value().value("kind", "");
+        if (kind != name + ".changed" && kind != name + ".recovered" && kind != name + ".rolled_back")
+            continue;
+        if (j.value().contains("after")) out[name] = j.value()["after"];
+    }
+    return out;
+}
+
 void ControlStore::load_and_apply() {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) errors_.report("cannot create " + dir_ + ": " + ec.message());
     std::lock_guard put_lock(put_mutex_);
+    const auto audited = last_audited_states();
     for (auto& [name, entry] : entries_) {
         std::string path = file_path(name);
         if (fs::exists(path, ec)) {
             std::ifstream in(path, std::ios::binary);
             std::stringstream ss;
             ss << in.rdbuf();
-            nlohmann::json doc = nlohmann::json::parse(ss.str(), nullptr, false);
-            if (doc.is_discarded()) {
-                errors_.report("control '" + name + "': " + path + " is not valid JSON; keeping the default");
+            auto strict = parse_json_strict(ss.str());
+            if (!strict.ok()) {
+                errors_.report("control '" + name + "': " + path + " is not strict JSON (" +
+                               join_field_errors(strict.errors()) + "); keeping the default");
             } else {
                 try {
-                    auto parsed = entry.resource.validate(doc);
+                    auto parsed = entry.resource.validate(strict.value());
                     if (parsed.ok()) {
                         std::lock_guard lock(state_mutex_);
                         entry.state = parsed.value();
@@ -138,6 +164,7 @@ void ControlStore::load_and_apply() {
                 }
             }
         }
+        reconcile(name, entry, audited, fs::exists(path, ec));
         nlohmann::json state;
         {
             std::lock_guard lock(state_mutex_);
@@ -145,6 +172,56 @@ void ControlStore::load_and_apply() {
         }
         call_apply(entry, state);
     }
+}
+
+void ControlStore::reconcile(const std::string& name, Entry& entry,
+                             const std::map<std::string, nlohmann::json>& audited, bool had_file) {
+    // The audit log is the source of truth: the state in force is the last audited one. A state file that
+    // disagrees (a crash between the audit line and the file, or a hand edit) is restored to it; a state with
+    // no audit line at all (an older data dir) is adopted and audited now. Either way a recovery event says
+    // so.
+    Event ev;
+    ev.kind = name + ".recovered";
+    ev.actor = "agent";
+    ev.before = entry.state;
+    const auto it = audited.find(name);
+    if (it != audited.end()) {
+        if (it->second == entry.state) return;
+        Parsed<nlohmann::json> valid = {std::vector<FieldError>{}};
+        try {
+            valid = entry.resource.validate(it->second);
+        } catch (const std::exception& ex) {
+            valid = {std::vector<FieldError>{{"", ex.what()}}};
+        }
+        if (!valid.ok()) {
+            errors_.report("control '" + name + "': the last audited state is no longer valid (" +
+                           join_field_errors(valid.errors()) + "); keeping the state file");
+            ev.message =
+                name + ": the last audited state is invalid now; the state file's content stays in force";
+            ev.after = entry.state;
+        } else {
+            std::string err;
+            const std::string path = file_path(name);
+            std::error_code ec;
+            if (had_file)  // kept for inspection
+                fs::copy_file(path, path + ".replaced", fs::copy_options::overwrite_existing, ec);
+            if (!write_atomic(path, valid.value().dump(2) + "\n", &err))
+                errors_.report("control '" + name + "': restoring the audited state: " + err);
+            ev.after = valid.value();
+            ev.message = name +
+                         ": the state file did not match the audit log; restored the last audited state" +
+                         (had_file ? " (the file is kept as " + path + ".replaced)" : "");
+        }
+    } else {
+        if (!had_file) return;  // initial state, nothing to explain
+        ev.after = entry.state;
+        ev.message = name + ": state file without an audit line adopted and audited";
+    }
+    std::string err;
+    if (!events_.append(ev, true, &err)) errors_.report("control '" + name + "': " + err);
+    std::lock_guard lock(state_mutex_);
+    entry.state = ev.after;
+    spdlog::warn("agent: {}", ev.message);
 }
 
 bool ControlStore::has(std::string_view name) const {
@@ -180,8 +257,9 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
         before = entry->state;
     }
     if (body.empty()) return bad_request("request body is empty; expected a JSON object");
-    nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
-    if (doc.is_discarded()) return bad_request("request body is not valid JSON");
+    auto strict = parse_json_strict(body);
+    if (!strict.ok()) return bad_request("request body is not strict JSON", strict.errors());
+    nlohmann::json doc = std::move(strict.value());
     if (!doc.is_object())
         return bad_request("request body must be a JSON object", {{"", "expected an object"}});
 
@@ -196,16 +274,9 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
             Problem::make(500, "Internal Server Error", "validation failed unexpectedly"));
     }
 
-    // Persist first, then audit; if the audit fails the old file is restored so state and audit agree.
-    std::string err;
-    std::string path = file_path(name);
-    std::error_code ec;
-    bool had_file = fs::exists(path, ec);
-    if (!write_atomic(path, after.dump(2) + "\n", &err)) {
-        errors_.report("control '" + std::string(name) + "': " + err);
-        return AdminResponse::problem(
-            Problem::make(500, "Internal Server Error", "could not persist the new state; nothing changed"));
-    }
+    // Audit before effect: the audit line is durable before the state file is replaced, before the state is
+    // in force and before the 2xx. A crash between the two is repaired at start-up (reconcile()). GETs wait
+    // on state_mutex_ until the new state is committed, so nobody who saw the event reads the old state.
     Event ev;
     ev.kind = std::string(name) + ".changed";
     ev.actor = std::string(to_string(actor));
@@ -219,19 +290,29 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
     if (ev.message.empty())
         ev.message =
             before == after ? std::string(name) + " set (unchanged)" : std::string(name) + " changed";
-    if (!events_.append(ev, true, &err)) {
-        std::string restore_err;
-        if (had_file)
-            write_atomic(path, before.dump(2) + "\n", &restore_err);
-        else
-            fs::remove(path, ec);
-        errors_.report("control '" + std::string(name) + "': " + err +
-                       (restore_err.empty() ? "" : "; " + restore_err));
-        return AdminResponse::problem(
-            Problem::make(500, "Internal Server Error", "could not write the audit log; nothing changed"));
-    }
+    std::string err;
+    const std::string path = file_path(name);
     {
         std::lock_guard lock(state_mutex_);
+        if (!events_.append(ev, true, &err)) {
+            errors_.report("control '" + std::string(name) + "': " + err);
+            return AdminResponse::problem(Problem::make(500, "Internal Server Error",
+                                                        "could not write the audit log; nothing changed"));
+        }
+        if (!write_atomic(path, after.dump(2) + "\n", &err)) {
+            // The audit line says "after" but it never took effect: audit that too, so the log stays true.
+            Event undo;
+            undo.kind = std::string(name) + ".rolled_back";
+            undo.actor = "agent";
+            undo.before = after;
+            undo.after = before;
+            undo.message = std::string(name) + " change #" + std::to_string(ev.id) + " not applied: " + err;
+            std::string undo_err;
+            if (!events_.append(undo, true, &undo_err)) err += "; " + undo_err;
+            errors_.report("control '" + std::string(name) + "': " + err);
+            return AdminResponse::problem(Problem::make(500, "Internal Server Error",
+                                                        "could not persist the new state; nothing changed"));
+        }
         entry->state = after;
     }
     spdlog::info("agent: {} by {}: {}", ev.kind, ev.actor, ev.message);

@@ -1,9 +1,11 @@
-// Control resources the agent owns (limits, canary, host-added ones such as cache): strict validation,
-// atomic persistence in <data_dir>/control/<name>.json, audit + "<name>.changed" event, and the host's apply
-// callback.
+// Control resources the agent owns (limits, canary, host-added ones such as cache): strict validation, an
+// audit line made durable first ("<name>.changed"), then atomic persistence in
+// <data_dir>/control/<name>.json, then the state in force and the host's apply callback, then the 2xx. At
+// start-up the audit log is the source of truth: a state file that disagrees with the last audited state is
+// restored to it ("<name>.recovered").
 //
 // Threading: add() at configuration time only. load_and_apply() once at start. put() from any thread; PUTs
-// are serialised by put_mutex_ (validate -> persist -> audit -> commit -> apply run as one unit).
+// are serialised by put_mutex_ (validate -> audit -> persist -> commit -> apply run as one unit).
 // get()/names() from any thread; state_mutex_ guards states_. apply callbacks run on the thread that called
 // put().
 #pragma once
@@ -51,6 +53,10 @@ class ControlStore {
         nlohmann::json state;
     };
     void call_apply(const Entry& e, const nlohmann::json& state);
+    /// The `after` of the last "<name>.changed|recovered|rolled_back" line of the audit log, per control.
+    std::map<std::string, nlohmann::json> last_audited_states() const;
+    void reconcile(const std::string& name, Entry& entry,
+                   const std::map<std::string, nlohmann::json>& audited, bool had_file);
 
     const std::string dir_;
     EventLog& events_;

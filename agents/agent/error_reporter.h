@@ -1,8 +1,11 @@
 // Reports runtime faults without throwing: calls the host's on_error callback and logs through spdlog at a
 // limited rate (at most `burst` lines per second, then one summary of how many were suppressed).
 //
-// Threading: report() is thread-safe (mutex_ guards the rate window); the callback runs on the reporting thread.
+// Threading: report() is thread-safe (mutex_ guards the rate window); the callback runs on the reporting
+// thread.
 #pragma once
+
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <functional>
@@ -10,12 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include <spdlog/spdlog.h>
-
 namespace redline::agent {
 
 class ErrorReporter {
-public:
+  public:
     explicit ErrorReporter(std::function<void(std::string_view)> callback = {}, int burst = 10)
         : callback_(std::move(callback)), burst_(burst) {}
 
@@ -44,7 +45,7 @@ public:
         }
     }
 
-private:
+  private:
     std::function<void(std::string_view)> callback_;
     const int burst_;
     std::mutex mutex_;

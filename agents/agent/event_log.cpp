@@ -22,10 +22,36 @@ std::int64_t unix_ms() {
 EventLog::EventLog(std::size_t capacity, std::string audit_path)
     : capacity_(std::max<std::size_t>(capacity, 1)), audit_path_(std::move(audit_path)) {
     if (!audit_path_.empty()) {
-        audit_fd_ = ::open(audit_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        audit_fd_ = ::open(audit_path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (audit_fd_ < 0)
             throw ConfigError("cannot open audit log " + audit_path_ + ": " + std::strerror(errno));
+        drop_partial_line();
     }
+}
+
+void EventLog::drop_partial_line() {
+    // A line without its newline was cut by a crash inside write() and never acknowledged (the fsync that
+    // follows every line did not return): remove it so the log holds whole lines only.
+    const off_t size = ::lseek(audit_fd_, 0, SEEK_END);
+    if (size <= 0) return;
+    char last = '\n';
+    if (::pread(audit_fd_, &last, 1, size - 1) != 1 || last == '\n') return;
+    off_t keep = size - 1;
+    char buf[4096];
+    while (keep > 0) {
+        const off_t from = std::max<off_t>(0, keep - off_t(sizeof buf));
+        const ssize_t n = ::pread(audit_fd_, buf, std::size_t(keep - from), from);
+        if (n <= 0) return;
+        const void* nl = ::memrchr(buf, '\n', std::size_t(n));
+        if (nl) {
+            keep = from + (static_cast<const char*>(nl) - buf) + 1;
+            break;
+        }
+        keep = from;
+    }
+    spdlog::warn("agent: audit log {} ended in an incomplete line ({} bytes); removed it", audit_path_,
+                 size - keep);
+    if (::ftruncate(audit_fd_, keep) == 0) ::fsync(audit_fd_);
 }
 
 EventLog::~EventLog() {

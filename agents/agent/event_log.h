@@ -37,6 +37,7 @@ class EventLog {
     EventPage page(std::uint64_t after, std::size_t limit) const;
     std::uint64_t last_id() const;
     std::size_t capacity() const { return capacity_; }
+    const std::string& audit_path() const { return audit_path_; }
     std::uint64_t dropped() const;  // events evicted from the ring so far
 
     using Subscriber = std::function<void(std::uint64_t newest_id)>;
@@ -45,6 +46,7 @@ class EventLog {
 
   private:
     bool write_audit(const Event& e, std::string* error);
+    void drop_partial_line();
 
     const std::size_t capacity_;
     const std::string audit_path_;

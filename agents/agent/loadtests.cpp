@@ -11,6 +11,7 @@
 #include <random>
 
 #include "agents/agent/agent.h"
+#include "core/json_strict.h"
 #include "core/load/engine.h"
 
 namespace redline::agent {
@@ -174,9 +175,10 @@ std::string Service::check_target(const std::string& target, std::vector<tcp::en
 }
 
 AdminResponse Service::post(const AdminRequest& req) {
-    const json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object())
-        return bad_request({{"", "the body must be a JSON object"}});
+    auto strict = parse_json_strict(req.body);
+    if (!strict.ok()) return bad_request(strict.errors(), "the body is not strict JSON");
+    const json& body = strict.value();
+    if (!body.is_object()) return bad_request({{"", "the body must be a JSON object"}});
     std::vector<FieldError> errs;
     for (auto it = body.begin(); it != body.end(); ++it) {
         static const std::vector<std::string> kKeys = {"scenario",    "target", "rate",    "duration_s",

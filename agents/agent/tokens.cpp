@@ -95,6 +95,11 @@ TokenStore::Token TokenStore::load_one(const std::string& data_dir, const char* 
         t.from_env = true;
         if (t.value.empty() || !valid_token_chars(t.value))
             throw ConfigError(std::string(env) + " holds no usable token (printable ASCII, no spaces)");
+        if (t.value.size() < TokenStore::kMinTokenLength)
+            throw ConfigError(std::string(env) + " holds a token of " + std::to_string(t.value.size()) +
+                              " characters; tokens must have at least " +
+                              std::to_string(TokenStore::kMinTokenLength) +
+                              " (e.g. 64 hex characters: openssl rand -hex 32)");
         return t;
     }
     std::error_code ec;
@@ -113,6 +118,10 @@ TokenStore::Token TokenStore::load_one(const std::string& data_dir, const char* 
     t.value = trim(line);
     if (t.value.empty() || !valid_token_chars(t.value))
         throw ConfigError("token file " + t.path + " holds no usable token");
+    if (t.value.size() < TokenStore::kMinTokenLength)
+        throw ConfigError("token file " + t.path + " holds a token of " + std::to_string(t.value.size()) +
+                          " characters; tokens must have at least " +
+                          std::to_string(TokenStore::kMinTokenLength));
     struct stat st {};
     if (::stat(t.path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
         spdlog::warn("agent: token file {} is accessible by group/others (mode {:o}); use chmod 600", t.path,
@@ -123,8 +132,10 @@ TokenStore::Token TokenStore::load_one(const std::string& data_dir, const char* 
 void TokenStore::load(const std::string& data_dir) {
     viewer_ = load_one(data_dir, "viewer.token", "REDLINE_VIEWER_TOKEN");
     operator_ = load_one(data_dir, "operator.token", "REDLINE_OPERATOR_TOKEN");
-    if (viewer_.value == operator_.value)
-        spdlog::warn("agent: viewer and operator tokens are equal; every caller gets the operator role");
+    if (equal_ct(viewer_.value, operator_.value))
+        throw ConfigError(
+            "the viewer and operator tokens are equal: every viewer would be an operator; give "
+            "them different values");
 }
 
 Role TokenStore::authenticate(std::string_view authorization) const {

@@ -16,7 +16,12 @@ namespace redline::agent {
 
 class TokenStore {
   public:
-    /// Loads or creates both tokens. Throws ConfigError when a file cannot be read/created or holds no token.
+    /// Shorter tokens (from a file or the environment) are refused at start, as are equal viewer and operator
+    /// tokens: both would let a guess or a viewer act as an operator.
+    static constexpr std::size_t kMinTokenLength = 32;
+
+    /// Loads or creates both tokens. Throws ConfigError when a file cannot be read/created or holds no token,
+    /// a token is shorter than kMinTokenLength, or both tokens are equal.
     void load(const std::string& data_dir);
 
     /// Role of an "Authorization" header value ("Bearer <token>"); Role::None when absent, malformed or

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/sample_server/product_json.h"
+#include "core/json_strict.h"
 #include "core/problem.h"
 #include "core/url.h"
 
@@ -454,8 +455,7 @@ void Api::search_products(std::string_view query, bool canary, HttpResponse& res
 
 void Api::create_order(const HttpRequest& req, std::string_view client_key, HttpResponse& res,
                        ThreadState& ts) {
-    if (req.content_type.rfind("application/json", 0) != 0)
-        return problem(res, 415, "send the order as application/json");
+    if (!is_json_media_type(req.content_type)) return problem(res, 415, "send the order as application/json");
     if (req.has_idempotency_key) {
         const auto& k = req.idempotency_key;
         const bool printable = std::all_of(k.begin(), k.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -463,8 +463,9 @@ void Api::create_order(const HttpRequest& req, std::string_view client_key, Http
             return problem_with_errors(res, 400, "invalid Idempotency-Key header",
                                        {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}});
     }
-    const nlohmann::json doc = nlohmann::json::parse(req.body, nullptr, false);
-    if (doc.is_discarded()) return problem(res, 400, "the body is not valid JSON");
+    auto strict = parse_json_strict(req.body);
+    if (!strict.ok()) return problem_with_errors(res, 400, "the body is not strict JSON", strict.errors());
+    const nlohmann::json& doc = strict.value();
     std::vector<FieldError> errors;
     OrderRequest order;
     if (!doc.is_object()) {

@@ -57,6 +57,8 @@ std::string usage_text() {
   --idle-timeout-ms N         keep-alive idle time (default 60000)
   --drain-timeout-ms N        SIGTERM drain deadline (default 10000)
   --no-record                 do not record requests in the agent (benchmark baseline)
+  --metrics-without-token     serve /metrics without the viewer token also when --admin-listen is not
+                              loopback (by default a non-loopback admin bind requires it)
   --help                      this text
 
 Once serving, prints one line on stdout:
@@ -126,6 +128,10 @@ ParsedOptions parse_options(const std::vector<std::string>& args) {
         }
         if (name == "--no-record") {
             o.record = false;
+            continue;
+        }
+        if (name == "--metrics-without-token") {
+            o.metrics_without_token = true;
             continue;
         }
         const auto it = with_value.find(name);

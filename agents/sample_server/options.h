@@ -25,6 +25,7 @@ struct ServerOptions {
     std::size_t max_inflight = 1'024;                 // more concurrent requests -> 503 + Retry-After
     std::chrono::milliseconds drain_timeout{10'000};  // SIGTERM: wait this long for in-flight requests
     bool record = true;                               // --no-record switches agent recording off
+    bool metrics_without_token = false;  // --metrics-without-token: /metrics open on a non-loopback admin bind
     bool help = false;
 };
 

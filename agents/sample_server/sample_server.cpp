@@ -32,6 +32,7 @@ SampleServer::SampleServer(ServerOptions options)
     ao.service_version = REDLINE_VERSION;
     ao.data_dir = options_.data_dir;
     ao.admin_listen = options_.admin_listen;
+    ao.metrics_open_beyond_loopback = options_.metrics_without_token;
     ao.on_error = [](std::string_view msg) { spdlog::warn("agent: {}", msg); };
     agent_ = std::make_unique<agent::Agent>(ao);
 

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <optional>
 
+#include "core/agent_client.h"
 #include "core/load/engine.h"
 
 namespace redline::loadcli {
@@ -24,8 +26,10 @@ constexpr const char* kUsage =
     "                        [--agent-token-file FILE] [--quiet] [--verbose]\n"
     "       redline-load list\n"
     "       redline-load validate FILE|BUILTIN\n"
-    "exit codes: 0 thresholds passed, 99 a threshold failed, 2 usage error or invalid scenario, 1 runtime "
-    "error\n";
+    "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted (Ctrl-C/SIGTERM; summary still\n"
+    "            written), 2 usage error, invalid scenario or unusable --out/--agent-token-file, 1 runtime "
+    "error\n"
+    "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -89,9 +93,10 @@ void print_progress_line(const Progress& p) {
     const std::string line = fmt::format(
         "\r[{}] {:3.0f}% {:<10.10} {:5.1f}/{:.0f}s  {:7.1f}/s  p50 {:6.2f} p95 {:6.2f} p99 {:7.2f} ms  err "
         "{:5.2f}%  "
-        "late {}  inflight {}   ",
+        "late {}  unsent {}  inflight {}   ",
         bar(p.fraction, 24), p.fraction * 100, p.stage, p.elapsed_s, p.planned_s, p.achieved_rate,
-        p.latency.p50_ms, p.latency.p95_ms, p.latency.p99_ms, p.error_ratio * 100, p.late, p.in_flight);
+        p.latency.p50_ms, p.latency.p95_ms, p.latency.p99_ms, p.error_ratio * 100, p.late, p.unsent,
+        p.in_flight);
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
 }
@@ -103,7 +108,7 @@ void print_summary(const Summary& s) {
     if (s.outcome == RunOutcome::Error) return;
     std::printf("duration   %.2f s (planned %.2f s)\n", s.duration_s, s.planned_s);
     std::printf(
-        "requests   %llu completed, %.1f/s, %llu errors (%.2f%%), %llu transport errors, %llu rate-limited\n",
+        "requests   %llu completed, %.1f/s, %llu failed (%.2f%%), %llu transport errors, %llu rate-limited\n",
         (unsigned long long)s.completed, s.achieved_rate, (unsigned long long)s.errors, s.error_ratio * 100,
         (unsigned long long)s.transport_errors, (unsigned long long)s.rate_limited);
     std::string st;
@@ -114,6 +119,15 @@ void print_summary(const Summary& s) {
     std::printf("statuses   %s\n", st.c_str());
     std::printf("bytes      %llu sent, %llu received\n", (unsigned long long)s.bytes_sent,
                 (unsigned long long)s.bytes_received);
+    if (!s.checks.empty()) {
+        std::printf("checks     %.2f%% passed (%llu of %llu)\n", s.checks_rate * 100,
+                    (unsigned long long)s.checks_passed,
+                    (unsigned long long)(s.checks_passed + s.checks_failed));
+        for (const auto& c : s.checks)
+            std::printf("  %-4s %-28.28s %-30.30s %llu passed, %llu failed\n", c.fails ? "FAIL" : "ok",
+                        c.request.c_str(), c.name.c_str(), (unsigned long long)c.passes,
+                        (unsigned long long)c.fails);
+    }
     if (s.executor.find("arrival") != std::string::npos)
         std::printf("schedule   %llu late, %llu unsent, lateness p50 %.3f p99 %.3f max %.3f ms\n",
                     (unsigned long long)s.late, (unsigned long long)s.unsent, s.lateness.p50_ms,
@@ -259,6 +273,15 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         sc->agent.url = agent_url;
     }
     if (!agent_token_file.empty()) sc->agent.token_file = agent_token_file;
+    if (!sc->agent.token_file.empty()) {
+        std::string why;
+        if (!read_token_file(sc->agent.token_file, &why)) return usage_error("--agent-token-file: " + why);
+    }
+    // Refuse an unwritable --out before the run, so a long run never ends without its summary.
+    if (!out.empty()) {
+        std::ofstream probe(out, std::ios::app);
+        if (!probe) return usage_error("--out " + out + " cannot be written: " + std::strerror(errno));
+    }
     for (std::size_t i = 0; i < sc->thresholds.size(); ++i)
         if (sc->thresholds[i].source == ThresholdSource::Agent && sc->agent.url.empty())
             return usage_error(
@@ -279,7 +302,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         const int n = interrupts.load();
         if (n != seen) {
             seen = n;
-            engine.stop(n == 1 ? "interrupted" : "interrupted twice");
+            engine.stop(n == 1 ? "interrupted (SIGINT/SIGTERM)" : "interrupted twice");
         }
     }
     const Summary s = engine.wait();
@@ -288,19 +311,20 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         print_summary(s);
     else if (s.outcome == RunOutcome::Error)
         std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+    int rc = s.exit_code();
+    if (s.outcome == RunOutcome::Error && !quiet) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
     if (!out.empty()) {
         std::ofstream f(out, std::ios::trunc);
         f << to_json(s).dump(2) << "\n";
+        f.close();
         if (!f) {
-            std::fprintf(stderr, "redline-load: cannot write %s\n", out.c_str());
-            return kExitRuntime;
+            std::fprintf(stderr, "redline-load: cannot write the summary to %s: %s\n", out.c_str(),
+                         std::strerror(errno));
+            // Never hides a failed threshold or an interrupt: only a clean run turns into a runtime error.
+            if (rc == kExitOk) rc = kExitRuntime;
         }
     }
-    if (s.outcome == RunOutcome::Error) {
-        if (!quiet) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
-        return kExitRuntime;
-    }
-    return s.exit_code();
+    return rc;
 }
 
 }  // namespace

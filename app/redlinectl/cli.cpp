@@ -1,5 +1,6 @@
 // redlinectl helpers: argument parsing, errors, formatting. See cli.h.
 #include "cli.h"
+#include "core/number.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -61,17 +62,9 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const OptionSpec& sp
 }
 
 double parse_double(const std::string& text, const std::string& option, const std::string& command) {
-    std::size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (text.empty() || used != text.size() || !std::isfinite(v)) {
-        throw UsageError(command, "--" + option + " needs a number, got '" + text + "'");
-    }
-    return v;
+    const auto v = parse_decimal(text);
+    if (!v) throw UsageError(command, "--" + option + " needs a decimal number, got '" + text + "'");
+    return *v;
 }
 
 std::int64_t parse_int(const std::string& text, const std::string& option, const std::string& command,

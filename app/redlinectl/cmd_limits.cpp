@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli.h"
+#include "core/json_strict.h"
 
 namespace redline::ctl {
 
@@ -42,8 +43,9 @@ std::string read_file(const std::string& path) {
 
 int limits_set_file(Context& ctx, const std::string& path) {
     const std::string text = read_file(path);
-    nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) throw Failure(path + " is not valid JSON");
+    auto strict = parse_json_strict(text);
+    if (!strict.ok()) throw Failure(path + " is not strict JSON: " + join_field_errors(strict.errors()));
+    const nlohmann::json& doc = strict.value();
     // The agent validates strictly and names every bad field; send the document as written.
     const nlohmann::json result = require(ctx.client().call_json("PUT", "/v1/limits", &doc), ctx, "PUT");
     auto parsed = parse_limits(result);

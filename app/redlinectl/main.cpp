@@ -40,13 +40,13 @@ std::string usage_text(const std::string& command) {
                "total rate, success ratio, latency quantiles and a per-route table.\n";
     }
     if (command == "top") {
-        return "usage: redlinectl top [--interval-ms MS] [--window 1|10|60] [--count N]\n\n"
+        return "usage: redlinectl top [--interval-ms MS] [--window 1..60] [--count N]\n\n"
                "Live per-route table (route, version, rps, success, p50/p95/p99, cache hit, 429s) refreshed "
                "from\n"
                "the agent's stream. Redraws in place on a terminal, prints one table per update otherwise\n"
                "(one JSON snapshot per line with --json).\n\n"
                "  --interval-ms MS   update interval, 100..10000 (default 1000)\n"
-               "  --window S         window the rates and quantiles cover: 1, 10 or 60 seconds (default 1)\n"
+               "  --window S         window the rates and quantiles cover: 1 to 60 seconds (default 1)\n"
                "  --count N          stop after N updates (default: until Ctrl-C)\n";
     }
     if (command == "limits") {

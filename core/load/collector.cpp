@@ -1,8 +1,11 @@
 #include "core/load/collector.h"
 
+#include <algorithm>
+
 namespace redline::load {
 
-Collector::Collector(std::size_t n) : nreq_(n), rings_(n) {
+Collector::Collector(std::size_t n, std::vector<std::pair<std::size_t, std::size_t>> check_ranges)
+    : nreq_(n), rings_(n), check_ranges_(std::move(check_ranges)) {
     totals_.reset(n);
 }
 
@@ -48,6 +51,9 @@ void Collector::close_through(std::int64_t epoch) {
         sec.p99_ms = corr.quantile_ns(0.99) / 1e6;
         sec.late = s.late;
         timeline_.push_back(sec);
+        check_slots_.push_back(s.checks);
+        while (check_slots_.size() > std::size_t(WindowRing::kSlots))
+            check_slots_.pop_front();
         if (it != pending_.end()) pending_.erase(it);
     }
     closed_through_ = std::max(closed_through_, epoch);
@@ -68,6 +74,18 @@ Collector::Window Collector::window(int request, int seconds) const {
         total_uncorrected_ring_.window(closed_through_, seconds, ignored, w.uncorrected);
     } else if (std::size_t(request) < rings_.size()) {
         rings_[std::size_t(request)].window(closed_through_, seconds, w.counters, w.corrected);
+    }
+    const std::size_t n = std::min(check_slots_.size(), std::size_t(std::max(seconds, 1)));
+    for (std::size_t k = check_slots_.size() - n; k < check_slots_.size(); ++k) {
+        const auto& slot = check_slots_[k];
+        for (std::size_t r = 0; r < check_ranges_.size(); ++r) {
+            if (request >= 0 && r != std::size_t(request)) continue;
+            for (std::size_t i = check_ranges_[r].first;
+                 i < check_ranges_[r].first + check_ranges_[r].second && i < slot.size(); ++i) {
+                w.checks.passes += slot[i].passes;
+                w.checks.fails += slot[i].fails;
+            }
+        }
     }
     return w;
 }

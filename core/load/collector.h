@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "core/load/run_stats.h"
@@ -27,9 +29,12 @@ class Collector {
         Counters counters;
         LatencySketch corrected;
         LatencySketch uncorrected;
+        CheckCount checks;  // checks of the request (or all) in the window's seconds
     };
 
-    explicit Collector(std::size_t nrequests);
+    /// check_ranges[i] = (first index, count) of request i's checks in the flattened check list.
+    explicit Collector(std::size_t nrequests,
+                       std::vector<std::pair<std::size_t, std::size_t>> check_ranges = {});
 
     void add(const EpochStats& s);
     /// Closes every pending epoch <= epoch (ring slots, timeline); later data for them still reaches the
@@ -52,6 +57,8 @@ class Collector {
     WindowRing total_uncorrected_ring_;
     std::int64_t closed_through_ = -1;
     std::vector<Second> timeline_;
+    std::vector<std::pair<std::size_t, std::size_t>> check_ranges_;
+    std::deque<std::vector<CheckCount>> check_slots_;  // checks of the newest closed seconds, newest last
 };
 
 }  // namespace redline::load

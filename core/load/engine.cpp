@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -115,6 +116,7 @@ struct Engine::Impl {
     std::int64_t started_unix_ns = 0;
     std::unique_ptr<AgentClient> agent_client;
     std::vector<int> streak;  // consecutive violating seconds per threshold (abort checks)
+    int aborted_by = -1;      // index of the threshold that aborted the run
 
     double elapsed_s() const { return std::chrono::duration<double>(Clock::now() - t0).count(); }
     std::int64_t unix_now_ns() const {
@@ -125,7 +127,17 @@ struct Engine::Impl {
     void run();
     void publish(RunState state);
     bool check_aborts(std::string& reason);
+    /// Open model: arrivals intended before t_s that have not started yet.
+    std::uint64_t backlog(double t_s) const {
+        if (!schedule) return 0;
+        const double due = std::ceil(schedule->arrivals_before(t_s) - 1e-9);
+        const double started = double(shared.completed.load() +
+                                      std::uint64_t(std::max<std::int64_t>(0, shared.in_flight.load())));
+        return std::uint64_t(std::max(0.0, due - started));
+    }
     std::optional<Snapshot> agent_snapshot(int window_s, std::string* err);
+    std::string check_agent(std::int64_t* agent_epoch);
+    std::optional<Snapshot> final_agent_snapshot(double stop_s, std::string* err);
     void finish(Summary s);
 };
 
@@ -184,7 +196,10 @@ void Engine::Impl::publish(RunState state) {
         for (const auto& r : tot.requests)
             all.merge(r.counters);
         p.completed = all.requests;
-        p.errors = all.errors + all.by_class[0];
+        p.errors = all.errors;
+        const CheckCount checks = sum_checks(*mix, tot.checks, -1);
+        p.checks_passed = checks.passes;
+        p.checks_failed = checks.fails;
         p.transport_errors = all.by_class[0];
         p.rate_limited = all.code_count(429);
         p.error_ratio = error_ratio(all);
@@ -194,13 +209,7 @@ void Engine::Impl::publish(RunState state) {
             if (tot.transport[k])
                 p.transport_by_kind[std::string(to_string(TransportError(k)))] = tot.transport[k];
         p.late = tot.late;
-        if (p.open_model && schedule && running) {
-            const double due =
-                std::ceil(schedule->arrivals_before(std::min(p.elapsed_s, p.planned_s)) - 1e-9);
-            const double started =
-                double(shared.completed.load() + std::uint64_t(std::max<std::int64_t>(0, p.in_flight)));
-            p.unsent = std::uint64_t(std::max(0.0, due - started));
-        }
+        if (p.open_model && schedule && running) p.unsent = backlog(std::min(p.elapsed_s, p.planned_s));
         const auto w = collector->window(-1, 1);
         p.window_s = 1;
         p.epoch = collector->closed_through();
@@ -239,29 +248,103 @@ bool Engine::Impl::check_aborts(std::string& reason) {
         if (!t.abort_on_fail || el < t.delay_abort_s) continue;
         std::optional<double> v;
         std::string note;
+        bool violated = false;
         if (t.source == ThresholdSource::Client) {
             const int win = std::min(t.window_s, seconds_run);
             const int idx = t.request.empty() ? -1 : request_index(*mix, t.request);
             const auto w = collector->window(idx, win);
-            v = client_metric(t.metric, w.counters, w.corrected, double(win), &note);
+            ClientData d;
+            d.counters = w.counters;
+            d.corrected = w.corrected;
+            d.seconds = double(win);
+            d.checks = w.checks;
+            if (is_open_model(sc.executor)) d.unsent = backlog(std::min(el, sc.duration_s()));
+            v = client_metric(t.metric, d, &note);
+            if (!v) continue;  // no responses in the window yet: neither breaks nor extends the streak
         } else {
-            if (auto snap = agent_snapshot(t.window_s, &note)) v = agent_metric(t, *snap, &note);
+            auto snap = agent_snapshot(std::min(t.window_s, std::max(1, seconds_run)), &note);
+            if (!snap) {
+                // The agent did not answer (unreachable, 4xx, bad body): a guard that cannot look is failing.
+                violated = true;
+                note = "agent check failed: " + note;
+            } else {
+                v = agent_metric(t, *snap, &note);
+                if (!v) continue;  // no requests in the agent's window
+            }
         }
-        if (!v) continue;  // not measurable this second: keep the streak as is
-        if (threshold_holds(t, *v)) {
+        if (!violated && threshold_holds(t, *v)) {
             streak[i] = 0;
             continue;
         }
         ++streak[i];
         if (streak[i] >= std::max(1, int(std::ceil(t.for_s)))) {
+            aborted_by = int(i);
             reason = "threshold '" + t.expr + "' (" + std::string(to_string(t.source)) +
                      (t.route.empty() ? "" : " " + t.route) + (t.request.empty() ? "" : " " + t.request) +
-                     ") failed for " + std::to_string(streak[i]) + " s: observed " +
-                     format_metric(t.metric, *v);
+                     ") failed for " + std::to_string(streak[i]) +
+                     " s: " + (v ? "observed " + format_metric(t.metric, *v) : note);
             return true;
         }
     }
     return false;
+}
+
+/// Before the first request: every agent-side threshold needs an agent that answers and knows the route.
+/// Returns an error message (the run must not start) or "".
+std::string Engine::Impl::check_agent(std::int64_t* agent_epoch) {
+    std::string err;
+    const auto snap = agent_snapshot(1, &err);
+    if (!snap) return "agent-side thresholds need the agent, which did not answer: " + err;
+    if (agent_epoch) *agent_epoch = snap->epoch;
+    for (std::size_t i = 0; i < sc.thresholds.size(); ++i) {
+        const Threshold& t = sc.thresholds[i];
+        if (t.source != ThresholdSource::Agent || (t.route.empty() && t.version.empty())) continue;
+        const bool known =
+            std::any_of(snap->series.begin(), snap->series.end(), [&](const SeriesSnapshot& x) {
+                return (t.route.empty() || x.id() == t.route) &&
+                       (t.version.empty() || x.version == t.version);
+            });
+        if (!known) {
+            std::string routes;
+            for (const auto& x : snap->series)
+                if (routes.find(x.id()) == std::string::npos) routes += (routes.empty() ? "" : ", ") + x.id();
+            return "thresholds[" + std::to_string(i) + "] '" + t.expr + "': the agent has no series " +
+                   (t.route.empty() ? std::string() : "'" + t.route + "' ") +
+                   (t.version.empty() ? std::string() : "version '" + t.version + "' ") + "(it serves " +
+                   routes + ")";
+        }
+    }
+    return {};
+}
+
+/// The agent's window over exactly the seconds of the run (its last 60 when longer): waits until the agent
+/// has closed the run's last second, asks for the window from the run's first second, and asks again with
+/// the corrected length when the agent's newest closed second is not the one expected.
+std::optional<Snapshot> Engine::Impl::final_agent_snapshot(double stop_s, std::string* err) {
+    const std::int64_t first = started_unix_ns / 1'000'000'000;
+    const std::int64_t last = (started_unix_ns + std::int64_t(stop_s * 1e9)) / 1'000'000'000;
+    // The agent closes second E at the start of E+1; give it a little more.
+    const std::int64_t ready_ns = (last + 1) * 1'000'000'000 + 150'000'000;
+    const std::int64_t wait_ns = ready_ns - unix_now_ns();
+    if (wait_ns > 0)
+        std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(wait_ns, 2'000'000'000)));
+    auto window_to = [&](std::int64_t newest) {
+        return int(std::clamp<std::int64_t>(newest - first + 1, 1, 60));
+    };
+    int win = window_to(last);
+    auto snap = agent_snapshot(win, err);
+    for (int attempt = 0; snap && attempt < 3 && snap->epoch != last; ++attempt) {
+        if (snap->epoch > last) {
+            // The agent closed later seconds too (they hold no run traffic): widen to keep the first second.
+            const int wider = window_to(snap->epoch);
+            if (wider == win) break;
+            win = wider;
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));  // not yet closed: ask again
+        }
+        snap = agent_snapshot(win, err);
+    }
+    return snap;
 }
 
 void Engine::Impl::finish(Summary s) {
@@ -300,6 +383,10 @@ void Engine::Impl::run() {
     std::vector<tcp::endpoint> endpoints;
     std::string err = url ? resolve_target(*url, opt.allow_connect, endpoints) : "invalid target: " + why;
     if (err.empty()) err = preflight(endpoints, std::chrono::milliseconds(3000));
+    const bool need_agent = std::any_of(sc.thresholds.begin(), sc.thresholds.end(), [](const Threshold& t) {
+        return t.source == ThresholdSource::Agent;
+    });
+    if (err.empty() && need_agent) err = check_agent(nullptr);
     if (!err.empty()) {
         spdlog::error("load run {}: {}", sc.name, err);
         s.outcome = RunOutcome::Error;
@@ -312,7 +399,10 @@ void Engine::Impl::run() {
     const bool open = is_open_model(sc.executor);
     mix = std::make_unique<RequestMix>(sc, url->host_header);
     if (open) schedule = std::make_unique<ArrivalSchedule>(sc);
-    collector = std::make_unique<Collector>(mix->size());
+    std::vector<std::pair<std::size_t, std::size_t>> check_ranges;
+    for (std::size_t i = 0; i < mix->size(); ++i)
+        check_ranges.emplace_back(mix->entry(i).check_base, mix->entry(i).spec->checks.size());
+    collector = std::make_unique<Collector>(mix->size(), std::move(check_ranges));
     const int nthreads = sc.effective_threads();
     const int nconn = sc.effective_connections();
     t0 = Clock::now() + std::chrono::milliseconds(20);
@@ -412,17 +502,10 @@ void Engine::Impl::run() {
     if (sc.executor == ExecutorKind::RampingArrivalRate || sc.executor == ExecutorKind::RampingVus)
         s.knee = detect_knee(s.timeline, open);
 
-    // Final thresholds. Agent-side: wait for the agent to close the run's last second, then read its window.
-    bool need_agent = false;
-    for (const auto& t : sc.thresholds)
-        need_agent = need_agent || t.source == ThresholdSource::Agent;
+    // Final thresholds. Agent-side: the agent's window over exactly the run's seconds.
     std::optional<Snapshot> agent_snap;
     std::string agent_err;
-    if (need_agent) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-        const int win = std::clamp(int(std::ceil(ran_s)), 1, 60);
-        agent_snap = agent_snapshot(win, &agent_err);
-    }
+    if (need_agent) agent_snap = final_agent_snapshot(stop_s, &agent_err);
     for (std::size_t i = 0; i < sc.thresholds.size(); ++i) {
         const Threshold& t = sc.thresholds[i];
         ThresholdResult r;
@@ -430,24 +513,26 @@ void Engine::Impl::run() {
         std::optional<double> v;
         if (t.source == ThresholdSource::Client) {
             const int idx = t.request.empty() ? -1 : request_index(*mix, t.request);
-            Counters c;
-            LatencySketch sk;
+            ClientData d;
             for (std::size_t k = 0; k < tot.requests.size(); ++k) {
                 if (idx >= 0 && int(k) != idx) continue;
-                c.merge(tot.requests[k].counters);
-                sk.merge(tot.requests[k].corrected);
+                d.counters.merge(tot.requests[k].counters);
+                d.corrected.merge(tot.requests[k].corrected);
             }
-            v = client_metric(t.metric, c, sk, ran_s, &r.note);
+            d.seconds = ran_s;
+            d.checks = sum_checks(*mix, tot.checks, idx);
+            if (open) d.unsent = s.unsent;
+            v = client_metric(t.metric, d, &r.note);
         } else if (agent_snap) {
             v = agent_metric(t, *agent_snap, &r.note);
         } else {
             r.note = "agent unavailable: " + agent_err;
         }
+        // A threshold that cannot be measured has failed (the reason is in the note), never skipped.
         r.evaluated = v.has_value();
         r.observed = v.value_or(0);
         r.passed = v && threshold_holds(t, *v);
-        r.aborted_run =
-            aborted && streak[i] > 0 && abort_reason.find("'" + t.expr + "'") != std::string::npos;
+        r.aborted_run = aborted && aborted_by == int(i);
         if (r.aborted_run) r.passed = false;
         s.thresholds.push_back(r);
     }
@@ -460,15 +545,17 @@ void Engine::Impl::run() {
             s.outcome = RunOutcome::ThresholdsFailed;
             for (const auto& r : s.thresholds)
                 if (!r.passed) {
-                    s.reason = "threshold '" + r.threshold.expr + "' failed: observed " +
-                               format_metric(r.threshold.metric, r.observed) +
-                               (r.note.empty() ? "" : " (" + r.note + ")");
+                    s.reason =
+                        "threshold '" + r.threshold.expr + "' " +
+                        (r.evaluated ? "failed: observed " + format_metric(r.threshold.metric, r.observed) +
+                                           (r.note.empty() ? "" : " (" + r.note + ")")
+                                     : "could not be measured: " + r.note);
                     break;
                 }
-            if (stop_requested) s.reason += "; stopped: " + stop_reason;
+            if (stop_requested) s.reason += "; stopped early: " + stop_reason;
         } else if (stop_requested) {
             s.outcome = RunOutcome::Stopped;
-            s.reason = "stopped: " + stop_reason;
+            s.reason = stop_reason;
         } else {
             s.outcome = RunOutcome::Passed;
         }

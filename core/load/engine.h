@@ -65,16 +65,18 @@ struct Progress {
     // Cumulative since the start.
     std::uint64_t sent = 0;
     std::uint64_t completed = 0;         // responses + transport errors
-    std::uint64_t errors = 0;            // 5xx + transport errors
+    std::uint64_t errors = 0;            // failed: a status not expected (default 2xx/3xx) or no response
     std::uint64_t transport_errors = 0;  // no HTTP response (refused, reset, timeout, refused by allow-list)
     std::uint64_t rate_limited = 0;      // 429
-    double error_ratio = 0;              // errors / completed
+    double error_ratio = 0;              // errors / completed (k6's http_req_failed rate)
     std::map<int, std::uint64_t> by_status;  // exact HTTP statuses; transport errors are not in here
     std::map<std::string, std::uint64_t> transport_by_kind;  // "connect", "timeout", "reset", "refused", ...
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
     std::uint64_t late = 0;    // open model: started later than late_after_ms after the intended time
     std::uint64_t unsent = 0;  // open model: intended time passed, not yet started (backlog now)
+    std::uint64_t checks_passed = 0;
+    std::uint64_t checks_failed = 0;
 
     // Last closed second (window_s = 1): latency corrected (from intended start) and uncorrected (from send).
     int window_s = 1;
@@ -98,6 +100,14 @@ struct ThresholdResult {
     bool passed = false;
     bool aborted_run = false;  // this threshold stopped the run
     std::string note;          // "agent unreachable: ...", ...
+};
+
+/// One check of one request over the whole run.
+struct CheckSummary {
+    std::string request;  // request name
+    std::string name;     // check name
+    std::uint64_t passes = 0;
+    std::uint64_t fails = 0;
 };
 
 /// Results of one request name (or the whole run).
@@ -145,7 +155,14 @@ struct Knee {
     std::string reason;  // "achieved rate fell below 90% of target", "p99 rose above 3x the baseline", ...
 };
 
+/// Passed; ThresholdsFailed (at the end); Aborted (an abort_on_fail threshold stopped it); Stopped (from
+/// outside: Ctrl-C, the dashboard, DELETE /v1/loadtests/{id}); Error (it could not run).
 enum class RunOutcome { Passed, ThresholdsFailed, Aborted, Stopped, Error };
+
+/// Exit codes of a run (k6's numbers where k6 has one).
+inline constexpr int kExitRuntimeError = 1;
+inline constexpr int kExitThresholds = 99;
+inline constexpr int kExitStopped = 105;  // k6's ExternalAbortErrorCode
 std::string_view to_string(RunOutcome o);
 
 struct Summary {
@@ -163,10 +180,10 @@ struct Summary {
 
     std::uint64_t sent = 0;
     std::uint64_t completed = 0;
-    std::uint64_t errors = 0;
+    std::uint64_t errors = 0;  // failed requests: status not expected (default 2xx/3xx) or no response
     std::uint64_t transport_errors = 0;
     std::uint64_t rate_limited = 0;
-    double error_ratio = 0;
+    double error_ratio = 0;    // errors / completed (k6's http_req_failed rate)
     double achieved_rate = 0;  // completed / duration
     std::map<int, std::uint64_t> by_status;
     std::map<std::string, std::uint64_t> transport_by_kind;
@@ -181,13 +198,16 @@ struct Summary {
     LatencySketch latency_sketch;  // corrected, whole run (mergeable with agent sketches)
 
     std::vector<RequestSummary> requests;
+    std::vector<CheckSummary> checks;
+    std::uint64_t checks_passed = 0, checks_failed = 0;
+    double checks_rate = 0;  // passed / (passed + failed); 0 without checks
     std::vector<StageSummary> stages;
     std::vector<TimelinePoint> timeline;
     std::optional<Knee> knee;  // ramping executors
     std::vector<ThresholdResult> thresholds;
 
     bool thresholds_passed() const;
-    /// 0 passed (or stopped with thresholds passing), 99 a threshold failed/aborted, 1 runtime error.
+    /// 1 runtime error, else 99 a threshold failed or aborted the run, else 105 stopped from outside, else 0.
     int exit_code() const;
 };
 

@@ -53,14 +53,29 @@ double latency_of(ThresholdMetric m, const LatencyQuantiles& q) {
 
 }  // namespace
 
-std::optional<double> client_metric(ThresholdMetric m, const Counters& c, const LatencySketch& sk,
-                                    double seconds, std::string* note) {
+CheckCount sum_checks(const RequestMix& mix, const std::vector<CheckCount>& checks, int request) {
+    CheckCount out;
+    for (std::size_t i = 0; i < mix.size(); ++i) {
+        if (request >= 0 && int(i) != request) continue;
+        const auto& e = mix.entry(i);
+        for (std::size_t k = 0; k < e.spec->checks.size(); ++k) {
+            const std::size_t at = e.check_base + k;
+            if (at >= checks.size()) break;
+            out.passes += checks[at].passes;
+            out.fails += checks[at].fails;
+        }
+    }
+    return out;
+}
+
+std::optional<double> client_metric(ThresholdMetric m, const ClientData& d, std::string* note) {
+    const Counters& c = d.counters;
     if (is_latency(m)) {
-        if (sk.count() == 0) {
+        if (d.corrected.count() == 0) {
             if (note) *note = "no responses";
             return std::nullopt;
         }
-        return latency_of(m, LatencyQuantiles::from(sk));
+        return latency_of(m, LatencyQuantiles::from(d.corrected));
     }
     switch (m) {
         case ThresholdMetric::ErrorRate:
@@ -72,7 +87,19 @@ std::optional<double> client_metric(ThresholdMetric m, const Counters& c, const 
             return m == ThresholdMetric::ErrorRate ? error_ratio(c)
                                                    : double(c.code_count(429)) / double(c.requests);
         case ThresholdMetric::Rate:
-            return seconds > 0 ? double(c.requests) / seconds : 0.0;
+            return d.seconds > 0 ? double(c.requests) / d.seconds : 0.0;
+        case ThresholdMetric::Checks:
+            if (d.checks.passes + d.checks.fails == 0) {
+                if (note) *note = "no checks ran (does the scenario define any?)";
+                return std::nullopt;
+            }
+            return double(d.checks.passes) / double(d.checks.passes + d.checks.fails);
+        case ThresholdMetric::Unsent:
+            if (!d.unsent) {
+                if (note) *note = "unsent is known for arrival-rate executors only";
+                return std::nullopt;
+            }
+            return double(*d.unsent);
         default:
             if (note) *note = "metric not available on the client side";
             return std::nullopt;
@@ -140,6 +167,7 @@ std::optional<double> agent_metric(const Threshold& t, const Snapshot& snap, std
 std::string format_metric(ThresholdMetric m, double v) {
     if (is_latency(m)) return fmt::format("{:.2f}ms", v);
     if (m == ThresholdMetric::Rate) return fmt::format("{:.1f}/s", v);
+    if (m == ThresholdMetric::Unsent) return fmt::format("{:.0f}", v);
     return fmt::format("{:.2f}%", v * 100.0);
 }
 
@@ -153,7 +181,7 @@ void fill_totals(Summary& s, const EpochStats& tot, const RequestMix& mix, doubl
         q.method = mix.entry(i).method;
         q.completed = r.counters.requests;
         q.transport_errors = r.counters.by_class[0];
-        q.errors = r.counters.errors + q.transport_errors;
+        q.errors = r.counters.errors;
         q.rate_limited = r.counters.code_count(429);
         q.rate_per_s = double(q.completed) / seconds;
         q.error_ratio = error_ratio(r.counters);
@@ -169,7 +197,7 @@ void fill_totals(Summary& s, const EpochStats& tot, const RequestMix& mix, doubl
     }
     s.completed = all.requests;
     s.transport_errors = all.by_class[0];
-    s.errors = all.errors + s.transport_errors;
+    s.errors = all.errors;
     s.rate_limited = all.code_count(429);
     s.error_ratio = error_ratio(all);
     s.achieved_rate = double(all.requests) / seconds;
@@ -181,6 +209,23 @@ void fill_totals(Summary& s, const EpochStats& tot, const RequestMix& mix, doubl
     s.latency = LatencyQuantiles::from(corr);
     s.latency_uncorrected = LatencyQuantiles::from(uncorr);
     s.latency_sketch = corr;
+    for (std::size_t i = 0; i < mix.size(); ++i) {
+        const auto& e = mix.entry(i);
+        for (std::size_t k = 0; k < e.spec->checks.size(); ++k) {
+            CheckSummary c;
+            c.request = e.name;
+            c.name = e.spec->checks[k].name;
+            if (e.check_base + k < tot.checks.size()) {
+                c.passes = tot.checks[e.check_base + k].passes;
+                c.fails = tot.checks[e.check_base + k].fails;
+            }
+            s.checks_passed += c.passes;
+            s.checks_failed += c.fails;
+            s.checks.push_back(std::move(c));
+        }
+    }
+    const auto nchecks = s.checks_passed + s.checks_failed;
+    s.checks_rate = nchecks ? double(s.checks_passed) / double(nchecks) : 0.0;
 }
 
 void fill_stages(Summary& s, const EpochStats& tot, const Scenario& sc, double ran_s) {

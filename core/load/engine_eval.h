@@ -13,9 +13,19 @@
 namespace redline::load {
 
 int request_index(const RequestMix& mix, const std::string& name);  // -1 when unknown
-/// Client-side value of a metric over `seconds` of data; nullopt (+ note) when it cannot be measured.
-std::optional<double> client_metric(ThresholdMetric m, const Counters& c, const LatencySketch& corrected,
-                                    double seconds, std::string* note);
+/// What a client-side metric is computed from: the requests' counters and corrected latency over `seconds`,
+/// the checks of those requests, and (run-wide only) the unsent count.
+struct ClientData {
+    Counters counters;
+    LatencySketch corrected;
+    double seconds = 0;
+    CheckCount checks;
+    std::optional<std::uint64_t> unsent;
+};
+/// Client-side value of a metric; nullopt (+ note) when it cannot be measured.
+std::optional<double> client_metric(ThresholdMetric m, const ClientData& d, std::string* note);
+/// Sums the checks of one request (index) or of all (-1) from a flattened check list.
+CheckCount sum_checks(const RequestMix& mix, const std::vector<CheckCount>& checks, int request);
 /// Agent-side value: the threshold's route/version series (worst version for latency/error, sum for rate) or
 /// total.
 std::optional<double> agent_metric(const Threshold& t, const Snapshot& snap, std::string* note);

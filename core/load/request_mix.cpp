@@ -30,6 +30,18 @@ RequestMix::RequestMix(const Scenario& s, const std::string& host_header) {
             if (!e.keys.empty()) e.whole += e.key_header + e.keys[0] + "\r\n";
             e.whole += e.tail;
         }
+        e.spec = &r;
+        e.check_base = check_count_;
+        check_count_ += r.checks.size();
+        for (const auto& ch : r.checks) {
+            if (ch.kind == Check::Kind::Header) {
+                std::string lower = ch.header;
+                std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+                if (std::find(e.capture.begin(), e.capture.end(), lower) == e.capture.end())
+                    e.capture.push_back(lower);
+            }
+            if (ch.kind == Check::Kind::Json) e.keep_body = true;
+        }
         total += r.weight;
         cumulative_.push_back(total);
         entries_.push_back(std::move(e));

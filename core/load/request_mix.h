@@ -27,12 +27,18 @@ class RequestMix {
         std::string before_key;  // " HTTP/1.1\r\nHost: ...\r\n<headers>"
         std::string key_header;  // "X-API-Key: " (empty without keys)
         std::vector<std::string> keys;
-        std::string tail;  // "Content-Length: n\r\n\r\n<body>" or "\r\n"
+        std::string tail;                   // "Content-Length: n\r\n\r\n<body>" or "\r\n"
+        const RequestSpec* spec = nullptr;  // expected statuses and checks (the scenario outlives the mix)
+        std::vector<std::string> capture;   // lower-case names of the response headers its checks read
+        bool keep_body = false;             // a json check reads the response body
+        std::size_t check_base = 0;         // index of its first check in the run's flattened check list
     };
 
     RequestMix(const Scenario& s, const std::string& host_header);
 
     std::size_t size() const noexcept { return entries_.size(); }
+    /// Checks of all entries, flattened in entry order (EpochStats::checks is indexed the same way).
+    std::size_t check_count() const noexcept { return check_count_; }
     const Entry& entry(std::size_t i) const noexcept { return entries_[i]; }
     /// Picks an entry index by weight.
     std::size_t pick(Rng& rng) const noexcept;
@@ -43,6 +49,7 @@ class RequestMix {
   private:
     std::vector<Entry> entries_;
     std::vector<double> cumulative_;
+    std::size_t check_count_ = 0;
 };
 
 }  // namespace redline::load

@@ -44,17 +44,19 @@ bool Summary::thresholds_passed() const {
 }
 
 int Summary::exit_code() const {
+    // Precedence (docs/scenarios.md): runtime error 1 > a failed threshold 99 > stopped from outside 105 > 0.
     switch (outcome) {
         case RunOutcome::Error:
-            return 1;
+            return kExitRuntimeError;
         case RunOutcome::Aborted:
         case RunOutcome::ThresholdsFailed:
-            return 99;
-        case RunOutcome::Passed:
+            return kExitThresholds;
         case RunOutcome::Stopped:
-            return thresholds_passed() ? 0 : 99;
+            return thresholds_passed() ? kExitStopped : kExitThresholds;
+        case RunOutcome::Passed:
+            return thresholds_passed() ? 0 : kExitThresholds;
     }
-    return 1;
+    return kExitRuntimeError;
 }
 
 namespace {
@@ -110,6 +112,8 @@ json to_json(const Progress& p) {
                 {"bytes_received", p.bytes_received},
                 {"late", p.late},
                 {"unsent", p.unsent},
+                {"checks_passed", p.checks_passed},
+                {"checks_failed", p.checks_failed},
                 {"window_s", p.window_s},
                 {"latency", quantiles(p.latency)},
                 {"latency_uncorrected", quantiles(p.latency_uncorrected)},
@@ -120,6 +124,10 @@ json to_json(const Progress& p) {
 }
 
 json to_json(const Summary& s) {
+    json checks = json::array();
+    for (const auto& c : s.checks)
+        checks.push_back(
+            {{"request", c.request}, {"name", c.name}, {"passes", c.passes}, {"fails", c.fails}});
     json reqs = json::array();
     for (const auto& r : s.requests)
         reqs.push_back({{"name", r.name},
@@ -205,6 +213,10 @@ json to_json(const Summary& s) {
                 {"latency_uncorrected", quantiles(s.latency_uncorrected)},
                 {"lateness", quantiles(s.lateness)},
                 {"requests", reqs},
+                {"checks", checks},
+                {"checks_passed", s.checks_passed},
+                {"checks_failed", s.checks_failed},
+                {"checks_rate", s.checks_rate},
                 {"stages", stages},
                 {"timeline", tl},
                 {"knee", knee},

@@ -39,8 +39,9 @@ void StageStats::merge(const StageStats& o) {
     corrected.merge(o.corrected);
 }
 
-void EpochStats::reset(std::size_t n) {
+void EpochStats::reset(std::size_t n, std::size_t nchecks) {
     epoch = -1;
+    checks.assign(nchecks, CheckCount{});
     requests.resize(n);
     for (auto& r : requests)
         r.clear();
@@ -58,6 +59,11 @@ void EpochStats::merge(const EpochStats& o) {
     for (const auto& [k, v] : o.stages)
         stages[k].merge(v);
     lateness.merge(o.lateness);
+    if (checks.size() < o.checks.size()) checks.resize(o.checks.size());
+    for (std::size_t i = 0; i < o.checks.size(); ++i) {
+        checks[i].passes += o.checks[i].passes;
+        checks[i].fails += o.checks[i].fails;
+    }
     late += o.late;
     for (std::size_t i = 0; i < kTransportKinds; ++i)
         transport[i] += o.transport[i];

@@ -35,6 +35,12 @@ struct StageStats {
     void merge(const StageStats& o);
 };
 
+/// Passes and failures of one check (index into the run's flattened check list).
+struct CheckCount {
+    std::uint64_t passes = 0;
+    std::uint64_t fails = 0;
+};
+
 struct EpochStats {
     std::int64_t epoch = -1;  // unix second
     std::vector<RequestStats> requests;
@@ -42,15 +48,16 @@ struct EpochStats {
     LatencySketch lateness;            // open model: send - intended
     std::uint64_t late = 0;
     std::array<std::uint64_t, kTransportKinds> transport{};
+    std::vector<CheckCount> checks;  // flattened over all requests' checks (RequestMix::Entry::check_base)
     bool any = false;
 
-    void reset(std::size_t nrequests);  // clears, keeps allocations
-    void merge(const EpochStats& o);    // adds o (epoch untouched)
+    void reset(std::size_t nrequests, std::size_t nchecks = 0);  // clears, keeps allocations
+    void merge(const EpochStats& o);                             // adds o (epoch untouched)
 };
 
-/// Transport errors + 5xx over all responses and failures.
+/// Failed requests (unexpected status or no response; counted with Counters::add_result) over all requests.
 inline double error_ratio(const Counters& c) {
-    return c.requests ? double(c.errors + c.by_class[0]) / double(c.requests) : 0.0;
+    return c.requests ? double(c.errors) / double(c.requests) : 0.0;
 }
 
 }  // namespace redline::load

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/json_strict.h"
 #include "core/load/path_template.h"
 
 namespace redline::load {
@@ -31,6 +32,12 @@ std::optional<ExecutorKind> executor_from_string(std::string_view s) {
                    ExecutorKind::RampingArrivalRate})
         if (to_string(e) == s) return e;
     return std::nullopt;
+}
+
+bool RequestSpec::expected(int status) const {
+    if (expect_status.empty()) return status >= 200 && status <= 399;
+    return std::any_of(expect_status.begin(), expect_status.end(),
+                       [&](const StatusRange& r) { return r.contains(status); });
 }
 
 // ---- Scenario accessors ----
@@ -74,10 +81,17 @@ std::size_t Scenario::stage_at(double t) const {
     return stages.empty() ? 0 : stages.size() - 1;
 }
 
-int Scenario::effective_threads() const {
+namespace {
+int wanted_threads(int threads) {
     if (threads > 0) return threads;
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
     return int(std::min(2u, hw));
+}
+}  // namespace
+
+int Scenario::effective_threads() const {
+    // A thread without a connection (or a VU) would own a share of the schedule it can never send.
+    return std::max(1, std::min(wanted_threads(threads), effective_connections()));
 }
 
 int Scenario::effective_connections() const {
@@ -85,7 +99,7 @@ int Scenario::effective_connections() const {
     if (connections > 0) return connections;
     // Enough for the peak rate at 50 ms per request, within [threads, 256].
     const int want = int(std::ceil(max_target() * 0.05));
-    return std::clamp(want, effective_threads(), 256);
+    return std::clamp(want, std::min(wanted_threads(threads), 256), 256);
 }
 
 // ---- target URL ----
@@ -249,14 +263,115 @@ bool is_field_value(std::string_view s) {
     return true;
 }
 
+/// One status: 100..599, or "Nxx" for a whole class.
+std::optional<StatusRange> parse_status(const json& v) {
+    if (v.is_number_integer()) {
+        const auto n = v.get<std::int64_t>();
+        if (n < 100 || n > 599) return std::nullopt;
+        return StatusRange{int(n), int(n)};
+    }
+    if (v.is_string()) {
+        const std::string t = v.get<std::string>();
+        if (t.size() == 3 && t[0] >= '1' && t[0] <= '5' && (t[1] == 'x' || t[1] == 'X') &&
+            (t[2] == 'x' || t[2] == 'X'))
+            return StatusRange{(t[0] - '0') * 100, (t[0] - '0') * 100 + 99};
+    }
+    return std::nullopt;
+}
+
+/// A single status or an array of them.
+bool parse_statuses(const json& v, const std::string& field, std::vector<StatusRange>& out, Ctx& c) {
+    const json list = v.is_array() ? v : json::array({v});
+    if (list.empty() || list.size() > 100) {
+        c.err(field, "must be a status (200, \"2xx\") or an array of 1..100 of them");
+        return false;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto st = parse_status(list[i]);
+        if (!st) {
+            c.err(v.is_array() ? field + "[" + std::to_string(i) + "]" : field,
+                  "must be an HTTP status 100..599 or a class such as \"2xx\" (got " + list[i].dump() + ")");
+            return false;
+        }
+        out.push_back(*st);
+    }
+    return true;
+}
+
+json statuses_to_json(const std::vector<StatusRange>& v) {
+    json a = json::array();
+    for (const auto& r : v) {
+        if (r.lo == r.hi)
+            a.push_back(r.lo);
+        else
+            a.push_back(std::string(1, char('0' + r.lo / 100)) + "xx");
+    }
+    return a;
+}
+
+std::string statuses_text(const std::vector<StatusRange>& v) {
+    std::string out;
+    for (const auto& x : statuses_to_json(v))
+        out += (out.empty() ? "" : "|") + (x.is_string() ? x.get<std::string>() : x.dump());
+    return out;
+}
+
+void parse_check(const json& j, const std::string& p, Check& out, Ctx& c) {
+    if (!j.is_object()) {
+        c.err(p, "must be an object with one of \"status\", \"header\" or \"json\"");
+        return;
+    }
+    check_keys(j, p, {"name", "status", "header", "json", "equals"}, c);
+    const int kinds = int(j.contains("status")) + int(j.contains("header")) + int(j.contains("json"));
+    if (kinds != 1) {
+        c.err(p, "needs exactly one of \"status\", \"header\" or \"json\"");
+        return;
+    }
+    if (j.contains("status")) {
+        out.kind = Check::Kind::Status;
+        if (!parse_statuses(j["status"], join(p, "status"), out.statuses, c)) return;
+        if (j.contains("equals")) c.err(join(p, "equals"), "applies to header and json checks only");
+        out.name = "status " + statuses_text(out.statuses);
+    } else if (j.contains("header")) {
+        out.kind = Check::Kind::Header;
+        if (!get_string(j, "header", p, out.header, c, true, true)) return;
+        if (!is_token(out.header)) {
+            c.err(join(p, "header"), "is not a valid header name");
+            return;
+        }
+        if (const auto e = j.find("equals"); e != j.end()) {
+            if (!e->is_string()) {
+                c.err(join(p, "equals"), "a header check compares with a string");
+                return;
+            }
+            out.equals = *e;
+        }
+        out.name = "header " + out.header + (out.equals ? " == " + out.equals->get<std::string>() : "");
+    } else {
+        out.kind = Check::Kind::Json;
+        if (!get_string(j, "json", p, out.pointer, c, true)) return;
+        try {
+            [[maybe_unused]] const json::json_pointer ptr(out.pointer);
+        } catch (const json::exception&) {
+            c.err(join(p, "json"), "must be a JSON pointer such as \"/items/0/id\" (RFC 6901)");
+            return;
+        }
+        if (const auto e = j.find("equals"); e != j.end()) out.equals = *e;
+        out.name = "json " + (out.pointer.empty() ? std::string("(body)") : out.pointer) +
+                   (out.equals ? " == " + out.equals->dump() : " exists");
+    }
+    get_string(j, "name", p, out.name, c, false, true);
+}
+
 void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c) {
     if (!r.is_object()) {
         c.err(p, "must be an object");
         return;
     }
-    check_keys(
-        r, p,
-        {"name", "weight", "method", "path", "headers", "body", "api_key", "api_keys", "api_key_header"}, c);
+    check_keys(r, p,
+               {"name", "weight", "method", "path", "headers", "body", "api_key", "api_keys",
+                "api_key_header", "expect_status", "checks"},
+               c);
     get_string(r, "method", p, out.method, c);
     if (!is_token(out.method))
         c.err(join(p, "method"), "must be an HTTP method token such as GET or POST");
@@ -303,16 +418,23 @@ void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c
                 std::transform(l.begin(), l.end(), l.begin(), ::tolower);
                 return l == "content-type";
             });
-            // Headers come from a JSON object, i.e. sorted by name: insert in that order so that to_json()
-            // -> parse_scenario() gives the same list back (tests/fuzz/crashers/scenario).
-            const std::pair<std::string, std::string> ct{"Content-Type", "application/json"};
-            if (!has_ct)
-                out.headers.insert(
-                    std::upper_bound(out.headers.begin(), out.headers.end(), ct,
-                                     [](const auto& a, const auto& b) { return a.first < b.first; }),
-                    ct);
+            if (!has_ct) out.headers.emplace_back("Content-Type", "application/json");
         } else
             c.err(join(p, "body"), "must be a string or a JSON object/array");
+    }
+    if (const auto it = r.find("expect_status"); it != r.end())
+        parse_statuses(*it, join(p, "expect_status"), out.expect_status, c);
+    if (const auto it = r.find("checks"); it != r.end()) {
+        if (!it->is_array() || it->size() > 32) {
+            c.err(join(p, "checks"), "must be an array of at most 32 checks");
+        } else {
+            for (std::size_t i = 0; i < it->size(); ++i) {
+                Check ch;
+                const auto before = c.errs.size();
+                parse_check((*it)[i], join(p, "checks") + "[" + std::to_string(i) + "]", ch, c);
+                if (c.errs.size() == before) out.checks.push_back(std::move(ch));
+            }
+        }
     }
     get_string(r, "api_key_header", p, out.api_key_header, c, false, true);
     if (!is_token(out.api_key_header)) c.err(join(p, "api_key_header"), "is not a valid header name");
@@ -389,6 +511,12 @@ void parse_threshold(const json& t, const std::string& p, Threshold& out, Ctx& c
     if (out.metric == ThresholdMetric::CacheHitRatio && out.source == ThresholdSource::Client)
         c.err(obj ? join(p, "expr") : p,
               "cache_hit_ratio is only known to the agent (set \"source\": \"agent\")");
+    if ((out.metric == ThresholdMetric::Checks || out.metric == ThresholdMetric::Unsent) &&
+        out.source == ThresholdSource::Agent)
+        c.err(obj ? join(p, "expr") : p,
+              std::string(to_string(out.metric)) + " is only known to the load engine (client side)");
+    if (out.metric == ThresholdMetric::Unsent && !out.request.empty())
+        c.err(join(p, "request"), "unsent counts the whole run's schedule, not one request");
 }
 
 void parse_stages(const json& j, Scenario& s, Ctx& c) {
@@ -547,16 +675,9 @@ Parsed<Scenario> parse_scenario(const json& j) {
 }
 
 Parsed<Scenario> parse_scenario_text(std::string_view text) {
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) {
-        try {
-            [[maybe_unused]] const auto again = json::parse(text);
-        } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
-            return {std::vector<FieldError>{{"", std::string("not valid JSON: ") + e.what()}}};
-        }
-        return {std::vector<FieldError>{{"", "not valid JSON"}}};
-    }
-    return parse_scenario(j);
+    auto j = parse_json_strict(text);
+    if (!j.ok()) return {j.errors()};
+    return parse_scenario(j.value());
 }
 
 json to_json(const Scenario& s) {
@@ -593,6 +714,27 @@ json to_json(const Scenario& s) {
         if (!r.body.empty()) rj["body"] = r.body;
         if (!r.api_keys.empty()) rj["api_keys"] = r.api_keys;
         if (r.api_key_header != "X-API-Key") rj["api_key_header"] = r.api_key_header;
+        if (!r.expect_status.empty()) rj["expect_status"] = statuses_to_json(r.expect_status);
+        if (!r.checks.empty()) {
+            json cs = json::array();
+            for (const auto& ch : r.checks) {
+                json cj{{"name", ch.name}};
+                switch (ch.kind) {
+                    case Check::Kind::Status:
+                        cj["status"] = statuses_to_json(ch.statuses);
+                        break;
+                    case Check::Kind::Header:
+                        cj["header"] = ch.header;
+                        break;
+                    case Check::Kind::Json:
+                        cj["json"] = ch.pointer;
+                        break;
+                }
+                if (ch.equals) cj["equals"] = *ch.equals;
+                cs.push_back(cj);
+            }
+            rj["checks"] = cs;
+        }
         reqs.push_back(rj);
     }
     j["requests"] = reqs;

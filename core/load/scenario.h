@@ -40,6 +40,28 @@ struct Stage {
     bool operator==(const Stage&) const = default;
 };
 
+/// An inclusive range of HTTP statuses; "2xx" is {200, 299}.
+struct StatusRange {
+    int lo = 200;
+    int hi = 399;
+    bool contains(int status) const { return status >= lo && status <= hi; }
+    bool operator==(const StatusRange&) const = default;
+};
+
+/// A per-request assertion on the response, counted in the summary (k6's checks): the status is one of a
+/// list, a header is present (or equals a value), or a JSON field (RFC 6901 pointer into the body) exists
+/// (or equals a value). A request that got no response fails all of its checks.
+struct Check {
+    enum class Kind { Status, Header, Json };
+    std::string name;  // shown in the summary; default e.g. "status 200", "header X-Cache == HIT", "json /id"
+    Kind kind = Kind::Status;
+    std::vector<StatusRange> statuses;     // Status
+    std::string header;                    // Header: name as written (compared case-insensitively)
+    std::string pointer;                   // Json: "/items/0/id"
+    std::optional<nlohmann::json> equals;  // Header: a string; Json: any value. Absent: "exists"
+    bool operator==(const Check&) const = default;
+};
+
 /// One entry of the weighted request mix. `path` is a template: "{a..b}" picks an integer uniformly in
 /// [a, b], "{x|y|z}" picks one of the listed words; everything else is literal.
 struct RequestSpec {
@@ -51,6 +73,11 @@ struct RequestSpec {
     std::string body;                   // sent with Content-Length; JSON objects are dumped
     std::vector<std::string> api_keys;  // each request uses one (round-robin per worker)
     std::string api_key_header = "X-API-Key";
+    /// Statuses that count as success (k6's http_req_failed): default 2xx and 3xx. Every other status, and
+    /// every request without a response, is a failed request.
+    std::vector<StatusRange> expect_status;
+    std::vector<Check> checks;
+    bool expected(int status) const;
     bool operator==(const RequestSpec&) const = default;
 };
 
@@ -66,7 +93,9 @@ enum class ThresholdMetric {
     ErrorRate,
     RateLimitedRate,
     Rate,
-    CacheHitRatio
+    CacheHitRatio,
+    Checks,  // client: share of checks that passed (k6's `checks`)
+    Unsent   // client: requests scheduled within the run that never started (k6's dropped_iterations)
 };
 enum class Comparison { Less, LessEqual, Greater, GreaterEqual };
 std::string_view to_string(ThresholdSource s);
@@ -144,6 +173,8 @@ struct Scenario {
     /// Connections the engine opens: closed model ceil(max VUs); open model `connections` or an automatic
     /// value.
     int effective_connections() const;
+    /// Worker threads: `threads` (or min(2, cores)), never more than effective_connections(), so every
+    /// thread owns at least one connection and the arrival schedule is shared by connections that exist.
     int effective_threads() const;
 };
 

@@ -36,6 +36,10 @@ std::string_view to_string(ThresholdMetric m) {
             return "rate";
         case ThresholdMetric::CacheHitRatio:
             return "cache_hit_ratio";
+        case ThresholdMetric::Checks:
+            return "checks";
+        case ThresholdMetric::Unsent:
+            return "unsent";
     }
     return "?";
 }
@@ -56,7 +60,7 @@ std::string_view to_string(Comparison c) {
 
 namespace {
 
-enum class Unit { Latency, Ratio, Rate };
+enum class Unit { Latency, Ratio, Rate, Count };
 
 struct MetricName {
     std::string_view name;
@@ -80,6 +84,11 @@ constexpr MetricName kMetrics[] = {
     {"rate_limited", ThresholdMetric::RateLimitedRate, Unit::Ratio},
     {"rate", ThresholdMetric::Rate, Unit::Rate},
     {"cache_hit_ratio", ThresholdMetric::CacheHitRatio, Unit::Ratio},
+    {"failed_rate", ThresholdMetric::ErrorRate, Unit::Ratio},
+    {"http_req_failed", ThresholdMetric::ErrorRate, Unit::Ratio},
+    {"checks", ThresholdMetric::Checks, Unit::Ratio},
+    {"unsent", ThresholdMetric::Unsent, Unit::Count},
+    {"dropped_iterations", ThresholdMetric::Unsent, Unit::Count},
 };
 
 std::string_view trim(std::string_view s) {
@@ -109,7 +118,8 @@ std::optional<Threshold> parse_threshold_expr(std::string_view expr, std::string
     if (!m)
         return fail(
             "unknown metric '" + std::string(name) +
-            "' (p50, p90, p95, p99, p99.9, max, mean, error_rate, rate_limited_rate, rate, cache_hit_ratio)");
+            "' (p50, p90, p95, p99, p99.9, max, mean, error_rate, rate_limited_rate, rate, cache_hit_ratio, "
+            "checks, unsent)");
     std::string_view rest = trim(s.substr(i));
     Threshold t;
     t.expr = std::string(s);
@@ -154,6 +164,10 @@ std::optional<Threshold> parse_threshold_expr(std::string_view expr, std::string
             else
                 return fail("ratio unit must be % or none, not '" + std::string(unit) + "'");
             if (t.value > 1.0) return fail("ratio must be at most 100% (1.0)");
+            break;
+        case Unit::Count:
+            if (!unit.empty()) return fail("a count takes no unit, not '" + std::string(unit) + "'");
+            t.value = v;
             break;
         case Unit::Rate:
             if (unit == "/s" || unit.empty())

@@ -6,10 +6,13 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <cstring>
 #include <optional>
+
+#include "core/json_strict.h"
 
 namespace redline::load {
 
@@ -20,24 +23,99 @@ using boost::system::error_code;
 
 namespace {
 
-/// A response parser that keeps only the status and counts body bytes: no allocation per response.
+/// What a response's checks may read: the headers they name and, when a json check needs it, the body.
+/// Owned by the connection and reused across its requests (no allocation once warm).
+struct Captured {
+    std::vector<std::string> values;  // parallel to RequestMix::Entry::capture
+    std::vector<char> present;
+    std::string body;
+    bool body_overflow = false;
+    void reset(std::size_t nheaders) {
+        values.resize(nheaders);
+        present.assign(nheaders, 0);
+        for (auto& v : values)
+            v.clear();
+        body.clear();
+        body_overflow = false;
+    }
+};
+
+constexpr std::size_t kMaxCheckedBody = 1 << 20;  // json checks read at most 1 MiB of a body
+
+/// A response parser that keeps only the status and counts body bytes; for requests with checks it also keeps
+/// the headers and body they read. No allocation per response once warm.
 class ResponseParser final : public http::basic_parser<false> {
   public:
     int status = 0;
+    const std::vector<std::string>* capture = nullptr;  // lower-case header names, or null
+    Captured* out = nullptr;
+    bool keep_body = false;
 
   private:
     void on_request_impl(http::verb, std::string_view, std::string_view, int, error_code&) override {}
     void on_response_impl(int code, std::string_view, int, error_code&) override { status = code; }
-    void on_field_impl(http::field, std::string_view, std::string_view, error_code&) override {}
+    void on_field_impl(http::field, std::string_view name, std::string_view value, error_code&) override {
+        if (!capture) return;
+        for (std::size_t i = 0; i < capture->size(); ++i) {
+            if (boost::beast::iequals(name, (*capture)[i])) {
+                out->values[i].assign(value);
+                out->present[i] = 1;
+            }
+        }
+    }
     void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
-    std::size_t on_body_impl(std::string_view body, error_code&) override { return body.size(); }
+    std::size_t on_body_impl(std::string_view body, error_code&) override {
+        keep(body);
+        return body.size();
+    }
     void on_chunk_header_impl(std::uint64_t, std::string_view, error_code&) override {}
     std::size_t on_chunk_body_impl(std::uint64_t, std::string_view body, error_code&) override {
+        keep(body);
         return body.size();
     }
     void on_finish_impl(error_code&) override {}
+    void keep(std::string_view body) {
+        if (!keep_body || out->body_overflow) return;
+        if (out->body.size() + body.size() > kMaxCheckedBody) {
+            out->body_overflow = true;
+            return;
+        }
+        out->body.append(body);
+    }
 };
+
+/// One check against a response (status 0: no response, every check fails).
+bool check_passes(const Check& ch, const RequestMix::Entry& e, int status, const Captured& cap,
+                  std::optional<nlohmann::json>& body_json) {
+    if (status == 0) return false;
+    switch (ch.kind) {
+        case Check::Kind::Status:
+            return std::any_of(ch.statuses.begin(), ch.statuses.end(),
+                               [&](const StatusRange& r) { return r.contains(status); });
+        case Check::Kind::Header: {
+            for (std::size_t i = 0; i < e.capture.size(); ++i) {
+                if (!boost::beast::iequals(e.capture[i], ch.header)) continue;
+                if (!cap.present[i]) return false;
+                return !ch.equals || cap.values[i] == ch.equals->get<std::string>();
+            }
+            return false;
+        }
+        case Check::Kind::Json: {
+            if (cap.body_overflow) return false;
+            if (!body_json) {
+                auto p = parse_json_strict(cap.body);
+                body_json =
+                    p.ok() ? std::move(p.value()) : nlohmann::json(nlohmann::json::value_t::discarded);
+            }
+            if (body_json->is_discarded()) return false;
+            const nlohmann::json::json_pointer ptr(ch.pointer);
+            if (!body_json->contains(ptr)) return false;
+            return !ch.equals || body_json->at(ptr) == *ch.equals;
+        }
+    }
+    return false;
+}
 
 constexpr std::size_t kReadBuf = 16 * 1024;
 constexpr std::int64_t kTickNs = 10'000'000;  // 10 ms
@@ -61,6 +139,7 @@ struct Worker::Conn {
     std::string wbuf;
     std::string_view wdata;
     std::optional<ResponseParser> parser;
+    Captured captured;
     std::unique_ptr<char[]> rbuf{new char[kReadBuf]};
     std::size_t rlen = 0;
 };
@@ -69,7 +148,7 @@ Worker::Worker(Config cfg) : cfg_(std::move(cfg)), tick_timer_(ioc_), sched_time
     const auto& sc = *cfg_.scenario;
     late_after_ns_ = std::int64_t(sc.late_after_ms * 1e6);
     timeout_ns_ = std::int64_t(sc.timeout_ms * 1e6);
-    cur_.reset(cfg_.mix->size());
+    cur_.reset(cfg_.mix->size(), cfg_.mix->check_count());
     if (cfg_.schedule) {
         for (int i = 0; i < cfg_.connections; ++i) {
             conns_.push_back(std::make_unique<Conn>(ioc_));
@@ -264,6 +343,12 @@ void Worker::do_write(Conn& c) {
     }
     c.parser.emplace();
     c.parser->eager(true);
+    if (const auto& e = cfg_.mix->entry(c.req); !e.spec->checks.empty()) {
+        c.captured.reset(e.capture.size());
+        c.parser->capture = &e.capture;
+        c.parser->out = &c.captured;
+        c.parser->keep_body = e.keep_body;
+    }
     c.parser->body_limit(std::uint64_t{1} << 40);  // effectively unlimited; bodies are discarded
     c.parser->skip(cfg_.mix->entry(c.req).head);
     c.rlen = 0;
@@ -360,10 +445,23 @@ void Worker::finish(Conn& c, int status, TransportError kind) {
     c.busy = false;
     const std::int64_t now = now_ns();
     flush_if_epoch_changed(now);
+    const auto& entry = cfg_.mix->entry(c.req);
+    const bool failed = status == 0 || !entry.spec->expected(status);
     auto& rs = cur_.requests[c.req];
-    rs.counters.add_status(status);
+    rs.counters.add_result(status, failed);
     auto& st = cur_.stages[c.stage];
-    st.counters.add_status(status);
+    st.counters.add_result(status, failed);
+    if (!entry.spec->checks.empty()) {
+        if (status == 0) c.captured.reset(entry.capture.size());  // no response: every check fails
+        std::optional<nlohmann::json> body_json;
+        for (std::size_t k = 0; k < entry.spec->checks.size(); ++k) {
+            auto& cc = cur_.checks[entry.check_base + k];
+            if (check_passes(entry.spec->checks[k], entry, status, c.captured, body_json))
+                ++cc.passes;
+            else
+                ++cc.fails;
+        }
+    }
     if (status > 0) {
         const auto corrected = std::uint64_t(std::max<std::int64_t>(0, now - c.intended_ns));
         rs.corrected.add(corrected);
@@ -426,7 +524,7 @@ void Worker::flush_if_epoch_changed(std::int64_t now) {
 void Worker::flush() {
     if (cur_.any && cfg_.flush) cfg_.flush(cur_);
     const auto epoch = cur_.epoch;
-    cur_.reset(cfg_.mix->size());
+    cur_.reset(cfg_.mix->size(), cfg_.mix->check_count());
     cur_.epoch = epoch;
 }
 

@@ -248,8 +248,8 @@ class TestAdminAuth : public QObject {
     }
 
     void tokens_from_environment() {
-        qputenv("REDLINE_VIEWER_TOKEN", "env-viewer-token-0123456789");
-        qputenv("REDLINE_OPERATOR_TOKEN", "env-operator-token-0123456789");
+        qputenv("REDLINE_VIEWER_TOKEN", "env-viewer-token-0123456789abcdefghij");
+        qputenv("REDLINE_OPERATOR_TOKEN", "env-operator-token-0123456789abcdefgh");
         auto unset = qScopeGuard([] {
             qunsetenv("REDLINE_VIEWER_TOKEN");
             qunsetenv("REDLINE_OPERATOR_TOKEN");
@@ -257,16 +257,82 @@ class TestAdminAuth : public QObject {
         AgentFixture f;
         QVERIFY(!QFile::exists(QString::fromStdString(f.agent().token_path(Role::Viewer))));
         QVERIFY(!QFile::exists(QString::fromStdString(f.agent().token_path(Role::Operator))));
-        QCOMPARE(http_request(f.port(), "GET", "/v1/info", bearer("env-viewer-token-0123456789")).status,
+        QCOMPARE(http_request(f.port(), "GET", "/v1/info", bearer("env-viewer-token-0123456789abcdefghij")).status,
                  200);
-        QCOMPARE(http_request(f.port(), "PUT", "/v1/limits", bearer("env-viewer-token-0123456789"),
+        QCOMPARE(http_request(f.port(), "PUT", "/v1/limits", bearer("env-viewer-token-0123456789abcdefghij"),
                               R"({"routes":{}})")
                      .status,
                  403);
-        QCOMPARE(http_request(f.port(), "PUT", "/v1/limits", bearer("env-operator-token-0123456789"),
+        QCOMPARE(http_request(f.port(), "PUT", "/v1/limits", bearer("env-operator-token-0123456789abcdefgh"),
                               R"({"routes":{}})")
                      .status,
                  200);
+    }
+
+    // Short or equal tokens are refused at start (they used to start with a warning, and equal tokens gave
+    // every viewer the operator role).
+    void weak_tokens_are_refused_data() {
+        QTest::addColumn<QByteArray>("viewer");
+        QTest::addColumn<QByteArray>("op");
+        QTest::addColumn<QString>("message");
+        const QByteArray good(40, 'v'), good2(40, 'o');
+        QTest::newRow("equal") << good << good << "are equal";
+        QTest::newRow("one character each") << QByteArray("a") << QByteArray("b") << "at least 32";
+        QTest::newRow("short operator") << good << QByteArray(31, 'o') << "REDLINE_OPERATOR_TOKEN";
+        QTest::newRow("short viewer") << QByteArray(31, 'v') << good2 << "REDLINE_VIEWER_TOKEN";
+    }
+    void weak_tokens_are_refused() {
+        QFETCH(QByteArray, viewer);
+        QFETCH(QByteArray, op);
+        QFETCH(QString, message);
+        qputenv("REDLINE_VIEWER_TOKEN", viewer);
+        qputenv("REDLINE_OPERATOR_TOKEN", op);
+        auto unset = qScopeGuard([] {
+            qunsetenv("REDLINE_VIEWER_TOKEN");
+            qunsetenv("REDLINE_OPERATOR_TOKEN");
+        });
+        QTemporaryDir dir;
+        redline::agent::AgentOptions o;
+        o.data_dir = dir.path().toStdString();
+        o.admin_listen = "127.0.0.1:0";
+        try {
+            redline::agent::Agent a(o);
+            QFAIL("the agent accepted weak tokens");
+        } catch (const redline::agent::ConfigError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
+        }
+        // A short token written into a token file is refused too.
+        qunsetenv("REDLINE_VIEWER_TOKEN");
+        qunsetenv("REDLINE_OPERATOR_TOKEN");
+        QFile f(dir.filePath("viewer.token"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("short\n");
+        f.close();
+        try {
+            redline::agent::Agent a(o);
+            QFAIL("the agent accepted a 5-character token file");
+        } catch (const redline::agent::ConfigError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains("at least 32"), e.what());
+        }
+    }
+
+    // A wildcard admin bind used to be reported as 127.0.0.1 and served /metrics to anyone. (Binds 0.0.0.0 but
+    // talks to 127.0.0.1 only.)
+    void non_loopback_bind_is_reported_and_guards_metrics() {
+        {
+            AgentFixture f([](redline::agent::AgentOptions& o) { o.admin_listen = "0.0.0.0:0"; });
+            QVERIFY2(QString::fromStdString(f.agent().admin_url()).startsWith("http://0.0.0.0:"),
+                     f.agent().admin_url().c_str());
+            QCOMPARE(http_request(f.port(), "GET", "/metrics").status, 401);
+            QCOMPARE(http_request(f.port(), "GET", "/metrics", f.auth(Role::Viewer)).status, 200);
+        }
+        AgentFixture open([](redline::agent::AgentOptions& o) {
+            o.admin_listen = "0.0.0.0:0";
+            o.metrics_open_beyond_loopback = true;
+        });
+        QCOMPARE(http_request(open.port(), "GET", "/metrics").status, 200);
+        AgentFixture local;
+        QCOMPARE(http_request(local.port(), "GET", "/metrics").status, 200);
     }
 
     void non_loopback_without_auth_refused_data() {

@@ -228,7 +228,9 @@ class TestAdminControl : public QObject {
 
     void bad_query_data() {
         QTest::addColumn<QString>("target");
-        QTest::newRow("window 5s") << "/v1/snapshot?window=5s";
+        QTest::newRow("window 61s") << "/v1/snapshot?window=61s";
+        QTest::newRow("window 05s") << "/v1/snapshot?window=05s";
+        QTest::newRow("window 0s") << "/v1/snapshot?window=0s";
         QTest::newRow("window empty") << "/v1/snapshot?window=";
         QTest::newRow("window number") << "/v1/snapshot?window=10";
         QTest::newRow("unknown param") << "/v1/snapshot?foo=1";
@@ -242,7 +244,7 @@ class TestAdminControl : public QObject {
         QTest::newRow("stream interval 99") << "/v1/stream?interval_ms=99";
         QTest::newRow("stream interval 10001") << "/v1/stream?interval_ms=10001";
         QTest::newRow("stream interval text") << "/v1/stream?interval_ms=fast";
-        QTest::newRow("stream window") << "/v1/stream?window=2s";
+        QTest::newRow("stream window") << "/v1/stream?window=90s";
         QTest::newRow("stream events_after") << "/v1/stream?events_after=x";
         QTest::newRow("stream unknown") << "/v1/stream?interval=100";
         QTest::newRow("control query") << "/v1/canary?weight_percent=5";
@@ -330,9 +332,9 @@ class TestAdminControl : public QObject {
         QVERIFY(f_->errors().empty());
     }
 
-    void corrupt_file_keeps_default() {
-        // Start from non-default persisted state so "kept the default" cannot be confused with "nothing
-        // loaded".
+    // The audit log is the source of truth at start-up: a corrupt or invalid state file is replaced by the
+    // last audited state (and kept as <file>.replaced), with an audited recovery event saying so.
+    void corrupt_file_is_restored_from_the_audit_log() {
         QCOMPARE(put("/v1/canary", kCanary25).status, 200);
         QCOMPARE(put("/v1/limits", kLimitsOne).status, 200);
         const std::string dir = f_->data_dir();
@@ -347,12 +349,11 @@ class TestAdminControl : public QObject {
         canary_calls_ = limits_calls_ = cache_calls_ = 0;
         f_->restart();
         REQUIRE_JSON(canary, get("/v1/canary"), 200);
-        QCOMPARE(json_number(canary, "/weight_percent"), 0.0);
+        QCOMPARE(json_number(canary, "/weight_percent"), 25.0);
         REQUIRE_JSON(limits, get("/v1/limits"), 200);
-        QCOMPARE(json_size(limits, "/routes"), 0L);
-        QCOMPARE(f_->agent().canary().weight_percent, 0.0);
-        QCOMPARE(f_->agent().limits().routes.size(), std::size_t(0));
-        QCOMPARE(canary_calls_.load(), 1);  // the host still gets the (default) state once
+        QCOMPARE(json_size(limits, "/routes"), 1L);
+        QCOMPARE(f_->agent().canary().weight_percent, 25.0);
+        QCOMPARE(canary_calls_.load(), 1);  // the host gets the restored state once
         QCOMPARE(limits_calls_.load(), 1);
         // Both files were reported, each naming its path.
         int canary_errors = 0, limits_errors = 0;
@@ -362,10 +363,14 @@ class TestAdminControl : public QObject {
         }
         QCOMPARE(canary_errors, 1);
         QCOMPARE(limits_errors, 1);
-        // The corrupt file is left for inspection until a valid PUT replaces it.
-        QCOMPARE(read_file(dir + "/control/canary.json"), std::string("{ not json"));
-        QCOMPARE(put("/v1/canary", kCanary25).status, 200);
+        // The files agree with the audit log again; the corrupt ones are kept for inspection.
         QCOMPARE(json_number(parse_json(read_file(dir + "/control/canary.json")), "/weight_percent"), 25.0);
+        QCOMPARE(read_file(dir + "/control/canary.json.replaced"), std::string("{ not json"));
+        int recovered = 0;
+        for (const auto& l : f_->audit_lines())
+            recovered += l.find("\"kind\":\"canary.recovered\"") != std::string::npos ||
+                         l.find("\"kind\":\"limits.recovered\"") != std::string::npos;
+        QCOMPARE(recovered, 2);
     }
 
     void concurrent_puts_are_serialised() {

@@ -1,5 +1,7 @@
 // redline-load as a process: exit codes (0 pass, 99 threshold failed, 2 usage/invalid, 1 runtime), validate
 // messages naming the field, list, and the JSON summary file.
+#include <signal.h>
+
 #include <QtTest>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -156,6 +158,58 @@ class TestLoadCli : public QObject {
         QCOMPARE(j["target"].get<std::string>(), srv.url());
         QVERIFY(r.code == 0 || r.code == 99);  // baseline's thresholds (rate > 190/s) fail at 40/s: 99
         QCOMPARE(r.code, 99);
+    }
+
+    // Ctrl-C used to print "stopped: stopped: interrupted" and exit 0.
+    void interrupted_run_exits_105_and_writes_the_summary() {
+        LoadTestServer srv;
+        QTemporaryDir dir;
+        const QString sc = write(dir, "long.json",
+                                 R"({"name":"long","target":")" + srv.url() +
+                                     R"(","executor":"constant-arrival-rate","rate":50,"duration_s":30,
+                                       "requests":[{"path":"/"}]})");
+        const QString out = dir.filePath("summary.json");
+        QProcess p;
+        p.start(binary(), {"run", sc, "--out", out});
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(srv.requests.load() > 20, 10'000);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(15'000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 105);
+        const QString text = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(!text.contains("stopped: stopped"), qPrintable(text));
+        std::ifstream f(out.toStdString());
+        const auto j = nlohmann::json::parse(f, nullptr, false);
+        QVERIFY(!j.is_discarded());
+        QCOMPARE(j["outcome"].get<std::string>(), std::string("stopped"));
+        QCOMPARE(j["exit_code"].get<int>(), 105);
+    }
+
+    // Refused before the run (exit 2, nothing sent): an --out that cannot be written, a missing or unusable
+    // --agent-token-file (it used to warn, run, and then "fail a threshold" with exit 99).
+    void unusable_outputs_and_token_files_exit_2_before_the_run() {
+        LoadTestServer srv;
+        QTemporaryDir dir;
+        const QString sc = write(dir, "s.json", scenario(srv.url(), "/", R"("p99 < 1000ms")"));
+        Run r = run({"run", sc, "--out", dir.filePath("no/such/dir/summary.json")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("--out"), qPrintable(r.err));
+        QCOMPARE(srv.requests.load(), std::uint64_t(0));
+        const QString agent_sc =
+            write(dir, "a.json", scenario(srv.url(), "/", R"({"expr":"p99 < 1000ms","source":"agent"})"));
+        for (const QString& bad : {dir.filePath("missing.token"), dir.path()}) {
+            r = run({"run", agent_sc, "--agent", "http://127.0.0.1:9", "--agent-token-file", bad});
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains("--agent-token-file"), qPrintable(r.err));
+        }
+        QCOMPARE(srv.requests.load(), std::uint64_t(0));
+        // An agent that does not answer refuses the run with one line (exit 1), nothing sent.
+        const QString tok = write(dir, "v.token", std::string(64, 'a') + "\n");
+        r = run({"run", agent_sc, "--agent", "http://127.0.0.1:9", "--agent-token-file", tok});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("did not answer"), qPrintable(r.err));
+        QCOMPARE(srv.requests.load(), std::uint64_t(0));
     }
 
     void unreachable_target_exits_1() {
