@@ -1,5 +1,5 @@
 // Fuzz target: the strict control validators parse_limits, parse_canary and parse_cache (core/control.h)
-// over JSON text, parsed the way ControlStore::put parses a PUT body.
+// over JSON text, parsed the way ControlStore::put parses a PUT body (parse_json_strict).
 //
 // Invariant (abort() when broken): an accepted document, written back with to_json, is accepted again with an
 // equal value — both as a json value and after dump()/parse() (what persisting to control/<name>.json does).
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/control.h"
+#include "core/json_strict.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {
@@ -47,8 +48,12 @@ void check(const nlohmann::json& doc, ParseFn parse) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     redline::fuzz::Input in{data, size};
     const int which = in.take_byte() % 3;
-    const nlohmann::json doc = nlohmann::json::parse(in.rest(), nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) return 0;
+    const Parsed<nlohmann::json> parsed = parse_json_strict(in.rest());
+    if (!parsed.ok()) {
+        if (parsed.errors().size() != 1) std::abort();  // parse_json_strict names exactly one problem
+        return 0;
+    }
+    const nlohmann::json& doc = parsed.value();
     switch (which) {
         case 0:
             check<LimitsConfig>(doc, [](const nlohmann::json& j) { return parse_limits(j, known_routes()); });
