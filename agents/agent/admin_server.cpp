@@ -27,8 +27,6 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
 /// Splits an origin-form target into a decoded path and query map. False on malformed input.
 bool parse_target(std::string_view target, HttpIn& in) {
     if (target.empty() || target.front() != '/') return false;
@@ -62,6 +60,8 @@ bool parse_target(std::string_view target, HttpIn& in) {
     }
     return true;
 }
+
+namespace {
 
 AdminResponse problem_response(int status, std::string title, std::string detail) {
     return AdminResponse::problem(Problem::make(status, std::move(title), std::move(detail)));

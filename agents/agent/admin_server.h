@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "agents/agent/admin_types.h"
 #include "agents/agent/types.h"
@@ -47,6 +48,11 @@ struct HttpIn {
     std::string content_type;
     bool query_ok = true;  // false when the query string was not valid percent-encoding
 };
+
+/// Splits an origin-form request target into in.req.path (percent-decoded) and in.req.query (decoded; sets
+/// in.query_ok = false on bad percent-encoding there). False when the target is not an absolute path or its
+/// path has malformed percent-encoding (the server answers 400). Used by the server and the fuzz targets.
+bool parse_target(std::string_view target, HttpIn& in);
 
 /// Parameters of an accepted /v1/stream request.
 struct StreamSpec {
