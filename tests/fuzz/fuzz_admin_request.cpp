@@ -93,16 +93,15 @@ struct Fixture {
         ctx.metrics_text = [] { return std::string("# EOF\n"); };
         ctx.info_json = [](Role r) { return nlohmann::json{{"role", std::string(to_string(r))}}; };
         std::vector<HostHandler> handlers;
-        handlers.push_back({"POST", "/v1/cache/flush", Role::Operator, [this](const AdminRequest& req) {
-                                if (req.path != "/v1/cache/flush")
-                                    return AdminResponse::problem(Problem::make(404, "Not Found"));
-                                Event e;
-                                e.kind = "cache.flushed";
-                                e.actor = std::string(to_string(req.role));
-                                e.message = "cache flushed (0 entries removed)";
-                                events->append(e, true);
-                                return AdminResponse::json(200, {{"flushed", 0}});
-                            }});
+        handlers.push_back(
+            {"POST", PathTemplate::parse("/v1/cache/flush"), Role::Operator, [this](const AdminRequest& req) {
+                 Event e;
+                 e.kind = "cache.flushed";
+                 e.actor = std::string(to_string(req.role));
+                 e.message = "cache flushed (0 entries removed)";
+                 events->append(e, true);
+                 return AdminResponse::json(200, {{"flushed", 0}});
+             }});
         api = std::make_unique<AdminApi>(std::move(ctx), std::move(handlers));
     }
     ~Fixture() {
