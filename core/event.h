@@ -2,22 +2,22 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace redline {
 
 struct Event {
-    std::uint64_t id = 0;       // assigned by the agent's event log, strictly increasing from 1
-    std::int64_t time_ms = 0;   // unix time in milliseconds
-    std::string kind;           // "limits.changed", "canary.changed", "cache.changed", "cache.flushed",
-                                // "loadtest.started", "loadtest.progress", "loadtest.finished", "loadtest.aborted",
-                                // "threshold.breached", "agent.started", ...
-    std::string actor;          // "operator", "viewer", "agent", "host"
-    std::string message;        // one human sentence, e.g. "canary weight 5% -> 25%"
-    nlohmann::json before;      // null when not a state change
+    std::uint64_t id = 0;      // assigned by the agent's event log, strictly increasing from 1
+    std::int64_t time_ms = 0;  // unix time in milliseconds
+    /// "limits.changed", "canary.changed", "cache.changed", "cache.flushed", "loadtest.started",
+    /// "loadtest.progress", "loadtest.finished", "loadtest.aborted", "threshold.breached", "agent.started",
+    /// ...
+    std::string kind;
+    std::string actor;      // "operator", "viewer", "agent", "host"
+    std::string message;    // one human sentence, e.g. "canary weight 5% -> 25%"
+    nlohmann::json before;  // null when not a state change
     nlohmann::json after;
     bool operator==(const Event&) const = default;
 };

@@ -9,8 +9,8 @@
 // land in an underflow bucket and are reported as the exact minimum seen; values above in an overflow bucket
 // reported as the exact maximum seen.
 //
-// Memory is fixed: kBuckets 64-bit counters (14.3 KiB) plus five scalars. Merging is exact (bucket-wise sums).
-// Not thread-safe: one owner at a time (the agent's merger thread, a load worker, a test).
+// Memory is fixed: kBuckets 64-bit counters (14.3 KiB) plus five scalars. Merging is exact (bucket-wise
+// sums). Not thread-safe: one owner at a time (the agent's merger thread, a load worker, a test).
 #pragma once
 
 #include <array>
@@ -22,10 +22,10 @@
 namespace redline {
 
 class LatencySketch {
-public:
-    static constexpr int kSubBits = 6;                     // 64 sub-buckets per power of two
-    static constexpr int kMinExp = 9;                      // 2^9 ns = 512 ns
-    static constexpr int kMaxExp = 36;                     // last exact octave starts at 2^36 ns (68.7 s)
+  public:
+    static constexpr int kSubBits = 6;                      // 64 sub-buckets per power of two
+    static constexpr int kMinExp = 9;                       // 2^9 ns = 512 ns
+    static constexpr int kMaxExp = 36;                      // last exact octave starts at 2^36 ns (68.7 s)
     static constexpr int kOctaves = kMaxExp - kMinExp + 1;  // 28
     static constexpr std::size_t kRegular = std::size_t(kOctaves) << kSubBits;  // 1792
     static constexpr std::size_t kUnderflow = kRegular;                         // index of v < 512 ns
@@ -51,7 +51,10 @@ public:
     void add(std::uint64_t ns) noexcept { add(ns, 1); }
     void add(std::uint64_t ns, std::uint64_t n) noexcept;
     /// Adds raw bucket counts (as produced by recorders that keep their own counters) plus their sum/min/max.
-    void add_bucket(std::size_t index, std::uint64_t n) noexcept { counts_[index] += n; count_ += n; }
+    void add_bucket(std::size_t index, std::uint64_t n) noexcept {
+        counts_[index] += n;
+        count_ += n;
+    }
     void add_sum(double sum_ns) noexcept { sum_ns_ += sum_ns; }
     void observe_extremes(std::uint64_t min_ns, std::uint64_t max_ns) noexcept;
     void merge(const LatencySketch& other) noexcept;
@@ -79,7 +82,7 @@ public:
     bool from_sparse(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& pairs, double sum_ns,
                      std::uint64_t min_ns, std::uint64_t max_ns);
 
-private:
+  private:
     std::array<std::uint64_t, kBuckets> counts_{};
     std::uint64_t count_ = 0;
     double sum_ns_ = 0.0;

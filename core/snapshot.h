@@ -1,15 +1,15 @@
 // Snapshot value types shared by the agent, the dashboard and the CLIs, with a versioned JSON schema
-// (docs/snapshot.schema.json). Immutable once built: safe to hand between threads by value or shared_ptr<const>.
+// (docs/snapshot.schema.json). Immutable once built: safe to hand between threads by value or
+// shared_ptr<const>.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/sketch.h"
 #include "core/window.h"
@@ -30,15 +30,15 @@ struct SeriesSnapshot {
     std::string version;  // "stable" | "canary" | ...
     std::uint64_t requests = 0;
     double rate_per_s = 0;
-    std::array<std::uint64_t, 6> by_class{};      // index 1..5 = 1xx..5xx
-    std::map<int, std::uint64_t> by_code;         // exact codes seen
-    std::uint64_t errors = 0;                     // 5xx
-    double error_ratio = 0;                       // errors / requests, 0 when no requests
-    std::uint64_t rate_limited = 0;               // 429 answers
+    std::array<std::uint64_t, 6> by_class{};  // index 1..5 = 1xx..5xx
+    std::map<int, std::uint64_t> by_code;     // exact codes seen
+    std::uint64_t errors = 0;                 // 5xx
+    double error_ratio = 0;                   // errors / requests, 0 when no requests
+    std::uint64_t rate_limited = 0;           // 429 answers
     std::uint64_t cache_hits = 0, cache_misses = 0;
-    std::optional<double> cache_hit_ratio;        // null when the series had no cache lookups
+    std::optional<double> cache_hit_ratio;  // null when the series had no cache lookups
     std::uint64_t rl_allowed = 0, rl_rejected = 0, rl_shadow_rejected = 0;
-    std::int64_t inflight = 0;                    // gauge at snapshot time
+    std::int64_t inflight = 0;  // gauge at snapshot time
     LatencyQuantiles latency;
 
     std::string id() const { return method + " " + route; }  // route id, e.g. "GET /v1/products/{id}"

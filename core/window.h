@@ -3,7 +3,8 @@
 //
 // Used by the agent (one ring per (route, version), written by the merger thread) and the load engine
 // (one ring per request name), so client-side and server-side figures compare exactly.
-// Not thread-safe: one writer; readers must synchronise externally (the agent guards rings with its merge mutex).
+// Not thread-safe: one writer; readers must synchronise externally (the agent guards rings with its merge
+// mutex).
 #pragma once
 
 #include <array>
@@ -21,7 +22,8 @@ struct Counters {
 
     std::uint64_t requests = 0;
     std::array<std::uint64_t, 6> by_class{};  // [1]=1xx .. [5]=5xx, [0]=outside 100..599
-    std::array<std::pair<std::uint16_t, std::uint64_t>, kMaxCodes> codes{};  // (status, count), first ncodes used
+    /// (status, count), the first ncodes used.
+    std::array<std::pair<std::uint16_t, std::uint64_t>, kMaxCodes> codes{};
     std::uint8_t ncodes = 0;
     std::uint64_t codes_overflow = 0;  // requests whose code did not fit in `codes`
     std::uint64_t errors = 0;          // 5xx (server errors; 429 is counted as rate-limited, not an error)
@@ -52,7 +54,7 @@ struct EpochSlot {
 };
 
 class WindowRing {
-public:
+  public:
     static constexpr int kSlots = 60;
 
     /// Stores one closed epoch. Epochs must be increasing; gaps are filled with empty slots (an idle
@@ -69,7 +71,7 @@ public:
     /// Bytes used by this ring now (slots plus their sparse buckets), for documentation and benchmarks.
     std::size_t memory_bytes() const noexcept;
 
-private:
+  private:
     std::array<EpochSlot, kSlots> slots_{};
     std::int64_t newest_ = -1;
 };

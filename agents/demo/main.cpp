@@ -7,6 +7,8 @@
 // hand new settings to the traffic thread through Shared (mutex + version counter).
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
@@ -21,9 +23,6 @@
 #include <thread>
 #include <vector>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "agents/agent/agent.h"
 
 namespace {
@@ -37,13 +36,13 @@ using redline::agent::SeriesHandle;
 struct RouteModel {
     const char* method;
     const char* route;
-    double weight;          // share of traffic
-    double median_ms;       // lognormal median of an uncached request
-    double sigma;           // lognormal shape
-    double cache_hit;       // probability of a cache hit (0 = no cache on this route)
-    double not_found;       // probability of a 404
-    double server_error;    // probability of a 500 (stable version)
-    int ok_status;          // 200 or 201
+    double weight;        // share of traffic
+    double median_ms;     // lognormal median of an uncached request
+    double sigma;         // lognormal shape
+    double cache_hit;     // probability of a cache hit (0 = no cache on this route)
+    double not_found;     // probability of a 404
+    double server_error;  // probability of a 500 (stable version)
+    int ok_status;        // 200 or 201
 };
 
 // The sample server's routes (docs/architecture.md) with plausible latency, cache and status mixes.
@@ -75,20 +74,21 @@ struct Args {
 };
 
 void usage(FILE* to) {
-    std::fprintf(to,
-                 "usage: redline-agent-demo --data-dir DIR [--admin-listen HOST:PORT] [--rate N]\n"
-                 "\n"
-                 "Embeds the Redline agent and records synthetic traffic for the sample server's routes\n"
-                 "(GET /v1/products, GET /v1/products/{id}, GET /v1/products/search, POST /v1/orders,\n"
-                 "GET /v1/orders/{id}; versions stable and canary) until SIGINT or SIGTERM.\n"
-                 "\n"
-                 "  --admin-listen HOST:PORT  admin API address (default 127.0.0.1:9464, port 0 = any free port)\n"
-                 "  --data-dir DIR            tokens (viewer.token, operator.token), control state, audit log\n"
-                 "  --rate N                  synthetic requests per second, 1..100000 (default 300)\n"
-                 "  --help                    this text\n"
-                 "\n"
-                 "Once serving, prints one line on stdout:\n"
-                 "  REDLINE_READY api= admin=http://127.0.0.1:PORT data_dir=DIR\n");
+    std::fprintf(
+        to,
+        "usage: redline-agent-demo --data-dir DIR [--admin-listen HOST:PORT] [--rate N]\n"
+        "\n"
+        "Embeds the Redline agent and records synthetic traffic for the sample server's routes\n"
+        "(GET /v1/products, GET /v1/products/{id}, GET /v1/products/search, POST /v1/orders,\n"
+        "GET /v1/orders/{id}; versions stable and canary) until SIGINT or SIGTERM.\n"
+        "\n"
+        "  --admin-listen HOST:PORT  admin API address (default 127.0.0.1:9464, port 0 = any free port)\n"
+        "  --data-dir DIR            tokens (viewer.token, operator.token), control state, audit log\n"
+        "  --rate N                  synthetic requests per second, 1..100000 (default 300)\n"
+        "  --help                    this text\n"
+        "\n"
+        "Once serving, prints one line on stdout:\n"
+        "  REDLINE_READY api= admin=http://127.0.0.1:PORT data_dir=DIR\n");
 }
 
 bool parse_args(int argc, char** argv, Args& a) {
@@ -133,7 +133,7 @@ bool parse_args(int argc, char** argv, Args& a) {
 /// Synthetic traffic: picks a route by weight, a version by the canary weight, applies the rate limit table
 /// (token buckets per route), and records status, latency and cache outcome.
 class Traffic {
-public:
+  public:
     Traffic(Agent& agent, Shared& shared, const std::vector<SeriesHandle>& stable,
             const std::vector<SeriesHandle>& canary, double rate)
         : agent_(agent), shared_(shared), stable_(stable), canary_(canary), rate_(rate) {}
@@ -147,14 +147,15 @@ public:
             carry += rate_ * std::chrono::duration<double>(tick).count();
             int n = int(carry);
             carry -= n;
-            for (int i = 0; i < n; ++i) one();
+            for (int i = 0; i < n; ++i)
+                one();
             next += tick;
             std::this_thread::sleep_until(next);
             if (std::chrono::steady_clock::now() - next > 1s) next = std::chrono::steady_clock::now();
         }
     }
 
-private:
+  private:
     void refresh() {
         auto v = shared_.version.load(std::memory_order_acquire);
         if (v == seen_) return;
@@ -183,7 +184,8 @@ private:
             b.tokens = l.burst;
             b.last = now;
         }
-        b.tokens = std::min(l.burst, b.tokens + l.rate_per_s * std::chrono::duration<double>(now - b.last).count());
+        b.tokens =
+            std::min(l.burst, b.tokens + l.rate_per_s * std::chrono::duration<double>(now - b.last).count());
         b.last = now;
         if (b.tokens < 1.0) return false;
         b.tokens -= 1.0;
@@ -271,8 +273,10 @@ int main(int argc, char** argv) {
         Agent agent(opt);
 
         std::vector<SeriesHandle> stable, canary;
-        for (const auto& r : kRoutes) stable.push_back(agent.register_series(r.method, r.route, "stable"));
-        for (const auto& r : kRoutes) canary.push_back(agent.register_series(r.method, r.route, "canary"));
+        for (const auto& r : kRoutes)
+            stable.push_back(agent.register_series(r.method, r.route, "stable"));
+        for (const auto& r : kRoutes)
+            canary.push_back(agent.register_series(r.method, r.route, "canary"));
 
         Shared shared;
         agent.on_limits([&](const redline::LimitsConfig& l) {
