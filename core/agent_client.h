@@ -1,9 +1,10 @@
-// Client for an agent's admin API over libcurl: one-shot calls and a server-sent-event stream consumer.
+// Client for an agent's admin API over libcurl: one-shot calls (the SSE parser and the stream consumer have
+// their own headers, core/sse_parser.h and core/stream_consumer.h).
 // Transport errors (connection refused, timeout, TLS) are kept apart from HTTP statuses and problem details.
 //
 // Threading: an AgentClient is used by one thread at a time (it owns one CURL easy handle, reused for
-// keep-alive). A StreamConsumer runs its own worker thread and calls its callbacks there; stop() joins it.
-// curl_global_init must have run once (CurlGlobal in main, or the first AgentClient does it under call_once).
+// keep-alive). // curl_global_init must have run once (CurlGlobal in main, or the first AgentClient does it
+// under call_once).
 #pragma once
 
 #include <atomic>
@@ -11,13 +12,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/control.h"
 #include "core/event.h"
@@ -28,7 +28,7 @@ namespace redline {
 
 /// RAII for curl_global_init/cleanup; construct once in main before any thread starts.
 class CurlGlobal {
-public:
+  public:
     CurlGlobal();
     ~CurlGlobal();
     CurlGlobal(const CurlGlobal&) = delete;
@@ -71,9 +71,10 @@ void from_json(const nlohmann::json& j, AgentInfo& v);
 void to_json(nlohmann::json& j, const AgentInfo& v);
 
 class AgentClient {
-public:
+  public:
     /// base_url like "http://127.0.0.1:9464"; token may be empty.
-    AgentClient(std::string base_url, std::string token, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    AgentClient(std::string base_url, std::string token,
+                std::chrono::milliseconds timeout = std::chrono::seconds(5));
     ~AgentClient();
     AgentClient(const AgentClient&) = delete;
     AgentClient& operator=(const AgentClient&) = delete;
@@ -93,11 +94,12 @@ public:
     Result<nlohmann::json> control(std::string_view name);
     Result<nlohmann::json> set_control(std::string_view name, const nlohmann::json& state);
     /// Any JSON call (POST /v1/loadtests, ...).
-    Result<nlohmann::json> call_json(std::string_view method, std::string_view path, const nlohmann::json* body = nullptr);
+    Result<nlohmann::json> call_json(std::string_view method, std::string_view path,
+                                     const nlohmann::json* body = nullptr);
 
     const std::string& base_url() const { return base_url_; }
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string base_url_;
@@ -105,61 +107,5 @@ private:
 
 /// Reads a token file (first line, trimmed). Returns an empty optional and sets *error when unreadable.
 std::optional<std::string> read_token_file(const std::string& path, std::string* error = nullptr);
-
-/// Incremental text/event-stream parser (WHATWG rules: event/data/id/retry fields, comments, CRLF/LF/CR).
-class SseParser {
-public:
-    struct Message {
-        std::string event = "message";
-        std::string data;
-        std::string id;
-    };
-    /// Feeds bytes; calls fn for each complete message. Lines longer than max_line abort with false.
-    bool feed(std::string_view bytes, const std::function<void(const Message&)>& fn);
-    std::optional<int> retry_ms() const { return retry_ms_; }
-    std::size_t max_line = 4 * 1024 * 1024;
-
-private:
-    std::string buf_;
-    Message cur_;
-    bool has_data_ = false;
-    bool last_cr_ = false;
-    bool bom_checked_ = false;  // a leading UTF-8 BOM is skipped once
-    std::optional<int> retry_ms_;
-};
-
-enum class StreamState { Connecting, Live, Stale, Disconnected };
-std::string_view to_string(StreamState s);
-
-/// Consumes GET /v1/stream with reconnect and capped exponential backoff (with jitter). Marks the stream Stale
-/// when no message (snapshot or keep-alive comment) arrived for 3 intervals.
-class StreamConsumer {
-public:
-    struct Options {
-        std::string base_url;
-        std::string token;
-        int interval_ms = 1000;
-        int window_s = 1;
-        std::chrono::milliseconds backoff_initial{250};
-        std::chrono::milliseconds backoff_max{10'000};
-        std::uint64_t events_after = 0;  // resume cursor for events
-    };
-    struct Callbacks {
-        std::function<void(Snapshot)> on_snapshot;
-        std::function<void(Event)> on_event;
-        std::function<void(const nlohmann::json&)> on_message;  // other event types (e.g. "loadtest"): raw data
-        std::function<void(StreamState, std::string reason)> on_state;
-        /// Same messages as on_message, with their SSE event name (added; either or both may be set).
-        std::function<void(const std::string& event, const nlohmann::json& data)> on_other_event;
-    };
-    StreamConsumer(Options options, Callbacks callbacks);
-    ~StreamConsumer();  // stop()s
-    void start();
-    void stop();
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace redline

@@ -49,7 +49,8 @@ class Checker {
         }
         for (const auto& [key, value] : j.items()) {
             (void)value;
-            if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+            const std::string& name = key;  // clang < 16 cannot capture a structured binding
+            if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return name == a; })) {
                 std::string known;
                 for (const char* a : allowed)
                     known += (known.empty() ? "" : ", ") + std::string(a);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "core/agent_client.h"
+#include "core/sse_parser.h"
 
 namespace redline {
 

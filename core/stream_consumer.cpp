@@ -11,6 +11,8 @@
 #include <random>
 
 #include "core/agent_client.h"
+#include "core/stream_consumer.h"
+#include "core/sse_parser.h"
 #include "core/curl_util.h"
 
 namespace redline {

@@ -1,4 +1,5 @@
 #include "ui/agent_card.h"
+#include "core/stream_consumer.h"
 
 #include <QGridLayout>
 #include <QLabel>

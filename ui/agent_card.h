@@ -8,6 +8,7 @@
 #include <array>
 
 #include "core/agent_client.h"
+#include "core/stream_consumer.h"
 #include "core/snapshot.h"
 #include "ui/slo.h"
 

@@ -1,4 +1,5 @@
 #include "ui/agent_connection.h"
+#include "core/stream_consumer.h"
 
 #include <spdlog/spdlog.h>
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/agent_client.h"
+#include "core/stream_consumer.h"
 #include "ui/agent_config.h"
 
 namespace redline::ui {

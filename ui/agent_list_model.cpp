@@ -1,4 +1,5 @@
 #include "ui/agent_list_model.h"
+#include "core/stream_consumer.h"
 
 #include <QColor>
 

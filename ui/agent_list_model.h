@@ -7,6 +7,7 @@
 #include <QList>
 
 #include "core/agent_client.h"
+#include "core/stream_consumer.h"
 #include "ui/agent_config.h"
 
 namespace redline::ui {

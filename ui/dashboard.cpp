@@ -1,4 +1,5 @@
 #include "ui/dashboard.h"
+#include "core/stream_consumer.h"
 
 #include <spdlog/spdlog.h>
 

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "ui/agent_config.h"
+#include "core/stream_consumer.h"
 #include "ui/agent_connection.h"
 #include "ui/agent_list_model.h"
 #include "ui/events_model.h"

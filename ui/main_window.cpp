@@ -1,4 +1,5 @@
 #include "ui/main_window.h"
+#include "core/stream_consumer.h"
 
 #include <QAction>
 #include <QActionGroup>

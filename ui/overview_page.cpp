@@ -1,4 +1,5 @@
 #include "ui/overview_page.h"
+#include "core/stream_consumer.h"
 
 #include <QGridLayout>
 #include <QLabel>

@@ -8,6 +8,8 @@
 #include <QStandardPaths>
 #include <QUrl>
 #include <csignal>
+
+#include "core/ready_line.h"
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -117,16 +119,12 @@ void SampleServerProcess::onStdout() {
 
 bool SampleServerProcess::parseReadyLine(const QString& line, QString* api, QString* admin,
                                          QString* dataDir) {
-    if (!line.startsWith(QLatin1String("REDLINE_READY "))) return false;
-    // data_dir is last and may contain spaces: split the first two fields only.
-    const QString rest = line.mid(14);
-    const int a = rest.indexOf(QLatin1String("api=")), m = rest.indexOf(QLatin1String(" admin=")),
-              d = rest.indexOf(QLatin1String(" data_dir="));
-    if (a != 0 || m < 0) return false;
-    *api = rest.mid(4, m - 4);
-    *admin = d < 0 ? rest.mid(m + 7) : rest.mid(m + 7, d - m - 7);
-    if (dataDir) *dataDir = d < 0 ? QString() : rest.mid(d + 10);
-    return QUrl(*admin).isValid() && !admin->isEmpty();
+    const auto r = parse_ready_line(line.toStdString());
+    if (!r) return false;
+    *api = QString::fromStdString(r->api);
+    *admin = QString::fromStdString(r->admin);
+    if (dataDir) *dataDir = QString::fromStdString(r->data_dir);
+    return QUrl(*admin).isValid();
 }
 
 quint16 SampleServerProcess::adminPort() const {

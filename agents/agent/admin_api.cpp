@@ -226,20 +226,19 @@ AdminApi::Route AdminApi::find(const std::string& path, const std::string& metho
     return r;
 }
 
-Dispatch AdminApi::dispatch(HttpIn& in) {
-    Dispatch d;
+bool AdminApi::authorize(HttpIn& in, Dispatch& d) const {
     const std::string& path = in.req.path;
     const std::string& method = in.req.method;
     Route route = find(path, method);
     if (route.kind == Route::None) {
         d.response = problem(404, "Not Found", "no resource at " + path);
-        return d;
+        return false;
     }
     if (std::find(route.allow.begin(), route.allow.end(), method) == route.allow.end()) {
         d.response = problem(405, "Method Not Allowed",
                              method + " is not allowed on " + path + "; allowed: " + join(route.allow));
         d.response.headers.emplace_back("Allow", join(route.allow));
-        return d;
+        return false;
     }
 
     // Which role does this call need?
@@ -267,16 +266,34 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
                                             in.authorization.empty()
                                                 ? "Bearer realm=\"redline-agent\""
                                                 : "Bearer realm=\"redline-agent\", error=\"invalid_token\"");
-            return d;
+            return false;
         }
         if (role < need) {
             d.response = problem(403, "Forbidden",
                                  method + " " + path + " needs the " + std::string(to_string(need)) +
                                      " token; this token has the " + std::string(to_string(role)) + " role");
-            return d;
+            return false;
         }
     }
     in.req.role = role;
+    return true;
+}
+
+std::optional<AdminResponse> AdminApi::admit(HttpIn& in) const {
+    Dispatch d;
+    if (!authorize(in, d)) return std::move(d.response);
+    return std::nullopt;
+}
+
+Dispatch AdminApi::dispatch(HttpIn& in) {
+    Dispatch d;
+    if (!authorize(in, d)) return d;
+    const std::string& path = in.req.path;
+    const std::string& method = in.req.method;
+    const Role role = in.req.role;
+    Route route = find(path, method);
+    const HostHandler* host = route.host;
+    const bool control_call = route.kind == Route::Control && (method == "GET" || method == "PUT");
 
     if (method == "PUT" || method == "POST") {
         if (!json_content_type(in.content_type)) {
@@ -401,6 +418,7 @@ AdminResponse AdminApi::builtin(const std::string& path, HttpIn& in, Role role, 
         if (!errs.empty()) return problem(400, "Bad Request", "invalid query", errs);
         // Without a cursor the stream carries only events that happen from now on.
         spec.events_after = cursor ? *cursor : ctx_.events->last_id();
+        spec.role = role;
         out.stream = spec;
         return {};
     }

@@ -14,11 +14,12 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agents/agent/admin_server.h"
-#include "agents/agent/agent.h"
+#include "agents/agent/admin_types.h"
 
 namespace redline::agent {
 
@@ -63,11 +64,16 @@ class AdminApi {
     };
 
     AdminApi(Context ctx, std::vector<HostHandler> handlers);
+    /// Header-time half of dispatch (AdminServer::Hooks::admit): routing (404/405), the duplicate-free
+    /// Authorization header against the role the route needs (401/403). Sets in.req.role. Needs no body.
+    std::optional<AdminResponse> admit(HttpIn& in) const;
+    /// The whole request: admit() again (so dispatch alone is safe), then 415/400 and the handler.
     Dispatch dispatch(HttpIn& in);
 
   private:
     struct Route;
     Route find(const std::string& path, const std::string& method) const;
+    bool authorize(HttpIn& in, Dispatch& d) const;  // false: d.response is the refusal
     AdminResponse builtin(const std::string& path, HttpIn& in, Role role, Dispatch& out);
 
     Context ctx_;

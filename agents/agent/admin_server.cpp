@@ -7,13 +7,16 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <deque>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "core/http_framing.h"
 #include "core/url.h"
 
 namespace redline::agent {
@@ -23,8 +26,6 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-namespace {
 
 /// Splits an origin-form target into a decoded path and query map. False on malformed input.
 bool parse_target(std::string_view target, HttpIn& in) {
@@ -60,13 +61,20 @@ bool parse_target(std::string_view target, HttpIn& in) {
     return true;
 }
 
+namespace {
+
 AdminResponse problem_response(int status, std::string title, std::string detail) {
     return AdminResponse::problem(Problem::make(status, std::move(title), std::move(detail)));
+}
+
+std::size_t role_index(Role r) {
+    return std::min<std::size_t>(static_cast<std::size_t>(r), 2);
 }
 
 }  // namespace
 
 class StreamSession;
+class HttpSession;
 
 struct AdminServer::Core {
     Core(Options o, Hooks h, EventLog& ev, ErrorReporter& er)
@@ -74,6 +82,8 @@ struct AdminServer::Core {
 
     void do_accept();
     void notify_streams();
+    bool evict_oldest_pending();  // false when none is pending
+    bool evict_longest_idle();    // false when no keep-alive connection is idle
 
     // Declared before ioc_: sessions destroyed with the io_context still touch these counters.
     Options opt;
@@ -83,9 +93,17 @@ struct AdminServer::Core {
     std::atomic<std::size_t> live{0};
     std::atomic<std::size_t> rejected_count{0};
     std::atomic<std::size_t> stream_count{0};
+    std::atomic<std::size_t> pending_count{0};  // mirrors pending.size() for pending()
+    std::atomic<std::size_t> slots_count{0};    // mirrors slots_used for requests()
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<bool> notify_pending{false};
     std::vector<std::weak_ptr<StreamSession>> streams;  // io thread only
+    // Connection budgets, io thread only (see the header). Sessions add and remove themselves.
+    std::list<HttpSession*> pending;  // no complete request header yet (or draining), oldest first
+    std::list<HttpSession*> idle;     // keep-alive with a slot, between requests, longest idle first
+    std::size_t slots_used = 0;       // request slots taken (active + idle), <= opt.max_connections
+    std::array<std::size_t, 3> streams_by_role{};  // open streams per Role
+    Clock::time_point last_fd_report{};
     std::uint64_t subscription = 0;
     std::mutex life_mutex;  // guards started/stopped and thread
     bool started = false;
@@ -110,8 +128,10 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
           keep_alive_(core->ioc),
           write_timer_(core->ioc) {
         ++core_->stream_count;
+        ++core_->streams_by_role[role_index(spec_.role)];
     }
     ~StreamSession() {
+        --core_->streams_by_role[role_index(spec_.role)];
         --core_->stream_count;
         --core_->live;
     }
@@ -275,10 +295,13 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// One HTTP/1.1 connection: idle wait, bounded header+body read, dispatch, response, keep-alive.
+// One HTTP/1.1 connection: header read (pending: no request slot), header-time checks (framing, duplicate
+// Authorization, admit), then with a request slot: body read, dispatch, response, keep-alive (idle,
+// evictable).
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
   public:
-    HttpSession(tcp::socket socket, AdminServer::Core* core) : stream_(std::move(socket)), core_(core) {
+    HttpSession(tcp::socket socket, AdminServer::Core* core)
+        : stream_(std::move(socket)), core_(core), start_(Clock::now()) {
         ++core_->live;
         beast::error_code ec;
         auto ep = stream_.socket().remote_endpoint(ec);
@@ -288,31 +311,70 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         }
     }
     ~HttpSession() {
-        if (owns_slot_) --core_->live;
+        leave_list();
+        release_slot();
+        if (owns_live_) --core_->live;
     }
 
     void start() {
-        deadline_ = Clock::now() + core_->opt.read_timeout;  // a new connection must send its request in time
-        wait_for_request();
+        join(Where::Pending);
+        read_header();
+    }
+
+    /// Closes the connection to make room for another one (io thread, never from inside this session's own
+    /// handlers): off its list and out of its slot at once, the socket closed so its operations end.
+    void evict() {
+        ++core_->rejected_count;
+        close();
     }
 
   private:
+    enum class Where { None, Pending, Idle };
+
+    std::list<HttpSession*>& list_of(Where w) { return w == Where::Pending ? core_->pending : core_->idle; }
+    void join(Where w) {
+        leave_list();
+        auto& l = list_of(w);
+        it_ = l.insert(l.end(), this);
+        where_ = w;
+        core_->pending_count = core_->pending.size();
+    }
+    void leave_list() {
+        if (where_ == Where::None) return;
+        list_of(where_).erase(it_);
+        where_ = Where::None;
+        core_->pending_count = core_->pending.size();
+    }
+    /// A request slot for the request whose header just arrived: closes the longest-idle keep-alive
+    /// connection when all are taken. False when every slot serves a request in progress.
+    bool take_slot() {
+        if (has_slot_) return true;
+        if (core_->slots_used >= core_->opt.max_connections) core_->evict_longest_idle();
+        if (core_->slots_used >= core_->opt.max_connections) return false;
+        ++core_->slots_used;
+        core_->slots_count = core_->slots_used;
+        has_slot_ = true;
+        return true;
+    }
+    void release_slot() {
+        if (!has_slot_) return;
+        has_slot_ = false;
+        --core_->slots_used;
+        core_->slots_count = core_->slots_used;
+    }
+
+    // Keep-alive: wait for the next request. With a slot the connection idles (evictable, idle_timeout); a
+    // connection that never got a slot (its requests were refused at header time) is pending again.
     void wait_for_request() {
-        if (buffer_.size() > 0) {
-            read_header();
-            return;
-        }
-        if (!first_) deadline_ = Clock::now() + core_->opt.idle_timeout;
-        stream_.expires_at(deadline_);
+        join(has_slot_ ? Where::Idle : Where::Pending);
+        start_ = Clock::now();
+        if (buffer_.size() > 0) return read_header();
+        stream_.expires_after(has_slot_ ? core_->opt.idle_timeout : core_->opt.header_timeout);
         stream_.async_read_some(buffer_.prepare(4096),
                                 [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                                    if (ec) {
-                                        self->close();
-                                        return;
-                                    }
+                                    if (ec) return self->close();
                                     self->buffer_.commit(n);
-                                    if (!self->first_)
-                                        self->deadline_ = Clock::now() + self->core_->opt.read_timeout;
+                                    self->start_ = Clock::now();  // the request's deadlines count from here
                                     self->read_header();
                                 });
     }
@@ -321,7 +383,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(core_->opt.max_header_bytes));
         parser_->body_limit(core_->opt.max_body_bytes);
-        stream_.expires_at(deadline_);
+        // Total, not per byte: a header trickled in one byte at a time still has to be complete by then.
+        stream_.expires_at(start_ + std::min(core_->opt.header_timeout, core_->opt.read_timeout));
         http::async_read_header(stream_, buffer_, *parser_,
                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                     if (ec) return self->on_read_error(ec);
@@ -331,7 +394,65 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     void on_header() {
         auto& req = parser_->get();
-        if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()) {
+        std::string te;
+        bool has_te = false;
+        int authorizations = 0;
+        for (const auto& field : req) {
+            if (field.name() == http::field::transfer_encoding) {
+                if (has_te) te += ',';
+                te.append(field.value());
+                has_te = true;
+            } else if (field.name() == http::field::authorization) {
+                ++authorizations;
+            }
+        }
+        if (auto bad = check_request_framing(int(req.version()),
+                                             has_te ? std::optional<std::string_view>(te) : std::nullopt,
+                                             req.count(http::field::content_length) > 0))
+            return send_error(bad->status, bad->status == 501 ? "Not Implemented" : "Bad Request",
+                              bad->message);
+        if (authorizations > 1)
+            return send_error(400, "Bad Request", "the request has more than one Authorization header");
+        const bool has_body = !parser_->is_done();
+
+        in_ = HttpIn{};
+        in_.req.method = std::string(req.method_string());
+        in_.target = std::string(req.target());
+        in_.req.remote = remote_;
+        if (!parse_target(in_.target, in_))
+            return send_error(400, "Bad Request", "request target must be an absolute path");
+        in_.authorization = std::string(req[http::field::authorization]);
+        in_.last_event_id = std::string(req["Last-Event-ID"]);
+        in_.content_type = std::string(req[http::field::content_type]);
+
+        // Routing and authorization before any body byte: a refused request cannot hold a slot with a slow
+        // body.
+        if (core_->hooks.admit) {
+            std::optional<AdminResponse> refused;
+            try {
+                refused = core_->hooks.admit(in_);
+            } catch (const std::exception& ex) {
+                core_->errors.report(std::string("admin admit threw: ") + ex.what());
+                refused = problem_response(500, "Internal Server Error", "the request could not be handled");
+            }
+            if (refused) {
+                const bool keep = !has_body && req.keep_alive();
+                return write_response(*refused, keep, !keep);
+            }
+        }
+        // After routing (a body on a verb the path does not serve is still 405): no method here takes a body.
+        const auto verb = req.method();
+        if (has_body && (verb == http::verb::get || verb == http::verb::head || verb == http::verb::delete_))
+            return send_error(400, "Bad Request", std::string(req.method_string()) + " must not have a body");
+        if (!take_slot()) {
+            ++core_->rejected_count;
+            AdminResponse busy = problem_response(
+                503, "Service Unavailable", "every admin request slot is serving a request; retry shortly");
+            busy.headers.emplace_back("Retry-After", std::to_string(core_->opt.busy_retry_after.count()));
+            return write_response(busy, false, true);
+        }
+        leave_list();  // in progress: neither pending nor idle, not evictable
+        if (has_body && beast::iequals(req[http::field::expect], "100-continue")) {
             static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
             net::async_write(stream_, net::buffer(kContinue),
                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -344,7 +465,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
 
     void read_body() {
-        stream_.expires_at(deadline_);
+        stream_.expires_at(start_ + core_->opt.read_timeout);
         http::async_read(stream_, buffer_, *parser_,
                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
                              if (ec) return self->on_read_error(ec);
@@ -361,33 +482,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             return send_error(413, "Content Too Large",
                               "request body exceeds " + std::to_string(core_->opt.max_body_bytes) + " bytes");
         if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
-            ec == net::error::connection_reset || ec == net::error::operation_aborted)
+            ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+            ec == net::error::bad_descriptor)
             return close();
         send_error(400, "Bad Request", "malformed HTTP request: " + ec.message());
     }
 
+    /// Every error answered here closes the connection: after a framing or parse error the rest of the
+    /// stream cannot be trusted to start a request.
     void send_error(int status, std::string title, std::string detail) {
         write_response(problem_response(status, std::move(title), std::move(detail)), false, true);
     }
 
     void on_request() {
-        first_ = false;
-        auto& req = parser_->get();
-        HttpIn in;
-        in.req.method = std::string(req.method_string());
-        in.target = std::string(req.target());
-        in.req.remote = remote_;
-        if (!parse_target(in.target, in))
-            return write_response(
-                problem_response(400, "Bad Request", "request target must be an absolute path"), false, true);
-        in.authorization = std::string(req[http::field::authorization]);
-        in.last_event_id = std::string(req["Last-Event-ID"]);
-        in.content_type = std::string(req[http::field::content_type]);
-        in.req.body = std::move(req.body());
-        bool keep = req.keep_alive();
+        in_.req.body = std::move(parser_->get().body());
+        const bool keep = parser_->get().keep_alive();
         Dispatch d;
         try {
-            d = core_->hooks.dispatch(in);
+            d = core_->hooks.dispatch(in_);
         } catch (const std::exception& ex) {
             core_->errors.report(std::string("admin handler threw: ") + ex.what());
             d.response = problem_response(500, "Internal Server Error", "the request could not be handled");
@@ -395,14 +507,25 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             core_->errors.report("admin handler threw");
             d.response = problem_response(500, "Internal Server Error", "the request could not be handled");
         }
-        if (d.stream) {
-            owns_slot_ = false;  // the stream takes over the connection slot
-            stream_.expires_never();
-            auto s = std::make_shared<StreamSession>(stream_.release_socket(), core_, *d.stream);
-            s->start();
-            return;
-        }
+        if (d.stream) return start_stream(*d.stream, keep);
         write_response(d.response, keep, false);
+    }
+
+    void start_stream(const StreamSpec& spec, bool keep) {
+        const std::size_t open = core_->streams_by_role[role_index(spec.role)];
+        if (open >= core_->opt.max_streams_per_role) {
+            ++core_->rejected_count;
+            AdminResponse r = problem_response(
+                429, "Too Many Requests",
+                "this token already has " + std::to_string(open) + " open streams, the limit for the " +
+                    std::string(to_string(spec.role)) + " role; close one or retry later");
+            r.headers.emplace_back("Retry-After", std::to_string(core_->opt.stream_retry_after.count()));
+            return write_response(r, keep, false);
+        }
+        release_slot();  // a stream counts against its role's stream cap, not the request slots
+        owns_live_ = false;
+        stream_.expires_never();
+        std::make_shared<StreamSession>(stream_.release_socket(), core_, spec)->start();
     }
 
     void write_response(const AdminResponse& r, bool keep_alive, bool after_error) {
@@ -432,8 +555,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
 
     // After an error response on a connection we refuse to read further, discard what the client is still
-    // sending (bounded) so that closing does not reset the connection before it read our answer.
+    // sending (bounded) so that closing does not reset the connection before it read our answer. A draining
+    // connection holds no request slot; it counts as pending (evictable, oldest first).
     void drain() {
+        release_slot();
+        if (where_ != Where::Pending) join(Where::Pending);
         stream_.expires_after(std::chrono::seconds(2));
         stream_.async_read_some(net::buffer(scratch_),
                                 [self = shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -444,6 +570,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
 
     void close() {
+        leave_list();
+        release_slot();
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
         stream_.close();
@@ -454,20 +582,51 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http::response<http::string_body> res_;
+    HttpIn in_;
     std::string remote_;
-    Clock::time_point deadline_{};
-    bool first_ = true;
-    bool owns_slot_ = true;
+    Clock::time_point start_;  // accept, or the first byte of a keep-alive request: deadlines count from here
+    Where where_ = Where::None;
+    std::list<HttpSession*>::iterator it_{};
+    bool has_slot_ = false;
+    bool owns_live_ = true;
     std::size_t drained_ = 0;
     std::array<char, 4096> scratch_{};
 };
 
 // ---------------------------------------------------------------------------------------------------------------
 
+bool AdminServer::Core::evict_oldest_pending() {
+    if (pending.empty()) return false;
+    pending.front()->evict();
+    return true;
+}
+
+bool AdminServer::Core::evict_longest_idle() {
+    if (idle.empty()) return false;
+    idle.front()->evict();
+    return true;
+}
+
+static bool out_of_descriptors(const beast::error_code& ec) {
+    if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory)
+        return true;
+    return ec.category() == boost::system::system_category() && ec.value() == ENFILE;
+}
+
 void AdminServer::Core::do_accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
         if (ec) {
+            // Out of descriptors: the oldest pending (else longest-idle) connection gives its descriptor to
+            // the next one, so a flood of connections cannot stop accept.
+            if (out_of_descriptors(ec) && (evict_oldest_pending() || evict_longest_idle())) {
+                if (Clock::now() - last_fd_report >= std::chrono::seconds(10)) {
+                    last_fd_report = Clock::now();
+                    errors.report("admin accept: " + ec.message() +
+                                  "; closing the oldest waiting connections to make room");
+                }
+                return do_accept();
+            }
             errors.report("admin accept failed: " + ec.message());
             accept_backoff.expires_after(std::chrono::milliseconds(100));
             accept_backoff.async_wait([this](beast::error_code e) {
@@ -475,15 +634,10 @@ void AdminServer::Core::do_accept() {
             });
             return;
         }
-        if (live.load() >= opt.max_connections) {
-            ++rejected_count;
-            beast::error_code ignored;
-            socket.close(ignored);
-        } else {
-            beast::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);
-            std::make_shared<HttpSession>(std::move(socket), this)->start();
-        }
+        if (pending.size() >= opt.max_pending) evict_oldest_pending();
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<HttpSession>(std::move(socket), this)->start();
         do_accept();
     });
 }
@@ -563,6 +717,12 @@ std::uint16_t AdminServer::port() const {
 }
 std::size_t AdminServer::connections() const {
     return core_->live;
+}
+std::size_t AdminServer::pending() const {
+    return core_->pending_count;
+}
+std::size_t AdminServer::requests() const {
+    return core_->slots_count;
 }
 std::size_t AdminServer::rejected() const {
     return core_->rejected_count;

@@ -4,6 +4,7 @@
 #include <prometheus/text_serializer.h>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "agents/agent/control_store.h"
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "agents/agent/metrics_collectable.h"
 #include "agents/agent/recorder.h"
 #include "agents/agent/tokens.h"
 
@@ -104,6 +106,25 @@ std::string describe_limits(const nlohmann::json& before, const nlohmann::json& 
     return msg;
 }
 
+/// The admin server's budgets need descriptors: raise the soft RLIMIT_NOFILE to the hard limit when the soft
+/// one is below `wanted` (a default soft limit of 1024 would otherwise make the pending budget unreachable).
+/// With EMFILE anyway, the server evicts its oldest waiting connection (AdminServer::Core::do_accept).
+void raise_open_files_limit(std::size_t wanted) {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= wanted) return;
+    if (rl.rlim_cur >= rl.rlim_max) {
+        spdlog::warn("agent: open-files limit {} is below the {} the admin budgets may use (hard limit {})",
+                     rl.rlim_cur, wanted, rl.rlim_max);
+        return;
+    }
+    const rlim_t before = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        spdlog::info("agent: raised the open-files soft limit from {} to {}", before, rl.rlim_cur);
+    else
+        spdlog::warn("agent: could not raise the open-files soft limit from {}", before);
+}
+
 }  // namespace
 
 struct Agent::Impl {
@@ -172,7 +193,8 @@ struct Agent::Impl {
     }
 
     std::string metrics_text() {
-        std::call_once(collectable_once, [&] { collectable = recorder.collectable(options.service); });
+        std::call_once(collectable_once,
+                       [&] { collectable = make_metrics_collectable(recorder, options.service); });
         auto families = collectable->Collect();
         return prometheus::TextSerializer().Serialize(families);
     }
@@ -216,6 +238,8 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
         }
     }
     if (o.max_connections == 0) throw ConfigError("max_connections must be at least 1");
+    if (o.max_pending == 0) throw ConfigError("max_pending must be at least 1");
+    if (o.header_timeout.count() <= 0) throw ConfigError("header_timeout must be positive");
     std::error_code ec;
     bool existed = fs::exists(o.data_dir, ec);
     fs::create_directories(o.data_dir, ec);
@@ -333,17 +357,22 @@ void Agent::start() {
         so.address = im.listen.host;
         so.port = im.listen.port;
         so.max_connections = im.options.max_connections;
+        so.max_pending = im.options.max_pending;
+        so.max_streams_per_role = im.options.max_streams_per_role;
+        so.header_timeout = im.options.header_timeout;
         so.max_header_bytes = im.options.max_header_bytes;
         so.max_body_bytes = im.options.max_body_bytes;
         so.read_timeout = im.options.read_timeout;
         so.idle_timeout = im.options.idle_timeout;
         AdminServer::Hooks hooks;
         AdminApi* api = im.api.get();
+        hooks.admit = [api](HttpIn& in) { return api->admit(in); };
         hooks.dispatch = [api](HttpIn& in) { return api->dispatch(in); };
         hooks.snapshot_json = [p](int window_s) {
             return nlohmann::json(p->snapshot(window_s))
                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         };
+        raise_open_files_limit(so.max_pending + so.max_connections + 3 * so.max_streams_per_role + 256);
         im.server = std::make_unique<AdminServer>(std::move(so), std::move(hooks), *im.events, im.errors);
         im.port = im.server->port();
         im.server->start();
@@ -401,7 +430,7 @@ nlohmann::json Agent::control(std::string_view name) const {
     return impl_->controls->get(name);
 }
 
-Event Agent::emit(Event e) {
+Event Agent::publish_event(Event e) {
     if (e.actor.empty()) e.actor = "host";
     std::string err;
     try {
@@ -429,8 +458,9 @@ std::string Agent::metrics_text() const {
 }
 
 std::shared_ptr<prometheus::Collectable> Agent::collectable() {
-    std::call_once(impl_->collectable_once,
-                   [&] { impl_->collectable = impl_->recorder.collectable(impl_->options.service); });
+    std::call_once(impl_->collectable_once, [&] {
+        impl_->collectable = make_metrics_collectable(impl_->recorder, impl_->options.service);
+    });
     return impl_->collectable;
 }
 

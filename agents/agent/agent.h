@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "agents/agent/admin_types.h"
 #include "agents/agent/types.h"
 #include "core/control.h"
 #include "core/event.h"
@@ -40,62 +41,6 @@ class Collectable;
 namespace redline::agent {
 
 class Recorder;
-
-struct AgentOptions {
-    std::string service = "redline";
-    std::string service_version = "0.1.0";
-    std::string data_dir;                         // required: tokens, control state, audit log
-    std::string admin_listen = "127.0.0.1:9464";  // host:port, port 0 = any; empty = no admin server
-    bool require_auth = true;                     // false is refused on a non-loopback bind
-    bool metrics_require_auth = false;            // /metrics open on loopback by default (Prometheus scrape)
-    /// On a non-loopback admin bind /metrics requires the viewer token (metrics_require_auth is forced on)
-    /// unless this is set: an explicit choice to let anyone who reaches the port read the metrics.
-    bool metrics_open_beyond_loopback = false;
-    std::size_t max_connections = 64;  // admin connections at once; more are closed at accept
-    std::size_t max_header_bytes = 8 * 1024;
-    std::size_t max_body_bytes = 64 * 1024;
-    std::chrono::milliseconds read_timeout{10'000};  // a request's header and body must arrive within this
-    std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request
-    std::size_t event_log_capacity = 10'000;  // events kept in memory for /v1/events (audit file keeps all)
-    bool clock = true;  // close epochs on the wall clock; false: host/tests call close_epoch()
-    std::function<void(std::string_view)> on_error;  // runtime faults (also logged, rate-limited)
-};
-
-/// A request to a host-registered admin handler (already authenticated and size-checked).
-struct AdminRequest {
-    std::string method;                             // "GET", "PUT", ...
-    std::string path;                               // "/v1/loadtests/42" (no query, percent-decoded)
-    std::map<std::string, std::string> params;      // path template parameters: {"id": "42"}
-    std::multimap<std::string, std::string> query;  // decoded
-    std::string body;
-    Role role = Role::None;
-    std::string remote;  // "127.0.0.1:53422"
-};
-
-struct AdminResponse {
-    int status = 200;
-    std::string content_type = "application/json";
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;
-
-    static AdminResponse json(int status, const nlohmann::json& body);
-    static AdminResponse problem(const Problem& p);  // application/problem+json
-};
-
-using AdminHandler = std::function<AdminResponse(const AdminRequest&)>;
-
-/// A piece of control state the agent owns: served at GET/PUT /v1/<name>, validated strictly, persisted
-/// atomically, audited, echoed as an event "<name>.changed", and handed to the host through `apply`.
-struct ControlResource {
-    std::string name;        // URL segment, [a-z]+
-    nlohmann::json initial;  // used when nothing is persisted
-    /// Parses a PUT body into the normalised new state, or field errors (-> 400, no state change).
-    std::function<Parsed<nlohmann::json>(const nlohmann::json& body)> validate;
-    /// Hands the committed state to the host. Called once at start() and after every accepted change.
-    std::function<void(const nlohmann::json& state)> apply;
-    /// One-sentence description of a change for the event ("canary weight 5% -> 25%"); optional.
-    std::function<std::string(const nlohmann::json& before, const nlohmann::json& after)> describe;
-};
 
 class Agent {
   public:
@@ -140,7 +85,7 @@ class Agent {
     nlohmann::json control(std::string_view name) const;
     /// Appends an event (id and time assigned), writes it to the audit log when it has an actor other than
     /// "agent", and pushes it to stream subscribers. Returns the stored event.
-    Event emit(Event e);
+    Event publish_event(Event e);
     Snapshot snapshot(int window_s) const;
     std::string metrics_text() const;
     std::shared_ptr<prometheus::Collectable> collectable();

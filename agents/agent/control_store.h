@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "agents/agent/agent.h"
+#include "agents/agent/admin_types.h"
 
 namespace redline::agent {
 

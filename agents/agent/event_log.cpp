@@ -13,12 +13,6 @@
 
 namespace redline::agent {
 
-std::int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 EventLog::EventLog(std::size_t capacity, std::string audit_path)
     : capacity_(std::max<std::size_t>(capacity, 1)), audit_path_(std::move(audit_path)) {
     if (!audit_path_.empty()) {

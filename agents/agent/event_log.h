@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/event.h"
 
 namespace redline::agent {
@@ -59,7 +60,6 @@ class EventLog {
     std::uint64_t next_subscriber_ = 1;
 };
 
-/// Unix time in milliseconds.
-std::int64_t unix_ms();
+using redline::unix_ms;  // core/clock.h
 
 }  // namespace redline::agent

@@ -91,6 +91,97 @@ std::string ep_string(const tcp::endpoint& e) {
            std::to_string(e.port());
 }
 
+/// "scenario": a built-in name (resolved in the standard search order, then `scenario_dirs`) or an inline
+/// scenario object. Errors go to errs, named "scenario" or "scenario.<field>".
+void parse_scenario_field(const json& body, const std::vector<std::string>& scenario_dirs, Scenario& sc,
+                          bool& inline_target, std::vector<FieldError>& errs) {
+    const auto sit = body.find("scenario");
+    if (sit == body.end()) {
+        errs.push_back(
+            {"scenario", "is required: a built-in name such as \"smoke\" or an inline scenario object"});
+    } else if (sit->is_string()) {
+        const std::string name = sit->get<std::string>();
+        const bool plain =
+            !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+            });
+        const auto path = plain ? find_scenario(name, scenario_dirs) : std::nullopt;
+        if (!path) {
+            errs.push_back({"scenario", "'" + name + "' is not a built-in scenario"});
+        } else {
+            auto p = load_scenario_file(*path);
+            if (!p.ok())
+                errs.push_back(
+                    {"scenario", "built-in '" + name + "' is invalid: " + p.errors().front().message});
+            else
+                sc = p.value();
+        }
+    } else if (sit->is_object()) {
+        auto p = parse_scenario(*sit);
+        if (!p.ok()) {
+            for (const auto& e : p.errors())
+                errs.push_back({"scenario." + e.field, e.message});
+        } else {
+            sc = p.value();
+            inline_target = sit->contains("target");
+        }
+    } else {
+        errs.push_back({"scenario", "must be a built-in name or a scenario object"});
+    }
+}
+
+/// "guard": {route, p99_ms, for_s, version, window_s} -> an agent-side abort_on_fail p99 threshold.
+std::optional<Threshold> parse_guard(const json& it_value, const std::vector<std::string>& routes,
+                                     std::vector<FieldError>& errs) {
+    const json* it = &it_value;
+    if (!it->is_object()) {
+        errs.push_back({"guard", "must be an object {route, p99_ms, for_s, version, window_s}"});
+    } else {
+        Threshold g;
+        g.source = ThresholdSource::Agent;
+        g.metric = ThresholdMetric::P99;
+        g.op = Comparison::Less;
+        g.abort_on_fail = true;
+        g.for_s = 3;
+        g.window_s = 1;
+        for (auto k = it->begin(); k != it->end(); ++k) {
+            const std::string f = "guard." + k.key();
+            if (k.key() == "route" || k.key() == "version") {
+                if (!k->is_string() || k->get<std::string>().empty())
+                    errs.push_back({f, "must be a non-empty string"});
+                else
+                    (k.key() == "route" ? g.route : g.version) = k->get<std::string>();
+            } else if (k.key() == "p99_ms") {
+                if (!k->is_number() || k->get<double>() <= 0 || k->get<double>() > 600000)
+                    errs.push_back({f, "must be > 0 and <= 600000"});
+                else
+                    g.value = k->get<double>();
+            } else if (k.key() == "for_s") {
+                if (!k->is_number() || k->get<double>() < 1 || k->get<double>() > 600)
+                    errs.push_back({f, "must be between 1 and 600"});
+                else
+                    g.for_s = k->get<double>();
+            } else if (k.key() == "window_s") {
+                if (!k->is_number_integer() || k->get<int>() < 1 || k->get<int>() > 60)
+                    errs.push_back({f, "must be an integer between 1 and 60"});
+                else
+                    g.window_s = k->get<int>();
+            } else {
+                errs.push_back({f, "unknown field"});
+            }
+        }
+        if (g.route.empty() && !it->contains("route"))
+            errs.push_back({"guard.route", "is required (a route id such as \"GET /v1/products/{id}\")"});
+        if (g.value <= 0 && !it->contains("p99_ms")) errs.push_back({"guard.p99_ms", "is required"});
+        if (!g.route.empty() && !routes.empty() &&
+            std::find(routes.begin(), routes.end(), g.route) == routes.end())
+            errs.push_back({"guard.route", "'" + g.route + "' is not a route of this agent"});
+        g.expr = fmt::format("p99 < {}ms", g.value);
+        return g;
+    }
+    return std::nullopt;
+}
+
 class Service final : public LoadtestService {
   public:
     Service(Agent& agent, LoadtestOptions opt) : agent_(agent), opt_(std::move(opt)) {}
@@ -146,7 +237,7 @@ void Service::emit(std::string kind, std::string actor, std::string message, jso
     e.actor = std::move(actor);
     e.message = std::move(message);
     e.after = std::move(after);
-    agent_.emit(std::move(e));
+    agent_.publish_event(std::move(e));
 }
 
 std::string Service::check_target(const std::string& target, std::vector<tcp::endpoint>& allowed) const {
@@ -187,42 +278,9 @@ AdminResponse Service::post(const AdminRequest& req) {
         if (std::find(kKeys.begin(), kKeys.end(), it.key()) == kKeys.end())
             errs.push_back({it.key(), "unknown field"});
     }
-    // Scenario: a built-in name or an inline document.
     Scenario sc;
     bool inline_target = false;
-    const auto sit = body.find("scenario");
-    if (sit == body.end()) {
-        errs.push_back(
-            {"scenario", "is required: a built-in name such as \"smoke\" or an inline scenario object"});
-    } else if (sit->is_string()) {
-        const std::string name = sit->get<std::string>();
-        const bool plain =
-            !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-            });
-        const auto path = plain ? find_scenario(name, opt_.scenario_dirs) : std::nullopt;
-        if (!path) {
-            errs.push_back({"scenario", "'" + name + "' is not a built-in scenario"});
-        } else {
-            auto p = load_scenario_file(*path);
-            if (!p.ok())
-                errs.push_back(
-                    {"scenario", "built-in '" + name + "' is invalid: " + p.errors().front().message});
-            else
-                sc = p.value();
-        }
-    } else if (sit->is_object()) {
-        auto p = parse_scenario(*sit);
-        if (!p.ok()) {
-            for (const auto& e : p.errors())
-                errs.push_back({"scenario." + e.field, e.message});
-        } else {
-            sc = p.value();
-            inline_target = sit->contains("target");
-        }
-    } else {
-        errs.push_back({"scenario", "must be a built-in name or a scenario object"});
-    }
+    parse_scenario_field(body, opt_.scenario_dirs, sc, inline_target, errs);
     ScenarioOverrides ov;
     auto num = [&](const char* key, double lo, double hi) -> std::optional<double> {
         const auto it = body.find(key);
@@ -246,54 +304,8 @@ AdminResponse Service::post(const AdminRequest& req) {
             target = it->get<std::string>();
     }
     std::optional<Threshold> guard;
-    if (const auto it = body.find("guard"); it != body.end()) {
-        if (!it->is_object()) {
-            errs.push_back({"guard", "must be an object {route, p99_ms, for_s, version, window_s}"});
-        } else {
-            Threshold g;
-            g.source = ThresholdSource::Agent;
-            g.metric = ThresholdMetric::P99;
-            g.op = Comparison::Less;
-            g.abort_on_fail = true;
-            g.for_s = 3;
-            g.window_s = 1;
-            for (auto k = it->begin(); k != it->end(); ++k) {
-                const std::string f = "guard." + k.key();
-                if (k.key() == "route" || k.key() == "version") {
-                    if (!k->is_string() || k->get<std::string>().empty())
-                        errs.push_back({f, "must be a non-empty string"});
-                    else
-                        (k.key() == "route" ? g.route : g.version) = k->get<std::string>();
-                } else if (k.key() == "p99_ms") {
-                    if (!k->is_number() || k->get<double>() <= 0 || k->get<double>() > 600000)
-                        errs.push_back({f, "must be > 0 and <= 600000"});
-                    else
-                        g.value = k->get<double>();
-                } else if (k.key() == "for_s") {
-                    if (!k->is_number() || k->get<double>() < 1 || k->get<double>() > 600)
-                        errs.push_back({f, "must be between 1 and 600"});
-                    else
-                        g.for_s = k->get<double>();
-                } else if (k.key() == "window_s") {
-                    if (!k->is_number_integer() || k->get<int>() < 1 || k->get<int>() > 60)
-                        errs.push_back({f, "must be an integer between 1 and 60"});
-                    else
-                        g.window_s = k->get<int>();
-                } else {
-                    errs.push_back({f, "unknown field"});
-                }
-            }
-            if (g.route.empty() && !it->contains("route"))
-                errs.push_back({"guard.route", "is required (a route id such as \"GET /v1/products/{id}\")"});
-            if (g.value <= 0 && !it->contains("p99_ms")) errs.push_back({"guard.p99_ms", "is required"});
-            const auto routes = agent_.route_ids();
-            if (!g.route.empty() && !routes.empty() &&
-                std::find(routes.begin(), routes.end(), g.route) == routes.end())
-                errs.push_back({"guard.route", "'" + g.route + "' is not a route of this agent"});
-            g.expr = fmt::format("p99 < {}ms", g.value);
-            guard = g;
-        }
-    }
+    if (const auto it = body.find("guard"); it != body.end())
+        guard = parse_guard(*it, agent_.route_ids(), errs);
     if (!errs.empty()) return bad_request(std::move(errs));
 
     // Target: always the host's API server. A given target must name it (checked on the resolved address).
@@ -396,9 +408,12 @@ json Service::describe_locked() const {
         j["state"] = "finished";
     } else {
         const Progress p = engine_->progress();
-        j["state"] = engine_->finished()
-                         ? "finished"
-                         : std::string(to_string(p.state == RunState::Idle ? RunState::Starting : p.state));
+        // "finished" only once the engine is done (its last progress says Finished a moment before: while the
+        // summary is handed over, a new run would still get 409 and DELETE still 202).
+        const RunState shown = p.state == RunState::Idle       ? RunState::Starting
+                               : p.state == RunState::Finished ? RunState::Stopping
+                                                               : p.state;
+        j["state"] = engine_->finished() ? std::string("finished") : std::string(to_string(shown));
         j["progress"] = to_json(p);
     }
     j["summary"] = summary_;

@@ -145,4 +145,8 @@ std::string metrics_text(const prometheus::Collectable& collectable) {
     return serialize_metrics(collectable.Collect());
 }
 
+std::shared_ptr<MetricsCollectable> make_metrics_collectable(const Recorder& recorder, std::string service) {
+    return std::make_shared<MetricsCollectable>(std::move(service), recorder.totals_source());
+}
+
 }  // namespace redline::agent

@@ -2,8 +2,9 @@
 // families (prometheus-cpp 1.0.1 data model) on every scrape, following the OpenTelemetry HTTP semantic
 // conventions mapped to Prometheus names. Every family, label and unit is documented in docs/metrics.md.
 //
-// The collectable reaches the data through a TotalsSource, which Recorder::collectable() builds around a weak
-// reference to the recorder: after the recorder is destroyed, Collect() returns no families.
+// The collectable reaches the data through a TotalsSource, Recorder::totals_source() builds around a weak
+// reference to the recorder (make_metrics_collectable): after the recorder is destroyed, Collect() returns no
+// families.
 //
 // Threading: Collect() may be called from any thread, concurrently with recording and epoch closes (the
 // source serialises on the recorder's merge mutex). The object itself is immutable after construction.
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,11 +28,10 @@ namespace redline::agent {
 
 class MetricsCollectable : public prometheus::Collectable {
   public:
-    using TotalsVisitor =
-        std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&, std::int64_t inflight)>;
+    using TotalsVisitor = Recorder::TotalsVisitor;
     /// Calls the visitor once per registered series with its cumulative totals; returns false when the data
     /// source is gone (then Collect() returns nothing).
-    using TotalsSource = std::function<bool(const TotalsVisitor&)>;
+    using TotalsSource = Recorder::TotalsSource;
 
     MetricsCollectable(std::string service, TotalsSource source);
 
@@ -43,6 +44,9 @@ class MetricsCollectable : public prometheus::Collectable {
     std::string service_;
     TotalsSource source_;
 };
+
+/// The collectable of a recorder's totals; holds the recorder weakly (safe after its destruction).
+std::shared_ptr<MetricsCollectable> make_metrics_collectable(const Recorder& recorder, std::string service);
 
 /// Serialises families in the Prometheus text format 0.0.4 (prometheus::TextSerializer).
 std::string serialize_metrics(const std::vector<prometheus::MetricFamily>& families);

@@ -37,7 +37,7 @@
 #include <thread>
 #include <utility>
 
-#include "agents/agent/metrics_collectable.h"
+#include "core/clock.h"
 
 namespace redline::agent {
 
@@ -400,9 +400,7 @@ Snapshot Recorder::snapshot(int window_s) const {
     Impl& im = *impl_;
     Snapshot out;
     out.window_s = std::clamp(window_s, 1, WindowRing::kSlots);
-    out.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    out.time_ms = unix_ms();
     if (!im.frozen.load(std::memory_order_acquire)) {
         out.total = SeriesSnapshot::from("*", "*", "*", Counters{}, LatencySketch{}, out.window_s, 0);
         return out;
@@ -431,21 +429,19 @@ Snapshot Recorder::snapshot(int window_s) const {
     return out;
 }
 
-void Recorder::totals(const std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&,
-                                               std::int64_t)>& fn) const {
+void Recorder::totals(const TotalsVisitor& fn) const {
     impl_->visit_totals(fn);
 }
 
-std::shared_ptr<prometheus::Collectable> Recorder::collectable(std::string service) {
+Recorder::TotalsSource Recorder::totals_source() const {
     std::weak_ptr<Impl> weak = impl_;
     // The source holds the recorder weakly: a scrape after the recorder is gone yields no families.
-    auto source = [weak](const MetricsCollectable::TotalsVisitor& visit) -> bool {
+    return [weak](const TotalsVisitor& visit) -> bool {
         const auto im = weak.lock();
         if (!im) return false;
         im->visit_totals(visit);
         return true;
     };
-    return std::make_shared<MetricsCollectable>(std::move(service), std::move(source));
 }
 
 Recorder::MemoryUsage Recorder::memory_usage() const {

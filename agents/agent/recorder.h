@@ -25,10 +25,6 @@
 #include "core/snapshot.h"
 #include "core/window.h"
 
-namespace prometheus {
-class Collectable;
-}
-
 namespace redline::agent {
 
 struct SeriesInfo {
@@ -67,13 +63,17 @@ class Recorder {
     /// Window over the newest closed epochs; fills series, total, epoch and window_s (caller sets identity
     /// fields).
     Snapshot snapshot(int window_s) const;
-    /// Cumulative since start (for /metrics): per series counters and sketch, merged at each close.
-    void totals(const std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&,
-                                         std::int64_t inflight)>& fn) const;
+    using TotalsVisitor =
+        std::function<void(const SeriesInfo&, const Counters&, const LatencySketch&, std::int64_t inflight)>;
+    /// Calls a visitor with every series' totals; false when the recorder is gone.
+    using TotalsSource = std::function<bool(const TotalsVisitor&)>;
 
-    /// Prometheus Collectable over totals(); the returned object holds the recorder weakly (safe after
-    /// destruction).
-    std::shared_ptr<prometheus::Collectable> collectable(std::string service);
+    /// Cumulative since start (for /metrics): per series counters and sketch, merged at each close.
+    void totals(const TotalsVisitor& fn) const;
+    /// totals() behind a weak reference to the recorder: safe to call after the recorder is destroyed (then
+    /// it returns false). Exposition (MetricsCollectable) is built on this, so the recorder knows nothing of
+    /// it.
+    TotalsSource totals_source() const;
 
     /// Memory held now (for docs/benchmarks): window rings, cumulative totals, and the per-thread shards
     /// (each shard holds one block of counters per series, plus the merger's previous reading of it).

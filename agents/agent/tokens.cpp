@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/random_id.h"
+
 namespace redline::agent {
 namespace {
 
@@ -59,22 +61,11 @@ void write_token_file(const std::string& path, const std::string& token) {
 }  // namespace
 
 std::string TokenStore::random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    std::size_t got = 0;
-    while (got < bytes) {
-        ssize_t n = ::getrandom(raw.data() + got, bytes - got, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw ConfigError(std::string("getrandom failed: ") + std::strerror(errno));
-        got += std::size_t(n);
+    try {
+        return redline::random_hex(bytes);
+    } catch (const std::runtime_error& e) {
+        throw ConfigError(e.what());
     }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes * 2);
-    for (unsigned char c : raw) {
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
-    }
-    return out;
 }
 
 bool TokenStore::equal_ct(std::string_view expected, std::string_view given) noexcept {

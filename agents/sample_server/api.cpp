@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/sample_server/product_json.h"
+#include "core/clock.h"
 #include "core/json_strict.h"
 #include "core/problem.h"
 #include "core/url.h"
@@ -86,12 +87,6 @@ std::string fnv_hex(std::string_view s) {
     char buf[20];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
     return buf;
-}
-
-std::int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 void append_int(std::string& out, std::int64_t v) {

@@ -119,6 +119,8 @@ void HttpSession::parse() {
         if (ec == http::error::need_more) return read_more();
         if (ec == http::error::header_limit) return send_error(431, "request header fields too large");
         if (ec == http::error::body_limit) return send_error(413, "request body too large");
+        if (ec && parser_->framing_error())
+            return send_error(parser_->framing_error()->status, parser_->framing_error()->message);
         if (ec) return send_error(400, "malformed HTTP request: " + ec.message());
         if (parser_->is_done()) return dispatch();
         if (used == 0 || buffer_.size() == 0) return read_more();

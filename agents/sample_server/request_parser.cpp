@@ -23,7 +23,13 @@ void RequestParser::on_request_impl(http::verb method, string_view method_str, s
 }
 
 void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value, error_code&) {
-    if (name == http::field::content_type) {
+    if (name == http::field::transfer_encoding) {
+        if (has_transfer_encoding_) transfer_encoding_ += ',';
+        transfer_encoding_.append(value.data(), value.size());
+        has_transfer_encoding_ = true;
+    } else if (name == http::field::content_length) {
+        has_content_length_ = true;
+    } else if (name == http::field::content_type) {
         req_.content_type.assign(value);
     } else if (name_string.size() == 9 || name_string.size() == 15) {
         if (boost::beast::iequals(name_string, "x-api-key")) {
@@ -33,6 +39,14 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
             req_.has_idempotency_key = true;
         }
     }
+}
+
+void RequestParser::on_header_impl(error_code& ec) {
+    framing_error_ = check_request_framing(
+        req_.version,
+        has_transfer_encoding_ ? std::optional<std::string_view>(transfer_encoding_) : std::nullopt,
+        has_content_length_);
+    if (framing_error_) ec = http::error::bad_transfer_encoding;
 }
 
 void RequestParser::on_body_init_impl(boost::optional<std::uint64_t> const& content_length, error_code& ec) {

@@ -104,7 +104,7 @@ void SampleServer::add_cache_control() {
                             e.actor = std::string(agent::to_string(req.role));
                             e.message = "cache flushed (" + std::to_string(n) + " entries removed)";
                             e.after = {{"flushed", n}};
-                            agent_->emit(std::move(e));
+                            agent_->publish_event(std::move(e));
                             return agent::AdminResponse::json(200, {{"flushed", n}});
                         });
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/agent_client.h"
+#include "core/stream_consumer.h"
 
 namespace redline::ctl {
 

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "cli.h"
+#include "core/stream_consumer.h"
 
 namespace redline::ctl {
 

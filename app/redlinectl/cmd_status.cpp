@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "core/clock.h"
 
 namespace redline::ctl {
 
@@ -34,9 +35,7 @@ int cmd_status(Context& ctx, const std::vector<std::string>& args) {
         return kExitOk;
     }
 
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const auto now_ms = redline::unix_ms();
     std::string out;
     out += fmt::format("agent     {}\n", ctx.agent);
     out += fmt::format("service   {} {} (agent {}, id {})\n", info.service,

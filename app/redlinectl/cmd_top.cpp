@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "cli.h"
+#include "core/stream_consumer.h"
 
 namespace redline::ctl {
 

@@ -17,11 +17,13 @@
 #include <thread>
 
 #include "core/agent_client.h"
+#include "core/clock.h"
 #include "core/load/arrival_schedule.h"
 #include "core/load/collector.h"
 #include "core/load/engine_eval.h"
 #include "core/load/request_mix.h"
 #include "core/load/worker.h"
+#include "core/random_id.h"
 
 namespace redline::load {
 
@@ -32,17 +34,11 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 std::int64_t unix_ns_now() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return unix_ns();
 }
 
 std::string random_id() {
-    std::random_device rd;
-    std::uniform_int_distribution<std::uint64_t> d;
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(d(rd)));
-    return buf;
+    return random_hex(8);
 }
 
 /// Resolves the target and keeps the endpoints the filter allows. Returns an error message on failure.
@@ -138,6 +134,12 @@ struct Engine::Impl {
     std::optional<Snapshot> agent_snapshot(int window_s, std::string* err);
     std::string check_agent(std::int64_t* agent_epoch);
     std::optional<Snapshot> final_agent_snapshot(double stop_s, std::string* err);
+    void evaluate_thresholds(Summary& s, const EpochStats& tot, double ran_s, const Snapshot* agent_snap,
+                             const std::string& agent_err, bool aborted);
+    void decide_outcome(Summary& s, bool aborted, const std::string& abort_reason);
+    EpochStats summarize(Summary& s, double ran_s, double stop_s);
+    void start_workers(const std::vector<tcp::endpoint>& endpoints, const std::string& host_header,
+                       Summary& s);
     void finish(Summary s);
 };
 
@@ -367,37 +369,15 @@ void Engine::Impl::finish(Summary s) {
     cv.notify_all();
 }
 
-void Engine::Impl::run() {
-    Summary s;
-    s.run_id = opt.run_id;
-    s.scenario = sc.name;
-    s.target = sc.target;
-    s.executor = std::string(to_string(sc.executor));
-    s.planned_s = sc.duration_s();
-    s.started_ms = unix_ns_now() / 1'000'000;
-    streak.assign(sc.thresholds.size(), 0);
-    publish(RunState::Starting);
-
-    std::string why;
-    const auto url = parse_target_url(sc.target, &why);
-    std::vector<tcp::endpoint> endpoints;
-    std::string err = url ? resolve_target(*url, opt.allow_connect, endpoints) : "invalid target: " + why;
-    if (err.empty()) err = preflight(endpoints, std::chrono::milliseconds(3000));
-    const bool need_agent = std::any_of(sc.thresholds.begin(), sc.thresholds.end(), [](const Threshold& t) {
-        return t.source == ThresholdSource::Agent;
-    });
-    if (err.empty() && need_agent) err = check_agent(nullptr);
-    if (!err.empty()) {
-        spdlog::error("load run {}: {}", sc.name, err);
-        s.outcome = RunOutcome::Error;
-        s.error = err;
-        s.reason = err;
-        finish(std::move(s));
-        return;
-    }
-
+/// The final verdict of every threshold: client-side over the whole run, agent-side on `agent_snap` (null
+/// when the agent did not answer: agent_err says why). A threshold that cannot be measured fails with its
+/// reason.
+/// Totals, requests, checks, schedule, stages, timeline and knee of the finished run; returns the totals.
+/// Compiles the request mix and schedule, fixes the common start t0 and starts one worker per thread.
+void Engine::Impl::start_workers(const std::vector<tcp::endpoint>& endpoints, const std::string& host_header,
+                                 Summary& s) {
     const bool open = is_open_model(sc.executor);
-    mix = std::make_unique<RequestMix>(sc, url->host_header);
+    mix = std::make_unique<RequestMix>(sc, host_header);
     if (open) schedule = std::make_unique<ArrivalSchedule>(sc);
     std::vector<std::pair<std::size_t, std::size_t>> check_ranges;
     for (std::size_t i = 0; i < mix->size(); ++i)
@@ -438,6 +418,122 @@ void Engine::Impl::run() {
         w->start();
     spdlog::info("load run {} started: {} against {}, {} threads, {} connections, {:.1f} s", sc.name,
                  to_string(sc.executor), sc.target, workers.size(), nconn, sc.duration_s());
+}
+
+EpochStats Engine::Impl::summarize(Summary& s, double ran_s, double stop_s) {
+    s.duration_s = ran_s;
+    const EpochStats tot = collector->totals();
+    fill_totals(s, tot, *mix, ran_s);
+    s.sent = shared.sent.load();
+    s.bytes_sent = shared.bytes_sent.load();
+    s.bytes_received = shared.bytes_received.load();
+    if (is_open_model(sc.executor)) {
+        const double due = std::ceil(schedule->arrivals_before(stop_s) - 1e-9);
+        s.unsent = std::uint64_t(std::max(0.0, due - double(shared.completed.load())));
+        s.lateness = LatencyQuantiles::from(tot.lateness);
+        s.late = tot.late;
+    }
+    fill_stages(s, tot, sc, stop_s);
+    fill_timeline(s, collector->timeline(), sc, double(started_unix_ns) / 1e9, stop_s);
+    if (sc.executor == ExecutorKind::RampingArrivalRate || sc.executor == ExecutorKind::RampingVus)
+        s.knee = detect_knee(s.timeline, is_open_model(sc.executor));
+    return tot;
+}
+
+void Engine::Impl::evaluate_thresholds(Summary& s, const EpochStats& tot, double ran_s,
+                                       const Snapshot* agent_snap, const std::string& agent_err,
+                                       bool aborted) {
+    for (std::size_t i = 0; i < sc.thresholds.size(); ++i) {
+        const Threshold& t = sc.thresholds[i];
+        ThresholdResult r;
+        r.threshold = t;
+        std::optional<double> v;
+        if (t.source == ThresholdSource::Client) {
+            const int idx = t.request.empty() ? -1 : request_index(*mix, t.request);
+            ClientData d;
+            for (std::size_t k = 0; k < tot.requests.size(); ++k) {
+                if (idx >= 0 && int(k) != idx) continue;
+                d.counters.merge(tot.requests[k].counters);
+                d.corrected.merge(tot.requests[k].corrected);
+            }
+            d.seconds = ran_s;
+            d.checks = sum_checks(*mix, tot.checks, idx);
+            if (is_open_model(sc.executor)) d.unsent = s.unsent;
+            v = client_metric(t.metric, d, &r.note);
+        } else if (agent_snap) {
+            v = agent_metric(t, *agent_snap, &r.note);
+        } else {
+            r.note = "agent unavailable: " + agent_err;
+        }
+        // A threshold that cannot be measured has failed (the reason is in the note), never skipped.
+        r.evaluated = v.has_value();
+        r.observed = v.value_or(0);
+        r.passed = v && threshold_holds(t, *v);
+        r.aborted_run = aborted && aborted_by == int(i);
+        if (r.aborted_run) r.passed = false;
+        s.thresholds.push_back(r);
+    }
+}
+
+/// Outcome and reason: aborted > thresholds failed > stopped from outside > passed.
+void Engine::Impl::decide_outcome(Summary& s, bool aborted, const std::string& abort_reason) {
+    {
+        std::lock_guard lk(mu);
+        if (aborted) {
+            s.outcome = RunOutcome::Aborted;
+            s.reason = abort_reason;
+        } else if (!s.thresholds_passed()) {
+            s.outcome = RunOutcome::ThresholdsFailed;
+            for (const auto& r : s.thresholds)
+                if (!r.passed) {
+                    s.reason =
+                        "threshold '" + r.threshold.expr + "' " +
+                        (r.evaluated ? "failed: observed " + format_metric(r.threshold.metric, r.observed) +
+                                           (r.note.empty() ? "" : " (" + r.note + ")")
+                                     : "could not be measured: " + r.note);
+                    break;
+                }
+            if (stop_requested) s.reason += "; stopped early: " + stop_reason;
+        } else if (stop_requested) {
+            s.outcome = RunOutcome::Stopped;
+            s.reason = stop_reason;
+        } else {
+            s.outcome = RunOutcome::Passed;
+        }
+    }
+}
+
+void Engine::Impl::run() {
+    Summary s;
+    s.run_id = opt.run_id;
+    s.scenario = sc.name;
+    s.target = sc.target;
+    s.executor = std::string(to_string(sc.executor));
+    s.planned_s = sc.duration_s();
+    s.started_ms = unix_ns_now() / 1'000'000;
+    streak.assign(sc.thresholds.size(), 0);
+    publish(RunState::Starting);
+
+    std::string why;
+    const auto url = parse_target_url(sc.target, &why);
+    std::vector<tcp::endpoint> endpoints;
+    std::string err = url ? resolve_target(*url, opt.allow_connect, endpoints) : "invalid target: " + why;
+    if (err.empty()) err = preflight(endpoints, std::chrono::milliseconds(3000));
+    const bool need_agent = std::any_of(sc.thresholds.begin(), sc.thresholds.end(), [](const Threshold& t) {
+        return t.source == ThresholdSource::Agent;
+    });
+    if (err.empty() && need_agent) err = check_agent(nullptr);
+    if (!err.empty()) {
+        spdlog::error("load run {}: {}", sc.name, err);
+        s.outcome = RunOutcome::Error;
+        s.error = err;
+        s.reason = err;
+        finish(std::move(s));
+        return;
+    }
+
+    const bool open = is_open_model(sc.executor);
+    start_workers(endpoints, url->host_header, s);
 
     const double planned = sc.duration_s();
     const auto interval =
@@ -484,82 +580,14 @@ void Engine::Impl::run() {
     const double ran_s = std::max(1e-3, elapsed_s());
     collector->close_through(unix_now_ns() / 1'000'000'000);
 
-    // ---- summary ----
-    s.duration_s = ran_s;
-    const EpochStats tot = collector->totals();
-    fill_totals(s, tot, *mix, ran_s);
-    s.sent = shared.sent.load();
-    s.bytes_sent = shared.bytes_sent.load();
-    s.bytes_received = shared.bytes_received.load();
-    if (open) {
-        const double due = std::ceil(schedule->arrivals_before(stop_s) - 1e-9);
-        s.unsent = std::uint64_t(std::max(0.0, due - double(shared.completed.load())));
-        s.lateness = LatencyQuantiles::from(tot.lateness);
-        s.late = tot.late;
-    }
-    fill_stages(s, tot, sc, stop_s);
-    fill_timeline(s, collector->timeline(), sc, double(started_unix_ns) / 1e9, stop_s);
-    if (sc.executor == ExecutorKind::RampingArrivalRate || sc.executor == ExecutorKind::RampingVus)
-        s.knee = detect_knee(s.timeline, open);
+    const EpochStats tot = summarize(s, ran_s, stop_s);
 
     // Final thresholds. Agent-side: the agent's window over exactly the run's seconds.
     std::optional<Snapshot> agent_snap;
     std::string agent_err;
     if (need_agent) agent_snap = final_agent_snapshot(stop_s, &agent_err);
-    for (std::size_t i = 0; i < sc.thresholds.size(); ++i) {
-        const Threshold& t = sc.thresholds[i];
-        ThresholdResult r;
-        r.threshold = t;
-        std::optional<double> v;
-        if (t.source == ThresholdSource::Client) {
-            const int idx = t.request.empty() ? -1 : request_index(*mix, t.request);
-            ClientData d;
-            for (std::size_t k = 0; k < tot.requests.size(); ++k) {
-                if (idx >= 0 && int(k) != idx) continue;
-                d.counters.merge(tot.requests[k].counters);
-                d.corrected.merge(tot.requests[k].corrected);
-            }
-            d.seconds = ran_s;
-            d.checks = sum_checks(*mix, tot.checks, idx);
-            if (open) d.unsent = s.unsent;
-            v = client_metric(t.metric, d, &r.note);
-        } else if (agent_snap) {
-            v = agent_metric(t, *agent_snap, &r.note);
-        } else {
-            r.note = "agent unavailable: " + agent_err;
-        }
-        // A threshold that cannot be measured has failed (the reason is in the note), never skipped.
-        r.evaluated = v.has_value();
-        r.observed = v.value_or(0);
-        r.passed = v && threshold_holds(t, *v);
-        r.aborted_run = aborted && aborted_by == int(i);
-        if (r.aborted_run) r.passed = false;
-        s.thresholds.push_back(r);
-    }
-    {
-        std::lock_guard lk(mu);
-        if (aborted) {
-            s.outcome = RunOutcome::Aborted;
-            s.reason = abort_reason;
-        } else if (!s.thresholds_passed()) {
-            s.outcome = RunOutcome::ThresholdsFailed;
-            for (const auto& r : s.thresholds)
-                if (!r.passed) {
-                    s.reason =
-                        "threshold '" + r.threshold.expr + "' " +
-                        (r.evaluated ? "failed: observed " + format_metric(r.threshold.metric, r.observed) +
-                                           (r.note.empty() ? "" : " (" + r.note + ")")
-                                     : "could not be measured: " + r.note);
-                    break;
-                }
-            if (stop_requested) s.reason += "; stopped early: " + stop_reason;
-        } else if (stop_requested) {
-            s.outcome = RunOutcome::Stopped;
-            s.reason = stop_reason;
-        } else {
-            s.outcome = RunOutcome::Passed;
-        }
-    }
+    evaluate_thresholds(s, tot, ran_s, agent_snap ? &*agent_snap : nullptr, agent_err, aborted);
+    decide_outcome(s, aborted, abort_reason);
     spdlog::info("load run {} finished: {} ({} requests, {:.1f}/s, p99 {:.2f} ms)", sc.name,
                  to_string(s.outcome), s.completed, s.achieved_rate, s.latency.p99_ms);
     finish(std::move(s));

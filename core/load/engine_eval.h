@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/load/collector.h"
-#include "core/load/engine.h"
+#include "core/load/results.h"
 #include "core/load/request_mix.h"
 
 namespace redline::load {

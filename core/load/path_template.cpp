@@ -48,7 +48,8 @@ std::optional<PathTemplate> PathTemplate::parse(std::string_view text, std::stri
             if (!parse_int(inner.substr(0, dots), p.lo) || !parse_int(inner.substr(dots + 2), p.hi))
                 return fail("range '{" + std::string(inner) + "}' must be two integers 'a..b'");
             if (p.lo > p.hi) return fail("range '{" + std::string(inner) + "}' is reversed");
-            if (p.hi - p.lo > (std::int64_t{1} << 40))
+            // lo <= hi, so the unsigned difference is exact (hi - lo in int64 overflows for extreme bounds).
+            if (std::uint64_t(p.hi) - std::uint64_t(p.lo) > (std::uint64_t{1} << 40))
                 return fail("range '{" + std::string(inner) + "}' is too wide");
         } else {
             p.kind = Kind::List;

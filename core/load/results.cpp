@@ -1,5 +1,5 @@
 // Progress and Summary: names, exit codes and JSON.
-#include "core/load/engine.h"
+#include "core/load/results.h"
 
 namespace redline::load {
 

@@ -366,7 +366,14 @@ void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c
                 std::transform(l.begin(), l.end(), l.begin(), ::tolower);
                 return l == "content-type";
             });
-            if (!has_ct) out.headers.emplace_back("Content-Type", "application/json");
+            // Headers come from a JSON object, i.e. sorted by name: insert in that order so that to_json()
+            // -> parse_scenario() gives the same list back (tests/fuzz/crashers/scenario).
+            const std::pair<std::string, std::string> ct{"Content-Type", "application/json"};
+            if (!has_ct)
+                out.headers.insert(
+                    std::upper_bound(out.headers.begin(), out.headers.end(), ct,
+                                     [](const auto& a, const auto& b) { return a.first < b.first; }),
+                    ct);
         } else
             c.err(join(p, "body"), "must be a string or a JSON object/array");
     }

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/load/arrival_schedule.h"
-#include "core/load/engine.h"
+#include "core/load/connect_filter.h"
 #include "core/load/request_mix.h"
 #include "core/load/run_stats.h"
 

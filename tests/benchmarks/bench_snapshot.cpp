@@ -87,7 +87,7 @@ void BM_CloseEpoch(benchmark::State& state) {
 
 void BM_MetricsText(benchmark::State& state) {
     auto& l = loaded();
-    auto c = l.recorder.collectable("bench");
+    auto c = redline::agent::make_metrics_collectable(l.recorder, "bench");
     std::size_t bytes = 0;
     for (auto _ : state) {
         const std::string text = redline::agent::metrics_text(*c);

@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include "core/agent_client.h"
+#include "core/stream_consumer.h"
 #include "ui/agent_card.h"
 #include "ui/canary_panel.h"
 #include "ui/chart_view.h"

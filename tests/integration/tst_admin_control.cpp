@@ -406,7 +406,7 @@ class TestAdminControl : public QObject {
         redline::Event e;
         e.kind = "deploy.finished";
         e.message = "v2 rolled out";
-        redline::Event stored = f_->agent().emit(e);
+        redline::Event stored = f_->agent().publish_event(e);
         QVERIFY(stored.id > 0);
         QCOMPARE(stored.actor, std::string("host"));
         auto lines = f_->audit_lines();
@@ -415,7 +415,7 @@ class TestAdminControl : public QObject {
         redline::Event internal;
         internal.kind = "agent.note";
         internal.actor = "agent";
-        f_->agent().emit(internal);
+        f_->agent().publish_event(internal);
         QCOMPARE(f_->audit_lines().size(), std::size_t(1));  // agent-internal events are not audited
         REQUIRE_JSON(page, get("/v1/events?after=" + std::to_string(stored.id - 1) + "&limit=10"), 200);
         QCOMPARE(json_size(page, "/events"), 2L);

@@ -2,13 +2,6 @@
 // time with generous bounds, no timing assertions), events carry ids and follow events_after / Last-Event-ID,
 // many streams run at once, and a stream client that stops reading does not hold up anyone else.
 #include <QtTest>
-
-// clang-format off
-// agent_fixture.h must come right after Qt: it clears Qt's `emit` macro before agent.h (via admin_server.h)
-// declares Agent::emit().
-#include "tests/support/agent_fixture.h"
-// clang-format on
-
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -17,6 +10,7 @@
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
 #include "core/snapshot.h"
+#include "tests/support/agent_fixture.h"
 #include "tests/support/raw_http.h"
 
 using namespace redline::test;
@@ -116,7 +110,7 @@ class TestAdminStream : public QObject {
             redline::Event e;
             e.kind = "test.marker";
             e.message = "marker " + std::to_string(i);
-            ids.push_back(f_->agent().emit(e).id);
+            ids.push_back(f_->agent().publish_event(e).id);
         }
         auto count_after = [&](const std::string& target, Headers h) {
             SseCapture c = read_sse(f_->port(), target, h, 3000, [](const SseCapture& cap) {

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -378,6 +379,24 @@ std::vector<Case> cases() {
     });
     simple("unknown id", "/v1/loadtests/{id}", "get", 404, "/v1/loadtests/lt-000000000000", false);
     simple("unknown id", "/v1/loadtests/{id}", "delete", 404, "/v1/loadtests/lt-000000000000", true);
+    add("too many streams for this token", "/v1/stream", "get", 429, [](Ctx& c) {
+        // The viewer role may hold 64 streams (max_streams_per_role); the 65th is refused, and the held ones
+        // are closed when this case ends.
+        std::vector<std::unique_ptr<RawConnection>> held;
+        for (int i = 0; i < 64; ++i) {
+            auto rc = std::make_unique<RawConnection>();
+            if (!rc->connect(c.port, 5000)) break;
+            rc->send_all(build_request("GET", "/v1/stream", bearer(c.viewer), {}, true));
+            held.push_back(std::move(rc));
+        }
+        for (auto& h : held) {
+            std::string first;
+            h->read_some(first, 3000);  // the stream's head: it is open and counted
+        }
+        Outcome o = c.out(c.call("GET", "/v1/stream", c.viewer), "GET");
+        if (held.size() != 64) o.error = "could not open 64 streams";
+        return o;
+    });
     add("stop a running run", "/v1/loadtests/{id}", "delete", 202, [](Ctx& c) {
         const std::string id = c.start_run(kLongRun);
         Outcome o = c.out(c.call("DELETE", "/v1/loadtests/" + id, c.op), "DELETE");

@@ -4,6 +4,7 @@
 
 #ifndef Q_MOC_RUN  // moc need not parse Boost
 #include "tests/integration/tst_sample_support.h"
+#include "tests/support/raw_http.h"
 #endif
 
 using redline::test::SampleHttp;
@@ -278,6 +279,45 @@ class TstSampleApi : public QObject {
         const std::string big_body = "{\"customer\":\"" + std::string(100000, 'x') + "\"}";
         auto r = fresh2.request("POST", "/v1/orders", big_body);
         check_problem(r, 413);
+    }
+
+    void smuggling_data() {
+        QTest::addColumn<QString>("head");
+        QTest::addColumn<int>("status");
+        QTest::newRow("TE identity") << "POST /v1/orders HTTP/1.1\r\nTransfer-Encoding: identity\r\n" << 400;
+        QTest::newRow("TE chunked, identity")
+            << "POST /v1/orders HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n"
+            << 400;
+        QTest::newRow("TE in HTTP/1.0") << "POST /v1/orders HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
+                                        << 400;
+        QTest::newRow("TE identity + CL")
+            << "POST /v1/orders HTTP/1.1\r\nTransfer-Encoding: identity\r\nContent-Length: 2\r\n"
+            << 400;
+        QTest::newRow("TE gzip, chunked")
+            << "POST /v1/orders HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n"
+            << 501;
+    }
+    // A body the server cannot frame is never run as the next request: one error response, then the close.
+    void smuggling() {
+        QFETCH(QString, head);
+        QFETCH(int, status);
+        const QString url = server_.api_url();
+        const auto port = std::uint16_t(url.mid(url.lastIndexOf(QLatin1Char(':')) + 1).toUInt());
+        redline::test::RawConnection c;
+        QVERIFY(c.connect(port));
+        const std::string inner = "GET /v1/products/7 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        QVERIFY(c.send_all(head.toStdString() + "Host: 127.0.0.1\r\nContent-Type: application/json\r\n\r\n" +
+                           inner));
+        auto r = c.read_response(5000);
+        QVERIFY2(r.ok, r.error.c_str());
+        QCOMPARE(r.status, status);
+        QVERIFY(r.header("content-type").rfind("application/problem+json", 0) == 0);
+        std::string extra;
+        int n = 1;
+        while (n > 0)
+            n = c.read_some(extra, 5000);
+        QVERIFY2(extra.empty(), extra.substr(0, 80).c_str());
+        QVERIFY(n == 0 || n == -1);  // closed, not a timeout
     }
 
     void recordedInAgent() {

@@ -6,12 +6,6 @@
 #pragma once
 
 #include <QTemporaryDir>
-
-// Qt's `emit` keyword is an empty macro that would eat the name of Agent::emit(); Qt code here uses Q_EMIT.
-#ifdef emit
-#undef emit
-#endif
-
 #include <functional>
 #include <memory>
 #include <mutex>

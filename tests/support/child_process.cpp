@@ -1,14 +1,16 @@
 #include "tests/support/child_process.h"
 
-#include <QDeadlineTimer>
-#include <QFile>
-#include <QRegularExpression>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QRegularExpression>
+
+#include "core/ready_line.h"
 
 #ifndef REDLINE_BINARY_DIR
 #define REDLINE_BINARY_DIR ""
@@ -17,7 +19,9 @@
 namespace redline::test {
 
 ChildProcess::ChildProcess() = default;
-ChildProcess::~ChildProcess() { stop(); }
+ChildProcess::~ChildProcess() {
+    stop();
+}
 
 QString ChildProcess::binary(const QString& relative_path) {
     QString dir = qEnvironmentVariable("REDLINE_BINARY_DIR", QStringLiteral(REDLINE_BINARY_DIR));
@@ -58,29 +62,37 @@ bool ChildProcess::start(const QString& program, const QStringList& args, int ti
         proc_.reset();
         return false;
     };
-    if (!proc_->waitForStarted(10'000)) return fail(QStringLiteral("cannot start %1: %2").arg(program, proc_->errorString()));
+    if (!proc_->waitForStarted(10'000))
+        return fail(QStringLiteral("cannot start %1: %2").arg(program, proc_->errorString()));
 
-    static const QRegularExpression re(
-        QStringLiteral("^REDLINE_READY api=(\\S*) admin=(\\S*) data_dir=(.*)$"), QRegularExpression::MultilineOption);
     QDeadlineTimer deadline(timeout_ms);
     while (!deadline.hasExpired()) {
         out_ += proc_->readAllStandardOutput();
-        const auto m = re.match(QString::fromUtf8(out_));
-        if (m.hasMatch()) {
-            api_ = m.captured(1);
-            admin_ = m.captured(2);
-            data_dir_ = m.captured(3).trimmed();
-            return true;
+        QList<QByteArray> lines = out_.split('\n');
+        lines.removeLast();  // not yet a whole line (empty when out_ ends with a newline)
+        for (const QByteArray& line : lines) {
+            if (const auto r = redline::parse_ready_line(line.toStdString())) {
+                api_ = QString::fromStdString(r->api);
+                admin_ = QString::fromStdString(r->admin);
+                data_dir_ = QString::fromStdString(r->data_dir).trimmed();
+                return true;
+            }
         }
         if (proc_->state() == QProcess::NotRunning)
-            return fail(QStringLiteral("%1 exited with code %2 before it was ready").arg(program).arg(proc_->exitCode()));
+            return fail(QStringLiteral("%1 exited with code %2 before it was ready")
+                            .arg(program)
+                            .arg(proc_->exitCode()));
         proc_->waitForReadyRead(int(std::min<qint64>(200, std::max<qint64>(1, deadline.remainingTime()))));
     }
     return fail(QStringLiteral("%1 did not print REDLINE_READY within %2 ms").arg(program).arg(timeout_ms));
 }
 
-bool ChildProcess::running() const { return proc_ && proc_->state() != QProcess::NotRunning; }
-qint64 ChildProcess::pid() const { return proc_ ? proc_->processId() : 0; }
+bool ChildProcess::running() const {
+    return proc_ && proc_->state() != QProcess::NotRunning;
+}
+qint64 ChildProcess::pid() const {
+    return proc_ ? proc_->processId() : 0;
+}
 
 QString ChildProcess::token(const QString& role) const {
     QFile f(data_dir_ + QLatin1Char('/') + role + QStringLiteral(".token"));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/agent_client.h"
+#include "core/sse_parser.h"
 
 namespace redline::test {
 

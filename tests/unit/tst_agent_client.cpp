@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/agent_client.h"
+#include "core/stream_consumer.h"
 #include "tests/support/child_process.h"
 
 using namespace redline;

@@ -184,7 +184,7 @@ void TestMetricsText::promtoolAcceptsAndCountsMatch() {
     r.request_finished(post);
     r.close_epoch(1001);
 
-    auto collectable = r.collectable("redline-test");
+    auto collectable = redline::agent::make_metrics_collectable(r, "redline-test");
     const std::string text = redline::agent::metrics_text(*collectable);
     qInfo("%s", text.substr(0, 600).c_str());
 
@@ -270,7 +270,8 @@ void TestMetricsText::manyStatusCodesStillSumToCount() {
     r.record(h, 999, 1ms);
     ++n;
     r.close_epoch(1);
-    const std::string text = redline::agent::metrics_text(*r.collectable("svc"));
+    const std::string text =
+        redline::agent::metrics_text(*redline::agent::make_metrics_collectable(r, "svc"));
     const PromtoolResult check = promtool_check(text);
     QCOMPARE(check.exit_code, 0);
     QCOMPARE(check.output, QByteArray());
@@ -291,7 +292,8 @@ void TestMetricsText::escapedLabelValues() {
     r.freeze();
     r.record(h, 200, 5ms);
     r.close_epoch(1);
-    const std::string text = redline::agent::metrics_text(*r.collectable("svc \"quoted\""));
+    const std::string text =
+        redline::agent::metrics_text(*redline::agent::make_metrics_collectable(r, "svc \"quoted\""));
     const PromtoolResult check = promtool_check(text);
     QCOMPARE(check.exit_code, 0);
     QCOMPARE(check.output, QByteArray());
@@ -308,7 +310,8 @@ void TestMetricsText::emptyBeforeTraffic() {
     Recorder r;
     r.register_series("GET", "/a", "stable");
     r.freeze();
-    const std::string text = redline::agent::metrics_text(*r.collectable("svc"));
+    const std::string text =
+        redline::agent::metrics_text(*redline::agent::make_metrics_collectable(r, "svc"));
     const PromtoolResult check = promtool_check(text);
     QCOMPARE(check.exit_code, 0);
     QCOMPARE(check.output, QByteArray());

@@ -339,7 +339,7 @@ void TestRecorder::collectableOutlivesRecorder() {
         r.freeze();
         r.record(h, 200, 1ms);
         r.close_epoch(1);
-        c = r.collectable("svc");
+        c = redline::agent::make_metrics_collectable(r, "svc");
         QVERIFY(!c->Collect().empty());
     }
     QVERIFY(c->Collect().empty());
@@ -361,7 +361,7 @@ void TestRecorder::counterExactnessAcrossThreads() {
         handles.push_back(r.register_series("GET", "/v1/products/{id}", v));
     handles.push_back(r.register_series("POST", "/v1/orders", "stable"));
     r.freeze();
-    auto collectable = r.collectable("svc");
+    auto collectable = redline::agent::make_metrics_collectable(r, "svc");
 
     // Expected results, computed independently of the recorder.
     LatencySketch expected_sketch;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/agent_client.h"
+#include "core/sse_parser.h"
 
 using redline::SseParser;
 
