@@ -282,6 +282,8 @@ std::vector<Case> cases() {
     simple("operator reads info", "/v1/info", "get", 200, "/v1/info", true);
     simple("default window", "/v1/snapshot", "get", 200, "/v1/snapshot", false);
     simple("60 s window", "/v1/snapshot", "get", 200, "/v1/snapshot?window=60s", false);
+    simple("any window of 1..60 s", "/v1/snapshot", "get", 200, "/v1/snapshot?window=7s", false);
+    simple("window above 60 s", "/v1/snapshot", "get", 400, "/v1/snapshot?window=61s", false);
     simple("bad window", "/v1/snapshot", "get", 400, "/v1/snapshot?window=7m", false);
     simple("first page", "/v1/events", "get", 200, "/v1/events?after=0&limit=1000", false);
     simple("limit out of range", "/v1/events", "get", 400, "/v1/events?limit=0", false);
@@ -320,6 +322,7 @@ std::vector<Case> cases() {
         simple("invalid body", path, "put", 400, path, true, k.invalid);
         simple("unknown field", path, "put", 400, path, true, R"({"contract_unknown":1})");
         simple("not JSON", path, "put", 400, path, true, "{");
+        simple("duplicate key", path, "put", 400, path, true, R"({"a":1,"a":2})");
         add("state cannot be persisted", path, "put", 500, [=](Ctx& c) {
             // The temporary file of the atomic write is a directory: open() fails even for root.
             const auto tmp = std::filesystem::path(c.data_dir) / "control" / (name + ".json.tmp");
@@ -354,6 +357,8 @@ std::vector<Case> cases() {
     simple("missing scenario", "/v1/loadtests", "post", 400, "/v1/loadtests", true, "{}");
     simple("above the rate cap", "/v1/loadtests", "post", 400, "/v1/loadtests", true,
            R"({"scenario":"baseline","rate":1000000})");
+    simple("duplicate key", "/v1/loadtests", "post", 400, "/v1/loadtests", true,
+           R"({"scenario":"smoke","scenario":"smoke"})");
     simple("unknown field", "/v1/loadtests", "post", 400, "/v1/loadtests", true,
            R"({"scenario":"smoke","contract_unknown":1})");
     simple("target is not this host", "/v1/loadtests", "post", 403, "/v1/loadtests", true,
