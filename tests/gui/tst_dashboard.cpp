@@ -1,5 +1,6 @@
 // GUI tests of the dashboard against a real redline-sample-server on port 0 (offscreen platform).
 // Each test drives the real ui/ objects (Dashboard, panels, charts) and checks the agent's real state.
+#include <QLabel>
 #include <QAbstractItemModelTester>
 #include <QLegend>
 #include <QLegendMarker>
@@ -391,6 +392,10 @@ void TestDashboard::builtinScenarioRunsAndStops() {
     QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, kTimeout);
     QTRY_VERIFY_WITH_TIMEOUT(panel.progressBar()->value() > 0, kTimeout);
     QVERIFY(!LoadPanel::etaText(ctl.lastProgress()).isEmpty());
+    // The live line counts failed requests (k6's http_req_failed) and unsent ones, like the CLI.
+    auto* live = panel.findChild<QLabel*>("liveFigures");
+    QVERIFY(live);
+    QTRY_VERIFY_WITH_TIMEOUT(live->text().contains("unsent 0") && live->text().contains("failed"), kTimeout);
     // Client-side figures land next to the server-side ones.
     QVERIFY(dash_->store().seriesKeys(agent_).contains(kClientSeries));
     panel.stopRun();
