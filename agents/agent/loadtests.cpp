@@ -214,6 +214,9 @@ class Service final : public LoadtestService {
     /// allowed.
     std::string check_target(const std::string& target, std::vector<tcp::endpoint>& allowed) const;
     json describe_locked() const;
+    /// The engine's options for run `id`: connects only to `allowed`, reports progress and the summary as
+    /// events.
+    EngineOptions engine_options(const std::string& id, std::vector<tcp::endpoint> allowed);
     void emit(std::string kind, std::string actor, std::string message, json after);
 
     Agent& agent_;
@@ -266,22 +269,25 @@ std::string Service::check_target(const std::string& target, std::vector<tcp::en
     return {};
 }
 
-AdminResponse Service::post(const AdminRequest& req) {
-    auto strict = parse_json_strict(req.body);
-    if (!strict.ok()) return bad_request(strict.errors(), "the body is not strict JSON");
-    const json& body = strict.value();
-    if (!body.is_object()) return bad_request({{"", "the body must be a JSON object"}});
-    std::vector<FieldError> errs;
-    for (auto it = body.begin(); it != body.end(); ++it) {
-        static const std::vector<std::string> kKeys = {"scenario",    "target", "rate",    "duration_s",
-                                                       "connections", "vus",    "threads", "guard"};
+/// A POST /v1/loadtests body, parsed: the scenario with its overrides and the optional guard.
+struct PostBody {
+    Scenario scenario;
+    bool inline_target = false;
+    ScenarioOverrides overrides;
+    std::string target;
+    std::optional<Threshold> guard;
+};
+
+/// Parses the body's fields; every problem goes to errs, named by its field.
+PostBody parse_post_body(const json& body, const std::vector<std::string>& scenario_dirs,
+                         const std::vector<std::string>& routes, std::vector<FieldError>& errs) {
+    static const std::vector<std::string> kKeys = {"scenario",    "target", "rate",    "duration_s",
+                                                   "connections", "vus",    "threads", "guard"};
+    for (auto it = body.begin(); it != body.end(); ++it)
         if (std::find(kKeys.begin(), kKeys.end(), it.key()) == kKeys.end())
             errs.push_back({it.key(), "unknown field"});
-    }
-    Scenario sc;
-    bool inline_target = false;
-    parse_scenario_field(body, opt_.scenario_dirs, sc, inline_target, errs);
-    ScenarioOverrides ov;
+    PostBody pb;
+    parse_scenario_field(body, scenario_dirs, pb.scenario, pb.inline_target, errs);
     auto num = [&](const char* key, double lo, double hi) -> std::optional<double> {
         const auto it = body.find(key);
         if (it == body.end()) return std::nullopt;
@@ -291,59 +297,61 @@ AdminResponse Service::post(const AdminRequest& req) {
         }
         return it->get<double>();
     };
-    ov.rate = num("rate", 0.001, 1e6);
-    ov.duration_s = num("duration_s", 0.001, 86400);
-    ov.vus = num("vus", 1, 10000);
-    if (auto c = num("connections", 1, 10000)) ov.connections = int(*c);
-    if (auto t = num("threads", 1, 64)) ov.threads = int(*t);
-    std::string target;
+    pb.overrides.rate = num("rate", 0.001, 1e6);
+    pb.overrides.duration_s = num("duration_s", 0.001, 86400);
+    pb.overrides.vus = num("vus", 1, 10000);
+    if (auto c = num("connections", 1, 10000)) pb.overrides.connections = int(*c);
+    if (auto t = num("threads", 1, 64)) pb.overrides.threads = int(*t);
     if (const auto it = body.find("target"); it != body.end()) {
         if (!it->is_string())
             errs.push_back({"target", "must be a string such as \"http://127.0.0.1:8080\""});
         else
-            target = it->get<std::string>();
+            pb.target = it->get<std::string>();
     }
-    std::optional<Threshold> guard;
-    if (const auto it = body.find("guard"); it != body.end())
-        guard = parse_guard(*it, agent_.route_ids(), errs);
+    if (const auto it = body.find("guard"); it != body.end()) pb.guard = parse_guard(*it, routes, errs);
+    return pb;
+}
+
+/// The agent's caps on rate, connections and duration; one error per cap exceeded.
+std::vector<FieldError> check_caps(const Scenario& sc, const LoadtestOptions& opt) {
+    std::vector<FieldError> errs;
+    const bool open = is_open_model(sc.executor);
+    if (open && sc.max_target() > opt.max_rate)
+        errs.push_back({"rate", fmt::format("peak arrival rate {:.0f}/s exceeds this agent's cap of {:.0f}/s",
+                                            sc.max_target(), opt.max_rate)});
+    if (sc.effective_connections() > opt.max_connections)
+        errs.push_back(
+            {open ? "connections" : "vus", fmt::format("{} connections exceed this agent's cap of {}",
+                                                       sc.effective_connections(), opt.max_connections)});
+    if (sc.duration_s() > opt.max_duration_s)
+        errs.push_back({"duration_s", fmt::format("{:.0f} s exceeds this agent's cap of {:.0f} s",
+                                                  sc.duration_s(), opt.max_duration_s)});
+    return errs;
+}
+
+AdminResponse Service::post(const AdminRequest& req) {
+    auto strict = parse_json_strict(req.body);
+    if (!strict.ok()) return bad_request(strict.errors(), "the body is not strict JSON");
+    const json& body = strict.value();
+    if (!body.is_object()) return bad_request({{"", "the body must be a JSON object"}});
+    std::vector<FieldError> errs;
+    PostBody pb = parse_post_body(body, opt_.scenario_dirs, agent_.route_ids(), errs);
     if (!errs.empty()) return bad_request(std::move(errs));
+    Scenario& sc = pb.scenario;
 
     // Target: always the host's API server. A given target must name it (checked on the resolved address).
-    if (target.empty() && inline_target) target = sc.target;
+    std::string target = pb.target;
+    if (target.empty() && pb.inline_target) target = sc.target;
     if (target.empty()) target = api_url();
     std::vector<tcp::endpoint> allowed;
     if (const std::string why = check_target(target, allowed); !why.empty())
         return problem(403, "Forbidden", "load tests may only target this host's API server: " + why);
-    ov.target = target;
-    if (auto e = apply_overrides(sc, ov); !e.empty()) return bad_request(std::move(e));
-    if (guard) sc.thresholds.push_back(*guard);
-
-    // Caps.
-    const bool open = is_open_model(sc.executor);
-    if (open && sc.max_target() > opt_.max_rate)
-        errs.push_back({"rate", fmt::format("peak arrival rate {:.0f}/s exceeds this agent's cap of {:.0f}/s",
-                                            sc.max_target(), opt_.max_rate)});
-    if (sc.effective_connections() > opt_.max_connections)
-        errs.push_back(
-            {open ? "connections" : "vus", fmt::format("{} connections exceed this agent's cap of {}",
-                                                       sc.effective_connections(), opt_.max_connections)});
-    if (sc.duration_s() > opt_.max_duration_s)
-        errs.push_back({"duration_s", fmt::format("{:.0f} s exceeds this agent's cap of {:.0f} s",
-                                                  sc.duration_s(), opt_.max_duration_s)});
-    if (!errs.empty()) return bad_request(std::move(errs), "the load test exceeds this agent's caps");
+    pb.overrides.target = target;
+    if (auto e = apply_overrides(sc, pb.overrides); !e.empty()) return bad_request(std::move(e));
+    if (pb.guard) sc.thresholds.push_back(*pb.guard);
+    if (auto e = check_caps(sc, opt_); !e.empty())
+        return bad_request(std::move(e), "the load test exceeds this agent's caps");
     sc.threads = std::min(sc.effective_threads(), std::max(1, opt_.max_threads));
-
-    EngineOptions eo;
-    eo.progress_interval = std::chrono::milliseconds(opt_.progress_interval_ms);
-    eo.allow_connect = [allowed](const tcp::endpoint& ep, std::string* why) {
-        for (const auto& a : allowed)
-            if (same_endpoint(a, ep)) return true;
-        if (why) *why = ep_string(ep) + " is not this host's API server";
-        return false;
-    };
-    eo.agent_snapshot = [this](int window_s, std::string*) -> std::optional<Snapshot> {
-        return agent_.snapshot(window_s);
-    };
 
     std::unique_lock lk(mu_);
     if (closing_) return problem(503, "Service Unavailable", "the agent is shutting down");
@@ -353,7 +361,46 @@ AdminResponse Service::post(const AdminRequest& req) {
                            std::string(kPrefix) + "/" + id_ + ")");
     std::unique_ptr<Engine> old = std::move(engine_);
     const std::string id = new_id();
+    try {
+        engine_ = std::make_unique<Engine>(sc, engine_options(id, std::move(allowed)));
+    } catch (const std::exception& e) {
+        return bad_request({{"scenario", e.what()}});
+    }
+    id_ = id;
+    scenario_name_ = sc.name;
+    summary_ = nullptr;
+    stopped_by_.clear();
+    engine_->start();
+    json resp = describe_locked();
+    lk.unlock();
+    old.reset();
+    const json started{{"id", id},
+                       {"scenario", to_json(sc)},
+                       {"target", sc.target},
+                       {"planned_s", sc.duration_s()},
+                       {"remote", req.remote}};
+    const bool open = is_open_model(sc.executor);
+    emit("loadtest.started", std::string(to_string(req.role)),
+         fmt::format("load test {} started: {} ({}, peak {:.0f}{}, {:.0f} s) against {}", id, sc.name,
+                     to_string(sc.executor), sc.max_target(), open ? "/s" : " VUs", sc.duration_s(),
+                     sc.target),
+         started);
+    return AdminResponse::json(201, resp);
+}
+
+EngineOptions Service::engine_options(const std::string& id, std::vector<tcp::endpoint> allowed) {
+    EngineOptions eo;
     eo.run_id = id;
+    eo.progress_interval = std::chrono::milliseconds(opt_.progress_interval_ms);
+    eo.allow_connect = [allowed = std::move(allowed)](const tcp::endpoint& ep, std::string* why) {
+        for (const auto& a : allowed)
+            if (same_endpoint(a, ep)) return true;
+        if (why) *why = ep_string(ep) + " is not this host's API server";
+        return false;
+    };
+    eo.agent_snapshot = [this](int window_s, std::string*) -> std::optional<Snapshot> {
+        return agent_.snapshot(window_s);
+    };
     eo.on_progress = [this, id](const Progress& p) {
         if (p.state != RunState::Running) return;
         emit("loadtest.progress", "agent",
@@ -376,30 +423,7 @@ AdminResponse Service::post(const AdminRequest& req) {
                          s.reason.empty() ? "" : " - ", s.reason),
              js);
     };
-    try {
-        engine_ = std::make_unique<Engine>(sc, std::move(eo));
-    } catch (const std::exception& e) {
-        return bad_request({{"scenario", e.what()}});
-    }
-    id_ = id;
-    scenario_name_ = sc.name;
-    summary_ = nullptr;
-    stopped_by_.clear();
-    const json started{{"id", id},
-                       {"scenario", to_json(sc)},
-                       {"target", sc.target},
-                       {"planned_s", sc.duration_s()},
-                       {"remote", req.remote}};
-    engine_->start();
-    json resp = describe_locked();
-    lk.unlock();
-    old.reset();
-    emit("loadtest.started", std::string(to_string(req.role)),
-         fmt::format("load test {} started: {} ({}, peak {:.0f}{}, {:.0f} s) against {}", id, sc.name,
-                     to_string(sc.executor), sc.max_target(), open ? "/s" : " VUs", sc.duration_s(),
-                     sc.target),
-         started);
-    return AdminResponse::json(201, resp);
+    return eo;
 }
 
 json Service::describe_locked() const {

@@ -502,6 +502,121 @@ void parse_stages(const json& j, Scenario& s, Ctx& c) {
     }
 }
 
+/// name, description, target.
+void parse_identity(const json& j, Scenario& s, Ctx& c) {
+    if (get_string(j, "name", "", s.name, c, true, true)) {
+        const bool ok =
+            s.name.size() <= 64 && std::all_of(s.name.begin(), s.name.end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+            });
+        if (!ok) c.err("name", "must be 1..64 characters of letters, digits, '-', '_' or '.'");
+    }
+    get_string(j, "description", "", s.description, c);
+    if (get_string(j, "target", "", s.target, c, false, true)) {
+        std::string why;
+        if (!parse_target_url(s.target, &why)) c.err("target", why);
+    }
+}
+
+/// The executor and its load shape: rate/vus + duration_s for constant executors, stages for ramping ones.
+void parse_executor(const json& j, Scenario& s, Ctx& c) {
+    std::string ex;
+    if (!get_string(j, "executor", "", ex, c, true)) return;
+    const auto e = executor_from_string(ex);
+    if (!e) {
+        c.err("executor",
+              "'" + ex +
+                  "' is not one of constant-vus, ramping-vus, constant-arrival-rate, ramping-arrival-rate");
+        return;
+    }
+    s.executor = *e;
+    const bool constant =
+        s.executor == ExecutorKind::ConstantVus || s.executor == ExecutorKind::ConstantArrivalRate;
+    const bool open = is_open_model(s.executor);
+    const std::string exs(to_string(s.executor));
+    if (constant) {
+        Stage st{"main", 0, 0};
+        const char* key = open ? "rate" : "vus";
+        const char* other = open ? "vus" : "rate";
+        if (j.contains(other)) c.err(other, "does not apply to executor " + exs + " (use \"" + key + "\")");
+        if (j.contains("stages")) c.err("stages", "does not apply to executor " + exs + " (use duration_s)");
+        if (j.contains("start_target")) c.err("start_target", "applies to ramping executors only");
+        get_number(j, key, "", open ? 0 : 1, open ? 1e6 : 10000, st.target, c, true, open);
+        if (!open && st.target != std::floor(st.target)) c.err("vus", "must be a whole number");
+        get_number(j, "duration_s", "", 0, 86400, st.duration_s, c, true, true);
+        s.stages.push_back(st);
+    } else {
+        for (const char* k : {"vus", "rate", "duration_s"})
+            if (j.contains(k)) c.err(k, std::string("does not apply to executor ") + exs + " (use stages)");
+        get_number(j, "start_target", "", 0, open ? 1e6 : 10000, s.start_target, c);
+        parse_stages(j, s, c);
+    }
+    if (!open && j.contains("connections"))
+        c.err("connections",
+              "applies to arrival-rate executors only (the closed model opens one connection per VU)");
+    if (!open && j.contains("late_after_ms"))
+        c.err("late_after_ms", "applies to arrival-rate executors only");
+}
+
+void parse_requests(const json& j, Scenario& s, Ctx& c) {
+    const auto it = j.find("requests");
+    if (it == j.end()) {
+        c.err("requests", "is required (at least one request)");
+        return;
+    }
+    if (!it->is_array() || it->empty() || it->size() > 256) {
+        c.err("requests", "must be an array of 1..256 requests");
+        return;
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const std::string p = "requests[" + std::to_string(i) + "]";
+        RequestSpec r;
+        const auto before = c.errs.size();
+        parse_request((*it)[i], p, r, c);
+        if (c.errs.size() == before && !names.insert(r.name).second)
+            c.err(p + ".name", "'" + r.name + "' is used by another request");
+        s.requests.push_back(std::move(r));
+    }
+}
+
+/// Thresholds; a threshold's "request" must name one of s.requests (parse those first).
+void parse_thresholds(const json& j, Scenario& s, Ctx& c) {
+    const auto it = j.find("thresholds");
+    if (it == j.end()) return;
+    if (!it->is_array()) {
+        c.err("thresholds", "must be an array");
+        return;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const std::string p = "thresholds[" + std::to_string(i) + "]";
+        Threshold t;
+        const auto before = c.errs.size();
+        parse_threshold((*it)[i], p, t, c);
+        if (c.errs.size() != before) continue;
+        if (!t.request.empty() && std::none_of(s.requests.begin(), s.requests.end(),
+                                               [&](const RequestSpec& r) { return r.name == t.request; }))
+            c.err(p + ".request", "'" + t.request + "' is not the name of a request");
+        s.thresholds.push_back(std::move(t));
+    }
+}
+
+void parse_agent(const json& j, Scenario& s, Ctx& c) {
+    const auto it = j.find("agent");
+    if (it == j.end()) return;
+    if (!it->is_object()) {
+        c.err("agent", "must be an object with url, token_file, token_env");
+        return;
+    }
+    check_keys(*it, "agent", {"url", "token_file", "token_env"}, c);
+    if (get_string(*it, "url", "agent", s.agent.url, c, true, true)) {
+        std::string why;
+        if (!parse_target_url(s.agent.url, &why)) c.err("agent.url", why);
+    }
+    get_string(*it, "token_file", "agent", s.agent.token_file, c);
+    get_string(*it, "token_env", "agent", s.agent.token_env, c);
+}
+
 }  // namespace
 
 Parsed<Scenario> parse_scenario(const json& j) {
@@ -516,115 +631,16 @@ Parsed<Scenario> parse_scenario(const json& j) {
                 "start_target", "connections", "threads", "timeout_ms", "late_after_ms", "graceful_stop_s",
                 "requests", "thresholds", "agent"},
                c);
-    if (get_string(j, "name", "", s.name, c, true, true)) {
-        const bool ok =
-            s.name.size() <= 64 && std::all_of(s.name.begin(), s.name.end(), [](char ch) {
-                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
-            });
-        if (!ok) c.err("name", "must be 1..64 characters of letters, digits, '-', '_' or '.'");
-    }
-    get_string(j, "description", "", s.description, c);
-    if (get_string(j, "target", "", s.target, c, false, true)) {
-        std::string why;
-        if (!parse_target_url(s.target, &why)) c.err("target", why);
-    }
-    std::string ex;
-    bool have_ex = false;
-    if (get_string(j, "executor", "", ex, c, true)) {
-        if (auto e = executor_from_string(ex)) {
-            s.executor = *e;
-            have_ex = true;
-        } else {
-            c.err(
-                "executor",
-                "'" + ex +
-                    "' is not one of constant-vus, ramping-vus, constant-arrival-rate, ramping-arrival-rate");
-        }
-    }
-    if (have_ex) {
-        const bool constant =
-            s.executor == ExecutorKind::ConstantVus || s.executor == ExecutorKind::ConstantArrivalRate;
-        const bool open = is_open_model(s.executor);
-        const std::string exs(to_string(s.executor));
-        if (constant) {
-            Stage st{"main", 0, 0};
-            const char* key = open ? "rate" : "vus";
-            const char* other = open ? "vus" : "rate";
-            if (j.contains(other))
-                c.err(other, "does not apply to executor " + exs + " (use \"" + key + "\")");
-            if (j.contains("stages"))
-                c.err("stages", "does not apply to executor " + exs + " (use duration_s)");
-            if (j.contains("start_target")) c.err("start_target", "applies to ramping executors only");
-            get_number(j, key, "", open ? 0 : 1, open ? 1e6 : 10000, st.target, c, true, open);
-            if (!open && st.target != std::floor(st.target)) c.err("vus", "must be a whole number");
-            get_number(j, "duration_s", "", 0, 86400, st.duration_s, c, true, true);
-            s.stages.push_back(st);
-        } else {
-            for (const char* k : {"vus", "rate", "duration_s"})
-                if (j.contains(k))
-                    c.err(k, std::string("does not apply to executor ") + exs + " (use stages)");
-            get_number(j, "start_target", "", 0, open ? 1e6 : 10000, s.start_target, c);
-            parse_stages(j, s, c);
-        }
-        if (!open && j.contains("connections"))
-            c.err("connections",
-                  "applies to arrival-rate executors only (the closed model opens one connection per VU)");
-        if (!open && j.contains("late_after_ms"))
-            c.err("late_after_ms", "applies to arrival-rate executors only");
-    }
+    parse_identity(j, s, c);
+    parse_executor(j, s, c);
     get_int(j, "connections", "", 1, 10000, s.connections, c);
     get_int(j, "threads", "", 1, 64, s.threads, c);
     get_number(j, "timeout_ms", "", 1, 600000, s.timeout_ms, c);
     get_number(j, "late_after_ms", "", 0, 60000, s.late_after_ms, c);
     get_number(j, "graceful_stop_s", "", 0, 600, s.graceful_stop_s, c);
-
-    if (const auto it = j.find("requests"); it == j.end()) {
-        c.err("requests", "is required (at least one request)");
-    } else if (!it->is_array() || it->empty() || it->size() > 256) {
-        c.err("requests", "must be an array of 1..256 requests");
-    } else {
-        std::set<std::string> names;
-        for (std::size_t i = 0; i < it->size(); ++i) {
-            const std::string p = "requests[" + std::to_string(i) + "]";
-            RequestSpec r;
-            const auto before = c.errs.size();
-            parse_request((*it)[i], p, r, c);
-            if (c.errs.size() == before && !names.insert(r.name).second)
-                c.err(p + ".name", "'" + r.name + "' is used by another request");
-            s.requests.push_back(std::move(r));
-        }
-    }
-    if (const auto it = j.find("thresholds"); it != j.end()) {
-        if (!it->is_array()) {
-            c.err("thresholds", "must be an array");
-        } else {
-            for (std::size_t i = 0; i < it->size(); ++i) {
-                const std::string p = "thresholds[" + std::to_string(i) + "]";
-                Threshold t;
-                const auto before = c.errs.size();
-                parse_threshold((*it)[i], p, t, c);
-                if (c.errs.size() != before) continue;
-                if (!t.request.empty() &&
-                    std::none_of(s.requests.begin(), s.requests.end(),
-                                 [&](const RequestSpec& r) { return r.name == t.request; }))
-                    c.err(p + ".request", "'" + t.request + "' is not the name of a request");
-                s.thresholds.push_back(std::move(t));
-            }
-        }
-    }
-    if (const auto it = j.find("agent"); it != j.end()) {
-        if (!it->is_object()) {
-            c.err("agent", "must be an object with url, token_file, token_env");
-        } else {
-            check_keys(*it, "agent", {"url", "token_file", "token_env"}, c);
-            if (get_string(*it, "url", "agent", s.agent.url, c, true, true)) {
-                std::string why;
-                if (!parse_target_url(s.agent.url, &why)) c.err("agent.url", why);
-            }
-            get_string(*it, "token_file", "agent", s.agent.token_file, c);
-            get_string(*it, "token_env", "agent", s.agent.token_env, c);
-        }
-    }
+    parse_requests(j, s, c);
+    parse_thresholds(j, s, c);
+    parse_agent(j, s, c);
     if (!c.errs.empty()) return {c.errs};
     return {s};
 }
