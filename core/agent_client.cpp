@@ -121,7 +121,8 @@ void to_json(nlohmann::json& j, const AgentInfo& v) {
                        {"routes", v.routes},
                        {"versions", v.versions},
                        {"controls", v.controls},
-                       {"role", v.role}};
+                       {"role", v.role},
+                       {"api_url", v.api_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.api_url)}};
 }
 
 void from_json(const nlohmann::json& j, AgentInfo& v) {
@@ -140,6 +141,7 @@ void from_json(const nlohmann::json& j, AgentInfo& v) {
     opt("versions", v.versions);
     opt("controls", v.controls);
     opt("role", v.role);
+    opt("api_url", v.api_url);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ struct AgentInfo {
     std::vector<std::string> versions;  // "stable", "canary"
     std::vector<std::string> controls;  // "limits", "canary", "cache", ...
     std::string role;                   // role of the token used: "viewer" | "operator"
+    std::string api_url;                // the API this agent measures; empty when the host did not say
 };
 void from_json(const nlohmann::json& j, AgentInfo& v);
 void to_json(nlohmann::json& j, const AgentInfo& v);

@@ -10,12 +10,14 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
+#include "ui/session/agent_connection.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
 
@@ -29,6 +31,29 @@ QString duration(double s) {
     const int t = static_cast<int>(s + 0.5);
     return t >= 60 ? QStringLiteral("%1 min %2 s").arg(t / 60).arg(t % 60) : QStringLiteral("%1 s").arg(t);
 }
+QString pct(double ratio) {
+    return QString::number(ratio * 100, 'f', ratio > 0 && ratio < 0.001 ? 3 : 2) + QStringLiteral(" %");
+}
+/// A threshold's observed value in the unit its expression uses.
+QString observedText(const load::ThresholdResult& t) {
+    using M = load::ThresholdMetric;
+    if (!t.evaluated) return QStringLiteral("—");
+    switch (t.threshold.metric) {
+        case M::ErrorRate:
+        case M::RateLimitedRate:
+        case M::CacheHitRatio:
+        case M::Checks:
+            return pct(t.observed);
+        case M::Rate:
+            return QString::number(t.observed, 'f', 1) + QStringLiteral("/s");
+        case M::Unsent:
+            return QString::number(t.observed, 'f', 0);
+        default:
+            return ms(t.observed);
+    }
+}
+constexpr const char* kBad = "#f85149";
+constexpr const char* kGood = "#3fb950";
 }  // namespace
 
 LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* parent)
@@ -44,16 +69,24 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     description_->setObjectName("mutedLabel");
     description_->setWordWrap(true);
     target_ = new QLineEdit;
+    target_->setObjectName("loadTarget");
     target_->setPlaceholderText(QStringLiteral("http://127.0.0.1:8080"));
+    target_hint_ = new QLabel;
+    target_hint_->setObjectName("loadTargetHint");
+    target_hint_->setObjectName("mutedLabel");
+    target_hint_->setWordWrap(true);
     rate_ = new QDoubleSpinBox;
+    rate_->setObjectName("loadRate");
     rate_->setRange(0, 100000);
     rate_->setSpecialValueText(tr("scenario default"));
     rate_->setSuffix(tr(" req/s"));
     duration_ = new QDoubleSpinBox;
+    duration_->setObjectName("loadDuration");
     duration_->setRange(0, 86400);
     duration_->setSpecialValueText(tr("scenario default"));
     duration_->setSuffix(tr(" s"));
     start_ = new QPushButton(tr("Start"));
+    start_->setObjectName("loadStart");
     start_->setObjectName("primaryButton");
     start_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     start_->setToolTip(tr("Start the load test (Ctrl+R)"));
@@ -66,6 +99,7 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     form->addRow(tr("Scenario"), scenarioRow);
     form->addRow(QString(), description_);
     form->addRow(tr("Target API"), target_);
+    form->addRow(QString(), target_hint_);
     form->addRow(tr("Peak rate"), rate_);
     form->addRow(tr("Duration"), duration_);
     auto* buttons = new QHBoxLayout;
@@ -106,6 +140,13 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     lay->addWidget(sum, 3);
 
     connect(open, &QPushButton::clicked, this, &LoadPanel::openFile);
+    connect(target_, &QLineEdit::textEdited, this, [this] { target_edited_ = true; });
+    connect(target_, &QLineEdit::textChanged, this, &LoadPanel::updateTargetHint);
+    // An agent that (re)connects can make a typed target its own: re-evaluate who the run belongs to.
+    connect(d_, &Dashboard::agentStateChanged, this, &LoadPanel::updateTargetHint);
+    confirm_ = [this](const QString& text) {
+        return QMessageBox::question(this, tr("Start load test"), text) == QMessageBox::Yes;
+    };
     connect(start_, &QPushButton::clicked, this, &LoadPanel::startRun);
     connect(stop_, &QPushButton::clicked, this, &LoadPanel::stopRun);
     connect(save_, &QPushButton::clicked, this, [this] {
@@ -137,10 +178,45 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
 }
 
 void LoadPanel::setAgent(const QString& id) {
+    if (info_conn_) disconnect(info_conn_);
+    info_conn_ = {};
     agent_ = id;
+    target_edited_ = false;
+    if (auto* c = d_->connection(id))
+        info_conn_ = connect(c, &AgentConnection::infoChanged, this, &LoadPanel::followAgent);
+    followAgent();
 }
+
+void LoadPanel::followAgent() {
+    const auto* c = d_->connection(agent_);
+    const QString api = c ? c->apiUrl() : QString();
+    // An agent that does not say which API it measures leaves the target as it is: the run then belongs to
+    // whichever agent measures that target (updateTargetHint says which), never silently to the selected one.
+    if (!target_edited_ && !api.isEmpty()) target_->setText(api);
+    updateTargetHint();
+}
+
 void LoadPanel::setDefaultTarget(const QString& url) {
     if (target_->text().isEmpty()) target_->setText(url);
+}
+
+QString LoadPanel::target() const {
+    return target_->text().trimmed();
+}
+
+QString LoadPanel::targetAgent() const {
+    return d_->agentForTarget(target(), agent_);
+}
+
+void LoadPanel::updateTargetHint() {
+    if (target().isEmpty()) {
+        target_hint_->setText(tr("Type the API address to load (only this machine's servers)."));
+        return;
+    }
+    const QString owner = targetAgent();
+    target_hint_->setText(owner.isEmpty()
+                              ? tr("No connected agent measures this API: the run's figures stay on this tab.")
+                              : tr("Client-side figures and events go to agent %1.").arg(d_->agentName(owner)));
 }
 
 bool LoadPanel::selectScenario(const QString& nameOrPath) {
@@ -199,12 +275,25 @@ bool LoadPanel::startRun() {
                      true);
         return false;
     }
+    if (const auto warnings = load::thresholds_that_cannot_pass(sc); !warnings.empty()) {
+        QStringList lines;
+        for (const auto& w : warnings)
+            lines << QString::fromStdString(w);
+        if (!confirm_(tr("With these settings some thresholds can never pass:\n\n%1\n\nStart anyway?")
+                          .arg(lines.join('\n')))) {
+            emit message(tr("Not started: %1").arg(lines.join("; ")), true);
+            return false;
+        }
+    }
     QString err;
-    if (!ctl_->start(std::move(sc), agent_, true, &err)) {
+    const QString owner = d_->agentForTarget(QString::fromStdString(sc.target), agent_);
+    if (!ctl_->start(std::move(sc), owner, true, &err)) {
         emit message(tr("Cannot start: %1").arg(err), true);
         return false;
     }
-    summary_->clear();
+    summary_->setHtml(previous_html_.isEmpty()
+                          ? tr("<p>Running…</p>")
+                          : tr("<p>Running…</p><hr><h4>Previous run</h4>") + previous_html_);
     progress_->setValue(0);
     stage_->setText(tr("Starting…"));
     return true;
@@ -248,26 +337,69 @@ void LoadPanel::onProgress(const load::Progress& p) {
 
 void LoadPanel::onFinished(const load::Summary& s) {
     progress_->setValue(1000);
-    stage_->setText(tr("%1 — %2 after %3")
+    stage_->setText(tr("%1 — %2 after %3 of %4")
                         .arg(QString::fromStdString(s.scenario),
-                             QString::fromUtf8(load::to_string(s.outcome).data()), duration(s.duration_s)));
-    QString html = QStringLiteral("<h3>%1 — %2</h3>")
+                             QString::fromUtf8(load::to_string(s.outcome).data()), duration(s.duration_s),
+                             duration(s.planned_s)));
+    // The live line now describes the whole run, not its last second.
+    live_->setText(tr("whole run: <b>%1</b> requests · <b>%2</b> req/s · p50 <b>%3</b> · p95 <b>%4</b> · "
+                      "p99 <b>%5</b><br>failed %6 · 429: %7 · late %8 · unsent %9")
+                       .arg(s.completed)
+                       .arg(s.achieved_rate, 0, 'f', 1)
+                       .arg(ms(s.latency.p50_ms), ms(s.latency.p95_ms), ms(s.latency.p99_ms), pct(s.error_ratio))
+                       .arg(s.rate_limited)
+                       .arg(s.late)
+                       .arg(s.unsent));
+    const QString html = summaryHtml(s);
+    summary_->setHtml(previous_html_.isEmpty()
+                          ? html
+                          : html + tr("<hr><h4>Previous run</h4>") + previous_html_);
+    previous_html_ = html;
+    updateButtons();
+}
+
+QString LoadPanel::summaryHtml(const load::Summary& s) const {
+    const bool good = s.outcome == load::RunOutcome::Passed;
+    QString html = QStringLiteral("<h3>%1 — <span style='color:%3'>%2</span></h3>")
                        .arg(QString::fromStdString(s.scenario).toHtmlEscaped(),
-                            QString::fromUtf8(load::to_string(s.outcome).data()));
+                            QString::fromUtf8(load::to_string(s.outcome).data()), good ? kGood : kBad);
     if (!s.reason.empty())
         html += QStringLiteral("<p>%1</p>").arg(QString::fromStdString(s.reason).toHtmlEscaped());
     if (!s.error.empty())
-        html += QStringLiteral("<p style='color:#f85149'>%1</p>")
-                    .arg(QString::fromStdString(s.error).toHtmlEscaped());
+        html += QStringLiteral("<p style='color:%1'>%2</p>")
+                    .arg(kBad, QString::fromStdString(s.error).toHtmlEscaped());
+    // The headline: what a reader must see first, failures included, in the run's own terms.
+    const std::uint64_t checks = s.checks_passed + s.checks_failed;
+    auto cell = [](const QString& label, const QString& value, bool bad) {
+        return QStringLiteral("<td align=center style='padding:4px 10px'><span style='font-size:large;%3'>"
+                              "<b>%2</b></span><br>%1</td>")
+            .arg(label, value, bad ? QStringLiteral("color:%1").arg(kBad) : QString());
+    };
+    html += QStringLiteral("<table cellspacing=0><tr>");
+    html += cell(tr("requests"), QString::number(s.completed), false);
+    html += cell(tr("failed"), QStringLiteral("%1 (%2)").arg(s.errors).arg(pct(s.error_ratio)), s.errors > 0);
+    html += cell(tr("429 rate limited"), QString::number(s.rate_limited), s.rate_limited > 0);
+    html += cell(tr("checks passed"),
+                 checks ? QStringLiteral("%1 / %2").arg(s.checks_passed).arg(checks) : QStringLiteral("—"),
+                 s.checks_failed > 0);
+    html += cell(tr("p99"), ms(s.latency.p99_ms), false);
+    html += QStringLiteral("</tr></table>");
+    if (s.errors > 0) {
+        QStringList parts;
+        for (const auto& [status, n] : s.by_status)
+            if (status < 200 || status >= 400) parts << QStringLiteral("%1: %2").arg(status).arg(n);
+        for (const auto& [kind, n] : s.transport_by_kind)
+            parts << QStringLiteral("%1: %2").arg(QString::fromStdString(kind).toHtmlEscaped()).arg(n);
+        html += tr("<p style='color:%1'>Failed by status: %2 <i>(a response fails unless its status is "
+                   "expected; default 2xx/3xx)</i></p>")
+                    .arg(kBad, parts.join(QStringLiteral(" · ")));
+    }
     html += QStringLiteral("<table cellspacing=0 cellpadding=3>");
     auto row = [&](const QString& k, const QString& v) {
         html += QStringLiteral("<tr><td>%1</td><td align=right><b>%2</b></td></tr>").arg(k, v);
     };
-    row(tr("Requests completed"), QString::number(s.completed));
     row(tr("Achieved rate"), QString::number(s.achieved_rate, 'f', 1) + " req/s");
-    row(tr("Errors (5xx + transport)"),
-        QStringLiteral("%1 (%2 %)").arg(s.errors).arg(s.error_ratio * 100, 0, 'f', 2));
-    row(tr("Rate limited (429)"), QString::number(s.rate_limited));
+    row(tr("Transport errors"), QString::number(s.transport_errors));
     row(tr("Latency p50 / p95 / p99"),
         ms(s.latency.p50_ms) + " / " + ms(s.latency.p95_ms) + " / " + ms(s.latency.p99_ms));
     row(tr("Uncorrected p99"), ms(s.latency_uncorrected.p99_ms));
@@ -279,20 +411,57 @@ void LoadPanel::onFinished(const load::Summary& s) {
     html += QStringLiteral("</table>");
     if (!s.thresholds.empty()) {
         html += tr("<h4>Thresholds</h4><table cellspacing=0 cellpadding=3>");
-        for (const auto& t : s.thresholds) {
-            const QString color = t.passed ? "#3fb950" : "#f85149";
-            html += QStringLiteral(
-                        "<tr><td style='color:%1'><b>%2</b></td><td>%3</td><td "
-                        "align=right>%4</td><td>%5</td></tr>")
-                        .arg(color, t.passed ? tr("PASS") : tr("FAIL"),
-                             QString::fromStdString(t.threshold.expr).toHtmlEscaped())
-                        .arg(t.observed, 0, 'g', 5)
-                        .arg(QString::fromStdString(t.note).toHtmlEscaped());
-        }
+        for (const auto& t : s.thresholds)
+            html += QStringLiteral("<tr><td style='color:%1'><b>%2</b></td><td>%3</td><td align=right>%4</td>"
+                                   "<td>%5</td></tr>")
+                        .arg(t.passed ? kGood : kBad, t.passed ? tr("✓ PASS") : tr("✗ FAIL"),
+                             QString::fromStdString(t.threshold.expr).toHtmlEscaped(), observedText(t),
+                             QString::fromStdString(t.note).toHtmlEscaped());
         html += QStringLiteral("</table>");
     }
-    summary_->setHtml(html);
-    updateButtons();
+    if (!s.checks.empty()) {
+        html += tr("<h4>Checks</h4><table cellspacing=0 cellpadding=3>"
+                   "<tr><th align=left>request</th><th align=left>check</th><th>passed</th><th>failed</th></tr>");
+        for (const auto& c : s.checks)
+            html += QStringLiteral("<tr><td>%1</td><td>%2</td><td align=right>%3</td>"
+                                   "<td align=right style='%5'>%4</td></tr>")
+                        .arg(QString::fromStdString(c.request).toHtmlEscaped(),
+                             QString::fromStdString(c.name).toHtmlEscaped())
+                        .arg(c.passes)
+                        .arg(c.fails)
+                        .arg(c.fails ? QStringLiteral("color:%1").arg(kBad) : QString());
+        html += QStringLiteral("</table>");
+    }
+    if (s.stages.size() > 1) {
+        html += tr("<h4>Stages</h4><table cellspacing=0 cellpadding=3><tr><th align=left>stage</th>"
+                   "<th>target</th><th>requests</th><th>req/s</th><th>failed</th><th>p99</th></tr>");
+        for (const auto& st : s.stages)
+            html += QStringLiteral("<tr><td>%1</td><td align=right>%2 → %3</td><td align=right>%4</td>"
+                                   "<td align=right>%5</td><td align=right>%6</td><td align=right>%7</td></tr>")
+                        .arg(QString::fromStdString(st.name).toHtmlEscaped())
+                        .arg(st.target_from, 0, 'f', 0)
+                        .arg(st.target_to, 0, 'f', 0)
+                        .arg(st.completed)
+                        .arg(st.achieved_rate, 0, 'f', 1)
+                        .arg(pct(st.error_ratio), ms(st.latency.p99_ms));
+        html += QStringLiteral("</table>");
+    }
+    if (s.requests.size() > 1) {
+        html += tr("<h4>Requests</h4><table cellspacing=0 cellpadding=3><tr><th align=left>request</th>"
+                   "<th>requests</th><th>req/s</th><th>failed</th><th>429</th><th>p50</th><th>p99</th></tr>");
+        for (const auto& r : s.requests)
+            html += QStringLiteral("<tr><td>%1 %2</td><td align=right>%3</td><td align=right>%4</td>"
+                                   "<td align=right>%5</td><td align=right>%6</td><td align=right>%7</td>"
+                                   "<td align=right>%8</td></tr>")
+                        .arg(QString::fromStdString(r.method), QString::fromStdString(r.name).toHtmlEscaped())
+                        .arg(r.completed)
+                        .arg(r.rate_per_s, 0, 'f', 1)
+                        .arg(pct(r.error_ratio))
+                        .arg(r.rate_limited)
+                        .arg(ms(r.latency.p50_ms), ms(r.latency.p99_ms));
+        html += QStringLiteral("</table>");
+    }
+    return html;
 }
 
 QString LoadPanel::summaryText() const {

@@ -63,11 +63,14 @@ void AgentConnection::start() {
     setState(StreamState::Connecting, QStringLiteral("connecting to %1").arg(config_.url));
     consumer_ = std::make_unique<StreamConsumer>(std::move(o), std::move(cb));
     consumer_->start();
+}
+
+void AgentConnection::refreshInfo() {
     fetchInfo([this](Result<AgentInfo> r) {
-        if (r.ok()) {
-            role_ = QString::fromStdString(r.value->role);
-            emit infoChanged();
-        }
+        if (!r.ok()) return;  // the stream state already tells why; the last known info stays
+        info_ = std::move(*r.value);
+        role_ = QString::fromStdString(info_.role);
+        emit infoChanged();
     });
 }
 
@@ -103,6 +106,8 @@ void AgentConnection::setState(StreamState s, const QString& reason) {
     state_ = s;
     reason_ = reason;
     spdlog::debug("agent {}: {} ({})", config_.name.toStdString(), to_string(s), reason.toStdString());
+    // The agent may have restarted (another role, another API port): learn who it is on every (re)connect.
+    if (s == StreamState::Live) refreshInfo();
     emit stateChanged(s, reason);
 }
 

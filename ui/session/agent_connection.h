@@ -40,6 +40,10 @@ class AgentConnection : public QObject {
     StreamState state() const { return state_; }
     QString reason() const { return reason_; }
     QString role() const { return role_; }
+    /// What /v1/info said at the last (re)connect; default-constructed (agent_id empty) until then.
+    const AgentInfo& info() const { return info_; }
+    /// The API this agent measures (/v1/info api_url), empty when unknown.
+    QString apiUrl() const { return QString::fromStdString(info_.api_url); }
     QString token() const { return token_; }
 
     /// Starts (or restarts) the stream; safe to call repeatedly.
@@ -67,10 +71,12 @@ class AgentConnection : public QObject {
     /// Emitted (queued, from the worker) when data arrived and no drain is pending.
     void dataPending();
     void stateChanged(redline::StreamState state, const QString& reason);
+    /// info() changed (fetched on every transition to Live).
     void infoChanged();
 
   private:
     void setState(StreamState s, const QString& reason);
+    void refreshInfo();
 
     AgentConfig config_;
     QString token_;
@@ -79,6 +85,7 @@ class AgentConnection : public QObject {
     StreamState state_ = StreamState::Disconnected;
     QString reason_;
     QString role_;
+    AgentInfo info_;
     std::uint64_t last_event_id_ = 0;
 
     std::mutex mutex_;  // guards pending_ and signalled_

@@ -1,5 +1,6 @@
 #include "ui/session/dashboard.h"
 #include "core/stream_consumer.h"
+#include "core/url.h"
 
 #include <spdlog/spdlog.h>
 
@@ -93,6 +94,18 @@ AgentConnection* Dashboard::connection(const QString& id) const {
 QString Dashboard::agentName(const QString& id) const {
     const int r = agents_.rowOf(id);
     return r < 0 ? QString{} : agents_.configAt(r).name;
+}
+
+QString Dashboard::agentForTarget(const QString& targetUrl, const QString& prefer) const {
+    const std::string t = targetUrl.trimmed().toStdString();
+    auto measures = [&](const QString& id) {
+        const auto* c = connections_.value(id);
+        return c && !c->apiUrl().isEmpty() && same_target(c->apiUrl().toStdString(), t);
+    };
+    if (!prefer.isEmpty() && measures(prefer)) return prefer;
+    for (const auto& c : agents_.configs())
+        if (measures(c.id)) return c.id;
+    return {};
 }
 
 QStringList Dashboard::agentIds() const {

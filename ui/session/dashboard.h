@@ -39,6 +39,9 @@ class Dashboard : public QObject {
     AgentConnection* connection(const QString& id) const;
     QString agentName(const QString& id) const;
     QStringList agentIds() const;
+    /// The agent that measures the API at targetUrl (its /v1/info api_url names the same server), preferring
+    /// `prefer` when several do; empty when none does. A load run's client series and events go there.
+    QString agentForTarget(const QString& targetUrl, const QString& prefer = {}) const;
 
     SeriesStore& store() { return store_; }
     const SeriesStore& store() const { return store_; }
