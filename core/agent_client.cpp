@@ -348,6 +348,16 @@ Result<EventPage> AgentClient::events(std::uint64_t after, int limit) {
     });
 }
 
+Result<Event> AgentClient::post_event(const std::string& kind, const std::string& message,
+                                      const nlohmann::json& after, const std::string& by) {
+    nlohmann::json body{{"kind", kind}, {"message", message}};
+    if (!after.is_null()) body["after"] = after;
+    if (!by.empty()) body["by"] = by;
+    return typed<Event>(*this, "POST", "/v1/events", body.dump(), [](const HttpResponse& resp, Result<Event>& r) {
+        r.value = nlohmann::json::parse(resp.body).get<Event>();
+    });
+}
+
 Result<std::string> AgentClient::metrics() {
     return typed<std::string>(*this, "GET", "/metrics", {}, [](HttpResponse& resp, Result<std::string>& r) {
         r.value = std::move(resp.body);

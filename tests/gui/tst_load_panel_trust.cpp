@@ -147,15 +147,27 @@ void TestLoadPanelTrust::runBelongsToTheAgentItDrives() {
     QCOMPARE(QString::fromStdString(ctl.lastSummary()->target), b_->apiUrl());
     QVERIFY(dash_->store().seriesKeys(idb_).contains(kClientSeries));
     QVERIFY(!dash_->store().seriesKeys(ida_).contains(kClientSeries));
-    QVERIFY(countEvents(dash_->store(), idb_, "loadtest.") >= 2);
+    QTRY_VERIFY_WITH_TIMEOUT(countEvents(dash_->store(), idb_, "loadtest.") >= 2, kTimeout);
     QCOMPARE(countEvents(dash_->store(), ida_, "loadtest."), before_a);
+    // The events are the agent's: any other client of catalog-b sees them, with who acted.
+    AgentClient viewer(b_->adminUrl().toStdString(),
+                       read_token_file(b_->viewerTokenFile().toStdString()).value_or(""));
+    const auto page = viewer.events(0, 1000);
+    QVERIFY(page.ok());
+    int started = 0;
+    for (const auto& e : page.value->events)
+        if (e.kind == "loadtest.started") {
+            ++started;
+            QVERIFY2(e.actor.rfind("operator:", 0) == 0, e.actor.c_str());
+        }
+    QCOMPARE(started, 1);
     // The selected agent is catalog-a, the target catalog-b's API: the run still belongs to catalog-b.
     panel.setAgent(ida_);
     const int before_b = countEvents(dash_->store(), idb_, "loadtest.");
     QVERIFY(runFromPanel(panel, ctl, "smoke", b_->apiUrl(), "1.5"));
     QVERIFY(!dash_->store().seriesKeys(ida_).contains(kClientSeries));
+    QTRY_VERIFY_WITH_TIMEOUT(countEvents(dash_->store(), idb_, "loadtest.") >= before_b + 2, kTimeout);
     QCOMPARE(countEvents(dash_->store(), ida_, "loadtest."), before_a);
-    QVERIFY(countEvents(dash_->store(), idb_, "loadtest.") >= before_b + 2);
 }
 
 void TestLoadPanelTrust::runAgainstNoAgentsApiLandsNowhere() {
@@ -168,6 +180,7 @@ void TestLoadPanelTrust::runAgainstNoAgentsApiLandsNowhere() {
     QVERIFY(runFromPanel(panel, ctl, "smoke", c_->apiUrl(), "1.5"));
     QVERIFY(panel.findChild<QLabel*>("loadTargetHint")->text().contains("No connected agent"));
     QVERIFY(ctl.lastSummary() && ctl.lastSummary()->completed > 0);
+    QTest::qWait(1500);  // nothing may arrive late either
     QCOMPARE(countEvents(dash_->store(), ida_, "loadtest."), ea);
     QCOMPARE(countEvents(dash_->store(), idb_, "loadtest."), eb);
     QCOMPARE(dash_->store().samples(ida_, kClientSeries, 0, INT64_MAX).size(), na);

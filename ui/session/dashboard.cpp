@@ -108,6 +108,11 @@ QString Dashboard::agentForTarget(const QString& targetUrl, const QString& prefe
     return {};
 }
 
+QString Dashboard::operatorName() const {
+    const QString user = qEnvironmentVariable("USER").trimmed().left(64);
+    return user.isEmpty() ? QStringLiteral("dashboard") : user;
+}
+
 QStringList Dashboard::agentIds() const {
     QStringList out;
     for (const auto& c : agents_.configs())

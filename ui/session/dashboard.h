@@ -69,6 +69,8 @@ class Dashboard : public QObject {
 
     /// Records an event observed by the dashboard itself (reconnects, in-process load runs): it is drawn and
     /// listed like the agent's events. Ids come from a separate range (>= 2^62) so they never collide.
+    /// Who acts from this dashboard, named in the events it posts to agents ("by"): $USER, else "dashboard".
+    QString operatorName() const;
     void addLocalEvent(const QString& agentId, const std::string& kind, const std::string& message,
                        nlohmann::json before = nullptr, nlohmann::json after = nullptr);
 

@@ -100,10 +100,43 @@ bool LoadController::start(load::Scenario scenario, const QString& agentId, bool
     }
     running_ = true;
     emit runningChanged(true);
-    if (record_events_ && !agent_.isEmpty())
-        d_->addLocalEvent(agent_, "loadtest.started", "load test " + name + " started against " + target,
-                          nullptr, {{"scenario", name}, {"target", target}, {"planned_s", planned}});
+    recordEvents({{"loadtest.started", "load test " + name + " started against " + target,
+                   {{"scenario", name}, {"target", target}, {"planned_s", planned}}}});
     return true;
+}
+
+void LoadController::recordEvents(std::vector<RunEvent> events) {
+    if (!record_events_ || agent_.isEmpty() || events.empty()) return;
+    AgentConnection* c = d_->connection(agent_);
+    Dashboard* d = d_;
+    const QString agent = agent_;
+    auto local = [d, agent](const std::vector<RunEvent>& evs, const std::string& why) {
+        for (const auto& e : evs)
+            d->addLocalEvent(agent, e.kind, e.message + " (seen by this dashboard only: " + why + ")", nullptr,
+                             e.after);
+    };
+    if (!c) return;
+    if (c->role() != QLatin1String("operator")) {
+        local(events, "the agent's token is not an operator token");
+        return;
+    }
+    // Posted to the agent's log in order, so every client of the agent sees them (they come back on the
+    // stream like the agent's own events); what the agent refuses stays a local event, marked as such.
+    const std::string by = d_->operatorName().toStdString();
+    using Posted = std::vector<std::pair<RunEvent, std::string>>;  // (event, error) of those not recorded
+    c->call<Posted>(
+        [events = std::move(events), by](AgentClient& client) {
+            Posted failed;
+            for (const auto& e : events) {
+                auto r = client.post_event(e.kind, e.message, e.after, by);
+                if (!r.ok()) failed.emplace_back(e, r.error_message());
+            }
+            return failed;
+        },
+        [local](Posted failed) {
+            for (const auto& [e, why] : failed)
+                local({e}, "the agent refused it: " + why);
+        });
 }
 
 void LoadController::stop(const QString& reason) {
@@ -147,20 +180,23 @@ void LoadController::onFinished(const load::Summary& s) {
         std::shared_ptr<load::Engine> e(engine_.release());
         runOnPool([e] { e->wait(); });
     }
-    if (record_events_ && !agent_.isEmpty()) {
+    {
         const bool aborted = s.outcome == load::RunOutcome::Aborted || s.outcome == load::RunOutcome::Error;
         std::string outcome(load::to_string(s.outcome));
-        d_->addLocalEvent(
-            agent_, aborted ? "loadtest.aborted" : "loadtest.finished",
-            "load test " + s.scenario + " " + outcome + (s.reason.empty() ? "" : ": " + s.reason), nullptr,
-            {{"outcome", outcome},
-             {"completed", s.completed},
-             {"p99_ms", s.latency.p99_ms},
-             {"error_ratio", s.error_ratio}});
+        std::vector<RunEvent> events;
+        events.push_back({aborted ? "loadtest.aborted" : "loadtest.finished",
+                          "load test " + s.scenario + " " + outcome + (s.reason.empty() ? "" : ": " + s.reason),
+                          {{"outcome", outcome},
+                           {"completed", s.completed},
+                           {"failed", s.errors},
+                           {"rate_limited", s.rate_limited},
+                           {"p99_ms", s.latency.p99_ms},
+                           {"error_ratio", s.error_ratio}}});
         for (const auto& t : s.thresholds)
             if (!t.passed)
-                d_->addLocalEvent(agent_, "threshold.breached", "threshold " + t.threshold.expr + " failed",
-                                  nullptr, {{"expr", t.threshold.expr}, {"observed", t.observed}});
+                events.push_back({"threshold.breached", "threshold " + t.threshold.expr + " failed",
+                                  {{"expr", t.threshold.expr}, {"observed", t.observed}}});
+        recordEvents(std::move(events));
     }
     emit runningChanged(false);
     emit finished(s);

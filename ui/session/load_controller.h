@@ -10,6 +10,8 @@
 #include <QObject>
 #include <QString>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/load/engine.h"
 
@@ -43,6 +45,12 @@ class LoadController : public QObject {
     void runningChanged(bool running);
 
   private:
+    struct RunEvent {
+        std::string kind, message;
+        nlohmann::json after;
+    };
+    /// The run's events go to the agent whose API it drives (POST /v1/events), or stay local when it refuses.
+    void recordEvents(std::vector<RunEvent> events);
     void onProgress(const load::Progress& p);
     void onFinished(const load::Summary& s);
 
