@@ -135,7 +135,6 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
     for (auto* src : {static_cast<QObject*>(detail_), static_cast<QObject*>(limits_),
                       static_cast<QObject*>(canary_), static_cast<QObject*>(load_)})
         connect(src, SIGNAL(message(QString, bool)), this, SLOT(showMessage(QString, bool)));
-    connect(d_, &Dashboard::errorMessage, this, [this](const QString& t) { showMessage(t, true); });
     // Applied SLOs are kept at once (not only on a clean exit).
     connect(d_, &Dashboard::sloChanged, this, [this] {
         const auto s = openSettings();

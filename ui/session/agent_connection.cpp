@@ -111,9 +111,6 @@ void AgentConnection::setState(StreamState s, const QString& reason) {
     emit stateChanged(s, reason);
 }
 
-void AgentConnection::fetchLimits(std::function<void(Result<LimitsConfig>)> done) {
-    call<Result<LimitsConfig>>([](AgentClient& c) { return c.limits(); }, std::move(done));
-}
 void AgentConnection::putLimits(LimitsConfig limits, std::function<void(Result<LimitsConfig>)> done) {
     call<Result<LimitsConfig>>([l = std::move(limits)](AgentClient& c) { return c.set_limits(l); },
                                std::move(done));

@@ -5,8 +5,7 @@
 // thread: they append to `pending_` under `mutex_` and post at most one queued dataPending() per batch (the
 // GUI drains everything at once on its coalescing timer). State changes cross with a queued invokeMethod.
 // Control-call jobs each own an AgentClient on a pool thread; their results come back through a queued
-// invokeMethod on a QPointer-guarded context and are dropped when a newer generation was started or the
-// connection was destroyed.
+// invokeMethod and are dropped when the connection was destroyed (a QPointer checked on the GUI thread).
 #pragma once
 
 #include <QCoreApplication>
@@ -61,7 +60,6 @@ class AgentConnection : public QObject {
     void call(std::function<R(AgentClient&)> fn, std::function<void(R)> done);
 
     /// Typed helpers used by panels (results on the GUI thread).
-    void fetchLimits(std::function<void(Result<LimitsConfig>)> done);
     void putLimits(LimitsConfig limits, std::function<void(Result<LimitsConfig>)> done);
     void fetchCanary(std::function<void(Result<CanaryConfig>)> done);
     void putCanary(CanaryConfig canary, std::function<void(Result<CanaryConfig>)> done);

@@ -80,6 +80,8 @@ void Dashboard::removeAgent(const QString& id) {
     agents_.remove(id);
     events_.removeAgent(id);
     store_.removeAgent(id);
+    last_state_.remove(id);
+    lost_.remove(id);
     emit agentRemoved(id);
 }
 

@@ -88,7 +88,6 @@ class Dashboard : public QObject {
     /// Raw non-snapshot stream messages (e.g. "loadtest" progress).
     void streamMessage(const QString& id, const nlohmann::json& message);
     void sloChanged();
-    void errorMessage(const QString& text);
 
   private:
     void onDataPending();

@@ -4,10 +4,16 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QFile>
 #include <QPointer>
 
 #include "ui/session/agent_connection.h"
 #include "ui/session/dashboard.h"
+
+// Outside any namespace, as Q_INIT_RESOURCE requires; referencing it keeps the static library's resources linked.
+static void initResources() {
+    Q_INIT_RESOURCE(redline);
+}
 
 namespace redline::ui {
 
@@ -21,47 +27,27 @@ LoadController::~LoadController() {
 }
 
 load::Scenario LoadController::backgroundScenario(const std::string& target, double rate) {
-    nlohmann::json j = {
-        {"name", "dashboard-background"},
-        {"description", "gentle mixed traffic started by redline --demo"},
-        {"target", target},
-        {"executor", "constant-arrival-rate"},
-        {"rate", rate},
-        {"duration_s", 86400},
-        {"timeout_ms", 5000},
-        {"requests",
-         {{{"name", "get product"},
-           {"weight", 6},
-           {"method", "GET"},
-           {"path", "/v1/products/{1..3000}"},
-           {"api_keys", {"team-a", "team-b", "team-c", "team-d", "team-e", "team-f", "team-g", "team-h"}}},
-          {{"name", "list products"},
-           {"weight", 2},
-           {"method", "GET"},
-           {"path", "/v1/products?page_size=20"},
-           {"api_keys", {"team-a", "team-b", "team-c", "team-d"}}},
-          {{"name", "search"},
-           {"weight", 1},
-           {"method", "GET"},
-           {"path", "/v1/products/search?q={lamp|chair|desk|red|blue|steel}"},
-           {"api_keys", {"team-e", "team-f"}}},
-          {{"name", "order"},
-           {"weight", 1},
-           {"method", "POST"},
-           {"path", "/v1/orders"},
-           {"headers", {{"Content-Type", "application/json"}}},
-           {"body", {{"items", {{{"product_id", 42}, {"quantity", 1}}}}, {"customer", "demo"}}},
-           {"api_keys", {"team-g", "team-h"}}}}}};
-    auto parsed = load::parse_scenario(j);
+    // resources/demo/background.json, compiled in (it is not a built-in: it runs for a day).
+    initResources();
+    QFile f(QStringLiteral(":/redline/demo/background.json"));
+    if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("background scenario resource missing");
+    const QByteArray text = f.readAll();
+    auto parsed = load::parse_scenario_text(std::string_view(text.constData(), std::size_t(text.size())));
     if (!parsed.ok()) {
-        // The document above is fixed; a failure means the scenario format changed under us.
+        // The file ships with the binary; a failure means the scenario format changed under it.
         std::string why;
         for (const auto& e : parsed.errors())
             why += e.field + ": " + e.message + "; ";
         spdlog::error("background scenario rejected: {}", why);
         throw std::runtime_error("background scenario rejected: " + why);
     }
-    return parsed.value();
+    load::Scenario sc = parsed.value();
+    load::ScenarioOverrides o;
+    o.target = target;
+    o.rate = rate;
+    if (auto errs = load::apply_overrides(sc, o); !errs.empty())
+        throw std::runtime_error("background scenario: " + errs.front().field + ": " + errs.front().message);
+    return sc;
 }
 
 bool LoadController::start(load::Scenario scenario, const QString& agentId, bool recordEvents,
