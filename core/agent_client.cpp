@@ -121,7 +121,8 @@ void to_json(nlohmann::json& j, const AgentInfo& v) {
                        {"routes", v.routes},
                        {"versions", v.versions},
                        {"controls", v.controls},
-                       {"role", v.role}};
+                       {"role", v.role},
+                       {"api_url", v.api_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.api_url)}};
 }
 
 void from_json(const nlohmann::json& j, AgentInfo& v) {
@@ -140,6 +141,7 @@ void from_json(const nlohmann::json& j, AgentInfo& v) {
     opt("versions", v.versions);
     opt("controls", v.controls);
     opt("role", v.role);
+    opt("api_url", v.api_url);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -343,6 +345,16 @@ Result<EventPage> AgentClient::events(std::uint64_t after, int limit) {
     const std::string path = "/v1/events?after=" + std::to_string(after) + "&limit=" + std::to_string(limit);
     return typed<EventPage>(*this, "GET", path, {}, [](const HttpResponse& resp, Result<EventPage>& r) {
         r.value = nlohmann::json::parse(resp.body).get<EventPage>();
+    });
+}
+
+Result<Event> AgentClient::post_event(const std::string& kind, const std::string& message,
+                                      const nlohmann::json& after, const std::string& by) {
+    nlohmann::json body{{"kind", kind}, {"message", message}};
+    if (!after.is_null()) body["after"] = after;
+    if (!by.empty()) body["by"] = by;
+    return typed<Event>(*this, "POST", "/v1/events", body.dump(), [](const HttpResponse& resp, Result<Event>& r) {
+        r.value = nlohmann::json::parse(resp.body).get<Event>();
     });
 }
 

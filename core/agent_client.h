@@ -66,6 +66,7 @@ struct AgentInfo {
     std::vector<std::string> versions;  // "stable", "canary"
     std::vector<std::string> controls;  // "limits", "canary", "cache", ...
     std::string role;                   // role of the token used: "viewer" | "operator"
+    std::string api_url;                // the API this agent measures; empty when the host did not say
 };
 void from_json(const nlohmann::json& j, AgentInfo& v);
 void to_json(nlohmann::json& j, const AgentInfo& v);
@@ -85,6 +86,10 @@ class AgentClient {
     Result<AgentInfo> info();
     Result<Snapshot> snapshot(int window_s = 1);
     Result<EventPage> events(std::uint64_t after = 0, int limit = 100);
+    /// POST /v1/events (operator token): records a client's event (kind loadtest.*, threshold.*, annotation)
+    /// in the agent's log, audited and streamed to every client; returns the stored event.
+    Result<Event> post_event(const std::string& kind, const std::string& message,
+                             const nlohmann::json& after = nullptr, const std::string& by = {});
     Result<std::string> metrics();
     Result<LimitsConfig> limits();
     Result<LimitsConfig> set_limits(const LimitsConfig& limits);

@@ -9,7 +9,7 @@
 namespace redline {
 
 struct Event {
-    std::uint64_t id = 0;      // assigned by the agent's event log, strictly increasing from 1
+    std::uint64_t id = 0;      // assigned by the agent's event log, strictly increasing, continuing across restarts
     std::int64_t time_ms = 0;  // unix time in milliseconds
     /// "limits.changed", "canary.changed", "cache.changed", "cache.flushed", "loadtest.started",
     /// "loadtest.progress", "loadtest.finished", "loadtest.aborted", "threshold.breached", "agent.started",

@@ -1,5 +1,7 @@
 #include "core/url.h"
 
+#include <cctype>
+
 namespace redline {
 
 int hex_value(char c) noexcept {
@@ -78,6 +80,21 @@ std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why
     const bool v6 = t.host.find(':') != std::string::npos;
     t.host_header = (v6 ? "[" + t.host + "]" : t.host) + ":" + std::to_string(t.port);
     return t;
+}
+
+namespace {
+std::string canonical_target_host(std::string h) {
+    for (auto& c : h)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (h == "localhost" || h == "::ffff:127.0.0.1") return "127.0.0.1";
+    return h;
+}
+}  // namespace
+
+bool same_target(std::string_view a, std::string_view b) {
+    const auto ta = parse_target_url(a, nullptr), tb = parse_target_url(b, nullptr);
+    return ta && tb && ta->port == tb->port &&
+           canonical_target_host(ta->host) == canonical_target_host(tb->host);
 }
 
 }  // namespace redline

@@ -26,4 +26,8 @@ struct TargetUrl {
 /// Only plain http:// with an optional port and no path, query, user info or fragment.
 std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why);
 
+/// True when both are valid targets naming the same server: same port and the same host, compared without
+/// case, with "localhost" taken as 127.0.0.1 and "[::ffff:127.0.0.1]" as 127.0.0.1 (no name resolution).
+bool same_target(std::string_view a, std::string_view b);
+
 }  // namespace redline

@@ -20,16 +20,16 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
-#include "ui/agent_dialog.h"
-#include "ui/canary_panel.h"
-#include "ui/dashboard.h"
-#include "ui/detail_page.h"
-#include "ui/error_banner.h"
-#include "ui/limits_panel.h"
-#include "ui/load_controller.h"
-#include "ui/load_panel.h"
-#include "ui/overview_page.h"
-#include "ui/slo_dialog.h"
+#include "ui/dialogs/agent_dialog.h"
+#include "ui/pages/canary_panel.h"
+#include "ui/session/dashboard.h"
+#include "ui/pages/detail_page.h"
+#include "ui/widgets/error_banner.h"
+#include "ui/pages/limits_panel.h"
+#include "ui/session/load_controller.h"
+#include "ui/pages/load_panel.h"
+#include "ui/pages/overview_page.h"
+#include "ui/dialogs/slo_dialog.h"
 
 namespace redline::ui {
 
@@ -135,7 +135,6 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
     for (auto* src : {static_cast<QObject*>(detail_), static_cast<QObject*>(limits_),
                       static_cast<QObject*>(canary_), static_cast<QObject*>(load_)})
         connect(src, SIGNAL(message(QString, bool)), this, SLOT(showMessage(QString, bool)));
-    connect(d_, &Dashboard::errorMessage, this, [this](const QString& t) { showMessage(t, true); });
     // Applied SLOs are kept at once (not only on a clean exit).
     connect(d_, &Dashboard::sloChanged, this, [this] {
         const auto s = openSettings();

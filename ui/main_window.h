@@ -15,7 +15,7 @@
 #include <QMainWindow>
 #include <memory>
 
-#include "ui/theme.h"
+#include "ui/widgets/theme.h"
 
 class QComboBox;
 class QLabel;

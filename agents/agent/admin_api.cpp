@@ -168,6 +168,78 @@ bool PathTemplate::has_params() const {
 namespace {
 const std::set<std::string> kReads = {"/healthz",     "/metrics",   "/v1/info",
                                       "/v1/snapshot", "/v1/stream", "/v1/events"};
+
+/// Kinds a client may post: its own activity (load runs, their thresholds) and free annotations. The kinds
+/// of the agent's own state changes (limits.*, canary.*, ...) can only come from the agent.
+bool postable_kind(const std::string& k) {
+    if (k.empty() || k.size() > 64) return false;
+    const bool chars = std::all_of(k.begin(), k.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+    });
+    if (!chars || k.front() == '.' || k.back() == '.' || k.find("..") != std::string::npos) return false;
+    if (k == "annotation") return true;
+    for (const char* prefix : {"loadtest.", "threshold.", "annotation."})
+        if (k.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
+bool printable_line(const std::string& s) {
+    return std::none_of(s.begin(), s.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+}
+}  // namespace
+
+/// POST /v1/events: a client's event (a dashboard's load run, an annotation), audited and streamed like
+/// the agent's own. Nothing is stored unless the whole body is valid and the audit line was written.
+AdminResponse AdminApi::post_event(HttpIn& in, Role role) {
+    std::vector<FieldError> errs;
+    if (!check_query(in, {}, errs)) return problem(400, "Bad Request", "invalid query", errs);
+    auto strict = parse_json_strict(in.req.body);
+    if (!strict.ok()) return problem(400, "Bad Request", "the body is not strict JSON", strict.errors());
+    const nlohmann::json& b = strict.value();
+    if (!b.is_object()) return problem(400, "Bad Request", "the body must be a JSON object");
+    Event e;
+    std::string by;
+    for (auto it = b.begin(); it != b.end(); ++it) {
+        const std::string& k = it.key();
+        if (k == "kind") {
+            if (!it->is_string() || !postable_kind(it->get<std::string>()))
+                errs.push_back({k, "must be loadtest.<name>, threshold.<name> or annotation[.<name>] (lower "
+                                   "case letters, digits, '_' and '.', at most 64)"});
+            else
+                e.kind = it->get<std::string>();
+        } else if (k == "message") {
+            if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>().size() > 500 ||
+                !printable_line(it->get<std::string>()))
+                errs.push_back({k, "must be one line of 1 to 500 characters"});
+            else
+                e.message = it->get<std::string>();
+        } else if (k == "by") {
+            if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>().size() > 64 ||
+                !printable_line(it->get<std::string>()))
+                errs.push_back({k, "must be a name of 1 to 64 characters"});
+            else
+                by = it->get<std::string>();
+        } else if (k == "after") {
+            if (it->dump().size() > 16384)
+                errs.push_back({k, "must be at most 16 KiB of JSON"});
+            else
+                e.after = *it;
+        } else {
+            errs.push_back({k, "unknown field"});
+        }
+    }
+    if (!b.contains("kind")) errs.push_back({"kind", "is required"});
+    if (!b.contains("message")) errs.push_back({"message", "is required"});
+    if (!errs.empty()) return problem(400, "Bad Request", "invalid event", errs);
+    e.actor = std::string(to_string(role)) + (by.empty() ? "" : ":" + by);
+    std::string err;
+    if (!ctx_.events->append(e, true, &err)) {
+        ctx_.errors->report("POST /v1/events: " + err);
+        return problem(503, "Service Unavailable", "the event could not be audited: " + err);
+    }
+    return AdminResponse::json(201, e);
 }
 
 struct AdminApi::Route {
@@ -201,6 +273,7 @@ AdminApi::Route AdminApi::find(const std::string& path, const std::string& metho
     if (kReads.count(path)) {
         r.kind = Route::Builtin;
         r.allow = {"GET"};
+        if (path == "/v1/events") r.allow.push_back("POST");
         return r;
     }
     if (path.size() > 4 && path.compare(0, 4, "/v1/") == 0 &&
@@ -249,6 +322,8 @@ bool AdminApi::authorize(HttpIn& in, Dispatch& d) const {
         need = Role::None;
     } else if (path == "/metrics") {
         need = ctx_.options->metrics_require_auth ? Role::Viewer : Role::None;
+    } else if (path == "/v1/events" && method == "POST") {
+        need = Role::Operator;
     } else if (control_call) {
         need = method == "GET" ? Role::Viewer : Role::Operator;
     } else if (host) {
@@ -335,6 +410,7 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
 }
 
 AdminResponse AdminApi::builtin(const std::string& path, HttpIn& in, Role role, Dispatch& out) {
+    if (path == "/v1/events" && in.req.method == "POST") return post_event(in, role);
     std::vector<FieldError> errs;
     if (path == "/healthz") {
         if (!check_query(in, {}, errs)) return problem(400, "Bad Request", "invalid query", errs);

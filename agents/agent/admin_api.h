@@ -75,6 +75,7 @@ class AdminApi {
     Route find(const std::string& path, const std::string& method) const;
     bool authorize(HttpIn& in, Dispatch& d) const;  // false: d.response is the refusal
     AdminResponse builtin(const std::string& path, HttpIn& in, Role role, Dispatch& out);
+    AdminResponse post_event(HttpIn& in, Role role);
 
     Context ctx_;
     std::vector<HostHandler> handlers_;

@@ -154,6 +154,8 @@ struct Agent::Impl {
     std::unique_ptr<AdminServer> server;
     std::atomic<std::uint16_t> port{0};
     std::atomic<std::int64_t> started_ms{0};
+    mutable std::mutex api_url_mu;  // guards api_url
+    std::string api_url;            // the host's API base URL, empty until set_api_url()
 
     std::once_flag collectable_once;
     std::shared_ptr<prometheus::Collectable> collectable;
@@ -189,7 +191,13 @@ struct Agent::Impl {
                               {"routes", route_ids()},
                               {"versions", versions},
                               {"controls", controls->names()},
-                              {"role", std::string(to_string(caller))}};
+                              {"role", std::string(to_string(caller))},
+                              {"api_url", api_url_or_null()}};
+    }
+
+    nlohmann::json api_url_or_null() const {
+        std::lock_guard lk(api_url_mu);
+        return api_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(api_url);
     }
 
     std::string metrics_text() {
@@ -477,6 +485,16 @@ std::string Agent::admin_url() const {
     std::string host = impl_->listen.host;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     return "http://" + host + ":" + std::to_string(admin_port());
+}
+
+void Agent::set_api_url(std::string url) {
+    std::lock_guard lk(impl_->api_url_mu);
+    impl_->api_url = std::move(url);
+}
+
+std::string Agent::api_url() const {
+    std::lock_guard lk(impl_->api_url_mu);
+    return impl_->api_url;
 }
 
 const std::string& Agent::agent_id() const {

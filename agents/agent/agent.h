@@ -97,6 +97,10 @@ class Agent {
     const std::string& agent_id() const;
     const AgentOptions& options() const;
     std::string token_path(Role role) const;  // file holding the viewer/operator token
+    /// The base URL of the host's API ("http://127.0.0.1:8080"), once it listens; served as /v1/info's
+    /// api_url so clients (the dashboard's load runs) know which API this agent measures. Any thread.
+    void set_api_url(std::string url);
+    std::string api_url() const;
 
   private:
     struct Impl;

@@ -1,6 +1,11 @@
-// The agent's event log: a bounded in-memory ring of Events with strictly increasing ids (from 1 per
-// process), an append-only audit file (JSON lines, fsync'd per line) for events with a human/host actor, and
-// subscribers that are told when new events arrive (the SSE stream pulls them with page()).
+// The agent's event log: a bounded in-memory ring of Events with strictly increasing ids, an append-only
+// audit file (JSON lines, fsync'd per line) for events with a human/host actor, and subscribers that are told
+// when new events arrive (the SSE stream pulls them with page()).
+//
+// Restarts: the ring starts with the audit file's last `capacity` events (so /v1/events and the stream show
+// the history), and ids continue after the highest id used before, kept in "<audit file>.seq" (rewritten,
+// not fsync'd, after each event; the audit file's own ids cover what a power loss could lose). A client that
+// reconnects with its last id therefore neither misses new events nor sees old ones again.
 //
 // Threading: every method is thread-safe (mutex_ guards ring_, next_id_, subscribers_ and the audit fd).
 // Subscriber callbacks run on the appending thread while mutex_ is held, in id order: they must be cheap and
@@ -40,6 +45,7 @@ class EventLog {
     std::size_t capacity() const { return capacity_; }
     const std::string& audit_path() const { return audit_path_; }
     std::uint64_t dropped() const;  // events evicted from the ring so far
+    std::uint64_t replayed() const { return replayed_; }
 
     using Subscriber = std::function<void(std::uint64_t newest_id)>;
     std::uint64_t subscribe(Subscriber fn);
@@ -48,6 +54,10 @@ class EventLog {
   private:
     bool write_audit(const Event& e, std::string* error);
     void drop_partial_line();
+    /// Loads the audit file's events into the ring; returns the highest id seen.
+    std::uint64_t replay_audit();
+    std::uint64_t read_seq() const;
+    void write_seq();
 
     const std::size_t capacity_;
     const std::string audit_path_;
@@ -56,6 +66,8 @@ class EventLog {
     std::uint64_t next_id_ = 1;
     std::uint64_t dropped_ = 0;
     int audit_fd_ = -1;
+    int seq_fd_ = -1;
+    std::uint64_t replayed_ = 0;  // events loaded from the audit file at start
     std::map<std::uint64_t, Subscriber> subscribers_;
     std::uint64_t next_subscriber_ = 1;
 };

@@ -47,13 +47,8 @@ SampleServer::SampleServer(ServerOptions options)
 
     // Load tests through the agent always target this server's own API, known once it listens.
     agent::LoadtestOptions lo;
-    lo.api_url_fn = [this] { return api_url_for_loadtests(); };
+    lo.api_url_fn = [a = agent_.get()] { return a->api_url(); };
     loadtests_ = agent::install_loadtests(*agent_, std::move(lo));
-}
-
-std::string SampleServer::api_url_for_loadtests() const {
-    std::lock_guard lock(api_url_mu_);
-    return api_url_;
 }
 
 SampleServer::~SampleServer() {
@@ -113,10 +108,7 @@ void SampleServer::start() {
     agent_->start();
     http_ = std::make_unique<HttpServer>(options_, *api_);
     http_->start();
-    {
-        std::lock_guard lock(api_url_mu_);
-        api_url_ = http_->url();
-    }
+    agent_->set_api_url(http_->url());
     const std::string db = (std::filesystem::path(options_.data_dir) / "catalog.db").string();
     Catalog catalog(db);
     const auto t0 = std::chrono::steady_clock::now();

@@ -41,7 +41,6 @@ class SampleServer {
 
   private:
     void add_cache_control();
-    std::string api_url_for_loadtests() const;
 
     ServerOptions options_;
     std::unique_ptr<agent::Agent> agent_;
@@ -51,8 +50,6 @@ class SampleServer {
     std::unique_ptr<Api> api_;
     std::unique_ptr<HttpServer> http_;
     std::shared_ptr<agent::LoadtestService> loadtests_;
-    mutable std::mutex api_url_mu_;
-    std::string api_url_;  // guarded by api_url_mu_; set once the API listens (read on the admin thread)
     bool stopped_ = false;
 };
 

@@ -267,6 +267,8 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         print_errors("the command line", errs);
         return kExitUsage;
     }
+    for (const auto& w : thresholds_that_cannot_pass(*sc))
+        std::fprintf(stderr, "redline-load: warning: %s\n", w.c_str());
     if (!agent_url.empty()) {
         std::string why;
         if (!parse_target_url(agent_url, &why)) return usage_error("--agent: " + why);

@@ -17,10 +17,10 @@
 #include <csignal>
 
 #include "core/agent_client.h"
-#include "ui/dashboard.h"
-#include "ui/demo_session.h"
-#include "ui/detail_page.h"
-#include "ui/load_panel.h"
+#include "ui/session/dashboard.h"
+#include "ui/demo/demo_session.h"
+#include "ui/pages/detail_page.h"
+#include "ui/pages/load_panel.h"
 #include "ui/main_window.h"
 
 using namespace redline::ui;

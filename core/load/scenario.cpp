@@ -6,6 +6,8 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "core/json_strict.h"
 #include "core/load/path_template.h"
 
@@ -70,6 +72,35 @@ double Scenario::target_at(double t) const {
         from = s.target;
     }
     return stages.empty() ? 0 : stages.back().target;
+}
+
+double Scenario::planned_requests() const {
+    if (!is_open_model(executor)) return 0;
+    double from = (executor == ExecutorKind::ConstantArrivalRate) ? (stages.empty() ? 0 : stages[0].target)
+                                                                  : start_target;
+    double total = 0;
+    for (const auto& s : stages) {
+        total += (from + s.target) / 2 * s.duration_s;
+        from = s.target;
+    }
+    return total;
+}
+
+std::vector<std::string> thresholds_that_cannot_pass(const Scenario& sc) {
+    std::vector<std::string> out;
+    if (!is_open_model(sc.executor) || sc.duration_s() <= 0) return out;
+    // In the open model the engine never sends more than the schedule: the run's rate is at most the
+    // scheduled requests over the run's length.
+    const double best_rate = sc.planned_requests() / sc.duration_s();
+    for (const auto& t : sc.thresholds) {
+        if (t.source != ThresholdSource::Client || t.metric != ThresholdMetric::Rate) continue;
+        const bool cannot = (t.op == Comparison::Greater && best_rate <= t.value) ||
+                            (t.op == Comparison::GreaterEqual && best_rate < t.value);
+        if (cannot)
+            out.push_back(fmt::format("{} cannot pass: the schedule sends at most {:.4g}/s on average", t.expr,
+                                      best_rate));
+    }
+    return out;
 }
 
 std::size_t Scenario::stage_at(double t) const {

@@ -163,6 +163,9 @@ struct Scenario {
     double duration_s() const;           // sum of stage durations
     double max_target() const;           // highest VUs or rate reached
     double target_at(double t_s) const;  // VUs or rate at t seconds from the start (piecewise linear)
+    /// Open model: the requests the arrival schedule starts over the whole run (integral of the rate); 0 for
+    /// the closed model.
+    double planned_requests() const;
     /// Index of the stage running at t (stages.size()-1 after the end).
     std::size_t stage_at(double t_s) const;
     /// Connections the engine opens: closed model ceil(max VUs); open model `connections` or an automatic
@@ -184,6 +187,11 @@ nlohmann::json to_json(const Scenario& s);
 
 /// Command-line style overrides. `rate` rescales an arrival-rate scenario so that its peak equals rate;
 /// `duration_s` rescales all stages proportionally; `vus` rescales a VU scenario's peak.
+/// Client-side thresholds the scenario's own schedule rules out, one readable line each ("rate > 190/s cannot
+/// pass: the schedule sends at most 50/s on average"), e.g. after the peak rate was overridden. Warned about
+/// before a run starts (dashboard, redline-load); the run still evaluates them.
+std::vector<std::string> thresholds_that_cannot_pass(const Scenario& sc);
+
 struct ScenarioOverrides {
     std::optional<std::string> target;
     std::optional<double> rate;

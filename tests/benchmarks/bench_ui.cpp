@@ -36,11 +36,11 @@
 #include <thread>
 
 #include "core/agent_client.h"
-#include "ui/chart_view.h"
-#include "ui/dashboard.h"
-#include "ui/detail_page.h"
-#include "ui/load_controller.h"
-#include "ui/sample_server_process.h"
+#include "ui/widgets/chart_view.h"
+#include "ui/session/dashboard.h"
+#include "ui/pages/detail_page.h"
+#include "ui/session/load_controller.h"
+#include "ui/demo/sample_server_process.h"
 
 using namespace redline;
 using namespace redline::ui;

@@ -13,16 +13,16 @@
 
 #include "core/agent_client.h"
 #include "core/stream_consumer.h"
-#include "ui/agent_card.h"
-#include "ui/canary_panel.h"
-#include "ui/chart_view.h"
-#include "ui/dashboard.h"
-#include "ui/detail_page.h"
-#include "ui/limits_panel.h"
-#include "ui/load_controller.h"
-#include "ui/load_panel.h"
-#include "ui/overview_page.h"
-#include "ui/sample_server_process.h"
+#include "ui/widgets/agent_card.h"
+#include "ui/pages/canary_panel.h"
+#include "ui/widgets/chart_view.h"
+#include "ui/session/dashboard.h"
+#include "ui/pages/detail_page.h"
+#include "ui/pages/limits_panel.h"
+#include "ui/session/load_controller.h"
+#include "ui/pages/load_panel.h"
+#include "ui/pages/overview_page.h"
+#include "ui/demo/sample_server_process.h"
 
 using namespace redline;
 using namespace redline::ui;

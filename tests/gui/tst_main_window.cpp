@@ -18,16 +18,16 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "ui/agent_card.h"
-#include "ui/canary_panel.h"
-#include "ui/comparison_model.h"
-#include "ui/dashboard.h"
-#include "ui/detail_page.h"
-#include "ui/error_banner.h"
+#include "ui/widgets/agent_card.h"
+#include "ui/pages/canary_panel.h"
+#include "ui/models/comparison_model.h"
+#include "ui/session/dashboard.h"
+#include "ui/pages/detail_page.h"
+#include "ui/widgets/error_banner.h"
 #include "ui/main_window.h"
-#include "ui/overview_page.h"
-#include "ui/slo_dialog.h"
-#include "ui/theme.h"
+#include "ui/pages/overview_page.h"
+#include "ui/dialogs/slo_dialog.h"
+#include "ui/widgets/theme.h"
 
 using namespace redline;
 using namespace redline::ui;

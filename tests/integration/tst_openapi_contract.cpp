@@ -114,6 +114,7 @@ constexpr const char* kLimitsBody = R"({"routes":{}})";
 constexpr const char* kCanaryBody =
     R"({"weight_percent":0,"faults":{"latency_ms":0,"latency_jitter_ms":0,"error_ratio":0}})";
 constexpr const char* kCacheBody = R"({"capacity":10000,"ttl_ms":30000})";
+constexpr const char* kEventBody = R"({"kind":"annotation","message":"contract test","by":"ci"})";
 // Tiny runs against the server itself: 5 requests/s on one connection.
 const std::string kShortRun =
     R"({"scenario":{"name":"contract","executor":"constant-arrival-rate","rate":5,"duration_s":1,)"
@@ -129,6 +130,7 @@ const Operation kOperations[] = {
     {"/v1/snapshot", "get", true, false, false, ""},
     {"/v1/stream", "get", true, false, false, ""},
     {"/v1/events", "get", true, false, false, ""},
+    {"/v1/events", "post", true, true, true, kEventBody},
     {"/v1/limits", "get", true, false, false, ""},
     {"/v1/limits", "put", true, true, true, kLimitsBody},
     {"/v1/canary", "get", true, false, false, ""},
@@ -287,6 +289,14 @@ std::vector<Case> cases() {
     simple("bad window", "/v1/snapshot", "get", 400, "/v1/snapshot?window=7m", false);
     simple("first page", "/v1/events", "get", 200, "/v1/events?after=0&limit=1000", false);
     simple("limit out of range", "/v1/events", "get", 400, "/v1/events?limit=0", false);
+    simple("annotation", "/v1/events", "post", 201, "/v1/events", true, kEventBody);
+    simple("load run event", "/v1/events", "post", 201, "/v1/events", true,
+           R"({"kind":"loadtest.started","message":"load test smoke started","after":{"target":"x"}})");
+    simple("the agent's own kind", "/v1/events", "post", 400, "/v1/events", true,
+           R"({"kind":"canary.changed","message":"forged"})");
+    simple("no message", "/v1/events", "post", 400, "/v1/events", true, R"({"kind":"annotation"})");
+    simple("duplicate key", "/v1/events", "post", 400, "/v1/events", true,
+           R"({"kind":"annotation","message":"a","message":"b"})");
     simple("interval too short", "/v1/stream", "get", 400, "/v1/stream?interval_ms=50", false);
     add("snapshots and events", "/v1/stream", "get", 200, [](Ctx& c) {
         Outcome o;

@@ -352,6 +352,34 @@ class TestLoadScenario : public QObject {
         }
     }
 
+    void thresholds_the_schedule_rules_out() {
+        auto p = parse_scenario_text(
+            R"({"name":"t","executor":"constant-arrival-rate","rate":200,"duration_s":10,"requests":[{"path":"/"}],)"
+            R"("thresholds":["rate > 190/s","p99 < 100ms","rate >= 200/s"]})");
+        QVERIFY(p.ok());
+        Scenario s = p.value();
+        QVERIFY(thresholds_that_cannot_pass(s).empty());
+        ScenarioOverrides o;
+        o.rate = 50;
+        QVERIFY(apply_overrides(s, o).empty());
+        const auto w = thresholds_that_cannot_pass(s);
+        QCOMPARE(w.size(), std::size_t(2));
+        QVERIFY(QString::fromStdString(w[0]).startsWith("rate > 190/s cannot pass"));
+        QVERIFY(QString::fromStdString(w[0]).contains("50/s"));
+        // A ramp from 0 to 100/s over 10 s schedules 500 requests: at most 50/s on average.
+        auto r = parse_scenario_text(
+            R"({"name":"r","executor":"ramping-arrival-rate","stages":[{"duration_s":10,"target":100}],)"
+            R"("requests":[{"path":"/"}],"thresholds":["rate > 60/s","rate > 40/s"]})");
+        QVERIFY(r.ok());
+        QCOMPARE(r.value().planned_requests(), 500.0);
+        QCOMPARE(thresholds_that_cannot_pass(r.value()).size(), std::size_t(1));
+        // The closed model has no schedule to rule anything out.
+        auto c = parse_scenario_text(
+            R"({"name":"c","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],)"
+            R"("thresholds":["rate > 100000/s"]})");
+        QVERIFY(c.ok());
+        QVERIFY(thresholds_that_cannot_pass(c.value()).empty());
+    }
     void missing_file_is_an_error() {
         auto p = load_scenario_file("/nonexistent/x.json");
         QVERIFY(!p.ok());

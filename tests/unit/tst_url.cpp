@@ -29,6 +29,17 @@ class TestUrl : public QObject {
         QCOMPARE(redline::hex_value('g'), -1);
         QCOMPARE(redline::hex_value('%'), -1);
     }
+    void same_target_compares_servers_not_spellings() {
+        using redline::same_target;
+        QVERIFY(same_target("http://127.0.0.1:8080", "http://127.0.0.1:8080/"));
+        QVERIFY(same_target("http://localhost:8080", "http://127.0.0.1:8080"));
+        QVERIFY(same_target("http://LOCALHOST:8080", "http://127.0.0.1:8080"));
+        QVERIFY(same_target("http://[::1]:9000", "http://[::1]:9000"));
+        QVERIFY(!same_target("http://127.0.0.1:8080", "http://127.0.0.1:8081"));
+        QVERIFY(!same_target("http://127.0.0.1:8080", "http://[::1]:8080"));
+        QVERIFY(!same_target("http://127.0.0.1:8080", ""));
+        QVERIFY(!same_target("not a url", "not a url"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestUrl)

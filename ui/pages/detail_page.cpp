@@ -1,0 +1,211 @@
+#include "ui/pages/detail_page.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QFileDialog>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+
+#include "ui/session/dashboard.h"
+
+namespace redline::ui {
+
+namespace {
+const QColor kRate(0x58, 0xa6, 0xff), k429(0xd2, 0x99, 0x22), k5xx(0xf8, 0x51, 0x49);
+const QColor kP50(0x3f, 0xb9, 0x50), kP95(0xd2, 0x99, 0x22), kP99(0xf8, 0x51, 0x49);
+const QColor kClient(0x39, 0xc5, 0xcf), kCanary(0xbc, 0x8c, 0xff);
+}  // namespace
+
+const QList<int>& DetailPage::rangeChoices() {
+    static const QList<int> r{60, 300, 900, 3600};
+    return r;
+}
+
+DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent), d_(dashboard) {
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Route:")));
+    route_box_ = new QComboBox;
+    route_box_->setMinimumContentsLength(24);
+    route_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    top->addWidget(route_box_);
+    top->addSpacing(12);
+    top->addWidget(new QLabel(tr("Range:")));
+    range_box_ = new QComboBox;
+    for (int s : rangeChoices())
+        range_box_->addItem(s >= 3600 ? tr("%1 h").arg(s / 3600) : tr("%1 min").arg(s / 60), s);
+    range_box_->setCurrentIndex(1);
+    top->addWidget(range_box_);
+    pause_btn_ = new QPushButton(tr("Pause"));
+    pause_btn_->setCheckable(true);
+    pause_btn_->setToolTip(tr("Pause or resume the live view (P)"));
+    top->addWidget(pause_btn_);
+    top->addStretch(1);
+    dropped_ = new QLabel;
+    dropped_->setObjectName("mutedLabel");
+    top->addWidget(dropped_);
+
+    charts_[RateChart] = new ChartView(tr("Request rate"), tr("req/s"));
+    charts_[LatencyChart] = new ChartView(tr("Latency"), tr("ms"));
+    charts_[ErrorChart] = new ChartView(tr("Error ratio (5xx)"), tr("%"), ChartView::YScale::Percent);
+    charts_[CacheChart] = new ChartView(tr("Cache hit ratio"), tr("ratio"), ChartView::YScale::Ratio);
+    auto* grid = new QGridLayout;
+    grid->setSpacing(6);
+    for (int i = 0; i < ChartCount; ++i) {
+        grid->addWidget(charts_[i], i / 2, i % 2);
+        charts_[i]->setContextMenuPolicy(Qt::CustomContextMenu);
+        connect(charts_[i], &QWidget::customContextMenuRequested, this, [this, i](const QPoint& p) {
+            QMenu m;
+            m.addAction(tr("Export chart as PNG…"), this, [this, i] { exportChart(charts_[i], false); });
+            m.addAction(tr("Export series as CSV…"), this, [this, i] { exportChart(charts_[i], true); });
+            m.exec(charts_[i]->mapToGlobal(p));
+        });
+    }
+    auto* lay = new QVBoxLayout(this);
+    lay->setContentsMargins(6, 6, 6, 6);
+    lay->addLayout(top);
+    lay->addLayout(grid, 1);
+
+    connect(route_box_, &QComboBox::activated, this,
+            [this](int i) { setRoute(route_box_->itemData(i).toString()); });
+    connect(range_box_, &QComboBox::activated, this,
+            [this](int i) { setRangeSeconds(range_box_->itemData(i).toInt()); });
+    connect(pause_btn_, &QPushButton::toggled, this, &DetailPage::setPaused);
+    connect(d_, &Dashboard::ticked, this, &DetailPage::onTick);
+    rebuildSeries();
+}
+
+void DetailPage::setAgent(const QString& id) {
+    if (id == agent_) return;
+    agent_ = id;
+    route_.clear();
+    refreshRoutes();
+    rebuildSeries();
+    refreshNow();
+}
+
+void DetailPage::setRoute(const QString& routeId) {
+    if (routeId == route_) return;
+    route_ = routeId;
+    const int i = route_box_->findData(routeId);
+    if (i >= 0) route_box_->setCurrentIndex(i);
+    rebuildSeries();
+    refreshNow();
+}
+
+void DetailPage::setRangeSeconds(int s) {
+    if (s <= 0 || s == range_s_) return;
+    range_s_ = s;
+    const int i = range_box_->findData(s);
+    if (i >= 0) range_box_->setCurrentIndex(i);
+    emit rangeChanged(s);
+    refreshNow();
+}
+
+void DetailPage::setPaused(bool paused) {
+    if (paused == paused_) return;
+    paused_ = paused;
+    if (paused) frozen_to_ms_ = QDateTime::currentMSecsSinceEpoch();
+    pause_btn_->setChecked(paused);
+    pause_btn_->setText(paused ? tr("Resume") : tr("Pause"));
+    emit pausedChanged(paused);
+    refreshNow();
+}
+
+void DetailPage::setDark(bool dark) {
+    for (auto* c : charts_)
+        c->applyTheme(dark);
+}
+
+void DetailPage::refreshRoutes() {
+    const QStringList routes = d_->store().routes(agent_);
+    if (route_box_->count() == routes.size() + 1) return;
+    route_box_->clear();
+    route_box_->addItem(tr("All routes"), QString());
+    for (const auto& r : routes)
+        route_box_->addItem(r, r);
+    const int i = route_box_->findData(route_);
+    route_box_->setCurrentIndex(i < 0 ? 0 : i);
+}
+
+void DetailPage::rebuildSeries() {
+    auto spec = [](const QString& key, Metric m, const QString& label, QColor c,
+                   Qt::PenStyle st = Qt::SolidLine,
+                   qreal w = 1.0) { return SeriesSpec{key, m, label, c, st, w}; };
+    QList<SeriesSpec> rate, lat, err, hit;
+    if (route_.isEmpty()) {
+        const QString k = kTotalSeries;
+        rate = {spec(k, Metric::Rate, tr("requests"), kRate), spec(k, Metric::Rate429, tr("429"), k429),
+                spec(k, Metric::Rate5xx, tr("5xx"), k5xx)};
+        lat = {spec(k, Metric::P50, tr("p50"), kP50), spec(k, Metric::P95, tr("p95"), kP95),
+               spec(k, Metric::P99, tr("p99"), kP99)};
+        err = {spec(k, Metric::ErrorRatio, tr("all versions"), k5xx)};
+        hit = {spec(k, Metric::CacheHitRatio, tr("all versions"), kP50)};
+    } else {
+        const QString s = seriesKey(route_, "stable"), c = seriesKey(route_, "canary");
+        rate = {spec(s, Metric::Rate, tr("stable"), kRate),
+                spec(c, Metric::Rate, tr("canary"), kCanary, Qt::DashLine),
+                spec(s, Metric::Rate429, tr("429 stable"), k429),
+                spec(c, Metric::Rate429, tr("429 canary"), k429, Qt::DashLine),
+                spec(s, Metric::Rate5xx, tr("5xx stable"), k5xx),
+                spec(c, Metric::Rate5xx, tr("5xx canary"), k5xx, Qt::DashLine)};
+        lat = {spec(s, Metric::P50, tr("p50 stable"), kP50),
+               spec(s, Metric::P95, tr("p95 stable"), kP95),
+               spec(s, Metric::P99, tr("p99 stable"), kP99),
+               spec(c, Metric::P50, tr("p50 canary"), kP50, Qt::DashLine),
+               spec(c, Metric::P95, tr("p95 canary"), kP95, Qt::DashLine),
+               spec(c, Metric::P99, tr("p99 canary"), kP99, Qt::DashLine)};
+        err = {spec(s, Metric::ErrorRatio, tr("stable"), k5xx),
+               spec(c, Metric::ErrorRatio, tr("canary"), kCanary, Qt::DashLine)};
+        hit = {spec(s, Metric::CacheHitRatio, tr("stable"), kP50),
+               spec(c, Metric::CacheHitRatio, tr("canary"), kCanary, Qt::DashLine)};
+    }
+    client_series_ = d_->store().seriesKeys(agent_).contains(kClientSeries);
+    if (client_series_) {
+        lat.append(spec(kClientSeries, Metric::P95, tr("p95 client"), kClient, Qt::DotLine));
+        lat.append(spec(kClientSeries, Metric::P99, tr("p99 client"), kClient, Qt::DashDotLine));
+    }
+    charts_[RateChart]->setSeries(rate);
+    charts_[LatencyChart]->setSeries(lat);
+    charts_[ErrorChart]->setSeries(err);
+    charts_[CacheChart]->setSeries(hit);
+}
+
+void DetailPage::onTick() {
+    if (!isVisible() || paused_) return;
+    refreshNow();
+}
+
+void DetailPage::refreshNow() {
+    if (agent_.isEmpty()) return;
+    refreshRoutes();
+    if (client_series_ != d_->store().seriesKeys(agent_).contains(kClientSeries)) rebuildSeries();
+    const std::int64_t to = paused_ ? frozen_to_ms_ : QDateTime::currentMSecsSinceEpoch();
+    const std::int64_t from = to - static_cast<std::int64_t>(range_s_) * 1000;
+    for (auto* c : charts_)
+        c->refresh(d_->store(), agent_, from, to);
+    const auto dropped = d_->store().dropped(agent_);
+    // The text only changes when the history first fills up: a label whose width changed every tick made the
+    // whole window re-layout (and every chart re-layout its axes) once per tick. The count goes to the
+    // tooltip.
+    dropped_->setText(dropped ? tr("History full: oldest samples dropped") : QString());
+    dropped_->setToolTip(dropped ? tr("%1 samples older than the history window were dropped").arg(dropped)
+                                 : QString());
+}
+
+void DetailPage::exportChart(ChartView* c, bool csv) {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    const QString name = c->chart()->title().toLower().replace(' ', '-').remove('(').remove(')');
+    const QString path = QFileDialog::getSaveFileName(this, csv ? tr("Export series") : tr("Export chart"),
+                                                      dir + '/' + name + (csv ? ".csv" : ".png"),
+                                                      csv ? tr("CSV (*.csv)") : tr("PNG image (*.png)"));
+    if (path.isEmpty()) return;
+    const bool ok = csv ? c->exportCsv(path, d_->store(), agent_) : c->exportPng(path);
+    emit message(ok ? tr("Saved %1").arg(path) : tr("Could not write %1").arg(path), !ok);
+}
+
+}  // namespace redline::ui

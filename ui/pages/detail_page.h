@@ -1,0 +1,69 @@
+// Detail charts of one agent: request rate (with 429/5xx), latency p50/p95/p99 (plus the client-side latency
+// of a running load test), error ratio and cache hit ratio; for all routes or one route, with stable and
+// canary overlaid in distinct styles. Time range, pause/resume and per-chart PNG/CSV export.
+//
+// Threading: GUI thread only. Refreshes on Dashboard::ticked() while visible and not paused.
+#pragma once
+
+#include <QWidget>
+#include <array>
+
+#include "ui/widgets/chart_view.h"
+
+class QComboBox;
+class QPushButton;
+class QLabel;
+
+namespace redline::ui {
+
+class Dashboard;
+
+class DetailPage : public QWidget {
+    Q_OBJECT
+  public:
+    explicit DetailPage(Dashboard* dashboard, QWidget* parent = nullptr);
+
+    void setAgent(const QString& id);
+    QString agent() const { return agent_; }
+    /// Empty = all routes (the agent's total).
+    void setRoute(const QString& routeId);
+    QString route() const { return route_; }
+    void setRangeSeconds(int s);
+    int rangeSeconds() const { return range_s_; }
+    void setPaused(bool paused);
+    bool paused() const { return paused_; }
+    void setDark(bool dark);
+
+    enum ChartIndex { RateChart, LatencyChart, ErrorChart, CacheChart, ChartCount };
+    ChartView* chart(int i) const { return charts_[i]; }
+    /// Refreshes every chart now (also when hidden: tests and exports call it).
+    void refreshNow();
+
+    static const QList<int>& rangeChoices();  // seconds: 60, 300, 900, 3600
+
+  signals:
+    void pausedChanged(bool paused);
+    void rangeChanged(int seconds);
+    void message(const QString& text, bool error);
+
+  private:
+    void rebuildSeries();
+    void refreshRoutes();
+    void onTick();
+    void exportChart(ChartView* c, bool csv);
+
+    Dashboard* d_;
+    QString agent_;
+    QString route_;
+    int range_s_ = 300;
+    bool paused_ = false;
+    std::int64_t frozen_to_ms_ = 0;
+    bool client_series_ = false;
+    std::array<ChartView*, ChartCount> charts_{};
+    QComboBox* route_box_ = nullptr;
+    QComboBox* range_box_ = nullptr;
+    QPushButton* pause_btn_ = nullptr;
+    QLabel* dropped_ = nullptr;
+};
+
+}  // namespace redline::ui

@@ -1,0 +1,84 @@
+// Load testing from the dashboard: pick a built-in scenario or a file, adjust target, rate and duration,
+// start/stop, progress with ETA, live client-side figures, and the final summary with threshold results
+// (savable as JSON). Client-side latency is drawn on the selected agent's latency chart by LoadController.
+//
+// Threading: GUI thread only.
+#pragma once
+
+#include <QPointer>
+#include <QWidget>
+#include <functional>
+
+#include "core/load/engine.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QTextBrowser;
+
+namespace redline::ui {
+
+class Dashboard;
+class LoadController;
+
+class LoadPanel : public QWidget {
+    Q_OBJECT
+  public:
+    LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* parent = nullptr);
+    /// The selected agent: the target follows its API address (/v1/info api_url) unless the user typed one.
+    void setAgent(const QString& id);
+    /// Fills the target when it is empty (an agent that does not say which API it measures).
+    void setDefaultTarget(const QString& url);
+    QString target() const;
+    /// The agent the next run would belong to (whose API is the target), empty for none.
+    QString targetAgent() const;
+    /// Replaces the "start anyway?" confirmation (tests); return true to proceed.
+    void setConfirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
+    /// Starts the selected scenario with the overrides in the form; false + message when refused.
+    bool startRun();
+    void stopRun();
+    bool selectScenario(const QString& nameOrPath);
+    QProgressBar* progressBar() const { return progress_; }
+    QString summaryText() const;
+    bool saveSummary(const QString& path) const;
+
+    static QString etaText(const load::Progress& p);
+
+  signals:
+    void message(const QString& text, bool error);
+
+  private:
+    void onProgress(const load::Progress& p);
+    void onFinished(const load::Summary& s);
+    void updateButtons();
+    void openFile();
+    void followAgent();
+    void updateTargetHint();
+    QString summaryHtml(const load::Summary& s) const;
+
+    Dashboard* d_;
+    LoadController* ctl_;
+    QString agent_;
+    QMetaObject::Connection info_conn_;
+    bool target_edited_ = false;  // the user typed a target since the agent was selected
+    std::function<bool(const QString&)> confirm_;
+    QComboBox* scenario_;
+    QLineEdit* target_;
+    QLabel* target_hint_;
+    QDoubleSpinBox* rate_;
+    QDoubleSpinBox* duration_;
+    QPushButton* start_;
+    QPushButton* stop_;
+    QPushButton* save_;
+    QProgressBar* progress_;
+    QLabel* stage_;
+    QLabel* live_;
+    QTextBrowser* summary_;
+    QLabel* description_;
+    QString previous_html_;  // the last finished run's summary, shown under the current one
+};
+
+}  // namespace redline::ui

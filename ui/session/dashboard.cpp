@@ -1,0 +1,192 @@
+#include "ui/session/dashboard.h"
+#include "core/stream_consumer.h"
+#include "core/url.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QDateTime>
+#include <QSettings>
+#include <QUuid>
+
+namespace redline::ui {
+
+Dashboard::Dashboard(QObject* parent, std::size_t history_capacity)
+    : QObject(parent), store_(history_capacity) {
+    repaint_.setSingleShot(true);
+    repaint_.setTimerType(Qt::PreciseTimer);
+    connect(&repaint_, &QTimer::timeout, this, &Dashboard::drain);
+    rate_clock_.start();
+}
+
+Dashboard::~Dashboard() {
+    for (auto* c : std::as_const(connections_))
+        c->stop();
+}
+
+QString Dashboard::addAgent(AgentConfig c, bool connectNow) {
+    if (c.id.isEmpty()) c.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    if (c.name.isEmpty()) c.name = c.url;
+    agents_.add(c);
+    auto* conn = new AgentConnection(c, interval_ms_, this);
+    connections_.insert(c.id, conn);
+    wire(conn);
+    emit agentAdded(c.id);
+    if (connectNow) conn->start();
+    return c.id;
+}
+
+void Dashboard::wire(AgentConnection* c) {
+    const QString id = c->config().id;
+    connect(c, &AgentConnection::dataPending, this, &Dashboard::onDataPending);
+    connect(c, &AgentConnection::stateChanged, this, [this, id](StreamState s, const QString& reason) {
+        agents_.setState(id, s, reason);
+        const StreamState before = last_state_.value(id, StreamState::Connecting);
+        last_state_[id] = s;
+        if (s == StreamState::Live && lost_.value(id)) {
+            lost_[id] = false;
+            addLocalEvent(id, "agent.reconnected", "stream live again");
+        } else if (before == StreamState::Live &&
+                   (s == StreamState::Stale || s == StreamState::Disconnected)) {
+            lost_[id] = true;
+            addLocalEvent(id, "agent." + std::string(to_string(s)), reason.toStdString());
+        }
+        emit agentStateChanged(id, s, reason);
+    });
+}
+
+void Dashboard::updateAgent(const AgentConfig& c) {
+    auto* conn = connections_.value(c.id);
+    if (!conn) return;
+    const bool endpointChanged = conn->config().url != c.url || conn->config().tokenFile != c.tokenFile ||
+                                 conn->config().token != c.token;
+    agents_.update(c);
+    if (endpointChanged) {
+        conn->stop();
+        connections_.remove(c.id);
+        conn->deleteLater();
+        if (conn->config().url != c.url) store_.removeAgent(c.id);
+        auto* fresh = new AgentConnection(c, interval_ms_, this);
+        connections_.insert(c.id, fresh);
+        wire(fresh);
+        fresh->start();
+    }
+}
+
+void Dashboard::removeAgent(const QString& id) {
+    if (auto* conn = connections_.take(id)) {
+        conn->stop();
+        conn->deleteLater();
+    }
+    agents_.remove(id);
+    events_.removeAgent(id);
+    store_.removeAgent(id);
+    last_state_.remove(id);
+    lost_.remove(id);
+    emit agentRemoved(id);
+}
+
+void Dashboard::reconnect(const QString& id) {
+    if (auto* conn = connections_.value(id)) conn->start();
+}
+
+AgentConnection* Dashboard::connection(const QString& id) const {
+    return connections_.value(id);
+}
+
+QString Dashboard::agentName(const QString& id) const {
+    const int r = agents_.rowOf(id);
+    return r < 0 ? QString{} : agents_.configAt(r).name;
+}
+
+QString Dashboard::agentForTarget(const QString& targetUrl, const QString& prefer) const {
+    const std::string t = targetUrl.trimmed().toStdString();
+    auto measures = [&](const QString& id) {
+        const auto* c = connections_.value(id);
+        return c && !c->apiUrl().isEmpty() && same_target(c->apiUrl().toStdString(), t);
+    };
+    if (!prefer.isEmpty() && measures(prefer)) return prefer;
+    for (const auto& c : agents_.configs())
+        if (measures(c.id)) return c.id;
+    return {};
+}
+
+QString Dashboard::operatorName() const {
+    const QString user = qEnvironmentVariable("USER").trimmed().left(64);
+    return user.isEmpty() ? QStringLiteral("dashboard") : user;
+}
+
+QStringList Dashboard::agentIds() const {
+    QStringList out;
+    for (const auto& c : agents_.configs())
+        out.append(c.id);
+    return out;
+}
+
+void Dashboard::setSlo(const Slo& s) {
+    if (s == slo_) return;
+    slo_ = s;
+    emit sloChanged();
+}
+
+void Dashboard::onDataPending() {
+    if (!repaint_.isActive()) repaint_.start(repaint_ms_);
+}
+
+void Dashboard::drain() {
+    repaint_.stop();
+    for (auto it = connections_.cbegin(); it != connections_.cend(); ++it) {
+        AgentConnection::Pending p = it.value()->takePending();
+        const QString& id = it.key();
+        for (const auto& s : p.snapshots)
+            store_.append(id, s);
+        rate_count_ += p.snapshots.size();
+        std::vector<Event> fresh;
+        for (auto& e : p.events)
+            if (store_.addEvent(id, e)) fresh.push_back(std::move(e));
+        if (!fresh.empty()) {
+            events_.append(id, it.value()->config().name, fresh);
+            emit eventsArrived(id, static_cast<int>(fresh.size()));
+        }
+        for (const auto& m : p.messages)
+            emit streamMessage(id, m);
+    }
+    const qint64 el = rate_clock_.elapsed();
+    if (el >= 2000) {
+        update_rate_ = rate_count_ * 1000.0 / el;
+        rate_count_ = 0;
+        rate_clock_.restart();
+    }
+    ++ticks_;
+    emit ticked();
+}
+
+void Dashboard::addLocalEvent(const QString& agentId, const std::string& kind, const std::string& message,
+                              nlohmann::json before, nlohmann::json after) {
+    Event e;
+    e.id = ++local_event_id_;
+    e.time_ms = QDateTime::currentMSecsSinceEpoch();
+    e.kind = kind;
+    e.actor = "dashboard";
+    e.message = message;
+    e.before = std::move(before);
+    e.after = std::move(after);
+    if (!store_.addEvent(agentId, e)) return;
+    events_.append(agentId, agentName(agentId), {e});
+    emit eventsArrived(agentId, 1);
+}
+
+void Dashboard::load(QSettings& s) {
+    slo_.load(s);
+    interval_ms_ = s.value("stream/intervalMs", interval_ms_).toInt();
+    if (!persist_agents_) return;
+    for (const auto& c : AgentConfig::load(s))
+        addAgent(c);
+}
+
+void Dashboard::save(QSettings& s) const {
+    slo_.save(s);
+    s.setValue("stream/intervalMs", interval_ms_);
+    if (persist_agents_) AgentConfig::save(s, agents_.configs());
+}
+
+}  // namespace redline::ui

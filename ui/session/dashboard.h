@@ -1,0 +1,114 @@
+// The dashboard's non-visual core: configured agents and their connections, the series store, the events
+// model, and the single coalescing repaint timer. Views refresh on ticked(), once per coalesced batch.
+//
+// Threading: GUI thread only. Connections post dataPending() from their workers (queued); the first one
+// arms a single-shot timer (~50 ms); on timeout everything pending of every agent is moved into the store at
+// once and ticked() is emitted.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+#include <memory>
+
+#include "ui/models/agent_config.h"
+#include "core/stream_consumer.h"
+#include "ui/session/agent_connection.h"
+#include "ui/models/agent_list_model.h"
+#include "ui/models/events_model.h"
+#include "ui/session/series_store.h"
+#include "ui/session/slo.h"
+
+class QSettings;
+
+namespace redline::ui {
+
+class Dashboard : public QObject {
+    Q_OBJECT
+  public:
+    explicit Dashboard(QObject* parent = nullptr, std::size_t history_capacity = 3600);
+    ~Dashboard() override;
+
+    /// Adds an agent and (unless connect is false: benchmarks with fake producers) connects it; returns its
+    /// id.
+    QString addAgent(AgentConfig c, bool connect = true);
+    void updateAgent(const AgentConfig& c);
+    void removeAgent(const QString& id);
+    void reconnect(const QString& id);
+    AgentConnection* connection(const QString& id) const;
+    QString agentName(const QString& id) const;
+    QStringList agentIds() const;
+    /// The agent that measures the API at targetUrl (its /v1/info api_url names the same server), preferring
+    /// `prefer` when several do; empty when none does. A load run's client series and events go there.
+    QString agentForTarget(const QString& targetUrl, const QString& prefer = {}) const;
+
+    SeriesStore& store() { return store_; }
+    const SeriesStore& store() const { return store_; }
+    AgentListModel* agentsModel() { return &agents_; }
+    EventsModel* eventsModel() { return &events_; }
+
+    const Slo& slo() const { return slo_; }
+    void setSlo(const Slo& s);
+    int streamIntervalMs() const { return interval_ms_; }
+    void setStreamIntervalMs(int ms) { interval_ms_ = ms; }
+    int repaintIntervalMs() const { return repaint_ms_; }
+    void setRepaintIntervalMs(int ms) { repaint_ms_ = ms; }
+
+    /// Snapshots per second received over the last few seconds (all agents).
+    double updateRate() const { return update_rate_; }
+    std::uint64_t ticks() const { return ticks_; }
+
+    /// Restores / saves agents and SLOs.
+    void load(QSettings& s);
+    void save(QSettings& s) const;
+    /// false (sessions started with --demo / --agent): load() and save() leave the saved agent list alone, so
+    /// such a session neither connects to the saved agents nor overwrites them; SLOs are still loaded/saved.
+    void setPersistAgents(bool persist) { persist_agents_ = persist; }
+    bool persistAgents() const { return persist_agents_; }
+
+    /// Records an event observed by the dashboard itself (reconnects, in-process load runs): it is drawn and
+    /// listed like the agent's events. Ids come from a separate range (>= 2^62) so they never collide.
+    /// Who acts from this dashboard, named in the events it posts to agents ("by"): $USER, else "dashboard".
+    QString operatorName() const;
+    void addLocalEvent(const QString& agentId, const std::string& kind, const std::string& message,
+                       nlohmann::json before = nullptr, nlohmann::json after = nullptr);
+
+    /// Drains all connections now (the repaint timer calls this; tests and benchmarks may too).
+    void drain();
+
+  signals:
+    /// Emitted once per coalesced batch, after the store was updated.
+    void ticked();
+    void agentAdded(const QString& id);
+    void agentRemoved(const QString& id);
+    void agentStateChanged(const QString& id, redline::StreamState state, const QString& reason);
+    /// Events newly added to the store for an agent in this batch.
+    void eventsArrived(const QString& id, int count);
+    /// Raw non-snapshot stream messages (e.g. "loadtest" progress).
+    void streamMessage(const QString& id, const nlohmann::json& message);
+    void sloChanged();
+
+  private:
+    void onDataPending();
+    void wire(AgentConnection* c);
+
+    SeriesStore store_;
+    AgentListModel agents_;
+    EventsModel events_;
+    QHash<QString, AgentConnection*> connections_;
+    Slo slo_;
+    QTimer repaint_;
+    int interval_ms_ = 1000;
+    int repaint_ms_ = 50;
+    bool persist_agents_ = true;
+    QElapsedTimer rate_clock_;
+    std::uint64_t rate_count_ = 0;
+    double update_rate_ = 0;
+    std::uint64_t ticks_ = 0;
+    std::uint64_t local_event_id_ = std::uint64_t{1} << 62;
+    QHash<QString, StreamState> last_state_;
+    QHash<QString, bool> lost_;  // was live, then stale/disconnected: the next live is a reconnect
+};
+
+}  // namespace redline::ui

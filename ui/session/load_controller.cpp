@@ -1,0 +1,191 @@
+#include "ui/session/load_controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QPointer>
+
+#include "ui/session/agent_connection.h"
+#include "ui/session/dashboard.h"
+
+// Outside any namespace, as Q_INIT_RESOURCE requires; referencing it keeps the static library's resources linked.
+static void initResources() {
+    Q_INIT_RESOURCE(redline);
+}
+
+namespace redline::ui {
+
+LoadController::LoadController(Dashboard* dashboard, QObject* parent) : QObject(parent), d_(dashboard) {
+    qRegisterMetaType<redline::load::Progress>("redline::load::Progress");
+    qRegisterMetaType<redline::load::Summary>("redline::load::Summary");
+}
+
+LoadController::~LoadController() {
+    stopAndWait();
+}
+
+load::Scenario LoadController::backgroundScenario(const std::string& target, double rate) {
+    // resources/demo/background.json, compiled in (it is not a built-in: it runs for a day).
+    initResources();
+    QFile f(QStringLiteral(":/redline/demo/background.json"));
+    if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("background scenario resource missing");
+    const QByteArray text = f.readAll();
+    auto parsed = load::parse_scenario_text(std::string_view(text.constData(), std::size_t(text.size())));
+    if (!parsed.ok()) {
+        // The file ships with the binary; a failure means the scenario format changed under it.
+        std::string why;
+        for (const auto& e : parsed.errors())
+            why += e.field + ": " + e.message + "; ";
+        spdlog::error("background scenario rejected: {}", why);
+        throw std::runtime_error("background scenario rejected: " + why);
+    }
+    load::Scenario sc = parsed.value();
+    load::ScenarioOverrides o;
+    o.target = target;
+    o.rate = rate;
+    if (auto errs = load::apply_overrides(sc, o); !errs.empty())
+        throw std::runtime_error("background scenario: " + errs.front().field + ": " + errs.front().message);
+    return sc;
+}
+
+bool LoadController::start(load::Scenario scenario, const QString& agentId, bool recordEvents,
+                           QString* error) {
+    if (running_) {
+        if (error) *error = tr("a load test is already running");
+        return false;
+    }
+    agent_ = agentId;
+    record_events_ = recordEvents;
+    summary_.reset();
+    progress_ = {};
+    const int gen = ++generation_;
+    QPointer<LoadController> self(this);
+    load::EngineOptions opt;
+    opt.progress_interval = std::chrono::milliseconds(1000);
+    auto post = [self, gen](auto fn) {
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [self, gen, fn = std::move(fn)]() mutable {
+                if (self && self->generation_ == gen) fn(*self);
+            },
+            Qt::QueuedConnection);
+    };
+    opt.on_progress = [post](const load::Progress& p) { post([p](LoadController& c) { c.onProgress(p); }); };
+    opt.on_finished = [post](const load::Summary& s) { post([s](LoadController& c) { c.onFinished(s); }); };
+    const std::string name = scenario.name, target = scenario.target;
+    const double planned = scenario.duration_s();
+    try {
+        engine_ = std::make_unique<load::Engine>(std::move(scenario), std::move(opt));
+        engine_->start();
+    } catch (const std::exception& e) {
+        engine_.reset();
+        if (error) *error = QString::fromUtf8(e.what());
+        return false;
+    }
+    running_ = true;
+    emit runningChanged(true);
+    recordEvents({{"loadtest.started", "load test " + name + " started against " + target,
+                   {{"scenario", name}, {"target", target}, {"planned_s", planned}}}});
+    return true;
+}
+
+void LoadController::recordEvents(std::vector<RunEvent> events) {
+    if (!record_events_ || agent_.isEmpty() || events.empty()) return;
+    AgentConnection* c = d_->connection(agent_);
+    Dashboard* d = d_;
+    const QString agent = agent_;
+    auto local = [d, agent](const std::vector<RunEvent>& evs, const std::string& why) {
+        for (const auto& e : evs)
+            d->addLocalEvent(agent, e.kind, e.message + " (seen by this dashboard only: " + why + ")", nullptr,
+                             e.after);
+    };
+    if (!c) return;
+    if (c->role() != QLatin1String("operator")) {
+        local(events, "the agent's token is not an operator token");
+        return;
+    }
+    // Posted to the agent's log in order, so every client of the agent sees them (they come back on the
+    // stream like the agent's own events); what the agent refuses stays a local event, marked as such.
+    const std::string by = d_->operatorName().toStdString();
+    using Posted = std::vector<std::pair<RunEvent, std::string>>;  // (event, error) of those not recorded
+    c->call<Posted>(
+        [events = std::move(events), by](AgentClient& client) {
+            Posted failed;
+            for (const auto& e : events) {
+                auto r = client.post_event(e.kind, e.message, e.after, by);
+                if (!r.ok()) failed.emplace_back(e, r.error_message());
+            }
+            return failed;
+        },
+        [local](Posted failed) {
+            for (const auto& [e, why] : failed)
+                local({e}, "the agent refused it: " + why);
+        });
+}
+
+void LoadController::stop(const QString& reason) {
+    if (engine_ && running_) engine_->stop(reason.toStdString());
+}
+
+void LoadController::stopAndWait() {
+    ++generation_;  // drop any result still queued
+    if (engine_) {
+        engine_->stop("dashboard closing");
+        engine_->wait();
+        engine_.reset();
+    }
+    running_ = false;
+}
+
+void LoadController::onProgress(const load::Progress& p) {
+    progress_ = p;
+    if (!agent_.isEmpty()) {
+        Sample s;
+        s.t_ms = QDateTime::currentMSecsSinceEpoch();
+        auto set = [&](Metric m, double v) { s.v[static_cast<int>(m)] = static_cast<float>(v); };
+        set(Metric::Rate, p.achieved_rate);
+        set(Metric::Rate429, static_cast<double>(p.total.rate_limited) / std::max(1, p.window_s));
+        set(Metric::Rate5xx, static_cast<double>(p.total.by_class[5]) / std::max(1, p.window_s));
+        set(Metric::P50, p.latency.p50_ms);
+        set(Metric::P95, p.latency.p95_ms);
+        set(Metric::P99, p.latency.p99_ms);
+        set(Metric::ErrorRatio, p.total.error_ratio);
+        set(Metric::CacheHitRatio, std::numeric_limits<double>::quiet_NaN());
+        if (record_events_) d_->store().appendSample(agent_, kClientSeries, s);
+    }
+    emit progress(p);
+}
+
+void LoadController::onFinished(const load::Summary& s) {
+    summary_ = std::make_unique<load::Summary>(s);
+    running_ = false;
+    // Join the engine's threads off the GUI thread.
+    if (engine_) {
+        std::shared_ptr<load::Engine> e(engine_.release());
+        runOnPool([e] { e->wait(); });
+    }
+    {
+        const bool aborted = s.outcome == load::RunOutcome::Aborted || s.outcome == load::RunOutcome::Error;
+        std::string outcome(load::to_string(s.outcome));
+        std::vector<RunEvent> events;
+        events.push_back({aborted ? "loadtest.aborted" : "loadtest.finished",
+                          "load test " + s.scenario + " " + outcome + (s.reason.empty() ? "" : ": " + s.reason),
+                          {{"outcome", outcome},
+                           {"completed", s.completed},
+                           {"failed", s.errors},
+                           {"rate_limited", s.rate_limited},
+                           {"p99_ms", s.latency.p99_ms},
+                           {"error_ratio", s.error_ratio}}});
+        for (const auto& t : s.thresholds)
+            if (!t.passed)
+                events.push_back({"threshold.breached", "threshold " + t.threshold.expr + " failed",
+                                  {{"expr", t.threshold.expr}, {"observed", t.observed}}});
+        recordEvents(std::move(events));
+    }
+    emit runningChanged(false);
+    emit finished(s);
+}
+
+}  // namespace redline::ui

@@ -1,0 +1,203 @@
+#include "ui/session/series_store.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace redline::ui {
+
+QString metricName(Metric m) {
+    switch (m) {
+        case Metric::Rate:
+            return QStringLiteral("req/s");
+        case Metric::Rate429:
+            return QStringLiteral("429/s");
+        case Metric::Rate5xx:
+            return QStringLiteral("5xx/s");
+        case Metric::P50:
+            return QStringLiteral("p50");
+        case Metric::P95:
+            return QStringLiteral("p95");
+        case Metric::P99:
+            return QStringLiteral("p99");
+        case Metric::ErrorRatio:
+            return QStringLiteral("error ratio");
+        case Metric::CacheHitRatio:
+            return QStringLiteral("cache hit ratio");
+        case Metric::Count:
+            break;
+    }
+    return {};
+}
+
+Sample SeriesStore::toSample(std::int64_t t_ms, const SeriesSnapshot& s, int window_s) {
+    const double w = window_s > 0 ? window_s : 1;
+    Sample out;
+    out.t_ms = t_ms;
+    auto set = [&](Metric m, double v) { out.v[static_cast<int>(m)] = static_cast<float>(v); };
+    set(Metric::Rate, s.rate_per_s);
+    set(Metric::Rate429, static_cast<double>(s.rate_limited) / w);
+    set(Metric::Rate5xx, static_cast<double>(s.by_class[5]) / w);
+    set(Metric::P50, s.latency.p50_ms);
+    set(Metric::P95, s.latency.p95_ms);
+    set(Metric::P99, s.latency.p99_ms);
+    set(Metric::ErrorRatio, s.error_ratio);
+    set(Metric::CacheHitRatio,
+        s.cache_hit_ratio ? *s.cache_hit_ratio : std::numeric_limits<double>::quiet_NaN());
+    return out;
+}
+
+RingBuffer<Sample>& SeriesStore::ring(AgentHistory& h, const QString& key) {
+    auto it = h.series.find(key);
+    if (it == h.series.end()) it = h.series.emplace(key, RingBuffer<Sample>(capacity_)).first;
+    return it->second;
+}
+
+void SeriesStore::append(const QString& agent, const Snapshot& snapshot) {
+    AgentHistory& h = agents_[agent];
+    const std::int64_t t = snapshot.time_ms;
+    // Snapshots arrive in order; a late or duplicate one (reconnect replay) must not break time order.
+    auto& total = ring(h, kTotalSeries);
+    if (!total.empty() && total.back().t_ms >= t) return;
+    total.push(toSample(t, snapshot.total, snapshot.window_s));
+    ++appended_;
+    for (const auto& s : snapshot.series) {
+        const QString route = QString::fromStdString(s.id());
+        if (!h.routes.contains(route)) h.routes.append(route);
+        ring(h, seriesKey(route, QString::fromStdString(s.version))).push(toSample(t, s, snapshot.window_s));
+        ++appended_;
+    }
+    h.latest = std::make_shared<const Snapshot>(snapshot);
+}
+
+void SeriesStore::appendSample(const QString& agent, const QString& key, const Sample& s) {
+    auto& r = ring(agents_[agent], key);
+    if (!r.empty() && r.back().t_ms >= s.t_ms) return;
+    r.push(s);
+    ++appended_;
+}
+
+bool SeriesStore::addEvent(const QString& agent, const Event& e) {
+    AgentHistory& h = agents_[agent];
+    // Events arrive mostly in id order; search from the back.
+    for (auto it = h.events.rbegin(); it != h.events.rend(); ++it) {
+        if (it->id == e.id) return false;
+        if (it->id < e.id) break;
+    }
+    auto pos = std::upper_bound(h.events.begin(), h.events.end(), e.id,
+                                [](std::uint64_t id, const Event& x) { return id < x.id; });
+    h.events.insert(pos, e);
+    if (h.events.size() > kMaxEvents) {
+        h.events.erase(h.events.begin());
+        ++h.events_dropped;
+    }
+    return true;
+}
+
+void SeriesStore::removeAgent(const QString& agent) {
+    agents_.remove(agent);
+}
+void SeriesStore::clear() {
+    agents_.clear();
+}
+
+QList<QPointF> SeriesStore::points(const QString& agent, const QString& key, Metric m, std::int64_t from_ms,
+                                   std::int64_t to_ms, int max_points) const {
+    QList<QPointF> out;
+    auto a = agents_.constFind(agent);
+    if (a == agents_.cend()) return out;
+    auto it = a->series.find(key);
+    if (it == a->series.end()) return out;
+    const RingBuffer<Sample>& r = it->second;
+    auto byTime = [](const Sample& s) { return s.t_ms; };
+    const std::size_t i0 = r.lower_bound(from_ms, byTime);
+    const std::size_t i1 = r.lower_bound(to_ms + 1, byTime);
+    if (i1 <= i0) return out;
+    const std::size_t n = i1 - i0;
+    max_points = std::max(max_points, 2);
+    if (n <= static_cast<std::size_t>(2 * max_points)) {
+        out.reserve(static_cast<qsizetype>(n));
+        for (std::size_t i = i0; i < i1; ++i) {
+            const float v = r[i][m];
+            if (!std::isnan(v)) out.append(QPointF(static_cast<qreal>(r[i].t_ms), v));
+        }
+        return out;
+    }
+    // Min/max per bucket of equal time width; both kept in time order.
+    out.reserve(2 * max_points);
+    const double span = static_cast<double>(to_ms - from_ms) + 1.0;
+    std::size_t i = i0;
+    for (int b = 0; b < max_points && i < i1; ++b) {
+        const double bucketEnd = static_cast<double>(from_ms) + span * (b + 1) / max_points;
+        std::size_t lo = i1, hi = i1;
+        float vlo = 0, vhi = 0;
+        for (; i < i1 && static_cast<double>(r[i].t_ms) < bucketEnd; ++i) {
+            const float v = r[i][m];
+            if (std::isnan(v)) continue;
+            if (lo == i1 || v < vlo) lo = i, vlo = v;
+            if (hi == i1 || v > vhi) hi = i, vhi = v;
+        }
+        if (lo == i1) continue;
+        const std::size_t first = std::min(lo, hi), second = std::max(lo, hi);
+        out.append(QPointF(static_cast<qreal>(r[first].t_ms), r[first][m]));
+        if (second != first) out.append(QPointF(static_cast<qreal>(r[second].t_ms), r[second][m]));
+    }
+    return out;
+}
+
+std::vector<Sample> SeriesStore::samples(const QString& agent, const QString& key, std::int64_t from_ms,
+                                         std::int64_t to_ms) const {
+    std::vector<Sample> out;
+    auto a = agents_.constFind(agent);
+    if (a == agents_.cend()) return out;
+    auto it = a->series.find(key);
+    if (it == a->series.end()) return out;
+    const auto& r = it->second;
+    auto byTime = [](const Sample& s) { return s.t_ms; };
+    for (std::size_t i = r.lower_bound(from_ms, byTime), e = r.lower_bound(to_ms + 1, byTime); i < e; ++i)
+        out.push_back(r[i]);
+    return out;
+}
+
+QStringList SeriesStore::seriesKeys(const QString& agent) const {
+    QStringList out;
+    auto a = agents_.constFind(agent);
+    if (a == agents_.cend()) return out;
+    for (const auto& [k, _] : a->series)
+        out.append(k);
+    return out;
+}
+
+QStringList SeriesStore::routes(const QString& agent) const {
+    auto a = agents_.constFind(agent);
+    return a == agents_.cend() ? QStringList{} : a->routes;
+}
+
+const std::vector<Event>& SeriesStore::events(const QString& agent) const {
+    static const std::vector<Event> kNone;
+    auto a = agents_.constFind(agent);
+    return a == agents_.cend() ? kNone : a->events;
+}
+
+std::shared_ptr<const Snapshot> SeriesStore::latest(const QString& agent) const {
+    auto a = agents_.constFind(agent);
+    return a == agents_.cend() ? nullptr : a->latest;
+}
+
+std::uint64_t SeriesStore::dropped(const QString& agent) const {
+    std::uint64_t n = 0;
+    auto a = agents_.constFind(agent);
+    if (a == agents_.cend()) return 0;
+    for (const auto& [_, r] : a->series)
+        n += r.dropped();
+    return n;
+}
+
+std::size_t SeriesStore::memoryBytes() const {
+    std::size_t n = 0;
+    for (const auto& h : agents_)
+        for (const auto& [_, r] : h.series)
+            n += r.memory_bytes();
+    return n;
+}
+
+}  // namespace redline::ui

@@ -1,0 +1,102 @@
+// History of every agent's series: one bounded ring of samples per (agent, route, version), fed from
+// immutable snapshots, plus a bounded list of events per agent. Charts read decimated point lists from it.
+//
+// Threading: GUI thread only. Worker threads never touch it; snapshots reach it through Dashboard's drain.
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QPointF>
+#include <QString>
+#include <QStringList>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "core/event.h"
+#include "core/snapshot.h"
+#include "ui/session/ring_buffer.h"
+
+namespace redline::ui {
+
+enum class Metric : int {
+    Rate = 0,  // requests per second
+    Rate429,   // 429 answers per second
+    Rate5xx,   // 5xx answers per second
+    P50,       // latency ms
+    P95,
+    P99,
+    ErrorRatio,     // 0..1
+    CacheHitRatio,  // 0..1, NaN when the series had no cache lookups
+    Count
+};
+QString metricName(Metric m);
+
+struct Sample {
+    std::int64_t t_ms = 0;
+    float v[static_cast<int>(Metric::Count)] = {};
+    float operator[](Metric m) const { return v[static_cast<int>(m)]; }
+};
+
+/// Key of the merged series of an agent (all routes, all versions).
+inline const QString kTotalSeries = QStringLiteral("*");
+/// Key of a route/version series, e.g. "GET /v1/products|stable".
+inline QString seriesKey(const QString& routeId, const QString& version) {
+    return routeId + '|' + version;
+}
+/// Key of the client-side figures of the agent's running load test.
+inline const QString kClientSeries = QStringLiteral("client");
+
+class SeriesStore {
+  public:
+    /// capacity: samples kept per series (3600 = 1 h at one snapshot per second).
+    explicit SeriesStore(std::size_t capacity = 3600) : capacity_(capacity) {}
+
+    void append(const QString& agent, const Snapshot& snapshot);
+    /// Appends one sample directly (client-side load figures, benchmarks).
+    void appendSample(const QString& agent, const QString& key, const Sample& s);
+    /// Adds an event once (deduplicated by id); returns false when already known.
+    bool addEvent(const QString& agent, const Event& e);
+    void removeAgent(const QString& agent);
+    void clear();
+
+    /// Points (x = unix ms, y = value) with from_ms <= x <= to_ms, decimated to about 2 * max_points by
+    /// keeping the min and max of each bucket (the visual envelope survives). NaN values are skipped.
+    QList<QPointF> points(const QString& agent, const QString& key, Metric m, std::int64_t from_ms,
+                          std::int64_t to_ms, int max_points) const;
+    /// Samples in [from_ms, to_ms] without decimation (CSV export).
+    std::vector<Sample> samples(const QString& agent, const QString& key, std::int64_t from_ms,
+                                std::int64_t to_ms) const;
+
+    QStringList seriesKeys(const QString& agent) const;
+    /// Route ids seen for the agent, in first-seen order.
+    QStringList routes(const QString& agent) const;
+    const std::vector<Event>& events(const QString& agent) const;
+    std::shared_ptr<const Snapshot> latest(const QString& agent) const;
+    /// Samples overwritten because a ring was full, summed over the agent's series.
+    std::uint64_t dropped(const QString& agent) const;
+    std::uint64_t samplesAppended() const { return appended_; }
+    std::size_t memoryBytes() const;
+    std::size_t capacity() const { return capacity_; }
+
+    static constexpr std::size_t kMaxEvents = 2000;
+
+  private:
+    struct AgentHistory {
+        std::map<QString, RingBuffer<Sample>> series;
+        QStringList routes;
+        std::vector<Event> events;
+        std::uint64_t events_dropped = 0;
+        std::shared_ptr<const Snapshot> latest;
+    };
+    RingBuffer<Sample>& ring(AgentHistory& h, const QString& key);
+    static Sample toSample(std::int64_t t_ms, const SeriesSnapshot& s, int window_s);
+
+    std::size_t capacity_;
+    QHash<QString, AgentHistory> agents_;
+    std::uint64_t appended_ = 0;
+};
+
+}  // namespace redline::ui

@@ -1,0 +1,121 @@
+#include "ui/widgets/agent_card.h"
+#include "core/stream_consumer.h"
+
+#include <QGridLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QStyle>
+#include <QVBoxLayout>
+
+#include "ui/models/agent_list_model.h"
+
+namespace redline::ui {
+
+namespace {
+const char* healthName(Health h) {
+    switch (h) {
+        case Health::Good:
+            return "good";
+        case Health::Warning:
+            return "warning";
+        case Health::Breach:
+            return "breach";
+        case Health::Unknown:
+            break;
+    }
+    return "unknown";
+}
+void repolish(QWidget* w) {
+    w->style()->unpolish(w);
+    w->style()->polish(w);
+}
+}  // namespace
+
+AgentCard::AgentCard(const QString& id, const QString& name, QWidget* parent) : QFrame(parent), id_(id) {
+    setObjectName("agentCard");
+    setFrameShape(QFrame::StyledPanel);
+    setCursor(Qt::PointingHandCursor);
+    setMinimumWidth(300);
+    name_ = new QLabel(name);
+    name_->setObjectName("cardTitle");
+    state_ = new QLabel;
+    state_->setObjectName("stateBadge");
+    service_ = new QLabel;
+    service_->setObjectName("mutedLabel");
+    service_->setWordWrap(true);
+
+    auto* head = new QHBoxLayout;
+    head->addWidget(name_, 1);
+    head->addWidget(state_);
+    auto* tiles = new QGridLayout;
+    const QStringList captions{tr("requests/s"), tr("error ratio"), tr("p99 latency"), tr("cache hit ratio")};
+    for (int i = 0; i < TileCount; ++i) {
+        auto* box = new QVBoxLayout;
+        values_[i] = new QLabel(QStringLiteral("—"));
+        values_[i]->setObjectName("tileValue");
+        values_[i]->setProperty("health", "unknown");
+        auto* cap = new QLabel(captions[i]);
+        cap->setObjectName("mutedLabel");
+        box->addWidget(values_[i]);
+        box->addWidget(cap);
+        tiles->addLayout(box, i / 2, i % 2);
+    }
+    auto* lay = new QVBoxLayout(this);
+    lay->addLayout(head);
+    lay->addWidget(service_);
+    lay->addLayout(tiles);
+    setState(StreamState::Connecting, {});
+}
+
+void AgentCard::setName(const QString& name) {
+    name_->setText(name);
+}
+
+void AgentCard::setState(StreamState s, const QString& reason) {
+    state_->setText(AgentListModel::stateText(s));
+    state_->setProperty("state", AgentListModel::stateText(s));
+    state_->setToolTip(reason);
+    repolish(state_);
+    if (s != StreamState::Live && !reason.isEmpty()) service_->setText(reason);
+}
+
+void AgentCard::setTile(int tile, const QString& text, Health h) {
+    health_[tile] = h;
+    values_[tile]->setText(text);
+    if (values_[tile]->property("health").toString() != healthName(h)) {
+        values_[tile]->setProperty("health", healthName(h));
+        repolish(values_[tile]);
+    }
+}
+
+void AgentCard::setSnapshot(const Snapshot* s, const Slo& slo) {
+    if (!s) return;
+    const auto& t = s->total;
+    service_->setText(QStringLiteral("%1 %2 · %3 series")
+                          .arg(QString::fromStdString(s->service), QString::fromStdString(s->service_version))
+                          .arg(s->series.size()));
+    setTile(RateTile, QString::number(t.rate_per_s, 'f', t.rate_per_s < 10 ? 1 : 0),
+            slo.rateHealth(t.rate_per_s));
+    setTile(ErrorTile, QString::number(t.error_ratio * 100.0, 'f', 2) + QStringLiteral(" %"),
+            t.requests ? slo.errorHealth(t.error_ratio) : Health::Unknown);
+    setTile(
+        P99Tile,
+        t.requests ? QString::number(t.latency.p99_ms, 'f', 1) + QStringLiteral(" ms") : QStringLiteral("—"),
+        t.requests ? slo.p99Health(t.latency.p99_ms) : Health::Unknown);
+    if (t.cache_hit_ratio)
+        setTile(HitTile, QString::number(*t.cache_hit_ratio * 100.0, 'f', 1) + QStringLiteral(" %"),
+                slo.hitHealth(*t.cache_hit_ratio));
+    else
+        setTile(HitTile, QStringLiteral("—"), Health::Unknown);
+}
+
+QString AgentCard::tileText(int tile) const {
+    return values_[tile]->text();
+}
+
+void AgentCard::mouseReleaseEvent(QMouseEvent* e) {
+    if (e->button() == Qt::LeftButton) emit activated(id_);
+    QFrame::mouseReleaseEvent(e);
+}
+
+}  // namespace redline::ui

@@ -1,0 +1,113 @@
+// One live chart: several series read from the SeriesStore, refreshed in bulk with decimation to the plot's
+// pixel width, event markers of its agent, a hover tooltip (exact values and time, or who/what/before/after
+// over a marker), legend entries that toggle series, and PNG / CSV export.
+//
+// Qt Charts provides the frame: title, legend, the y axis and its grid. The time axis and the lines are drawn
+// here, in drawForeground(): Qt Charts rebuilds every axis label as a rich-text document whenever an axis
+// range moves, and strokes a hit-test outline of every line series on every update. With a live time axis
+// that moves every tick, those two costs were most of the GUI thread's time (docs/benchmarks.md,
+// "Dashboard"). The QLineSeries objects stay (empty) for the legend; the x axis Qt Charts knows has a fixed
+// range and no labels. Time labels sit at round clock times (every 10 s, 1 min, 5 min, ... depending on the
+// range and width) and scroll with the data, as in Grafana.
+//
+// Threading: GUI thread only.
+#pragma once
+
+#include <QChartView>
+#include <QColor>
+#include <QLineSeries>
+#include <QList>
+#include <QString>
+#include <vector>
+
+#include "core/event.h"
+#include "ui/session/series_store.h"
+
+class QValueAxis;
+
+namespace redline::ui {
+
+struct SeriesSpec {
+    QString key;  // store series key
+    Metric metric = Metric::Rate;
+    QString label;
+    QColor color;
+    Qt::PenStyle style = Qt::SolidLine;
+    // 1 px cosmetic lines take the raster engine's line drawer; wider pens are stroked into polygons, and the
+    // min/max zig-zag of a decimated hour made that 14x slower (docs/benchmarks.md, "Dashboard").
+    qreal width = 1.0;
+};
+
+class ChartView : public QChartView {
+    Q_OBJECT
+  public:
+    enum class YScale { Auto, Ratio, Percent };
+
+    explicit ChartView(const QString& title, const QString& yTitle, YScale scale = YScale::Auto,
+                       QWidget* parent = nullptr);
+
+    /// Replaces the set of series (structure change; cheap enough to call when the route changes).
+    void setSeries(const QList<SeriesSpec>& specs);
+    const QList<SeriesSpec>& specs() const { return specs_; }
+    /// Bulk refresh from the store for [from_ms, to_ms]; one replace() per series.
+    void refresh(const SeriesStore& store, const QString& agent, std::int64_t from_ms, std::int64_t to_ms);
+    /// Makes the next refresh() redraw even if the window moved by less than a pixel.
+    void invalidate() { refreshed_span_ms_ = -1; }
+    /// Theme colours for axes, grid and background.
+    void applyTheme(bool dark);
+
+    int seriesCount() const { return static_cast<int>(lines_.size()); }
+    /// Points of series i as drawn (decimated): x = time in ms since the epoch, y = value in axis units.
+    const QList<QPointF>& points(int i) const { return points_.at(i); }
+    bool seriesVisible(int i) const { return on_.value(i, false); }
+    /// What a click on the series' legend entry does.
+    void setSeriesVisible(int i, bool on);
+    /// Scene position of a (time ms, value) point.
+    QPointF valueToScene(const QPointF& v) const;
+    /// Round clock times the time axis labels this width at (visible range), and their spacing in ms.
+    std::vector<std::int64_t> timeTicks(std::int64_t* step_ms = nullptr) const;
+    int markerCount() const { return static_cast<int>(markers_.size()); }
+    const std::vector<Event>& markers() const { return markers_; }
+
+    bool exportPng(const QString& path);
+    /// Writes time_ms,iso_time,<label>... for the visible range, one row per sample time.
+    bool exportCsv(const QString& path, const SeriesStore& store, const QString& agent) const;
+    /// Text the tooltip would show at a widget position (empty when nothing is near); public for tests.
+    QString tooltipAt(const QPoint& pos) const;
+
+    static QColor markerColor(const std::string& kind);
+
+  protected:
+    void drawForeground(QPainter* painter, const QRectF& rect) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void leaveEvent(QEvent* e) override;
+
+  private:
+    void updateLegendLook(int i);
+    qreal timeToX(double t_ms, const QRectF& plot) const;
+    QPointF toScene(const QPointF& v, const QRectF& plot) const;  // (time ms, value) -> scene, one mapping
+    std::int64_t localOffsetMs() const;                           // local time zone offset at to_ms_
+    void drawTimeAxis(QPainter* painter, const QRectF& plot);
+    void drawLines(QPainter* painter, const QRectF& plot);
+
+    QList<SeriesSpec> specs_;
+    QList<QLineSeries*> lines_;  // empty: legend entries only
+    QList<QList<QPointF>> points_;
+    QList<bool> on_;
+    QValueAxis* x_ =
+        nullptr;  // fixed [0, 1], no labels: keeps Qt Charts' layout; the time axis is drawn here
+    QValueAxis* y_ = nullptr;
+    double y_top_ = 1.0;
+    YScale scale_;
+    std::vector<Event> markers_;
+    std::int64_t from_ms_ = 0, to_ms_ = 0;
+    // Last full refresh, to skip ticks that cannot move anything by a pixel (see refresh()).
+    QString refreshed_agent_;
+    std::int64_t refreshed_to_ms_ = 0, refreshed_span_ms_ = -1;
+    std::size_t refreshed_events_ = 0;
+    int refreshed_width_ = 0;
+    bool dark_ = true;
+    QColor fg_, grid_;
+};
+
+}  // namespace redline::ui
