@@ -2,6 +2,7 @@
 #include "core/stream_consumer.h"
 
 #include <QAction>
+#include <algorithm>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
@@ -9,7 +10,11 @@
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QKeySequence>
+#include <QGuiApplication>
+#include <QItemSelectionModel>
 #include <QLabel>
+#include <QMessageBox>
+#include <QScreen>
 #include <QMenuBar>
 #include <QSettings>
 #include <QShortcut>
@@ -37,27 +42,56 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
     setWindowTitle(tr("Redline"));
     setWindowIcon(QIcon(QStringLiteral(":/redline/icons/redline.svg")));
     setObjectName("mainWindow");
+    debug_ui_ = qEnvironmentVariableIntValue("REDLINE_DEBUG_UI") != 0;
+    confirm_ = [this](const QString& text) {
+        return QMessageBox::question(this, tr("Redline"), text) == QMessageBox::Yes;
+    };
     load_ctl_ = new LoadController(d_, this);
+    buildPages();
+    buildAgentsDock();
+    buildToolbar();
+    buildActions();
+    buildStatusBar();
+    wire();
+    if (!d_->agentIds().isEmpty()) selectAgent(d_->agentIds().first());
+    resize(1400, 900);
+}
 
-    tabs_ = new QTabWidget;
-    tabs_->setDocumentMode(true);
+MainWindow::~MainWindow() = default;
+
+const QList<MainWindow::TabSpec>& MainWindow::tabSpecs() {
+    // One table for the tabs, their titles and the Go menu (Alt+1..6 in this order).
+    static const QList<TabSpec> specs = {
+        {OverviewTab, QT_TR_NOOP("Overview"), "actionGoOverview"},
+        {ChartsTab, QT_TR_NOOP("Charts"), "actionGoCharts"},
+        {LimitsTab, QT_TR_NOOP("Rate limits"), "actionGoLimits"},
+        {CanaryTab, QT_TR_NOOP("Canary"), "actionGoCanary"},
+        {LoadTab, QT_TR_NOOP("Load test"), "actionGoLoad"},
+        {EventsTab, QT_TR_NOOP("Events"), "actionGoEvents"},
+    };
+    return specs;
+}
+
+void MainWindow::buildPages() {
     overview_ = new OverviewPage(d_);
     detail_ = new DetailPage(d_);
     limits_ = new LimitsPanel(d_);
     canary_ = new CanaryPanel(d_);
     load_ = new LoadPanel(d_, load_ctl_);
     events_ = new QTableView;
+    events_->setObjectName("eventsView");
     events_->setModel(d_->eventsModel());
     events_->verticalHeader()->hide();
     events_->horizontalHeader()->setStretchLastSection(true);
     events_->setSelectionBehavior(QAbstractItemView::SelectRows);
     events_->setAlternatingRowColors(true);
-    tabs_->addTab(overview_, tr("Overview"));
-    tabs_->addTab(detail_, tr("Charts"));
-    tabs_->addTab(limits_, tr("Rate limits"));
-    tabs_->addTab(canary_, tr("Canary"));
-    tabs_->addTab(load_, tr("Load test"));
-    tabs_->addTab(events_, tr("Events"));
+    events_->setTabKeyNavigation(false);  // Tab leaves the table instead of walking its cells
+    const QHash<Tab, QWidget*> pages = {{OverviewTab, overview_}, {ChartsTab, detail_}, {LimitsTab, limits_},
+                                        {CanaryTab, canary_},     {LoadTab, load_},     {EventsTab, events_}};
+    tabs_ = new QTabWidget;
+    tabs_->setDocumentMode(true);
+    for (const auto& t : tabSpecs())
+        tabs_->addTab(pages.value(t.tab), tr(t.title));
 
     banner_ = new ErrorBanner;
     auto* central = new QWidget;
@@ -66,32 +100,42 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
     lay->addWidget(banner_);
     lay->addWidget(tabs_, 1);
     setCentralWidget(central);
+}
 
-    // Agents dock.
+void MainWindow::buildAgentsDock() {
     agents_view_ = new QTableView;
+    agents_view_->setObjectName("agentsView");
     agents_view_->setModel(d_->agentsModel());
     agents_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
     agents_view_->setSelectionMode(QAbstractItemView::SingleSelection);
     agents_view_->verticalHeader()->hide();
     agents_view_->horizontalHeader()->setStretchLastSection(true);
     agents_view_->setColumnHidden(AgentListModel::Url, true);
-    auto* dock = new QDockWidget(tr("Agents"));
-    dock->setObjectName("agentsDock");
-    dock->setWidget(agents_view_);
-    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    agents_view_->setTabKeyNavigation(false);  // no keyboard trap: Tab moves on, arrows move between agents
+    dock_ = new QDockWidget(tr("Agents"));
+    dock_->setObjectName("agentsDock");
+    dock_->setWidget(agents_view_);
+    addDockWidget(Qt::LeftDockWidgetArea, dock_);
     // Wide enough on first start for name, state and the start of the reason; a saved layout overrides it.
-    resizeDocks({dock}, {360}, Qt::Horizontal);
-    connect(agents_view_, &QTableView::doubleClicked, this, [this](const QModelIndex& i) {
+    resizeDocks({dock_}, {360}, Qt::Horizontal);
+    // Selecting a row (mouse or arrow keys) selects the agent everywhere; double-click/Enter opens its charts.
+    connect(agents_view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& i) {
+                if (i.isValid()) selectAgent(d_->agentsModel()->data(i, AgentListModel::IdRole).toString());
+            });
+    connect(agents_view_, &QTableView::activated, this, [this](const QModelIndex& i) {
         selectAgent(d_->agentsModel()->data(i, AgentListModel::IdRole).toString());
         showTab(ChartsTab);
     });
+}
 
-    // Toolbar.
+void MainWindow::buildToolbar() {
     auto* tb = addToolBar(tr("Main"));
     tb->setObjectName("mainToolbar");
     tb->setMovable(false);
     tb->addWidget(new QLabel(tr(" Agent ")));
     agent_box_ = new QComboBox;
+    agent_box_->setObjectName("agentBox");
     agent_box_->setModel(d_->agentsModel());
     agent_box_->setModelColumn(AgentListModel::Name);
     agent_box_->setMinimumContentsLength(18);
@@ -100,41 +144,36 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
         selectAgent(
             d_->agentsModel()->data(d_->agentsModel()->index(row, 0), AgentListModel::IdRole).toString());
     });
-    buildActions();
-    auto* viewMenu = menuBar()->addMenu(tr("&View"));
-    auto* toggleAgents = dock->toggleViewAction();
-    toggleAgents->setObjectName("actionToggleAgents");
-    toggleAgents->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
-    viewMenu->addAction(toggleAgents);
-    viewMenu->addSeparator();
-    auto* sloAction = viewMenu->addAction(tr("&Service-level objectives…"), this, &MainWindow::showSloDialog);
-    sloAction->setObjectName("actionSlo");
-    sloAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     auto* spacer = new QWidget;
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     tb->addWidget(spacer);
     tb->addWidget(new QLabel(tr("Theme ")));
     theme_box_ = new QComboBox;
+    theme_box_->setObjectName("themeBox");
     theme_box_->addItem(tr("System"), "system");
     theme_box_->addItem(tr("Dark"), "dark");
     theme_box_->addItem(tr("Light"), "light");
     tb->addWidget(theme_box_);
     connect(theme_box_, &QComboBox::activated, this,
             [this](int i) { setThemeMode(Theme::fromString(theme_box_->itemData(i).toString())); });
+}
 
-    // Status bar.
+void MainWindow::buildStatusBar() {
     status_state_ = new QLabel;
     status_rate_ = new QLabel;
+    status_rate_->setObjectName("statusRate");
     statusBar()->addWidget(status_state_, 1);
     statusBar()->addPermanentWidget(status_rate_);
     auto* statusTimer = new QTimer(this);
     connect(statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     statusTimer->start(1000);
+}
 
-    // Wiring.
-    for (auto* src : {static_cast<QObject*>(detail_), static_cast<QObject*>(limits_),
-                      static_cast<QObject*>(canary_), static_cast<QObject*>(load_)})
-        connect(src, SIGNAL(message(QString, bool)), this, SLOT(showMessage(QString, bool)));
+void MainWindow::wire() {
+    connect(detail_, &DetailPage::message, this, &MainWindow::showMessage);
+    connect(limits_, &LimitsPanel::message, this, &MainWindow::showMessage);
+    connect(canary_, &CanaryPanel::message, this, &MainWindow::showMessage);
+    connect(load_, &LoadPanel::message, this, &MainWindow::showMessage);
     // Applied SLOs are kept at once (not only on a clean exit).
     connect(d_, &Dashboard::sloChanged, this, [this] {
         const auto s = openSettings();
@@ -160,11 +199,7 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
         if (i == ChartsTab) detail_->refreshNow();
         if (i == OverviewTab) overview_->refreshNow();
     });
-    if (!d_->agentIds().isEmpty()) selectAgent(d_->agentIds().first());
-    resize(1400, 900);
 }
-
-MainWindow::~MainWindow() = default;
 
 void MainWindow::buildActions() {
     // Explicit key sequences, not QKeySequence::StandardKey: those differ per platform theme (no Quit on the
@@ -188,13 +223,9 @@ void MainWindow::buildActions() {
           QKeySequence(Qt::CTRL | Qt::Key_Q));
 
     auto* goMenu = menuBar()->addMenu(tr("&Go"));
-    const QStringList names{tr("Overview"), tr("Charts"),    tr("Rate limits"),
-                            tr("Canary"),   tr("Load test"), tr("Events")};
-    static const char* const objectNames[] = {"actionGoOverview", "actionGoCharts", "actionGoLimits",
-                                              "actionGoCanary",   "actionGoLoad",   "actionGoEvents"};
-    for (int i = 0; i < names.size(); ++i)
-        named(goMenu->addAction(names[i], this, [this, i] { showTab(static_cast<Tab>(i)); }), objectNames[i],
-              QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    for (const auto& t : tabSpecs())
+        named(goMenu->addAction(tr(t.title), this, [this, tab = t.tab] { showTab(tab); }), t.action,
+              QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + int(t.tab))));
     goMenu->addSeparator();
     // Checkable and kept in step with the Charts page's own Pause button.
     auto* pause = named(goMenu->addAction(tr("&Pause live view")), "actionPause", QKeySequence(Qt::Key_P));
@@ -223,9 +254,61 @@ void MainWindow::buildActions() {
         for (auto* a : rangeGroup->actions())
             if (a->data().toInt() == secs) a->setChecked(true);
     });
+    auto* viewMenu = menuBar()->addMenu(tr("&View"));
+    auto* toggleAgents = dock_->toggleViewAction();
+    toggleAgents->setObjectName("actionToggleAgents");
+    toggleAgents->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    viewMenu->addAction(toggleAgents);
+    viewMenu->addSeparator();
+    named(viewMenu->addAction(tr("&Service-level objectives…"), this, &MainWindow::showSloDialog), "actionSlo",
+          QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+
+    auto* helpMenu = menuBar()->addMenu(tr("&Help"));
+    named(helpMenu->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts), "actionShortcuts",
+          QKeySequence(Qt::Key_F1));
+    named(helpMenu->addAction(tr("&About Redline"), this,
+                              [this] {
+                                  QMessageBox::about(this, tr("About Redline"),
+                                                     tr("<b>Redline</b> %1<br>Live API observability and "
+                                                        "operations console.")
+                                                         .arg(QStringLiteral(REDLINE_VERSION)));
+                              }),
+          "actionAbout");
+
     auto* esc = new QShortcut(QKeySequence(Qt::Key_Escape), this);
     esc->setObjectName("shortcutDismissBanner");
     connect(esc, &QShortcut::activated, banner_, &QWidget::hide);
+}
+
+QString MainWindow::shortcutsText() const {
+    // Built from the actions themselves, so the list can never drift from what the keys do.
+    QString html = tr("<table cellspacing=0 cellpadding=3>");
+    for (QAction* menu : menuBar()->actions()) {
+        if (!menu->menu()) continue;
+        html += QStringLiteral("<tr><td colspan=2><b>%1</b></td></tr>").arg(menu->text().remove('&'));
+        for (QAction* a : menu->menu()->actions())
+            if (!a->isSeparator() && !a->shortcut().isEmpty())
+                html += QStringLiteral("<tr><td>%1</td><td><code>%2</code></td></tr>")
+                            .arg(a->text().remove('&').toHtmlEscaped(),
+                                 a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped());
+    }
+    html += tr("<tr><td colspan=2><b>Elsewhere</b></td></tr>"
+               "<tr><td>Dismiss the message banner</td><td><code>Esc</code></td></tr>"
+               "<tr><td>Start / stop a load test (Load test tab)</td><td><code>Ctrl+R</code> / "
+               "<code>Ctrl+.</code></td></tr>"
+               "<tr><td>Apply rate limits (Rate limits tab)</td><td><code>Ctrl+Return</code></td></tr>"
+               "<tr><td>Move between controls</td><td><code>Tab</code> / <code>Shift+Tab</code></td></tr>"
+               "</table>");
+    return html;
+}
+
+void MainWindow::showShortcuts() {
+    QMessageBox box(this);
+    box.setObjectName("shortcutsDialog");
+    box.setWindowTitle(tr("Keyboard shortcuts"));
+    box.setTextFormat(Qt::RichText);
+    box.setText(shortcutsText());
+    box.exec();
 }
 
 void MainWindow::showSloDialog() {
@@ -239,7 +322,13 @@ void MainWindow::showSloDialog() {
 void MainWindow::selectAgent(const QString& id) {
     current_ = id;
     const int row = d_->agentsModel()->rowOf(id);
-    if (row >= 0) agent_box_->setCurrentIndex(row);
+    if (row >= 0) {
+        agent_box_->setCurrentIndex(row);
+        const QModelIndex i = d_->agentsModel()->index(row, AgentListModel::Name);
+        if (agents_view_->selectionModel()->currentIndex().row() != row)
+            agents_view_->selectionModel()->setCurrentIndex(
+                i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
     detail_->setAgent(id);
     limits_->setAgent(id);
     canary_->setAgent(id);
@@ -285,7 +374,12 @@ void MainWindow::editAgentDialog() {
 
 void MainWindow::removeSelectedAgent() {
     const QString id = selectedAgentInDock();
-    if (!id.isEmpty()) d_->removeAgent(id);
+    if (id.isEmpty()) return;
+    if (!confirm_(tr("Remove agent %1 from this dashboard?\n\nIts charts and events here are dropped; the "
+                     "agent itself is not changed.")
+                      .arg(d_->agentName(id))))
+        return;
+    d_->removeAgent(id);
 }
 
 void MainWindow::updateStatus() {
@@ -302,11 +396,12 @@ void MainWindow::updateStatus() {
     int live = 0;
     for (const auto& id : d_->agentIds())
         live += d_->agentsModel()->stateOf(id) == StreamState::Live;
-    status_rate_->setText(tr("%1/%2 agents live · %3 updates/s · %4 repaints")
-                              .arg(live)
-                              .arg(d_->agentIds().size())
-                              .arg(d_->updateRate(), 0, 'f', 1)
-                              .arg(d_->ticks()));
+    QString text = tr("%1/%2 agents live · %3 updates/s")
+                       .arg(live)
+                       .arg(d_->agentIds().size())
+                       .arg(d_->updateRate(), 0, 'f', 1);
+    if (debug_ui_) text += tr(" · %1 repaints").arg(d_->ticks());  // REDLINE_DEBUG_UI=1
+    status_rate_->setText(text);
 }
 
 std::unique_ptr<QSettings> MainWindow::openSettings() const {
@@ -322,8 +417,25 @@ void MainWindow::saveSettings() const {
     saveSettings(*openSettings());
 }
 
+void MainWindow::fitToScreen() {
+    QScreen* sc = screen() ? screen() : QGuiApplication::primaryScreen();
+    if (!sc) return;
+    const QRect avail = sc->availableGeometry();
+    QRect g = frameGeometry();
+    const QSize frame = g.size() - geometry().size();  // decorations
+    if (g.width() <= avail.width() && g.height() <= avail.height() && avail.contains(g)) return;
+    const QSize inner(std::min(geometry().width(), avail.width() - frame.width()),
+                      std::min(geometry().height(), avail.height() - frame.height()));
+    resize(inner);
+    g = frameGeometry();
+    move(std::clamp(g.x(), avail.left(), std::max(avail.left(), avail.right() - g.width() + 1)),
+         std::clamp(g.y(), avail.top(), std::max(avail.top(), avail.bottom() - g.height() + 1)));
+}
+
 void MainWindow::restoreSettings(QSettings& s) {
     restoreGeometry(s.value("window/geometry").toByteArray());
+    // A geometry saved on a larger screen (or another scale factor) is fitted to this one.
+    fitToScreen();
     restoreState(s.value("window/state").toByteArray());
     setThemeMode(Theme::fromString(s.value("view/theme", "system").toString()));
     const int range = s.value("view/rangeSeconds", 300).toInt();

@@ -6,18 +6,22 @@
 //
 // Every menu action has an objectName (tests and keyboard-shortcut docs rely on them): actionAddAgent
 // (Ctrl+N), actionEditAgent (Ctrl+E), actionRemoveAgent, actionReconnect (F5), actionQuit (Ctrl+Q),
-// actionGoOverview .. actionGoEvents (Alt+1..6), actionPause (Space, checkable), actionRange60/300/900/3600
-// (Ctrl+1..4, exclusive), actionToggleAgents (Ctrl+D), actionSlo (Ctrl+Shift+O).
+// actionGoOverview .. actionGoEvents (Alt+1..6), actionPause (P, checkable), actionRange60/300/900/3600
+// (Ctrl+1..4, exclusive), actionToggleAgents (Ctrl+D), actionSlo (Ctrl+Shift+O), actionShortcuts (F1),
+// actionAbout. Removing an agent asks first (setConfirm replaces the question in tests).
 //
 // Threading: GUI thread only.
 #pragma once
 
+#include <QList>
 #include <QMainWindow>
+#include <functional>
 #include <memory>
 
 #include "ui/widgets/theme.h"
 
 class QComboBox;
+class QDockWidget;
 class QLabel;
 class QSettings;
 class QTabWidget;
@@ -78,9 +82,28 @@ class MainWindow : public QMainWindow {
   protected:
     void closeEvent(QCloseEvent* e) override;
 
+    /// Replaces the "are you sure?" question (tests); return true to proceed.
+    void setConfirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
+    /// The keyboard-shortcut list (Help ▸ Keyboard shortcuts, F1), built from the actions.
+    QString shortcutsText() const;
+    /// Shrinks and moves the window so it lies within its screen's available geometry.
+    void fitToScreen();
+
   private:
+    struct TabSpec {
+        Tab tab;
+        const char* title;   // translated with tr()
+        const char* action;  // objectName of its Go-menu action
+    };
+    static const QList<TabSpec>& tabSpecs();
     std::unique_ptr<QSettings> openSettings() const;
+    void buildPages();
+    void buildAgentsDock();
+    void buildToolbar();
+    void buildStatusBar();
+    void wire();
     void buildActions();
+    void showShortcuts();
     void updateStatus();
     void addAgentDialog();
     void editAgentDialog();
@@ -106,6 +129,9 @@ class MainWindow : public QMainWindow {
     QLabel* status_rate_;
     SloDialog* slo_dialog_ = nullptr;
     QString settings_file_;
+    QDockWidget* dock_ = nullptr;
+    bool debug_ui_ = false;  // REDLINE_DEBUG_UI=1: developer figures (repaints) in the status bar
+    std::function<bool(const QString&)> confirm_;
 };
 
 }  // namespace redline::ui
