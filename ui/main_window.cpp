@@ -29,6 +29,7 @@
 #include "ui/pages/canary_panel.h"
 #include "ui/session/dashboard.h"
 #include "ui/pages/detail_page.h"
+#include "ui/pages/events_page.h"
 #include "ui/widgets/error_banner.h"
 #include "ui/pages/limits_panel.h"
 #include "ui/session/load_controller.h"
@@ -78,14 +79,7 @@ void MainWindow::buildPages() {
     limits_ = new LimitsPanel(d_);
     canary_ = new CanaryPanel(d_);
     load_ = new LoadPanel(d_, load_ctl_);
-    events_ = new QTableView;
-    events_->setObjectName("eventsView");
-    events_->setModel(d_->eventsModel());
-    events_->verticalHeader()->hide();
-    events_->horizontalHeader()->setStretchLastSection(true);
-    events_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    events_->setAlternatingRowColors(true);
-    events_->setTabKeyNavigation(false);  // Tab leaves the table instead of walking its cells
+    events_ = new EventsPage(d_);
     const QHash<Tab, QWidget*> pages = {{OverviewTab, overview_}, {ChartsTab, detail_}, {LimitsTab, limits_},
                                         {CanaryTab, canary_},     {LoadTab, load_},     {EventsTab, events_}};
     tabs_ = new QTabWidget;
@@ -174,6 +168,12 @@ void MainWindow::wire() {
     connect(limits_, &LimitsPanel::message, this, &MainWindow::showMessage);
     connect(canary_, &CanaryPanel::message, this, &MainWindow::showMessage);
     connect(load_, &LoadPanel::message, this, &MainWindow::showMessage);
+    connect(events_, &EventsPage::message, this, &MainWindow::showMessage);
+    connect(events_, &EventsPage::jumpTo, this, [this](const QString& agent, qint64 t) {
+        if (d_->agentsModel()->rowOf(agent) >= 0) selectAgent(agent);
+        showTab(ChartsTab);
+        detail_->showTime(t);
+    });
     // Applied SLOs are kept at once (not only on a clean exit).
     connect(d_, &Dashboard::sloChanged, this, [this] {
         const auto s = openSettings();

@@ -33,6 +33,7 @@ class CanaryPanel;
 class Dashboard;
 class DetailPage;
 class ErrorBanner;
+class EventsPage;
 class LimitsPanel;
 class LoadController;
 class LoadPanel;
@@ -74,6 +75,7 @@ class MainWindow : public QMainWindow {
     LoadPanel* load() const { return load_; }
     LoadController* loadController() const { return load_ctl_; }
     ErrorBanner* banner() const { return banner_; }
+    EventsPage* events() const { return events_; }
     QTabWidget* tabs() const { return tabs_; }
 
   public slots:
@@ -120,7 +122,7 @@ class MainWindow : public QMainWindow {
     CanaryPanel* canary_;
     LoadController* load_ctl_;
     LoadPanel* load_;
-    QTableView* events_;
+    EventsPage* events_;
     QTableView* agents_view_;
     ErrorBanner* banner_;
     QComboBox* agent_box_;

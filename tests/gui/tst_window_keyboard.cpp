@@ -9,11 +9,17 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QLineEdit>
 #include <QTableView>
+#include <QTabWidget>
+#include <nlohmann/json.hpp>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "ui/main_window.h"
+#include "ui/models/events_model.h"
+#include "ui/pages/detail_page.h"
+#include "ui/pages/events_page.h"
 #include "ui/pages/load_panel.h"
 #include "ui/session/dashboard.h"
 
@@ -140,6 +146,71 @@ class TestWindowKeyboard : public QObject {
         QVERIFY(rate);
         QTRY_VERIFY(!rate->text().isEmpty());
         QVERIFY2(!rate->text().contains("repaints"), qPrintable(rate->text()));
+    }
+
+    void eventsTabFiltersExportsAndJumps() {
+        Dashboard d;
+        const QString a = addAgent(d, "catalog-a"), b = addAgent(d, "catalog-b");
+        d.addLocalEvent(a, "limits.changed", "limits changed",
+                        {{"routes", {{"GET /v1/products", {{"rate_per_s", 100}, {"burst", 200}}}}}},
+                        {{"routes", {{"GET /v1/products", {{"rate_per_s", 50}, {"burst", 200}}}}}});
+        d.addLocalEvent(b, "loadtest.started", "load test smoke started", nullptr, {{"scenario", "smoke"}});
+        d.addLocalEvent(b, "canary.changed", "canary weight 0% -> 25%", {{"weight_percent", 0}},
+                        {{"weight_percent", 25}});
+        MainWindow w(&d);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.showTab(MainWindow::EventsTab);
+        EventsPage* page = w.events();
+        QVERIFY(page);
+        auto* view = page->view();
+        QCOMPARE(view->model()->rowCount(), 3);
+        // Time with date; before/after reduced to what changed.
+        const auto* m = view->model();
+        QVERIFY(QDateTime::fromString(m->index(0, EventsModel::Time).data().toString(), "yyyy-MM-dd HH:mm:ss")
+                    .isValid());
+        QCOMPARE(m->index(0, EventsModel::Before).data().toString(),
+                 QStringLiteral("routes.GET /v1/products.rate_per_s: 100"));
+        QCOMPARE(m->index(0, EventsModel::After).data().toString(),
+                 QStringLiteral("routes.GET /v1/products.rate_per_s: 50"));
+        QVERIFY(m->index(0, EventsModel::Time).data(Qt::ToolTipRole).toString().contains("100 → <b>50</b>"));
+        // Search, typed.
+        auto* search = page->findChild<QLineEdit*>("eventsSearch");
+        search->setFocus();
+        QTest::keyClicks(search, "weight");
+        QCOMPARE(view->model()->rowCount(), 1);
+        search->clear();
+        // Kind and agent filters.
+        auto* kind = page->findChild<QComboBox*>("eventsKind");
+        kind->setCurrentIndex(kind->findData("loadtest"));
+        QCOMPARE(view->model()->rowCount(), 1);
+        kind->setCurrentIndex(0);
+        auto* agent = page->findChild<QComboBox*>("eventsAgent");
+        agent->setCurrentIndex(agent->findData(b));
+        QCOMPARE(view->model()->rowCount(), 2);
+        // Export the visible rows.
+        QVERIFY(page->exportCsv(dir_.filePath("events.csv")));
+        QFile csv(dir_.filePath("events.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 4);  // comment, header, two rows
+        QVERIFY(lines[0].startsWith("# Redline events"));
+        QVERIFY(lines[1].startsWith("time_ms,time,agent,kind,who,summary,before,after"));
+        QVERIFY(page->exportJson(dir_.filePath("events.json")));
+        QFile js(dir_.filePath("events.json"));
+        QVERIFY(js.open(QIODevice::ReadOnly));
+        const auto arr = nlohmann::json::parse(js.readAll().toStdString());
+        QCOMPARE(arr.size(), std::size_t(2));
+        QCOMPARE(arr[1]["after"]["weight_percent"].get<int>(), 25);
+        // Double-click a row: the charts of that agent at that moment.
+        agent->setCurrentIndex(0);
+        const qint64 t = view->model()->index(0, 0).data(EventsModel::TimeMsRole).toLongLong();
+        const QRect r = view->visualRect(view->model()->index(0, EventsModel::Kind));
+        QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, r.center());
+        QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::ChartsTab));
+        QCOMPARE(w.currentAgent(), a);
+        QVERIFY(w.detail()->paused());
+        QVERIFY(std::abs(w.detail()->rangeEndMs() - t) <= w.detail()->rangeSeconds() * 1000);
     }
 
   private:

@@ -1,27 +1,90 @@
 #include "ui/models/events_model.h"
 
 #include <QDateTime>
+#include <QMap>
+#include <QStringList>
 
 namespace redline::ui {
 
 namespace {
-QString compact(const nlohmann::json& j) {
-    if (j.is_null()) return QStringLiteral("—");
+QString scalar(const nlohmann::json& j) {
+    if (j.is_string()) return QString::fromStdString(j.get<std::string>());
     QString s = QString::fromStdString(j.dump());
-    if (s.size() > 400) s = s.left(400) + QStringLiteral("…");
-    return s;
+    return s.size() > 200 ? s.left(200) + QStringLiteral("…") : s;
+}
+
+/// Leaves of objects by dotted path; arrays and scalars are leaves.
+void flatten(const nlohmann::json& j, const QString& prefix, QMap<QString, QString>& out) {
+    if (j.is_object() && !j.empty()) {
+        for (auto it = j.begin(); it != j.end(); ++it)
+            flatten(it.value(), prefix.isEmpty() ? QString::fromStdString(it.key())
+                                                 : prefix + '.' + QString::fromStdString(it.key()),
+                    out);
+        return;
+    }
+    out.insert(prefix.isEmpty() ? QStringLiteral("value") : prefix, scalar(j));
 }
 }  // namespace
+
+QList<EventsModel::Change> EventsModel::changes(const nlohmann::json& before, const nlohmann::json& after) {
+    QMap<QString, QString> b, a;
+    if (!before.is_null()) flatten(before, {}, b);
+    if (!after.is_null()) flatten(after, {}, a);
+    QList<Change> out;
+    QStringList keys = b.keys();
+    for (const auto& k : a.keys())
+        if (!b.contains(k)) keys << k;
+    keys.sort();
+    for (const auto& k : keys) {
+        const QString ob = b.value(k), oa = a.value(k);
+        if (b.contains(k) && a.contains(k) && ob == oa) continue;
+        out.append({k, b.contains(k) ? ob : QString(), a.contains(k) ? oa : QString()});
+    }
+    return out;
+}
+
+QString EventsModel::sideText(const Event& e, Column side) {
+    QStringList parts;
+    if (e.before.is_null()) {
+        // Not a state change: the event's data, on the "after" side only.
+        if (side != After || e.after.is_null()) return {};
+        QMap<QString, QString> a;
+        flatten(e.after, {}, a);
+        for (auto it = a.begin(); it != a.end(); ++it)
+            parts << it.key() + ": " + it.value();
+    } else {
+        for (const auto& c : changes(e.before, e.after)) {
+            const QString& v = side == Before ? c.before : c.after;
+            parts << c.path + ": " + (v.isEmpty() ? QStringLiteral("—") : v);
+        }
+    }
+    QString s = parts.join(QStringLiteral("; "));
+    return s.size() > 300 ? s.left(300) + QStringLiteral("…") : s;
+}
 
 QString EventsModel::describe(const Event& e) {
     QString t = QStringLiteral("<b>%1</b> by <b>%2</b> at %3<br>%4")
                     .arg(QString::fromStdString(e.kind).toHtmlEscaped(),
                          QString::fromStdString(e.actor).toHtmlEscaped(),
-                         QDateTime::fromMSecsSinceEpoch(e.time_ms).toString(QStringLiteral("HH:mm:ss.zzz")),
+                         QDateTime::fromMSecsSinceEpoch(e.time_ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
                          QString::fromStdString(e.message).toHtmlEscaped());
-    if (!e.before.is_null() || !e.after.is_null())
-        t += QStringLiteral("<br><i>before:</i> %1<br><i>after:</i> %2")
-                 .arg(compact(e.before).toHtmlEscaped(), compact(e.after).toHtmlEscaped());
+    if (!e.before.is_null()) {
+        const auto cs = changes(e.before, e.after);
+        if (cs.isEmpty()) t += QStringLiteral("<br><i>no change</i>");
+        int shown = 0;
+        for (const auto& c : cs) {
+            if (++shown > 12) {
+                t += QStringLiteral("<br>… %1 more").arg(cs.size() - 12);
+                break;
+            }
+            t += QStringLiteral("<br><code>%1</code>: %2 → <b>%3</b>")
+                     .arg(c.path.toHtmlEscaped(),
+                          c.before.isEmpty() ? QStringLiteral("—") : c.before.toHtmlEscaped(),
+                          c.after.isEmpty() ? QStringLiteral("—") : c.after.toHtmlEscaped());
+        }
+    } else if (!e.after.is_null()) {
+        t += QStringLiteral("<br>%1").arg(sideText(e, After).toHtmlEscaped());
+    }
     return t;
 }
 
@@ -40,7 +103,7 @@ QVariant EventsModel::data(const QModelIndex& index, int role) const {
             switch (index.column()) {
                 case Time:
                     return QDateTime::fromMSecsSinceEpoch(r.event.time_ms)
-                        .toString(QStringLiteral("HH:mm:ss"));
+                        .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
                 case Agent:
                     return r.agentName;
                 case Kind:
@@ -49,6 +112,10 @@ QVariant EventsModel::data(const QModelIndex& index, int role) const {
                     return QString::fromStdString(r.event.actor);
                 case Message:
                     return QString::fromStdString(r.event.message);
+                case Before:
+                    return sideText(r.event, Before);
+                case After:
+                    return sideText(r.event, After);
             }
             break;
         case Qt::ToolTipRole:
@@ -75,7 +142,11 @@ QVariant EventsModel::headerData(int section, Qt::Orientation o, int role) const
         case Actor:
             return tr("Who");
         case Message:
-            return tr("What");
+            return tr("Summary");
+        case Before:
+            return tr("Before");
+        case After:
+            return tr("After");
     }
     return {};
 }

@@ -1,5 +1,6 @@
-// All events of all agents, newest last (columns: time, agent, kind, actor, message), bounded.
-// Tooltips carry who/what/before/after.
+// All events of all agents, newest last (columns: time with date, agent, kind, who, summary, before, after),
+// bounded. Before/after show only what changed (leaf paths such as "routes.GET /v1/products.rate_per_s");
+// tooltips and chart markers give the same change as a readable diff.
 //
 // Threading: GUI thread only.
 #pragma once
@@ -14,7 +15,7 @@ namespace redline::ui {
 class EventsModel : public QAbstractTableModel {
     Q_OBJECT
   public:
-    enum Column { Time, Agent, Kind, Actor, Message, ColumnCount };
+    enum Column { Time, Agent, Kind, Actor, Message, Before, After, ColumnCount };
     enum Role { AgentIdRole = Qt::UserRole + 1, EventIdRole, TimeMsRole };
     static constexpr int kMaxRows = 5000;
 
@@ -30,8 +31,15 @@ class EventsModel : public QAbstractTableModel {
     void removeAgent(const QString& agentId);
     const Event& eventAt(int row) const { return rows_[row].event; }
 
-    /// "who: what (before -> after)" text used by the table and the chart markers.
+    /// "who: what (before -> after)" text used by the table and the chart markers (HTML).
     static QString describe(const Event& e);
+    /// One entry per leaf that differs between before and after: path, old value, new value ("" = absent).
+    struct Change {
+        QString path, before, after;
+    };
+    static QList<Change> changes(const nlohmann::json& before, const nlohmann::json& after);
+    /// "path: value; ..." of the changed leaves on one side (side = Before or After), or the event data.
+    static QString sideText(const Event& e, Column side);
 
   private:
     struct Row {

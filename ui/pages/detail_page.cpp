@@ -106,6 +106,19 @@ void DetailPage::setRangeSeconds(int s) {
     refreshNow();
 }
 
+void DetailPage::showTime(std::int64_t time_ms) {
+    setPaused(true);
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    frozen_to_ms_ = std::min(now, time_ms + static_cast<std::int64_t>(range_s_) * 500);
+    for (auto* c : charts_)
+        c->invalidate();
+    refreshNow();
+}
+
+std::int64_t DetailPage::rangeEndMs() const {
+    return paused_ ? frozen_to_ms_ : QDateTime::currentMSecsSinceEpoch();
+}
+
 void DetailPage::setPaused(bool paused) {
     if (paused == paused_) return;
     paused_ = paused;

@@ -31,6 +31,10 @@ class DetailPage : public QWidget {
     void setRangeSeconds(int s);
     int rangeSeconds() const { return range_s_; }
     void setPaused(bool paused);
+    /// Pauses with `time_ms` in the middle of the range (the Events tab's double-click); Resume returns to live.
+    void showTime(std::int64_t time_ms);
+    /// The right edge of the range shown (now while live).
+    std::int64_t rangeEndMs() const;
     bool paused() const { return paused_; }
     void setDark(bool dark);
 
