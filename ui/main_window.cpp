@@ -192,7 +192,8 @@ void MainWindow::wire() {
     connect(d_, &Dashboard::agentStateChanged, this,
             [this](const QString& id, StreamState s, const QString& reason) {
                 if (s == StreamState::Disconnected && !reason.isEmpty() && reason != QLatin1String("stopped"))
-                    showMessage(tr("%1: %2").arg(d_->agentName(id), reason), true);
+                    showMessage(tr("%1: %2").arg(d_->agentName(id), AgentListModel::readableReason(reason)),
+                                true);
                 updateStatus();
             });
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
@@ -360,6 +361,7 @@ QString MainWindow::selectedAgentInDock() const {
 
 void MainWindow::addAgentDialog() {
     AgentDialog dlg(AgentConfig{}, this);
+    dlg.setSessionOnly(!d_->persistAgents());
     if (dlg.exec() != QDialog::Accepted) return;
     selectAgent(d_->addAgent(dlg.config()));
 }
@@ -391,7 +393,9 @@ void MainWindow::updateStatus() {
         status_state_->setText(
             tr("%1 — %2%3")
                 .arg(d_->agentName(current_), AgentListModel::stateText(s),
-                     reason.isEmpty() || s == StreamState::Live ? QString() : " (" + reason + ")"));
+                     reason.isEmpty() || s == StreamState::Live
+                         ? QString()
+                         : " (" + AgentListModel::readableReason(reason) + ")"));
     }
     int live = 0;
     for (const auto& id : d_->agentIds())

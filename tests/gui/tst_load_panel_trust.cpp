@@ -12,6 +12,7 @@
 
 #include "core/agent_client.h"
 #include "ui/demo/sample_server_process.h"
+#include "ui/dialogs/agent_dialog.h"
 #include "ui/pages/load_panel.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
@@ -49,6 +50,7 @@ class TestLoadPanelTrust : public QObject {
     void runAgainstNoAgentsApiLandsNowhere();
     void unreachableThresholdIsWarnedBeforeStart();
     void failuresAndChecksLeadTheSummary();
+    void agentDialogTestsTheConnection();
 
   private:
     std::unique_ptr<SampleServerProcess> startServer(const QString& name);
@@ -242,6 +244,41 @@ void TestLoadPanelTrust::failuresAndChecksLeadTheSummary() {
     QVERIFY(runFromPanel(panel, ctl, "smoke", {}, "1"));
     QVERIFY(panel.summaryText().contains("Previous run"));
     QVERIFY(panel.summaryText().contains("mostly-404"));
+}
+
+void TestLoadPanelTrust::agentDialogTestsTheConnection() {
+    AgentConfig c;
+    c.name = "catalog-a";
+    c.url = a_->adminUrl();
+    c.tokenFile = a_->operatorTokenFile();
+    {
+        AgentDialog dlg(c);
+        QSignalSpy done(&dlg, &AgentDialog::testFinished);
+        QTest::mouseClick(dlg.findChild<QPushButton*>("agentDialogTest"), Qt::LeftButton);
+        QVERIFY(done.wait(kTimeout));
+        QCOMPARE(done.first().at(0).toBool(), true);
+        QVERIFY2(dlg.testResult().contains("redline-sample-server") && dlg.testResult().contains("operator"),
+                 qPrintable(dlg.testResult()));
+    }
+    {
+        c.url = QStringLiteral("http://127.0.0.1:1");  // nothing listens on port 1
+        AgentDialog dlg(c);
+        QSignalSpy done(&dlg, &AgentDialog::testFinished);
+        dlg.testConnection();
+        QVERIFY(done.wait(kTimeout));
+        QCOMPARE(done.first().at(0).toBool(), false);
+        QVERIFY2(dlg.testResult().contains("nothing is listening"), qPrintable(dlg.testResult()));
+    }
+    {
+        c.url = a_->adminUrl();
+        c.tokenFile.clear();
+        c.token = QString(64, 'f');  // well-formed, not the agent's
+        AgentDialog dlg(c);
+        QSignalSpy done(&dlg, &AgentDialog::testFinished);
+        dlg.testConnection();
+        QVERIFY(done.wait(kTimeout));
+        QVERIFY2(dlg.testResult().contains("refused the token"), qPrintable(dlg.testResult()));
+    }
 }
 
 QTEST_MAIN(TestLoadPanelTrust)

@@ -1,4 +1,7 @@
-// Add/edit one agent connection (name, URL, token file or token). Validates before accepting.
+// Add/edit one agent connection (name, URL, token file or token). Validates before accepting; "Test
+// connection" asks the agent's /v1/info with the given token (off the GUI thread) and says who answered and
+// with which role, or what went wrong in words. In a session that does not save agents (--demo, --agent) the
+// dialog says so.
 //
 // Threading: GUI thread only (opened from a user action, never from a data slot).
 #pragma once
@@ -19,6 +22,14 @@ class AgentDialog : public QDialog {
     explicit AgentDialog(const AgentConfig& initial, QWidget* parent = nullptr);
     AgentConfig config() const;
     void accept() override;
+    /// Says that agents added now are for this session only (not saved).
+    void setSessionOnly(bool sessionOnly);
+    /// Runs the connection test; the result lands in testResult() (tests wait for testFinished).
+    void testConnection();
+    QString testResult() const;
+
+  signals:
+    void testFinished(bool ok);
 
   private:
     AgentConfig base_;
@@ -28,6 +39,9 @@ class AgentDialog : public QDialog {
     QLineEdit* token_;
     QCheckBox* persist_;
     QLabel* error_;
+    QLabel* test_result_;
+    QLabel* session_note_;
+    int test_generation_ = 0;
 };
 
 }  // namespace redline::ui

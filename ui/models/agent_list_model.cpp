@@ -1,4 +1,6 @@
 #include "ui/models/agent_list_model.h"
+
+#include <QRegularExpression>
 #include "core/stream_consumer.h"
 
 #include <QColor>
@@ -31,6 +33,7 @@ QVariant AgentListModel::data(const QModelIndex& index, int role) const {
     const Row& r = rows_[index.row()];
     if (role == IdRole) return r.config.id;
     if (role == StateRole) return static_cast<int>(r.state);
+    if (role == Qt::DisplayRole && index.column() == Reason) return readableReason(r.reason);
     if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
             case Name:
@@ -124,6 +127,34 @@ StreamState AgentListModel::stateOf(const QString& id) const {
 QString AgentListModel::reasonOf(const QString& id) const {
     const int r = rowOf(id);
     return r < 0 ? QString{} : rows_[r].reason;
+}
+
+QString AgentListModel::readableReason(const QString& raw) {
+    // libcurl's wording is for the tooltip; the cell says what it means for the operator.
+    static const QRegularExpression retry(QStringLiteral("; retrying in .*$"));
+    const QRegularExpressionMatch m = retry.match(raw);
+    const QString tail = m.hasMatch() ? m.captured(0) : QString();
+    struct Rule {
+        const char* needle;
+        const char* text;
+    };
+    static const Rule rules[] = {
+        {"Connection refused", QT_TR_NOOP("nothing is listening at that address (connection refused)")},
+        {"Couldn't connect", QT_TR_NOOP("nothing is listening at that address (connection refused)")},
+        {"Could not resolve", QT_TR_NOOP("the host name does not resolve")},
+        {"Timeout was reached", QT_TR_NOOP("no answer in time (timeout)")},
+        {"timed out", QT_TR_NOOP("no answer in time (timeout)")},
+        {"Empty reply", QT_TR_NOOP("the server closed the connection without answering: is it a Redline agent?")},
+        {"Connection reset", QT_TR_NOOP("the connection was reset")},
+        {"Failure when receiving", QT_TR_NOOP("the connection broke while receiving")},
+        {"401 Unauthorized", QT_TR_NOOP("the agent refused the token (401): check the token file")},
+        {"403 Forbidden", QT_TR_NOOP("the token's role may not do this (403)")},
+        {"404 Not Found", QT_TR_NOOP("no Redline agent API at this URL (404)")},
+        {"SSL", QT_TR_NOOP("TLS failed: use an http:// admin URL")},
+    };
+    for (const auto& rule : rules)
+        if (raw.contains(QLatin1String(rule.needle))) return tr(rule.text) + tail;
+    return raw;
 }
 
 }  // namespace redline::ui

@@ -35,6 +35,9 @@ class AgentListModel : public QAbstractTableModel {
     StreamState stateOf(const QString& id) const;
     QString reasonOf(const QString& id) const;
 
+    /// What a connection failure means, in words ("nothing is listening at that address (connection refused);
+    /// retrying in 4 s"); the raw reason stays in the tooltip.
+    static QString readableReason(const QString& raw);
     static QString stateText(StreamState s);
 
   private:
