@@ -86,12 +86,12 @@ bool LoadController::start(load::Scenario scenario, const QString& agentId, bool
     }
     running_ = true;
     emit runningChanged(true);
-    recordEvents({{"loadtest.started", "load test " + name + " started against " + target,
+    postRunEvents({{"loadtest.started", "load test " + name + " started against " + target,
                    {{"scenario", name}, {"target", target}, {"planned_s", planned}}}});
     return true;
 }
 
-void LoadController::recordEvents(std::vector<RunEvent> events) {
+void LoadController::postRunEvents(std::vector<RunEvent> events) {
     if (!record_events_ || agent_.isEmpty() || events.empty()) return;
     AgentConnection* c = d_->connection(agent_);
     Dashboard* d = d_;
@@ -182,7 +182,7 @@ void LoadController::onFinished(const load::Summary& s) {
             if (!t.passed)
                 events.push_back({"threshold.breached", "threshold " + t.threshold.expr + " failed",
                                   {{"expr", t.threshold.expr}, {"observed", t.observed}}});
-        recordEvents(std::move(events));
+        postRunEvents(std::move(events));
     }
     emit runningChanged(false);
     emit finished(s);

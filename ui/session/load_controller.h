@@ -50,7 +50,7 @@ class LoadController : public QObject {
         nlohmann::json after;
     };
     /// The run's events go to the agent whose API it drives (POST /v1/events), or stay local when it refuses.
-    void recordEvents(std::vector<RunEvent> events);
+    void postRunEvents(std::vector<RunEvent> events);
     void onProgress(const load::Progress& p);
     void onFinished(const load::Summary& s);
 
