@@ -345,6 +345,7 @@ void MainWindow::setThemeMode(Theme::Mode m) {
     theme_ = m;
     const bool dark = Theme::apply(*qApp, m);
     detail_->setDark(dark);
+    load_->setDark(dark);
     theme_box_->setCurrentIndex(theme_box_->findData(Theme::toString(m)));
 }
 

@@ -147,6 +147,11 @@ void TestLoadPanelTrust::runBelongsToTheAgentItDrives() {
     QVERIFY(runFromPanel(panel, ctl, "smoke", {}, "2"));
     QVERIFY(ctl.lastSummary() && ctl.lastSummary()->completed > 0);
     QCOMPARE(QString::fromStdString(ctl.lastSummary()->target), b_->apiUrl());
+    // The tab's own charts drew the run: achieved rate and client latency, and the agent's server-side p99.
+    QVERIFY(panel.rateChart()->seriesCount() >= 3);
+    QVERIFY(!panel.rateChart()->points(0).isEmpty());
+    QCOMPARE(panel.latencyChart()->seriesCount(), 5);
+    QVERIFY(!panel.latencyChart()->points(2).isEmpty());
     QVERIFY(dash_->store().seriesKeys(idb_).contains(kClientSeries));
     QVERIFY(!dash_->store().seriesKeys(ida_).contains(kClientSeries));
     QTRY_VERIFY_WITH_TIMEOUT(countEvents(dash_->store(), idb_, "loadtest.") >= 2, kTimeout);
@@ -181,6 +186,7 @@ void TestLoadPanelTrust::runAgainstNoAgentsApiLandsNowhere() {
     const auto nb = dash_->store().samples(idb_, kClientSeries, 0, INT64_MAX).size();
     QVERIFY(runFromPanel(panel, ctl, "smoke", c_->apiUrl(), "1.5"));
     QVERIFY(panel.findChild<QLabel*>("loadTargetHint")->text().contains("No connected agent"));
+    QCOMPARE(panel.latencyChart()->seriesCount(), 4);  // no server-side line without an agent
     QVERIFY(ctl.lastSummary() && ctl.lastSummary()->completed > 0);
     QTest::qWait(1500);  // nothing may arrive late either
     QCOMPARE(countEvents(dash_->store(), ida_, "loadtest."), ea);

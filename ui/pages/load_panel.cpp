@@ -1,6 +1,8 @@
 #include "ui/pages/load_panel.h"
 
 #include <QComboBox>
+#include <limits>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileDialog>
@@ -18,6 +20,8 @@
 #include <QVBoxLayout>
 
 #include "ui/session/agent_connection.h"
+#include "ui/widgets/chart_view.h"
+#include "ui/widgets/theme.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
 
@@ -131,13 +135,26 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     sl->addWidget(summary_, 1);
     sl->addWidget(save_, 0, Qt::AlignRight);
 
+    rate_chart_ = new ChartView(tr("Run: rate (client side)"), tr("req/s"));
+    rate_chart_->setObjectName("loadRateChart");
+    latency_chart_ = new ChartView(tr("Run: latency"), tr("ms"));
+    latency_chart_->setObjectName("loadLatencyChart");
+    for (auto* c : {rate_chart_, latency_chart_})
+        c->setMinimumHeight(220);
+    auto* charts = new QHBoxLayout;
+    charts->addWidget(rate_chart_, 1);
+    charts->addWidget(latency_chart_, 1);
+
     auto* left = new QVBoxLayout;
     left->addWidget(setup);
     left->addWidget(prog);
     left->addStretch(1);
+    auto* right = new QVBoxLayout;
+    right->addLayout(charts, 3);
+    right->addWidget(sum, 2);
     auto* lay = new QHBoxLayout(this);
     lay->addLayout(left, 2);
-    lay->addWidget(sum, 3);
+    lay->addLayout(right, 5);
 
     connect(open, &QPushButton::clicked, this, &LoadPanel::openFile);
     connect(target_, &QLineEdit::textEdited, this, [this] { target_edited_ = true; });
@@ -287,10 +304,30 @@ bool LoadPanel::startRun() {
     }
     QString err;
     const QString owner = d_->agentForTarget(QString::fromStdString(sc.target), agent_);
+    const bool open = load::is_open_model(sc.executor);
     if (!ctl_->start(std::move(sc), owner, true, &err)) {
         emit message(tr("Cannot start: %1").arg(err), true);
         return false;
     }
+    // The tab's charts start over with the run.
+    run_store_.removeAgent(kRunAgent);
+    run_agent_ = owner;
+    run_started_ms_ = QDateTime::currentMSecsSinceEpoch();
+    prev_errors_ = 0;
+    open_model_ = open;
+    const QString server = owner.isEmpty() ? QString() : tr("p99 server (%1)").arg(d_->agentName(owner));
+    QList<SeriesSpec> rate{{"client", Metric::Rate, tr("achieved"), colors::client, Qt::SolidLine, 1.0},
+                           {"failed", Metric::Rate, tr("failed/s"), colors::bad, Qt::SolidLine, 1.0},
+                           {"unsent", Metric::Rate, tr("unsent"), colors::warning, Qt::DashLine, 1.0}};
+    if (open) rate.prepend({"target", Metric::Rate, tr("target"), colors::target, Qt::DashLine, 1.0});
+    rate_chart_->setSeries(rate);
+    QList<SeriesSpec> lat{{"client", Metric::P50, tr("p50"), colors::p50, Qt::SolidLine, 1.0},
+                          {"client", Metric::P95, tr("p95"), colors::p95, Qt::SolidLine, 1.0},
+                          {"client", Metric::P99, tr("p99"), colors::p99, Qt::SolidLine, 1.0},
+                          {"uncorrected", Metric::P99, tr("p99 uncorrected"), colors::p99, Qt::DotLine, 1.0}};
+    if (!server.isEmpty()) lat.append({"server", Metric::P99, server, colors::rate, Qt::DashLine, 1.0});
+    latency_chart_->setSeries(lat);
+    refreshCharts();
     summary_->setHtml(previous_html_.isEmpty()
                           ? tr("<p>Running…</p>")
                           : tr("<p>Running…</p><hr><h4>Previous run</h4>") + previous_html_);
@@ -308,7 +345,56 @@ QString LoadPanel::etaText(const load::Progress& p) {
         .arg(duration(p.elapsed_s), duration(p.planned_s), duration(p.remaining_s));
 }
 
+void LoadPanel::setDark(bool dark) {
+    rate_chart_->applyTheme(dark);
+    latency_chart_->applyTheme(dark);
+}
+
+void LoadPanel::appendRunSample(const load::Progress& p) {
+    const std::int64_t t = QDateTime::currentMSecsSinceEpoch();
+    const double window = std::max(1, p.window_s);
+    auto sample = [t](Metric m, double v) {
+        Sample s;
+        s.t_ms = t;
+        for (auto& x : s.v)
+            x = std::numeric_limits<float>::quiet_NaN();
+        s.v[static_cast<int>(m)] = static_cast<float>(v);
+        return s;
+    };
+    Sample c = sample(Metric::Rate, p.achieved_rate);
+    // A second without completed requests has no latency (absence is not zero).
+    if (p.achieved_rate > 0) {
+        c.v[static_cast<int>(Metric::P50)] = static_cast<float>(p.latency.p50_ms);
+        c.v[static_cast<int>(Metric::P95)] = static_cast<float>(p.latency.p95_ms);
+        c.v[static_cast<int>(Metric::P99)] = static_cast<float>(p.latency.p99_ms);
+        run_store_.appendSample(kRunAgent, "uncorrected", sample(Metric::P99, p.latency_uncorrected.p99_ms));
+    }
+    run_store_.appendSample(kRunAgent, "client", c);
+    if (open_model_) run_store_.appendSample(kRunAgent, "target", sample(Metric::Rate, p.target));
+    const double failed = p.errors >= prev_errors_ ? double(p.errors - prev_errors_) / window : 0.0;
+    prev_errors_ = p.errors;
+    run_store_.appendSample(kRunAgent, "failed", sample(Metric::Rate, failed));
+    run_store_.appendSample(kRunAgent, "unsent", sample(Metric::Rate, double(p.unsent)));
+    if (!run_agent_.isEmpty())
+        if (const auto snap = d_->store().latest(run_agent_); snap && snap->total.requests > 0)
+            run_store_.appendSample(kRunAgent, "server", sample(Metric::P99, snap->total.latency.p99_ms));
+}
+
+void LoadPanel::refreshCharts() {
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    // The whole run, at least a minute wide so a short run does not fill the plot with two points.
+    const std::int64_t from = std::min(run_started_ms_ ? run_started_ms_ : now, now - 60'000);
+    for (auto* ch : {rate_chart_, latency_chart_}) {
+        ch->invalidate();
+        ch->refresh(run_store_, kRunAgent, from, now);
+    }
+}
+
 void LoadPanel::onProgress(const load::Progress& p) {
+    if (p.state == load::RunState::Running) {
+        appendRunSample(p);
+        refreshCharts();
+    }
     progress_->setValue(static_cast<int>(p.fraction * 1000));
     stage_->setText(tr("%1 · stage %2/%3 %4 · %5")
                         .arg(QString::fromStdString(p.scenario))

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "core/load/engine.h"
+#include "ui/session/series_store.h"
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -21,6 +22,7 @@ class QTextBrowser;
 
 namespace redline::ui {
 
+class ChartView;
 class Dashboard;
 class LoadController;
 
@@ -46,6 +48,14 @@ class LoadPanel : public QWidget {
     bool saveSummary(const QString& path) const;
 
     static QString etaText(const load::Progress& p);
+    /// The tab's own live charts of the current (or last) run: rate (achieved, target, failed/s, unsent) and
+    /// latency (client p50/p95/p99 corrected, p99 uncorrected, and the server-side p99 of the run's agent).
+    ChartView* rateChart() const { return rate_chart_; }
+    ChartView* latencyChart() const { return latency_chart_; }
+    const SeriesStore& runStore() const { return run_store_; }
+    void setDark(bool dark);
+    /// Series keys of the run store (agent kRunAgent).
+    static inline const QString kRunAgent = QStringLiteral("run");
 
   signals:
     void message(const QString& text, bool error);
@@ -79,6 +89,15 @@ class LoadPanel : public QWidget {
     QTextBrowser* summary_;
     QLabel* description_;
     QString previous_html_;  // the last finished run's summary, shown under the current one
+    void appendRunSample(const load::Progress& p);
+    void refreshCharts();
+    SeriesStore run_store_{7200};
+    ChartView* rate_chart_;
+    ChartView* latency_chart_;
+    QString run_agent_;  // the agent the running run belongs to (server-side p99), empty for none
+    std::int64_t run_started_ms_ = 0;
+    std::uint64_t prev_errors_ = 0;
+    bool open_model_ = true;
 };
 
 }  // namespace redline::ui

@@ -4,11 +4,29 @@
 // Threading: GUI thread only.
 #pragma once
 
+#include <QColor>
 #include <QString>
 
 class QApplication;
 
 namespace redline::ui {
+
+/// The data colours, one place for every chart, table and card (readable on both themes).
+namespace colors {
+inline const QColor rate{0x58, 0xa6, 0xff};     // request rate, the stable version
+inline const QColor rate429{0xd2, 0x99, 0x22};  // rate limited
+inline const QColor rate5xx{0xf8, 0x51, 0x49};  // server errors
+inline const QColor p50{0x3f, 0xb9, 0x50};
+inline const QColor p95{0xd2, 0x99, 0x22};
+inline const QColor p99{0xf8, 0x51, 0x49};
+inline const QColor client{0x39, 0xc5, 0xcf};  // the load engine's client-side figures
+inline const QColor canary{0xbc, 0x8c, 0xff};
+inline const QColor target{0x8b, 0x94, 0x9e};  // planned load (a grey guide line)
+inline const QColor good{0x3f, 0xb9, 0x50};
+inline const QColor warning{0xd2, 0x99, 0x22};
+inline const QColor bad{0xf8, 0x51, 0x49};
+inline const QColor stale{0x8b, 0x94, 0x9e};  // data that is no longer live
+}  // namespace colors
 
 class Theme {
   public:
