@@ -104,6 +104,7 @@ std::string Result<T>::error_message() const {
 template struct Result<AgentInfo>;
 template struct Result<Snapshot>;
 template struct Result<EventPage>;
+template struct Result<Event>;
 template struct Result<std::string>;
 template struct Result<LimitsConfig>;
 template struct Result<CanaryConfig>;
