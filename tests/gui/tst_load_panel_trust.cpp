@@ -14,6 +14,7 @@
 #include "ui/demo/sample_server_process.h"
 #include "ui/dialogs/agent_dialog.h"
 #include "ui/pages/load_panel.h"
+#include "ui/widgets/chart_view.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
 
