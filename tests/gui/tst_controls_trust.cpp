@@ -51,7 +51,8 @@ QPoint handleCenter(const QSlider* s) {
     return s->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderHandle, s).center();
 }
 
-/// Presses the handle, moves the mouse pixel by pixel until the slider reads `value`, releases there.
+/// Presses the handle, moves the mouse pixel by pixel until the slider reads `value`, releases there; true
+/// when the slider read `value` at the release (what the release does with it is the panel's business).
 bool dragSliderTo(QSlider* s, int value) {
     const QPoint start = handleCenter(s);
     QTest::mousePress(s, Qt::LeftButton, {}, start);
@@ -62,8 +63,9 @@ bool dragSliderTo(QSlider* s, int value) {
         p.rx() += dir;
         QTest::mouseMove(s, p);
     }
+    const bool reached = s->value() == value;
     QTest::mouseRelease(s, Qt::LeftButton, {}, p);
-    return s->value() == value;
+    return reached;
 }
 
 void wheel(QWidget* w, int angle) {
@@ -455,6 +457,7 @@ void TestControlsTrust::rollBackOffersToClearFaults() {
     QVERIFY(!keep.checked);
     QTRY_COMPARE_WITH_TIMEOUT(agentWeight(), 0.0, kTimeout);
     QCOMPARE(client().canary().value->faults, start.faults);
+    QTRY_VERIFY_WITH_TIMEOUT(!labelContaining(&panel, "Canary receives 0 %").isEmpty(), kTimeout);
     QVERIFY(client().set_canary(CanaryConfig{}).ok());
 }
 
