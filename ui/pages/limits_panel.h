@@ -1,6 +1,9 @@
 // Rate-limit steering for the selected agent: the LimitsModel in an editable table with Reload, Revert and
 // Apply. Loads the agent's routes and limits without blocking; an Apply result (success or the server's
 // refusal) is shown inline. Reloads by itself when another actor changed the limits and nothing is edited.
+// Rate and burst are edited as text (CellDelegate): a refused value stays in its cell with the reason, and
+// Apply is enabled only while something is edited and no cell is refused. The footer's "N limited" counts
+// the agent's enabled limits.
 //
 // Threading: GUI thread only; network calls go through AgentConnection (pool threads).
 #pragma once
@@ -39,6 +42,10 @@ class LimitsPanel : public QWidget {
 
   private:
     void setBusy(bool b);
+    void updateButtons();
+    void editStateChanged();
+    /// "N routes, M limited" (M: enabled limits on the agent).
+    QString summary() const;
     void setStatus(const QString& text, bool error);
 
     Dashboard* d_;
