@@ -108,7 +108,7 @@ QVariant LimitsModel::data(const QModelIndex& index, int role) const {
             case Burst:
                 // The editor gets the text alone; the cell shows the text and, when refused, why.
                 if (role == Qt::DisplayRole && refused)
-                    return tr("%1  ✗ %2").arg(cellText(r, index.column()), cell->error);
+                    return tr("%1\n✗ %2").arg(cellText(r, index.column()), cell->error);
                 return cellText(r, index.column());
             case Mode:
                 return QString::fromUtf8(to_string(l.mode).data(), to_string(l.mode).size());
@@ -149,7 +149,7 @@ bool LimitsModel::setNumber(Row& r, int column, const QString& text) {
     cell.text = text;
     const auto number = parse_decimal(text.trimmed().toStdString());
     if (!number) {
-        cell.error = tr("not a number (digits, optional . and exponent, e.g. 250 or 2.5e3)");
+        cell.error = tr("not a number (e.g. 250, 0.5 or 2.5e3)");
         return false;
     }
     // Checked exactly as the agent will: a one-route document through the strict parser.
@@ -162,8 +162,12 @@ bool LimitsModel::setNumber(Row& r, int column, const QString& text) {
     if (auto parsed = parse_limits(doc); !parsed.ok()) {
         for (const auto& e : parsed.errors())
             if (e.field.size() >= field.size() &&
-                e.field.compare(e.field.size() - field.size(), field.size(), field) == 0)
+                e.field.compare(e.field.size() - field.size(), field.size(), field) == 0) {
                 cell.error = QString::fromStdString(e.message);
+                // "…, got 1000000000000.0": the typed text is shown right beside the reason.
+                if (const auto got = cell.error.lastIndexOf(QLatin1String(", got ")); got > 0)
+                    cell.error.truncate(got);
+            }
     }
     if (!cell.error.isEmpty()) return false;
     r.limit = l;

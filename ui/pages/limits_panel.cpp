@@ -26,11 +26,14 @@ LimitsPanel::LimitsPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent
     view_->setItemDelegateForColumn(LimitsModel::Burst, text);
     view_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed |
                            QAbstractItemView::AnyKeyPressed | QAbstractItemView::SelectedClicked);
-    view_->horizontalHeader()->setSectionResizeMode(LimitsModel::Route, QHeaderView::ResizeToContents);
-    // A refused cell shows the text and the reason: wide enough to read both.
-    view_->horizontalHeader()->setSectionResizeMode(LimitsModel::Rate, QHeaderView::ResizeToContents);
-    view_->horizontalHeader()->setSectionResizeMode(LimitsModel::Burst, QHeaderView::ResizeToContents);
-    view_->horizontalHeader()->setStretchLastSection(true);
+    // A refused cell shows the typed text and, on the line below, the reason: rate, burst and status share
+    // the free width and wrap, and a row grows to show all of it (the table never scrolls sideways).
+    for (int c : {LimitsModel::Route, LimitsModel::Enabled, LimitsModel::Mode, LimitsModel::Scope})
+        view_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    for (int c : {LimitsModel::Rate, LimitsModel::Burst, LimitsModel::Status})
+        view_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Stretch);
+    view_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view_->setWordWrap(true);
     view_->verticalHeader()->hide();
     view_->setAlternatingRowColors(true);
 
