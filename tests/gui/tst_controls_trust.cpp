@@ -179,6 +179,7 @@ class TestControlsTrust : public QObject {
     // Item 5: rate limits.
     void negativeRateIsRefusedAndNotApplied();
     void typedTextIsKeptAndRefusedWithReason();
+    void ctrlReturnInAnOpenEditorSendsWhatIsTyped();
     void footerCountsOnlyEnabledLimits();
 
   private:
@@ -593,6 +594,49 @@ void TestControlsTrust::typedTextIsKeptAndRefusedWithReason() {
     QVERIFY(limits.ok());
     QCOMPARE(limits.value->routes.at(kOtherRoute).rate_per_s, 2500.0);
     QCOMPARE(limits.value->routes.at(kOtherRoute).burst, 40.0);
+    QVERIFY(client().set_limits(LimitsConfig{}).ok());
+}
+
+// Ctrl+Return while a cell's editor is still open applies what is in the editor (not the value it replaces);
+// refused text in an open editor is refused, not sent.
+void TestControlsTrust::ctrlReturnInAnOpenEditorSendsWhatIsTyped() {
+    QVERIFY(client().set_limits(LimitsConfig{}).ok());
+    LimitsPanel panel(dash_.get());
+    showActive(&panel);
+    QSignalSpy settled(&panel, &LimitsPanel::settled);
+    panel.setAgent(agent_);
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() >= 1 && !panel.busy(), kTimeout);
+    LimitsModel* m = panel.model();
+    QTableView* v = panel.view();
+    const int row = m->rowOf(kRoute);
+    QVERIFY(row >= 0);
+    v->setFocus();
+    v->setCurrentIndex(m->index(row, LimitsModel::Enabled));
+    QTest::keyClick(v, Qt::Key_Space);
+
+    auto typeAndApply = [&](const QString& text) {
+        const QModelIndex idx = m->index(row, LimitsModel::Rate);
+        v->setCurrentIndex(idx);
+        QTest::keyClick(v, Qt::Key_F2);
+        QWidget* editor = v->indexWidget(idx);
+        QVERIFY(editor);
+        QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(editor, text);
+        QTest::keyClick(editor, Qt::Key_Return, Qt::ControlModifier);  // Apply's shortcut, editor still open
+    };
+    typeAndApply("300");
+    QTRY_VERIFY_WITH_TIMEOUT(!panel.busy() && !m->modified(), kTimeout);
+    auto limits = client().limits();
+    QVERIFY(limits.ok());
+    QCOMPARE(limits.value->routes.at(kRoute).rate_per_s, 300.0);
+
+    typeAndApply("-1");
+    QVERIFY(!panel.busy());
+    QVERIFY(m->index(row, LimitsModel::Rate).data().toString().contains("-1"));
+    QVERIFY(m->index(row, LimitsModel::Rate).data().toString().contains("must be > 0"));
+    limits = client().limits();
+    QVERIFY(limits.ok());
+    QCOMPARE(limits.value->routes.at(kRoute).rate_per_s, 300.0);
     QVERIFY(client().set_limits(LimitsConfig{}).ok());
 }
 
