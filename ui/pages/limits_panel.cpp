@@ -4,6 +4,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QShortcut>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -42,7 +43,11 @@ LimitsPanel::LimitsPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent
     apply_ = new QPushButton(tr("Apply"));
     apply_->setObjectName("primaryButton");
     apply_->setToolTip(tr("Send the edited table to the agent (Ctrl+Return)"));
-    apply_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    // Not the button's own shortcut: that one is dead while the button is disabled, which it is while a
+    // change is still in an open editor; apply() commits the editor first and checks everything itself.
+    auto* applyKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this);
+    applyKey->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(applyKey, &QShortcut::activated, this, &LimitsPanel::apply);
     status_ = new QLabel;
     status_->setObjectName("limitsStatus");
     status_->setWordWrap(true);
@@ -163,7 +168,18 @@ void LimitsPanel::reload() {
         });
 }
 
+void LimitsPanel::commitOpenEditor() {
+    const QModelIndex idx = view_->currentIndex();
+    QWidget* editor = idx.isValid() ? view_->indexWidget(idx) : nullptr;
+    if (!editor) return;
+    QAbstractItemDelegate* delegate = view_->itemDelegateForIndex(idx);
+    delegate->setModelData(editor, &model_, idx);
+    emit delegate->closeEditor(editor, QAbstractItemDelegate::NoHint);
+}
+
 void LimitsPanel::apply() {
+    // Ctrl+Return reaches Apply while a cell's editor is open: what is in the editor is what the user means.
+    commitOpenEditor();
     auto* conn = d_->connection(agent_);
     if (!conn || busy_ || !model_.modified()) return;
     if (!model_.valid()) {

@@ -31,7 +31,8 @@ class LimitsPanel : public QWidget {
     QTableView* view() const { return view_; }
     /// Fetches routes and limits from the agent.
     void reload();
-    /// Sends the edited table (PUT /v1/limits).
+    /// Sends the edited table (PUT /v1/limits), after committing an open cell editor; nothing while a cell
+    /// is refused.
     void apply();
     bool busy() const { return busy_; }
 
@@ -43,6 +44,8 @@ class LimitsPanel : public QWidget {
   private:
     void setBusy(bool b);
     void updateButtons();
+    /// Puts the text of an open cell editor into the model (as Enter would) and closes the editor.
+    void commitOpenEditor();
     void editStateChanged();
     /// "N routes, M limited" (M: enabled limits on the agent).
     QString summary() const;
