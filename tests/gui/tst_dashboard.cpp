@@ -338,6 +338,8 @@ void TestDashboard::invalidLimitIsRefusedInline() {
     QVERIFY(!m->setData(m->index(row, LimitsModel::Burst), 0.0));
     QVERIFY(!m->setData(m->index(row, LimitsModel::Mode), "sometimes"));
     QVERIFY(m->setData(m->index(row, LimitsModel::Rate), 10.0));
+    QVERIFY(!m->rowError(row).isEmpty());  // the refused burst stays refused until it is edited
+    QVERIFY(m->setData(m->index(row, LimitsModel::Burst), 20.0));
     QVERIFY(m->rowError(row).isEmpty());
     m->revert();
     QVERIFY(!m->modified());

@@ -3,6 +3,9 @@
 #include <QBrush>
 #include <QColor>
 #include <QFont>
+#include <QLocale>
+
+#include "core/number.h"
 
 namespace redline::ui {
 
@@ -42,11 +45,49 @@ Qt::ItemFlags LimitsModel::flags(const QModelIndex& index) const {
     return f;
 }
 
+LimitsModel::Cell* LimitsModel::cellOf(Row& r, int column) {
+    return column == Rate ? &r.rate : column == Burst ? &r.burst : nullptr;
+}
+const LimitsModel::Cell* LimitsModel::cellOf(const Row& r, int column) {
+    return column == Rate ? &r.rate : column == Burst ? &r.burst : nullptr;
+}
+
 bool LimitsModel::rowModified(int r) const {
     const Row& row = rows_[r];
+    if (!row.rate.error.isEmpty() || !row.burst.error.isEmpty()) return true;  // refused text is an edit
     auto it = applied_.routes.find(row.route.toStdString());
     if (it == applied_.routes.end()) return row.present && row.limit.enabled;
     return !(it->second == row.limit);
+}
+
+int LimitsModel::invalidCells() const {
+    int n = 0;
+    for (const auto& r : rows_)
+        n += !r.rate.error.isEmpty() + !r.burst.error.isEmpty();
+    return n;
+}
+
+int LimitsModel::appliedLimitedCount() const {
+    int n = 0;
+    for (const auto& [route, limit] : applied_.routes)
+        n += limit.enabled;
+    return n;
+}
+
+QString LimitsModel::rowError(int row) const {
+    if (row < 0 || row >= rows_.size()) return {};
+    const Row& r = rows_[row];
+    QStringList out;
+    if (!r.rate.error.isEmpty()) out << headerData(Rate, Qt::Horizontal).toString() + ": " + r.rate.error;
+    if (!r.burst.error.isEmpty()) out << headerData(Burst, Qt::Horizontal).toString() + ": " + r.burst.error;
+    if (!r.error.isEmpty()) out << r.error;
+    return out.join("; ");
+}
+
+QString LimitsModel::cellText(const Row& r, int column) const {
+    const Cell* c = cellOf(r, column);
+    if (c && !c->text.isEmpty()) return c->text;
+    return QString::number(column == Rate ? r.limit.rate_per_s : r.limit.burst, 'g', 8);
 }
 
 QVariant LimitsModel::data(const QModelIndex& index, int role) const {
@@ -54,36 +95,45 @@ QVariant LimitsModel::data(const QModelIndex& index, int role) const {
     const Row& r = rows_[index.row()];
     const RouteLimit& l = r.limit;
     const bool active = r.present && l.enabled;
+    const Cell* cell = cellOf(r, index.column());
+    const bool refused = cell && !cell->error.isEmpty();
     if (role == ModifiedRole) return rowModified(index.row());
-    if (role == ErrorRole) return r.error;
+    if (role == ErrorRole) return cell ? cell->error : rowError(index.row());
     if (role == Qt::CheckStateRole && index.column() == Enabled) return active ? Qt::Checked : Qt::Unchecked;
     if (role == Qt::DisplayRole || role == Qt::EditRole) {
         switch (index.column()) {
             case Route:
                 return r.route;
             case Rate:
-                return role == Qt::EditRole ? QVariant(l.rate_per_s)
-                                            : QVariant(QString::number(l.rate_per_s, 'g', 8));
             case Burst:
-                return role == Qt::EditRole ? QVariant(l.burst) : QVariant(QString::number(l.burst, 'g', 8));
+                // The editor gets the text alone; the cell shows the text and, when refused, why.
+                if (role == Qt::DisplayRole && refused)
+                    return tr("%1\n✗ %2").arg(cellText(r, index.column()), cell->error);
+                return cellText(r, index.column());
             case Mode:
                 return QString::fromUtf8(to_string(l.mode).data(), to_string(l.mode).size());
             case Scope:
                 return QString::fromUtf8(to_string(l.scope).data(), to_string(l.scope).size());
-            case Status:
-                if (!r.error.isEmpty()) return r.error;
+            case Status: {
+                const QString err = rowError(index.row());
+                if (!err.isEmpty()) return err;
                 if (rowModified(index.row())) return tr("edited — not applied");
                 return active ? tr("applied") : tr("unlimited");
+            }
         }
     }
     if (role == Qt::ToolTipRole) {
-        if (!r.error.isEmpty()) return r.error;
+        if (refused) return cell->error;
+        if (index.column() == Status && !rowError(index.row()).isEmpty()) return rowError(index.row());
+        if (index.column() == Rate) return tr("Tokens added per second: > 0 and <= 1000000");
+        if (index.column() == Burst) return tr("Bucket capacity: >= 1 and <= 10000000");
         if (index.column() == Mode) return tr("enforce: answer 429; shadow: count would-be rejections only");
         if (index.column() == Scope)
             return tr("client: one bucket per API key/address; route: one shared bucket");
     }
     if (role == Qt::ForegroundRole) {
-        if (!r.error.isEmpty() && index.column() == Status) return QColor(0xf8, 0x51, 0x49);
+        if (refused || (index.column() == Status && !rowError(index.row()).isEmpty()))
+            return QColor(0xf8, 0x51, 0x49);
         if (!active && index.column() != Route && index.column() != Status) return QColor(0x8b, 0x94, 0x9e);
     }
     if (role == Qt::FontRole && rowModified(index.row())) {
@@ -94,73 +144,73 @@ QVariant LimitsModel::data(const QModelIndex& index, int role) const {
     return {};
 }
 
+bool LimitsModel::setNumber(Row& r, int column, const QString& text) {
+    Cell& cell = *cellOf(r, column);
+    cell.text = text;
+    const auto number = parse_decimal(text.trimmed().toStdString());
+    if (!number) {
+        cell.error = tr("not a number (e.g. 250, 0.5 or 2.5e3)");
+        return false;
+    }
+    // Checked exactly as the agent will: a one-route document through the strict parser.
+    RouteLimit l = r.limit;
+    (column == Rate ? l.rate_per_s : l.burst) = *number;
+    nlohmann::json doc;
+    doc["routes"][r.route.toStdString()] = l;
+    const std::string field = column == Rate ? ".rate_per_s" : ".burst";
+    cell.error.clear();
+    if (auto parsed = parse_limits(doc); !parsed.ok()) {
+        for (const auto& e : parsed.errors())
+            if (e.field.size() >= field.size() &&
+                e.field.compare(e.field.size() - field.size(), field.size(), field) == 0) {
+                cell.error = QString::fromStdString(e.message);
+                // "…, got 1000000000000.0": the typed text is shown right beside the reason.
+                if (const auto got = cell.error.lastIndexOf(QLatin1String(", got ")); got > 0)
+                    cell.error.truncate(got);
+            }
+    }
+    if (!cell.error.isEmpty()) return false;
+    r.limit = l;
+    return true;
+}
+
+void LimitsModel::rowChanged(int r, bool wasModified) {
+    emit dataChanged(index(r, 0), index(r, ColumnCount - 1));
+    if (wasModified != modified()) emit modifiedChanged(modified());
+    emit editStateChanged();
+}
+
 bool LimitsModel::setData(const QModelIndex& index, const QVariant& value, int role) {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid)) return false;
     Row& r = rows_[index.row()];
-    RouteLimit l = r.limit;
-    bool present = r.present;
+    const bool wasModified = modified();
+    bool ok = true;
     if (index.column() == Enabled && role == Qt::CheckStateRole) {
         const bool on = value.toInt() == Qt::Checked;
-        l.enabled = on;
-        present = present || on;
-    } else if (role == Qt::EditRole) {
-        bool ok = true;
-        switch (index.column()) {
-            case Rate:
-                l.rate_per_s = value.toDouble(&ok);
-                break;
-            case Burst:
-                l.burst = value.toDouble(&ok);
-                break;
-            case Mode:
-                if (value.toString() == "enforce")
-                    l.mode = LimitMode::Enforce;
-                else if (value.toString() == "shadow")
-                    l.mode = LimitMode::Shadow;
-                else
-                    ok = false;
-                break;
-            case Scope:
-                if (value.toString() == "client")
-                    l.scope = LimitScope::Client;
-                else if (value.toString() == "route")
-                    l.scope = LimitScope::Route;
-                else
-                    ok = false;
-                break;
-            default:
-                return false;
-        }
-        if (!ok) {
-            r.error = tr("not a valid value: %1").arg(value.toString());
-            emit dataChanged(index.siblingAtColumn(0), index.siblingAtColumn(ColumnCount - 1));
-            return false;
-        }
+        r.limit.enabled = on;
+        r.present = r.present || on;
+    } else if (role != Qt::EditRole) {
+        return false;
+    } else if (index.column() == Rate || index.column() == Burst) {
+        // Typed text stays as typed; a number from code is shown in its shortest form.
+        const QString text = value.typeId() == QMetaType::QString
+                                 ? value.toString()
+                                 : QString::number(value.toDouble(), 'g', QLocale::FloatingPointShortest);
+        ok = setNumber(r, index.column(), text);
+    } else if (index.column() == Mode || index.column() == Scope) {
+        const QString v = value.toString();
+        if (index.column() == Mode && (v == "enforce" || v == "shadow"))
+            r.limit.mode = v == "enforce" ? LimitMode::Enforce : LimitMode::Shadow;
+        else if (index.column() == Scope && (v == "client" || v == "route"))
+            r.limit.scope = v == "client" ? LimitScope::Client : LimitScope::Route;
+        else
+            return false;  // not one of the editor's choices: nothing changes
     } else {
         return false;
     }
-    // Validate exactly as the agent will: one-route document through the strict parser.
-    nlohmann::json doc;
-    doc["routes"][r.route.toStdString()] = l;
-    auto parsed = parse_limits(doc);
-    const bool wasModified = modified();
-    if (!parsed.ok()) {
-        QStringList msgs;
-        for (const auto& e : parsed.errors()) {
-            QString field = QString::fromStdString(e.field);
-            field = field.section('.', -1);
-            msgs << field + ": " + QString::fromStdString(e.message);
-        }
-        r.error = msgs.join("; ");
-        emit dataChanged(index.siblingAtColumn(0), index.siblingAtColumn(ColumnCount - 1));
-        return false;
-    }
-    r.limit = l;
-    r.present = present;
-    r.error.clear();
-    emit dataChanged(index.siblingAtColumn(0), index.siblingAtColumn(ColumnCount - 1));
-    if (wasModified != modified()) emit modifiedChanged(modified());
-    return true;
+    r.error.clear();  // an agent refusal was about the row as it was
+    rowChanged(index.row(), wasModified);
+    return ok;
 }
 
 void LimitsModel::setApplied(const LimitsConfig& applied, const QStringList& knownRoutes) {
@@ -185,6 +235,7 @@ void LimitsModel::setApplied(const LimitsConfig& applied, const QStringList& kno
     }
     endResetModel();
     emit modifiedChanged(false);
+    emit editStateChanged();
 }
 
 void LimitsModel::markApplied(const LimitsConfig& applied) {
@@ -199,9 +250,12 @@ void LimitsModel::markApplied(const LimitsConfig& applied) {
             rows_[i].limit.enabled = false;
         }
         rows_[i].error.clear();
+        rows_[i].rate = {};
+        rows_[i].burst = {};
     }
     if (!rows_.isEmpty()) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
     emit modifiedChanged(false);
+    emit editStateChanged();
 }
 
 void LimitsModel::revert() {
@@ -229,6 +283,7 @@ int LimitsModel::setServerErrors(const std::vector<FieldError>& errors) {
             if (!field.contains(rows_[i].route)) continue;
             rows_[i].error = tr("refused by agent: %1").arg(QString::fromStdString(e.message));
             emit dataChanged(index(i, 0), index(i, ColumnCount - 1));
+            emit editStateChanged();
             ++placed;
             break;
         }

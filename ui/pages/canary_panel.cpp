@@ -1,27 +1,53 @@
 #include "ui/pages/canary_panel.h"
 
+#include <spdlog/spdlog.h>
+
+#include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QMessageBox>
+#include <QPointer>
 #include <QPushButton>
 #include <QShowEvent>
 #include <QSlider>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "ui/session/dashboard.h"
 
 namespace redline::ui {
 
+namespace {
+
+QString percentText(double w) {
+    return QCoreApplication::translate("redline::ui::CanaryPanel", "%1 %").arg(w, 0, 'g', 4);
+}
+
+QString faultsText(const CanaryFaults& f) {
+    return QCoreApplication::translate("redline::ui::CanaryPanel", "+%1 ms (±%2 ms), %3 % errors")
+        .arg(f.latency_ms)
+        .arg(f.latency_jitter_ms)
+        .arg(f.error_ratio * 100.0);
+}
+
+}  // namespace
+
 CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent), d_(dashboard) {
-    confirm_ = [this](const QString& text) {
-        return QMessageBox::question(this, tr("Confirm canary change"), text,
-                                     QMessageBox::Yes | QMessageBox::Cancel) == QMessageBox::Yes;
+    confirm_ = [this](const QString& text, const QString& offer, bool* accepted) {
+        QMessageBox box(QMessageBox::Question, tr("Confirm canary change"), text,
+                        QMessageBox::Yes | QMessageBox::Cancel, this);
+        if (!offer.isEmpty()) box.setCheckBox(new QCheckBox(offer));
+        const bool yes = box.exec() == QMessageBox::Yes;
+        if (accepted && box.checkBox()) *accepted = box.checkBox()->isChecked();
+        return yes;
     };
     // Weight.
     auto* weightBox = new QGroupBox(tr("Traffic to canary"));
@@ -30,9 +56,25 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent
     slider_->setTickInterval(5);
     slider_->setTickPosition(QSlider::TicksBelow);
     slider_->setPageStep(5);
-    weight_label_ = new QLabel(QStringLiteral("0 %"));
+    slider_->setToolTip(
+        tr("Drag, or use the arrow keys, Page Up/Down, Home/End or the wheel: the weight is "
+           "sent on release, on Enter or when you stop; Esc cancels"));
+    slider_->installEventFilter(this);
+    idle_ = new QTimer(this);
+    idle_->setSingleShot(true);
+    idle_->setInterval(kCommitIdleMs);
+    connect(idle_, &QTimer::timeout, this, &CanaryPanel::commitSlider);
+    weight_label_ = new QLabel(percentText(0));
     weight_label_->setObjectName("bigValue");
     weight_label_->setMinimumWidth(70);
+    weight_label_->setToolTip(tr("The weight the agent confirmed"));
+    pending_ = new QLabel;
+    pending_->setObjectName("canaryPending");
+    pending_->hide();
+    error_ = new QLabel;
+    error_->setObjectName("inlineError");
+    error_->setWordWrap(true);
+    error_->hide();
     auto* sliderRow = new QHBoxLayout;
     sliderRow->addWidget(slider_, 1);
     sliderRow->addWidget(weight_label_);
@@ -48,10 +90,13 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent
     }
     auto* wl = new QVBoxLayout(weightBox);
     wl->addLayout(sliderRow);
+    wl->addWidget(pending_);
+    wl->addWidget(error_);
     wl->addLayout(quick);
-    connect(slider_, &QSlider::valueChanged, this,
-            [this](int v) { weight_label_->setText(tr("%1 %").arg(v)); });
-    connect(slider_, &QSlider::sliderReleased, this, [this] { setWeight(slider_->value()); });
+    // Programmatic moves are made with signals blocked (setSliderQuietly): valueChanged is the user's hand.
+    connect(slider_, &QSlider::valueChanged, this, &CanaryPanel::sliderMoved);
+    connect(slider_, &QSlider::sliderPressed, idle_, &QTimer::stop);
+    connect(slider_, &QSlider::sliderReleased, this, &CanaryPanel::commitSlider);
 
     // Faults.
     auto* faultBox = new QGroupBox(tr("Canary fault injection (demos)"));
@@ -95,6 +140,7 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent
     connect(route_, &QComboBox::activated, this, &CanaryPanel::refreshComparison);
 
     status_ = new QLabel;
+    status_->setObjectName("canaryStatus");
     status_->setWordWrap(true);
     auto* left = new QVBoxLayout;
     left->addWidget(weightBox);
@@ -120,6 +166,13 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent
 void CanaryPanel::setAgent(const QString& id) {
     if (id == agent_) return;
     agent_ = id;
+    // A change of the previous agent still pending is not this agent's: forget it (its answer is dropped).
+    idle_->stop();
+    in_flight_.reset();
+    queued_.reset();
+    ++put_generation_;
+    faults_shown_.reset();
+    setError({});
     comparison_.clear();
     route_->clear();
     route_->addItem(tr("All routes"), QString());
@@ -150,87 +203,209 @@ void CanaryPanel::refreshComparison() {
     comparison_.update(*snap, route_->currentData().toString());
 }
 
+void CanaryPanel::setConfirm(std::function<bool(const QString&)> confirm) {
+    confirm_ = [confirm = std::move(confirm)](const QString& text, const QString&, bool*) {
+        return confirm(text);
+    };
+}
+
+bool CanaryPanel::pending() const {
+    return in_flight_ || queued_ || idle_->isActive() || slider_->isSliderDown();
+}
+
+const CanaryConfig& CanaryPanel::target() const {
+    if (queued_) return *queued_;
+    if (in_flight_) return *in_flight_;
+    return applied_;
+}
+
 void CanaryPanel::reload() {
     auto* conn = d_->connection(agent_);
     if (!conn) return;
-    const int gen = ++generation_;
-    conn->fetchCanary([this, gen](Result<CanaryConfig> r) {
-        if (gen != generation_) return;
+    const int gen = ++load_generation_;
+    conn->fetchCanary([this, alive = QPointer<CanaryPanel>(this), gen](Result<CanaryConfig> r) {
+        if (!alive || gen != load_generation_) return;  // panel gone, or superseded
         if (!r.ok()) {
-            status_->setText(QString::fromStdString(r.error_message()));
+            setError(tr("Cannot read the canary: %1").arg(QString::fromStdString(r.error_message())));
+            load_failed_ = true;
             emit settled(false);
             return;
         }
-        applied_ = *r.value;
-        showApplied();
+        if (load_failed_) setError({});  // a refused PUT's message stays until the next change
+        load_failed_ = false;
+        // A PUT in flight answers with a newer state than this GET may have seen.
+        if (!in_flight_) {
+            applied_ = *r.value;
+            showApplied();
+        }
         emit settled(true);
     });
 }
 
+void CanaryPanel::setSliderQuietly(double percent) {
+    const QSignalBlocker block(slider_);
+    slider_->setValue(static_cast<int>(std::lround(percent)));
+}
+
+void CanaryPanel::setError(const QString& text) {
+    error_->setText(text);
+    error_->setVisible(!text.isEmpty());
+}
+
 void CanaryPanel::showApplied() {
-    slider_->blockSignals(true);
-    slider_->setValue(static_cast<int>(std::lround(applied_.weight_percent)));
-    slider_->blockSignals(false);
-    weight_label_->setText(tr("%1 %").arg(applied_.weight_percent, 0, 'g', 4));
-    latency_->setValue(applied_.faults.latency_ms);
-    jitter_->setValue(applied_.faults.latency_jitter_ms);
-    errors_->setValue(applied_.faults.error_ratio * 100.0);
-    status_->setStyleSheet({});
-    status_->setText(tr("Canary receives %1 % of client keys; faults: +%2 ms (±%3 ms), %4 % errors")
+    // The slider follows the agent unless the user's hand is on it (a move not sent yet stays where it is).
+    if (!idle_->isActive() && !slider_->isSliderDown()) setSliderQuietly(target().weight_percent);
+    weight_label_->setText(percentText(applied_.weight_percent));
+    // The knobs follow the agent's faults when those change, not on every repaint of the weight: a knob
+    // being edited is not reset by an unrelated weight change.
+    if (faults_shown_ != applied_.faults) {
+        faults_shown_ = applied_.faults;
+        latency_->setValue(applied_.faults.latency_ms);
+        jitter_->setValue(applied_.faults.latency_jitter_ms);
+        errors_->setValue(applied_.faults.error_ratio * 100.0);
+    }
+    status_->setText(tr("Canary receives %1 % of client keys; faults: %2")
                          .arg(applied_.weight_percent)
-                         .arg(applied_.faults.latency_ms)
-                         .arg(applied_.faults.latency_jitter_ms)
-                         .arg(applied_.faults.error_ratio * 100.0));
+                         .arg(faultsText(applied_.faults)));
+    showPending();
+}
+
+void CanaryPanel::showPending() {
+    QString text;
+    if (in_flight_) {
+        text = tr("→ %1 sending…").arg(percentText(in_flight_->weight_percent));
+        if (queued_) text += tr(" then %1").arg(percentText(queued_->weight_percent));
+    } else if (slider_->isSliderDown() && slider_->value() != std::lround(applied_.weight_percent)) {
+        text = tr("→ %1 not sent yet: release to send").arg(percentText(slider_->value()));
+    } else if (idle_->isActive() && slider_->value() != std::lround(target().weight_percent)) {
+        text = tr("→ %1 not sent yet: sent when you stop (Enter sends now, Esc cancels)")
+                   .arg(percentText(slider_->value()));
+    }
+    pending_->setText(text);
+    pending_->setVisible(!text.isEmpty());
+}
+
+void CanaryPanel::sliderMoved(int) {
+    if (slider_->isSliderDown())
+        idle_->stop();  // a drag is sent on release
+    else
+        idle_->start();  // keyboard, wheel, a click on the groove: sent when the user stops
+    showPending();
+}
+
+void CanaryPanel::commitSlider() {
+    idle_->stop();
+    setWeight(slider_->value());
+}
+
+bool CanaryPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched != slider_) return QWidget::eventFilter(watched, event);
+    const bool unsent = idle_->isActive();
+    if (event->type() == QEvent::ShortcutOverride) {
+        // Esc would dismiss the window's banner; while a move is unsent it belongs to the slider.
+        auto* k = static_cast<QKeyEvent*>(event);
+        if (unsent && k->key() == Qt::Key_Escape) {
+            event->accept();
+            return true;
+        }
+    }
+    if (event->type() == QEvent::KeyPress) {
+        auto* k = static_cast<QKeyEvent*>(event);
+        if (k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter) {
+            commitSlider();
+            return true;
+        }
+        if (k->key() == Qt::Key_Escape && unsent) {
+            idle_->stop();
+            showApplied();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void CanaryPanel::setWeight(double percent) {
-    if (percent == applied_.weight_percent) {
+    idle_->stop();
+    CanaryConfig c = target();
+    if (percent == c.weight_percent) {
         showApplied();
         return;
     }
-    if (percent >= 100 && !confirm_(tr("Promote the canary: send 100 % of traffic to it?"))) {
-        showApplied();
-        return;
+    const bool promote = percent >= 100, rollBack = percent <= 0;
+    if (promote || rollBack) {
+        QString offer;
+        if (rollBack && c.faults != CanaryFaults{})
+            offer = tr("Also clear the canary's fault knobs (%1)").arg(faultsText(c.faults));
+        bool clearFaults = false;
+        const QString text = promote ? tr("Promote the canary: send 100 % of traffic to it?")
+                                     : tr("Roll back: send no traffic to the canary?");
+        if (!confirm_(text, offer, &clearFaults)) {
+            spdlog::info("canary: change to {} % cancelled at the confirmation", percent);
+            showApplied();  // back on the confirmed weight
+            return;
+        }
+        if (clearFaults) c.faults = {};
     }
-    if (percent <= 0 && !confirm_(tr("Roll back: send no traffic to the canary?"))) {
-        showApplied();
-        return;
-    }
-    CanaryConfig c = applied_;
     c.weight_percent = percent;
-    send(c);
+    submit(c);
 }
 
 void CanaryPanel::applyFaults(const CanaryFaults& f) {
-    CanaryConfig c = applied_;
+    CanaryConfig c = target();
     c.faults = f;
+    submit(c);
+}
+
+void CanaryPanel::submit(const CanaryConfig& c) {
+    setError({});
+    if (in_flight_) {
+        queued_ = c;  // sent when the PUT in flight has its answer
+        showPending();
+        return;
+    }
     send(c);
 }
 
-void CanaryPanel::send(CanaryConfig c) {
+void CanaryPanel::send(const CanaryConfig& c) {
     auto* conn = d_->connection(agent_);
     if (!conn) return;
     auto parsed = parse_canary(nlohmann::json(c));
     if (!parsed.ok()) {
-        status_->setText(
+        setError(
             QString::fromStdString(parsed.errors().front().field + ": " + parsed.errors().front().message));
+        showApplied();
         emit settled(false);
         return;
     }
-    const int gen = ++generation_;
-    status_->setText(tr("Applying…"));
-    conn->putCanary(c, [this, gen](Result<CanaryConfig> r) {
-        if (gen != generation_) return;
+    spdlog::info("canary: requesting weight {} % (confirmed {} %)", c.weight_percent,
+                 applied_.weight_percent);
+    const int gen = ++put_generation_;
+    in_flight_ = c;
+    showApplied();
+    conn->putCanary(c, [this, alive = QPointer<CanaryPanel>(this), gen](Result<CanaryConfig> r) {
+        if (!alive || gen != put_generation_) return;
+        in_flight_.reset();
         if (!r.ok()) {
             const QString m = QString::fromStdString(r.error_message());
+            spdlog::warn("canary: change refused: {}", r.error_message());
+            queued_.reset();  // built on a change that did not happen
+            setError(tr("Refused: %1 — the canary still receives %2")
+                         .arg(m, percentText(applied_.weight_percent)));
             showApplied();
-            status_->setStyleSheet(QStringLiteral("color: #f85149;"));
-            status_->setText(tr("Refused: %1").arg(m));
             emit message(tr("Canary not changed: %1").arg(m), true);
             emit settled(false);
             return;
         }
         applied_ = *r.value;
+        if (queued_) {
+            const CanaryConfig next = *queued_;
+            queued_.reset();
+            if (next != applied_) {
+                emit settled(true);
+                send(next);
+                return;
+            }
+        }
         showApplied();
         emit settled(true);
     });

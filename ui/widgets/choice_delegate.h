@@ -1,18 +1,20 @@
-// Item delegate that edits a column with a combo box of fixed choices (limit mode, scope).
+// Item delegate that edits a column with a combo box of fixed choices (limit mode, scope). Esc abandons the
+// edit of this cell only (CellDelegate).
 //
 // Threading: GUI thread only.
 #pragma once
 
 #include <QStringList>
-#include <QStyledItemDelegate>
+
+#include "ui/widgets/cell_delegate.h"
 
 namespace redline::ui {
 
-class ChoiceDelegate : public QStyledItemDelegate {
+class ChoiceDelegate : public CellDelegate {
     Q_OBJECT
   public:
     ChoiceDelegate(QStringList choices, QObject* parent = nullptr)
-        : QStyledItemDelegate(parent), choices_(std::move(choices)) {}
+        : CellDelegate(parent), choices_(std::move(choices)) {}
     QWidget* createEditor(QWidget* parent, const QStyleOptionViewItem& option,
                           const QModelIndex& index) const override;
     void setEditorData(QWidget* editor, const QModelIndex& index) const override;
