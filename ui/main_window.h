@@ -78,18 +78,18 @@ class MainWindow : public QMainWindow {
     EventsPage* events() const { return events_; }
     QTabWidget* tabs() const { return tabs_; }
 
-  public slots:
-    void showMessage(const QString& text, bool error);
-
-  protected:
-    void closeEvent(QCloseEvent* e) override;
-
     /// Replaces the "are you sure?" question (tests); return true to proceed.
     void setConfirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
     /// The keyboard-shortcut list (Help ▸ Keyboard shortcuts, F1), built from the actions.
     QString shortcutsText() const;
     /// Shrinks and moves the window so it lies within its screen's available geometry.
     void fitToScreen();
+
+  public slots:
+    void showMessage(const QString& text, bool error);
+
+  protected:
+    void closeEvent(QCloseEvent* e) override;
 
   private:
     struct TabSpec {
