@@ -130,11 +130,11 @@ void TestLoadPanelTrust::targetFollowsTheSelectedAgent() {
     panel.setAgent(idb_);
     QCOMPARE(target->text(), b_->apiUrl());
     QCOMPARE(panel.targetAgent(), idb_);
-    QVERIFY(panel.findChild<QLabel*>("loadTargetHint")->text().contains("catalog-b"));
+    QVERIFY(panel.targetHint().contains("catalog-b"));
     // A typed target is the user's: it stays while the agent stays, and belongs to whoever measures it.
     typeInto(target, a_->apiUrl());
     QCOMPARE(panel.targetAgent(), ida_);
-    QVERIFY(panel.findChild<QLabel*>("loadTargetHint")->text().contains("catalog-a"));
+    QVERIFY(panel.targetHint().contains("catalog-a"));
     panel.setAgent(ida_);
     panel.setAgent(idb_);
     QCOMPARE(target->text(), b_->apiUrl());
@@ -186,7 +186,7 @@ void TestLoadPanelTrust::runAgainstNoAgentsApiLandsNowhere() {
     const auto na = dash_->store().samples(ida_, kClientSeries, 0, INT64_MAX).size();
     const auto nb = dash_->store().samples(idb_, kClientSeries, 0, INT64_MAX).size();
     QVERIFY(runFromPanel(panel, ctl, "smoke", c_->apiUrl(), "1.5"));
-    QVERIFY(panel.findChild<QLabel*>("loadTargetHint")->text().contains("No connected agent"));
+    QVERIFY(panel.targetHint().contains("No connected agent"));
     QCOMPARE(panel.latencyChart()->seriesCount(), 4);  // no server-side line without an agent
     QVERIFY(ctl.lastSummary() && ctl.lastSummary()->completed > 0);
     QTest::qWait(1500);  // nothing may arrive late either

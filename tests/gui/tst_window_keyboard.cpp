@@ -110,6 +110,9 @@ class TestWindowKeyboard : public QObject {
         w.restoreSettings();
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
+        for (int i = 0; i < w.tabs()->count(); ++i)
+            qInfo() << "tab" << i << w.tabs()->widget(i)->minimumSizeHint();
+        qInfo() << "window" << w.minimumSizeHint();
         const QRect g = w.frameGeometry();
         QVERIFY2(g.width() <= avail.width() && g.height() <= avail.height(),
                  qPrintable(QStringLiteral("%1x%2 on a %3x%4 screen")
@@ -207,6 +210,12 @@ class TestWindowKeyboard : public QObject {
         const qint64 t = view->model()->index(0, 0).data(EventsModel::TimeMsRole).toLongLong();
         const QRect r = view->visualRect(view->model()->index(0, EventsModel::Kind));
         QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, r.center());
+        QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::ChartsTab));
+        // And with the keyboard: Enter on the selected row.
+        w.showTab(MainWindow::EventsTab);
+        view->setFocus();
+        view->setCurrentIndex(view->model()->index(0, 0));
+        QTest::keyClick(view, Qt::Key_Return);
         QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::ChartsTab));
         QCOMPARE(w.currentAgent(), a);
         QVERIFY(w.detail()->paused());

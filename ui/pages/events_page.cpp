@@ -138,10 +138,13 @@ EventsPage::EventsPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent),
     connect(follow_, &QCheckBox::toggled, this, [this](bool on) {
         if (on) view_->scrollToBottom();
     });
-    connect(view_, &QTableView::activated, this, [this](const QModelIndex& i) {
+    auto jump = [this](const QModelIndex& i) {
         emit jumpTo(i.siblingAtColumn(0).data(EventsModel::AgentIdRole).toString(),
                     i.siblingAtColumn(0).data(EventsModel::TimeMsRole).toLongLong());
-    });
+    };
+    // Enter (activated) and double-click; on platforms where a single click activates, both arrive once each.
+    connect(view_, &QTableView::activated, this, jump);
+    connect(view_, &QTableView::doubleClicked, this, jump);
     connect(csv, &QPushButton::clicked, this, [this] { exportTo(true); });
     connect(json, &QPushButton::clicked, this, [this] { exportTo(false); });
     connect(d_, &Dashboard::agentAdded, this, &EventsPage::refreshFilters);

@@ -76,7 +76,6 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     target_->setObjectName("loadTarget");
     target_->setPlaceholderText(QStringLiteral("http://127.0.0.1:8080"));
     target_hint_ = new QLabel;
-    target_hint_->setObjectName("loadTargetHint");
     target_hint_->setObjectName("mutedLabel");
     target_hint_->setWordWrap(true);
     rate_ = new QDoubleSpinBox;
@@ -223,6 +222,10 @@ QString LoadPanel::target() const {
 
 QString LoadPanel::targetAgent() const {
     return d_->agentForTarget(target(), agent_);
+}
+
+QString LoadPanel::targetHint() const {
+    return target_hint_->text();
 }
 
 void LoadPanel::updateTargetHint() {

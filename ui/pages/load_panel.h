@@ -37,6 +37,8 @@ class LoadPanel : public QWidget {
     QString target() const;
     /// The agent the next run would belong to (whose API is the target), empty for none.
     QString targetAgent() const;
+    /// The line under the target saying which agent the run would belong to.
+    QString targetHint() const;
     /// Replaces the "start anyway?" confirmation (tests); return true to proceed.
     void setConfirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
     /// Starts the selected scenario with the overrides in the form; false + message when refused.
