@@ -209,6 +209,8 @@ class TestWindowKeyboard : public QObject {
         agent->setCurrentIndex(0);
         const qint64 t = view->model()->index(0, 0).data(EventsModel::TimeMsRole).toLongLong();
         const QRect r = view->visualRect(view->model()->index(0, EventsModel::Kind));
+        QVERIFY2(view->viewport()->rect().contains(r.center()), "row 0 is not on screen");
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, r.center());
         QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, r.center());
         QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::ChartsTab));
         // And with the keyboard: Enter on the selected row.
