@@ -461,6 +461,15 @@ void MainWindow::saveSettings(QSettings& s) const {
     d_->save(s);
 }
 
+void MainWindow::showEvent(QShowEvent* e) {
+    QMainWindow::showEvent(e);
+    // Only now are the screen and the frame known: fit once, when first shown.
+    if (!fitted_) {
+        fitted_ = true;
+        fitToScreen();
+    }
+}
+
 void MainWindow::closeEvent(QCloseEvent* e) {
     saveSettings();
     load_ctl_->stopAndWait();

@@ -90,6 +90,7 @@ class MainWindow : public QMainWindow {
 
   protected:
     void closeEvent(QCloseEvent* e) override;
+    void showEvent(QShowEvent* e) override;
 
   private:
     struct TabSpec {
@@ -132,7 +133,8 @@ class MainWindow : public QMainWindow {
     SloDialog* slo_dialog_ = nullptr;
     QString settings_file_;
     QDockWidget* dock_ = nullptr;
-    bool debug_ui_ = false;  // REDLINE_DEBUG_UI=1: developer figures (repaints) in the status bar
+    bool debug_ui_ = false;
+    bool fitted_ = false;  // REDLINE_DEBUG_UI=1: developer figures (repaints) in the status bar
     std::function<bool(const QString&)> confirm_;
 };
 

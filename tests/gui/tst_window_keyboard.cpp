@@ -110,9 +110,13 @@ class TestWindowKeyboard : public QObject {
         w.restoreSettings();
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
+        // The smallest screen the window must fit: 1600x1000 at QT_SCALE_FACTOR=1.5 (1066x666 logical).
+        QVERIFY2(w.minimumSizeHint().width() <= 1066 && w.minimumSizeHint().height() <= 666,
+                 qPrintable(QStringLiteral("minimum %1x%2")
+                                .arg(w.minimumSizeHint().width())
+                                .arg(w.minimumSizeHint().height())));
         for (int i = 0; i < w.tabs()->count(); ++i)
             qInfo() << "tab" << i << w.tabs()->widget(i)->minimumSizeHint();
-        qInfo() << "window" << w.minimumSizeHint();
         const QRect g = w.frameGeometry();
         QVERIFY2(g.width() <= avail.width() && g.height() <= avail.height(),
                  qPrintable(QStringLiteral("%1x%2 on a %3x%4 screen")
