@@ -115,7 +115,7 @@ bool TestLoadPanelTrust::runFromPanel(LoadPanel& panel, LoadController& ctl, con
     if (!target.isEmpty()) typeInto(panel.findChild<QLineEdit*>("loadTarget"), target);
     typeInto(panel.findChild<QDoubleSpinBox*>("loadDuration"), duration);
     QSignalSpy finished(&ctl, &LoadController::finished);
-    QTest::mouseClick(panel.findChild<QPushButton*>("loadStart"), Qt::LeftButton);
+    QTest::mouseClick(panel.startButton(), Qt::LeftButton);
     if (!ctl.running()) return false;
     return finished.wait(kTimeout) || finished.count() == 1;
 }
@@ -210,7 +210,7 @@ void TestLoadPanelTrust::unreachableThresholdIsWarnedBeforeStart() {
     typeInto(panel.findChild<QDoubleSpinBox*>("loadRate"), "50");
     typeInto(panel.findChild<QDoubleSpinBox*>("loadDuration"), "1");
     QSignalSpy messages(&panel, &LoadPanel::message);
-    QTest::mouseClick(panel.findChild<QPushButton*>("loadStart"), Qt::LeftButton);
+    QTest::mouseClick(panel.startButton(), Qt::LeftButton);
     QCOMPARE(asked.size(), 1);
     QVERIFY2(asked[0].contains("rate > 190/s"), qPrintable(asked[0]));
     QVERIFY(!ctl.running());

@@ -89,7 +89,6 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     duration_->setSpecialValueText(tr("scenario default"));
     duration_->setSuffix(tr(" s"));
     start_ = new QPushButton(tr("Start"));
-    start_->setObjectName("loadStart");
     start_->setObjectName("primaryButton");
     start_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     start_->setToolTip(tr("Start the load test (Ctrl+R)"));

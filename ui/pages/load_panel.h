@@ -46,6 +46,7 @@ class LoadPanel : public QWidget {
     void stopRun();
     bool selectScenario(const QString& nameOrPath);
     QProgressBar* progressBar() const { return progress_; }
+    QPushButton* startButton() const { return start_; }
     QString summaryText() const;
     bool saveSummary(const QString& path) const;
 
