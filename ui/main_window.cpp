@@ -428,11 +428,16 @@ void MainWindow::fitToScreen() {
     const QRect avail = sc->availableGeometry();
     QRect g = frameGeometry();
     const QSize frame = g.size() - geometry().size();  // decorations
-    if (g.width() <= avail.width() && g.height() <= avail.height() && avail.contains(g)) return;
-    const QSize inner(std::min(geometry().width(), avail.width() - frame.width()),
-                      std::min(geometry().height(), avail.height() - frame.height()));
-    resize(inner);
+    // As large as the screen allows, never below the window's minimum (a window that cannot shrink further
+    // keeps its size and place, so a saved layout that already is as small as it gets round-trips).
+    const QSize want = geometry()
+                           .size()
+                           .boundedTo(avail.size() - frame)
+                           .expandedTo(minimumSizeHint().expandedTo(minimumSize()));
+    const bool resized = want != geometry().size();
+    if (resized) resize(want);
     g = frameGeometry();
+    if (!resized && avail.contains(g.topLeft())) return;
     move(std::clamp(g.x(), avail.left(), std::max(avail.left(), avail.right() - g.width() + 1)),
          std::clamp(g.y(), avail.top(), std::max(avail.top(), avail.bottom() - g.height() + 1)));
 }

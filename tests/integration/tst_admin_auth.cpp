@@ -176,7 +176,7 @@ class TestAdminAuth : public QObject {
                                       << "GET";
         QTest::newRow("PUT events") << "PUT"
                                     << "/v1/events"
-                                    << "GET";
+                                    << "GET, POST";
         QTest::newRow("POST stream") << "POST"
                                      << "/v1/stream"
                                      << "GET";
