@@ -69,8 +69,9 @@ Snapshot fakeSnapshot(std::int64_t t_ms, int k) {
             x.error_ratio = static_cast<double>(x.errors) / static_cast<double>(x.requests);
             x.rate_limited = k % 5;
             x.cache_hits = 70, x.cache_misses = 30, x.cache_hit_ratio = 0.7;
-            x.latency.p50_ms = 1 + (k % 7) * 0.1, x.latency.p95_ms = 4 + (k % 13) * 0.2,
-            x.latency.p99_ms = 9 + (k % 19);
+            x.latency = LatencyQuantiles{};
+            x.latency->p50_ms = 1 + (k % 7) * 0.1, x.latency->p95_ms = 4 + (k % 13) * 0.2,
+            x.latency->p99_ms = 9 + (k % 19);
             s.series.push_back(x);
         }
     s.total = s.series[1];

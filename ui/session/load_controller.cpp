@@ -132,7 +132,7 @@ void LoadController::onProgress(const load::Progress& p) {
         set(Metric::P50, p.latency.p50_ms);
         set(Metric::P95, p.latency.p95_ms);
         set(Metric::P99, p.latency.p99_ms);
-        set(Metric::ErrorRatio, p.total.error_ratio);
+        set(Metric::ErrorRatio, p.total.error_ratio.value_or(std::numeric_limits<double>::quiet_NaN()));
         set(Metric::CacheHitRatio, std::numeric_limits<double>::quiet_NaN());
         if (record_events_) d_->store().appendSample(agent_, kClientSeries, s);
     }

@@ -37,12 +37,13 @@ Sample SeriesStore::toSample(std::int64_t t_ms, const SeriesSnapshot& s, int win
     set(Metric::Rate, s.rate_per_s);
     set(Metric::Rate429, static_cast<double>(s.rate_limited) / w);
     set(Metric::Rate5xx, static_cast<double>(s.by_class[5]) / w);
-    set(Metric::P50, s.latency.p50_ms);
-    set(Metric::P95, s.latency.p95_ms);
-    set(Metric::P99, s.latency.p99_ms);
-    set(Metric::ErrorRatio, s.error_ratio);
-    set(Metric::CacheHitRatio,
-        s.cache_hit_ratio ? *s.cache_hit_ratio : std::numeric_limits<double>::quiet_NaN());
+    // Absent figures (no requests, no cache lookups) are NaN: no point on a chart, an empty CSV cell.
+    constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+    set(Metric::P50, s.latency ? s.latency->p50_ms : kNone);
+    set(Metric::P95, s.latency ? s.latency->p95_ms : kNone);
+    set(Metric::P99, s.latency ? s.latency->p99_ms : kNone);
+    set(Metric::ErrorRatio, s.error_ratio.value_or(kNone));
+    set(Metric::CacheHitRatio, s.cache_hit_ratio.value_or(kNone));
     return out;
 }
 

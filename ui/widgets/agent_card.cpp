@@ -96,12 +96,16 @@ void AgentCard::setSnapshot(const Snapshot* s, const Slo& slo) {
                           .arg(s->series.size()));
     setTile(RateTile, QString::number(t.rate_per_s, 'f', t.rate_per_s < 10 ? 1 : 0),
             slo.rateHealth(t.rate_per_s));
-    setTile(ErrorTile, QString::number(t.error_ratio * 100.0, 'f', 2) + QStringLiteral(" %"),
-            t.requests ? slo.errorHealth(t.error_ratio) : Health::Unknown);
-    setTile(
-        P99Tile,
-        t.requests ? QString::number(t.latency.p99_ms, 'f', 1) + QStringLiteral(" ms") : QStringLiteral("—"),
-        t.requests ? slo.p99Health(t.latency.p99_ms) : Health::Unknown);
+    if (t.error_ratio)
+        setTile(ErrorTile, QString::number(*t.error_ratio * 100.0, 'f', 2) + QStringLiteral(" %"),
+                slo.errorHealth(*t.error_ratio));
+    else
+        setTile(ErrorTile, QStringLiteral("—"), Health::Unknown);
+    if (t.latency)
+        setTile(P99Tile, QString::number(t.latency->p99_ms, 'f', 1) + QStringLiteral(" ms"),
+                slo.p99Health(t.latency->p99_ms));
+    else
+        setTile(P99Tile, QStringLiteral("—"), Health::Unknown);
     if (t.cache_hit_ratio)
         setTile(HitTile, QString::number(*t.cache_hit_ratio * 100.0, 'f', 1) + QStringLiteral(" %"),
                 slo.hitHealth(*t.cache_hit_ratio));
