@@ -236,6 +236,7 @@ void TestDataHonesty::outageIsAGapInChartsAndCsv() {
     for (const auto& s : store.samples(agent_, kTotalSeries, before + 1, lastSampleMs()))
         if (!after && !std::isnan(s[Metric::Rate])) after = s.t_ms;  // the first real sample, not a marker
     QVERIFY2(after - before >= 4000, qPrintable(QStringLiteral("outage %1 ms").arg(after - before)));
+    QTRY_VERIFY_WITH_TIMEOUT(lastSampleMs() >= after + 2000, kTimeout);  // a line to see after the outage
     page.refreshNow();
 
     // Every series of every chart breaks across the outage: no finite point inside it, and between the
@@ -282,7 +283,8 @@ void TestDataHonesty::outageIsAGapInChartsAndCsv() {
         emptyRow = true;
     }
     QVERIFY2(emptyRow, "no empty row marks the outage in the CSV");
-    rate->exportPng(dir_.filePath("outage.png"));
+    if (const QString keep = qEnvironmentVariable("REDLINE_SCREENSHOT_DIR"); !keep.isEmpty())
+        rate->exportPng(keep + "/outage-rate-chart.png");
 }
 
 void TestDataHonesty::killedAgentIsShownStaleNotHealthy() {
