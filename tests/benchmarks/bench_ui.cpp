@@ -241,6 +241,8 @@ void BM_GuiThreadCpu(benchmark::State& state) {
         QStringList agents;
         for (int i = 0; i < 8; ++i) {
             const QString a = d.addAgent({QString(), QString("fake %1").arg(i), "http://127.0.0.2:9"}, false);
+            // The fake producers stream without a StreamConsumer: say so, or their figures would be stale.
+            d.agentsModel()->setState(a, StreamState::Live, {});
             prefill(d, a, now);
             auto* page = new DetailPage(&d);
             page->setAgent(a);

@@ -187,6 +187,8 @@ void TestMainWindow::sloDialogApplyRecoloursOverviewCards() {
     c.url = "http://127.0.0.1:9";
     const QString id = d.addAgent(c, false);
     d.store().append(id, zeroCanarySnapshot(QDateTime::currentMSecsSinceEpoch()));
+    // No stream here: mark it live, or its figures are stale and (rightly) not coloured by the SLOs.
+    d.agentsModel()->setState(id, StreamState::Live, {});
     OverviewPage page(&d);
     page.show();
     page.refreshNow();
