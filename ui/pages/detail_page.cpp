@@ -47,9 +47,11 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent),
     top->addSpacing(12);
     stale_ = new QLabel;
     stale_->setObjectName("staleLabel");
+    // A reason can be a long transport error: the label takes the free width and elides (full text in
+    // the tooltip) rather than widening the window.
+    stale_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     stale_->hide();
-    top->addWidget(stale_);
-    top->addStretch(1);
+    top->addWidget(stale_, 1);
     dropped_ = new QLabel;
     dropped_->setObjectName("mutedLabel");
     top->addWidget(dropped_);
@@ -193,13 +195,16 @@ void DetailPage::updateFreshness() {
     const Freshness f = d_->freshness(agent_, now);
     const bool stale = !f.live && f.last_seen_ms > 0;
     const QString text = stale ? tr("Stale · %1").arg(f.text(now)) : QString();
-    if (stale_->text() != text) stale_->setText(text);
+    const QString shown =
+        stale_->fontMetrics().elidedText(text, Qt::ElideRight, std::max(80, stale_->width()));
+    if (stale_->text() != shown) stale_->setText(shown);
+    stale_->setToolTip(text);
     stale_->setVisible(stale);
     // The band starts at the newest sample on the charts' (agent's) clock, not at the local receive time.
     const auto latest = d_->store().latest(agent_);
     const std::int64_t since = stale && latest ? latest->time_ms : 0;
     for (auto* c : charts_)
-        c->setStale(since, since ? f.text(now) : QString());
+        c->setStale(since, since ? tr("no data · %1").arg(f.ageText(now)) : QString());
 }
 
 void DetailPage::refreshNow() {

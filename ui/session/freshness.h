@@ -14,6 +14,8 @@ struct Freshness {
     QString reason;                 // why not live (the stream's reason)
     /// "last seen 12 s ago · connection refused" ("no data yet · ..." before any snapshot); empty when live.
     QString text(std::int64_t now_ms) const;
+    /// The same without the reason: "last seen 12 s ago" / "no data yet"; empty when live.
+    QString ageText(std::int64_t now_ms) const;
 };
 
 }  // namespace redline::ui
