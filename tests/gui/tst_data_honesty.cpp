@@ -88,6 +88,7 @@ class TestDataHonesty : public QObject {
     void cleanupTestCase();
     void idleVersionIsNullInTheAgentSnapshot();
     void idleVersionDrawsNoLatencyAndExportsEmptyCells();
+    void fewCanaryRequestsAreGapsNotZeros();
     void outageIsAGapInChartsAndCsv();
     void killedAgentIsShownStaleNotHealthy();  // last: kills and restarts the server
 
@@ -204,6 +205,60 @@ void TestDataHonesty::idleVersionDrawsNoLatencyAndExportsEmptyCells() {
         stableCells += cells.value(stableCol).isEmpty() ? 0 : 1;
     }
     QVERIFY(stableCells > 0);
+}
+
+// The canary at 25 % with a few requests per second: many one-second windows of the canary have no request.
+// Those have no latency and no error ratio (NaN in the store, a break on the chart); the others have both.
+void TestDataHonesty::fewCanaryRequestsAreGapsNotZeros() {
+    const std::string token = read_token_file(server_->operatorTokenFile().toStdString()).value_or("");
+    AgentClient client(server_->adminUrl().toStdString(), token);
+    CanaryConfig canary;
+    canary.weight_percent = 25;
+    QVERIFY(client.set_canary(canary).ok());
+    traffic_->stopAndWait();
+    QString err;
+    QVERIFY2(traffic_->start(LoadController::backgroundScenario(server_->apiUrl().toStdString(), 4), agent_,
+                             false, &err),
+             qPrintable(err));
+    DetailPage page(dash_.get());
+    page.resize(1200, 800);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    page.setAgent(agent_);
+    page.setRangeSeconds(60);
+    page.setRoute(kRoute);
+    const std::int64_t from = QDateTime::currentMSecsSinceEpoch();
+    QTest::qWait(8000);
+    const auto samples = dash_->store().samples(agent_, seriesKey(kRoute, "canary"), from, from + 3'600'000);
+    QVERIFY(samples.size() >= 20);
+    int idle = 0, busy = 0;
+    for (const auto& x : samples) {
+        if (std::isnan(x[Metric::Rate])) continue;  // a gap marker
+        if (x[Metric::Rate] == 0) {
+            ++idle;
+            QVERIFY2(
+                std::isnan(x[Metric::P50]) && std::isnan(x[Metric::P99]) && std::isnan(x[Metric::ErrorRatio]),
+                qPrintable(QStringLiteral("no canary requests at %1 but p50 %2, error ratio %3")
+                               .arg(x.t_ms)
+                               .arg(x[Metric::P50])
+                               .arg(x[Metric::ErrorRatio])));
+        } else {
+            ++busy;
+            QVERIFY(std::isfinite(x[Metric::P50]) && std::isfinite(x[Metric::ErrorRatio]));
+        }
+    }
+    qInfo("canary windows: %d without requests, %d with", idle, busy);
+    QVERIFY(idle > 0);
+    // On the chart: no canary latency point at 0 ms.
+    page.refreshNow();
+    for (const auto& p : page.chart(DetailPage::LatencyChart)->points(3))
+        QVERIFY(std::isnan(p.y()) || p.y() > 0);
+    if (const QString keep = qEnvironmentVariable("REDLINE_SCREENSHOT_DIR"); !keep.isEmpty())
+        page.grab().save(keep + "/canary-25-percent.png");
+    traffic_->stopAndWait();
+    QVERIFY2(traffic_->start(LoadController::backgroundScenario(server_->apiUrl().toStdString(), 40), agent_,
+                             false, &err),
+             qPrintable(err));
 }
 
 void TestDataHonesty::outageIsAGapInChartsAndCsv() {
