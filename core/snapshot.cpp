@@ -85,7 +85,7 @@ SeriesSnapshot SeriesSnapshot::from(std::string method, std::string route, std::
     for (std::size_t i = 0; i < c.ncodes; ++i)
         out.by_code[c.codes[i].first] = c.codes[i].second;
     out.errors = c.errors;
-    out.error_ratio = c.requests ? double(c.errors) / double(c.requests) : 0.0;
+    if (c.requests > 0) out.error_ratio = double(c.errors) / double(c.requests);
     out.rate_limited = c.code_count(429);
     out.cache_hits = c.cache_hits;
     out.cache_misses = c.cache_misses;
@@ -95,7 +95,7 @@ SeriesSnapshot SeriesSnapshot::from(std::string method, std::string route, std::
     out.rl_rejected = c.rl_rejected;
     out.rl_shadow_rejected = c.rl_shadow_rejected;
     out.inflight = inflight;
-    out.latency = LatencyQuantiles::from(s);
+    if (c.requests > 0 && s.count() > 0) out.latency = LatencyQuantiles::from(s);
     return out;
 }
 
@@ -115,6 +115,33 @@ void from_json(const json& j, LatencyQuantiles& v) {
     v.mean_ms = as_double(required(j, "mean_ms"), "mean_ms");
 }
 
+namespace {
+
+constexpr const char* kLatencyKeys[] = {"p50_ms",  "p90_ms", "p95_ms", "p99_ms",
+                                        "p999_ms", "max_ms", "mean_ms"};
+
+json latency_json(const std::optional<LatencyQuantiles>& q) {
+    if (q) return json(*q);
+    json j = json::object();
+    for (const char* k : kLatencyKeys)
+        j[k] = nullptr;
+    return j;
+}
+
+// Every field null (a series without requests) or every field a number; anything in between is refused.
+std::optional<LatencyQuantiles> latency_from_json(const json& j) {
+    if (!j.is_object()) throw SchemaError("'latency' must be an object");
+    int nulls = 0;
+    for (const char* k : kLatencyKeys)
+        nulls += required(j, k).is_null() ? 1 : 0;
+    if (nulls == int(std::size(kLatencyKeys))) return std::nullopt;
+    if (nulls > 0)
+        throw SchemaError("'latency' must have every field null (no requests) or every field a number");
+    return j.get<LatencyQuantiles>();
+}
+
+}  // namespace
+
 void to_json(json& j, const SeriesSnapshot& v) {
     json by_class = json::object();
     for (std::size_t i = 1; i < 6; ++i)
@@ -131,7 +158,7 @@ void to_json(json& j, const SeriesSnapshot& v) {
              {"by_class", std::move(by_class)},
              {"by_code", std::move(by_code)},
              {"errors", v.errors},
-             {"error_ratio", v.error_ratio},
+             {"error_ratio", v.error_ratio ? json(*v.error_ratio) : json(nullptr)},
              {"rate_limited", v.rate_limited},
              {"cache_hits", v.cache_hits},
              {"cache_misses", v.cache_misses},
@@ -140,7 +167,7 @@ void to_json(json& j, const SeriesSnapshot& v) {
              {"rl_rejected", v.rl_rejected},
              {"rl_shadow_rejected", v.rl_shadow_rejected},
              {"inflight", v.inflight},
-             {"latency", v.latency}};
+             {"latency", latency_json(v.latency)}};
 }
 
 void from_json(const json& j, SeriesSnapshot& v) {
@@ -152,8 +179,14 @@ void from_json(const json& j, SeriesSnapshot& v) {
     out.requests = as_u64(required(j, "requests"), "requests");
     out.rate_per_s = as_double(required(j, "rate_per_s"), "rate_per_s");
     out.errors = as_u64(required(j, "errors"), "errors");
-    out.error_ratio = as_double(required(j, "error_ratio"), "error_ratio");
-    from_json(required(j, "latency"), out.latency);
+    if (const json& er = required(j, "error_ratio"); !er.is_null())
+        out.error_ratio = as_double(er, "error_ratio");
+    out.latency = latency_from_json(required(j, "latency"));
+    // A series without requests has neither; schema-1 agents wrote 0 for both.
+    if (out.requests == 0) {
+        out.error_ratio.reset();
+        out.latency.reset();
+    }
 
     if (const auto it = j.find("by_class"); it != j.end()) {
         if (!it->is_object()) throw SchemaError("'by_class' must be an object");

@@ -16,7 +16,9 @@
 
 namespace redline {
 
-inline constexpr int kSnapshotSchemaVersion = 1;
+// 2: the latency and error_ratio of a series without requests are null (absent), no longer 0. Readers take
+// schema 1 too, reading the zeros a schema-1 agent wrote for a series without requests as absent.
+inline constexpr int kSnapshotSchemaVersion = 2;
 
 struct LatencyQuantiles {
     double p50_ms = 0, p90_ms = 0, p95_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
@@ -33,13 +35,15 @@ struct SeriesSnapshot {
     std::array<std::uint64_t, 6> by_class{};  // index 1..5 = 1xx..5xx
     std::map<int, std::uint64_t> by_code;     // exact codes seen
     std::uint64_t errors = 0;                 // 5xx
-    double error_ratio = 0;                   // errors / requests, 0 when no requests
+    // errors / requests; absent (JSON null) without requests: no traffic is not a 0 % error ratio.
+    std::optional<double> error_ratio;
     std::uint64_t rate_limited = 0;           // 429 answers
     std::uint64_t cache_hits = 0, cache_misses = 0;
     std::optional<double> cache_hit_ratio;  // null when the series had no cache lookups
     std::uint64_t rl_allowed = 0, rl_rejected = 0, rl_shadow_rejected = 0;
     std::int64_t inflight = 0;  // gauge at snapshot time
-    LatencyQuantiles latency;
+    // Absent (every JSON field null) without requests: no traffic has no latency, not 0 ms.
+    std::optional<LatencyQuantiles> latency;
 
     std::string id() const { return method + " " + route; }  // route id, e.g. "GET /v1/products/{id}"
     /// Fills every derived field from window counters and a sketch.

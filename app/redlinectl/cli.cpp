@@ -136,6 +136,22 @@ std::string format_percent(double ratio) {
     return fmt::format("{:.2f}%", ratio * 100.0);
 }
 
+std::string format_ms(const std::optional<double>& ms) {
+    return ms ? format_ms(*ms) : std::string(kAbsent);
+}
+
+std::string format_percent(const std::optional<double>& ratio) {
+    return ratio ? format_percent(*ratio) : std::string(kAbsent);
+}
+
+std::string format_success(const SeriesSnapshot& s) {
+    return s.error_ratio ? format_percent(1.0 - *s.error_ratio) : std::string(kAbsent);
+}
+
+std::string format_latency(const SeriesSnapshot& s, double LatencyQuantiles::*field) {
+    return s.latency ? format_ms((*s.latency).*field) : std::string(kAbsent);
+}
+
 std::string format_rate(double per_s) {
     if (!std::isfinite(per_s)) return "-";
     return fmt::format("{:.1f}", per_s);
@@ -158,11 +174,21 @@ std::string format_duration_s(std::int64_t s) {
     return fmt::format("{}s", s);
 }
 
+namespace {
+// Columns on a terminal: UTF-8 code points (kAbsent is one column but three bytes).
+std::size_t display_width(const std::string& s) {
+    std::size_t n = 0;
+    for (const unsigned char ch : s)
+        n += (ch & 0xC0) != 0x80 ? 1 : 0;
+    return n;
+}
+}  // namespace
+
 std::string Table::render() const {
     std::vector<std::size_t> width(header.size(), 0);
     auto measure = [&width](const std::vector<std::string>& row) {
         for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
-            width[c] = std::max(width[c], row[c].size());
+            width[c] = std::max(width[c], display_width(row[c]));
     };
     measure(header);
     for (const auto& r : rows)
@@ -173,7 +199,7 @@ std::string Table::render() const {
         for (std::size_t c = 0; c < width.size(); ++c) {
             const std::string cell = c < row.size() ? row[c] : std::string();
             if (c > 0) line += "  ";
-            const std::string pad(width[c] - std::min(width[c], cell.size()), ' ');
+            const std::string pad(width[c] - std::min(width[c], display_width(cell)), ' ');
             // The first two columns (names) are left-aligned, numbers right-aligned.
             line += c < 2 ? cell + pad : pad + cell;
         }
@@ -193,11 +219,10 @@ Table series_table(const Snapshot& s) {
     t.header = {"ROUTE", "VERSION", "RPS", "SUCCESS", "P50", "P95", "P99", "CACHE HIT", "429s"};
     for (const SeriesSnapshot& x : s.series) {
         if (x.requests == 0 && x.inflight == 0) continue;
-        const double success = x.requests == 0 ? 1.0 : 1.0 - x.error_ratio;
-        t.rows.push_back({x.id(), x.version, format_rate(x.rate_per_s), format_percent(success),
-                          format_ms(x.latency.p50_ms), format_ms(x.latency.p95_ms),
-                          format_ms(x.latency.p99_ms),
-                          x.cache_hit_ratio ? format_percent(*x.cache_hit_ratio) : std::string("-"),
+        t.rows.push_back({x.id(), x.version, format_rate(x.rate_per_s), format_success(x),
+                          format_latency(x, &LatencyQuantiles::p50_ms),
+                          format_latency(x, &LatencyQuantiles::p95_ms),
+                          format_latency(x, &LatencyQuantiles::p99_ms), format_percent(x.cache_hit_ratio),
                           std::to_string(x.rate_limited)});
     }
     return t;

@@ -81,8 +81,17 @@ void print_json(const nlohmann::json& j);
 bool stdout_is_tty();
 
 /// Text helpers.
+/// Shown for a figure that does not exist (latency or success of a series without requests, a hit ratio
+/// without cache lookups): absence is not zero.
+inline constexpr const char* kAbsent = "\u2014";  // "—"
 std::string format_ms(double ms);               // "0.42ms", "12.3ms", "1.25s"
 std::string format_percent(double ratio);       // "99.50%"
+std::string format_ms(const std::optional<double>& ms);          // kAbsent when absent
+std::string format_percent(const std::optional<double>& ratio);  // kAbsent when absent
+/// Success ratio (1 - error ratio) of a series, kAbsent without requests.
+std::string format_success(const SeriesSnapshot& s);
+/// Quantile `ms` of a series' latency, kAbsent without requests.
+std::string format_latency(const SeriesSnapshot& s, double LatencyQuantiles::*field);
 std::string format_rate(double per_s);          // "1234.5"
 std::string format_time_ms(std::int64_t ms);    // "2026-01-02T03:04:05.678Z"
 std::string format_duration_s(std::int64_t s);  // "3d4h", "5m12s"

@@ -52,14 +52,13 @@ int cmd_status(Context& ctx, const std::vector<std::string>& args) {
 
     const SeriesSnapshot& t = snap.total;
     out += fmt::format("\nlast {} s: {} req/s, {} requests, success {}, 5xx {}, 429 {}, in flight {}\n",
-                       snap.window_s, format_rate(t.rate_per_s), t.requests,
-                       t.requests ? format_percent(1.0 - t.error_ratio) : std::string("-"), t.errors,
+                       snap.window_s, format_rate(t.rate_per_s), t.requests, format_success(t), t.errors,
                        t.rate_limited, t.inflight);
-    out += fmt::format("latency   p50 {}  p95 {}  p99 {}  p99.9 {}  max {}\n", format_ms(t.latency.p50_ms),
-                       format_ms(t.latency.p95_ms), format_ms(t.latency.p99_ms), format_ms(t.latency.p999_ms),
-                       format_ms(t.latency.max_ms));
-    out += fmt::format("cache hit {}\n",
-                       t.cache_hit_ratio ? format_percent(*t.cache_hit_ratio) : std::string("-"));
+    out += fmt::format(
+        "latency   p50 {}  p95 {}  p99 {}  p99.9 {}  max {}\n", format_latency(t, &LatencyQuantiles::p50_ms),
+        format_latency(t, &LatencyQuantiles::p95_ms), format_latency(t, &LatencyQuantiles::p99_ms),
+        format_latency(t, &LatencyQuantiles::p999_ms), format_latency(t, &LatencyQuantiles::max_ms));
+    out += fmt::format("cache hit {}\n", format_percent(t.cache_hit_ratio));
     const Table table = series_table(snap);
     out += '\n';
     out += table.rows.empty() ? std::string("(no traffic in the last 10 s)\n") : table.render();

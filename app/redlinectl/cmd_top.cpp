@@ -36,10 +36,11 @@ std::string frame(const Context& ctx, const Snapshot& s, StreamState state, cons
         interval_ms, clock_text(s.time_ms),
         state == StreamState::Live ? std::string("LIVE") : fmt::format("{}: {}", to_string(state), reason));
     const SeriesSnapshot& t = s.total;
-    out += fmt::format(
-        "total {} req/s  success {}  p50 {}  p95 {}  p99 {}  429s {}\n\n", format_rate(t.rate_per_s),
-        t.requests ? format_percent(1.0 - t.error_ratio) : std::string("-"), format_ms(t.latency.p50_ms),
-        format_ms(t.latency.p95_ms), format_ms(t.latency.p99_ms), t.rate_limited);
+    out += fmt::format("total {} req/s  success {}  p50 {}  p95 {}  p99 {}  429s {}\n\n",
+                       format_rate(t.rate_per_s), format_success(t),
+                       format_latency(t, &LatencyQuantiles::p50_ms),
+                       format_latency(t, &LatencyQuantiles::p95_ms),
+                       format_latency(t, &LatencyQuantiles::p99_ms), t.rate_limited);
     const Table table = series_table(s);
     out += table.rows.empty() ? std::string("(no traffic in this window)\n") : table.render();
     return out;

@@ -131,8 +131,8 @@ std::optional<double> agent_metric(const Threshold& t, const Snapshot& snap, std
         hits += s->cache_hits;
         misses += s->cache_misses;
         rate += s->rate_per_s;
-        if (s->requests > 0) {
-            worst = std::max(worst, latency_of(t.metric, s->latency));
+        if (s->latency) {
+            worst = std::max(worst, latency_of(t.metric, *s->latency));
             any_latency = true;
         }
     }

@@ -69,8 +69,9 @@ Snapshot fakeSnapshot(std::int64_t t_ms, int k) {
             x.error_ratio = static_cast<double>(x.errors) / static_cast<double>(x.requests);
             x.rate_limited = k % 5;
             x.cache_hits = 70, x.cache_misses = 30, x.cache_hit_ratio = 0.7;
-            x.latency.p50_ms = 1 + (k % 7) * 0.1, x.latency.p95_ms = 4 + (k % 13) * 0.2,
-            x.latency.p99_ms = 9 + (k % 19);
+            x.latency = LatencyQuantiles{};
+            x.latency->p50_ms = 1 + (k % 7) * 0.1, x.latency->p95_ms = 4 + (k % 13) * 0.2,
+            x.latency->p99_ms = 9 + (k % 19);
             s.series.push_back(x);
         }
     s.total = s.series[1];
@@ -240,6 +241,8 @@ void BM_GuiThreadCpu(benchmark::State& state) {
         QStringList agents;
         for (int i = 0; i < 8; ++i) {
             const QString a = d.addAgent({QString(), QString("fake %1").arg(i), "http://127.0.0.2:9"}, false);
+            // The fake producers stream without a StreamConsumer: say so, or their figures would be stale.
+            d.agentsModel()->setState(a, StreamState::Live, {});
             prefill(d, a, now);
             auto* page = new DetailPage(&d);
             page->setAgent(a);

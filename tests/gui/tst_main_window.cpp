@@ -48,15 +48,16 @@ SeriesSnapshot series(const std::string& method, const std::string& route, const
     s.requests = requests;
     s.rate_per_s = static_cast<double>(requests);  // 1 s window
     s.errors = errors;
-    s.error_ratio = requests ? static_cast<double>(errors) / static_cast<double>(requests) : 0.0;
+    if (requests) s.error_ratio = static_cast<double>(errors) / static_cast<double>(requests);
     s.cache_hits = hits;
     s.cache_misses = misses;
     if (hits + misses) s.cache_hit_ratio = static_cast<double>(hits) / static_cast<double>(hits + misses);
     if (requests) {
-        s.latency.p50_ms = p95 / 2;
-        s.latency.p95_ms = p95;
-        s.latency.p99_ms = p99;
-        s.latency.max_ms = p99;
+        s.latency = LatencyQuantiles{};
+        s.latency->p50_ms = p95 / 2;
+        s.latency->p95_ms = p95;
+        s.latency->p99_ms = p99;
+        s.latency->max_ms = p99;
     }
     return s;
 }
@@ -186,6 +187,8 @@ void TestMainWindow::sloDialogApplyRecoloursOverviewCards() {
     c.url = "http://127.0.0.1:9";
     const QString id = d.addAgent(c, false);
     d.store().append(id, zeroCanarySnapshot(QDateTime::currentMSecsSinceEpoch()));
+    // No stream here: mark it live, or its figures are stale and (rightly) not coloured by the SLOs.
+    d.agentsModel()->setState(id, StreamState::Live, {});
     OverviewPage page(&d);
     page.show();
     page.refreshNow();
@@ -550,7 +553,8 @@ void TestMainWindow::comparisonAtZeroCanaryShowsStableFigures() {
     Snapshot promoted = zeroCanarySnapshot(1'001'000);
     for (auto& x : promoted.series)
         x = series(x.method, x.route, x.version == "stable" ? "canary" : "stable", x.requests, x.errors,
-                   x.latency.p95_ms, x.latency.p99_ms, x.cache_hits, x.cache_misses);
+                   x.latency ? x.latency->p95_ms : 0.0, x.latency ? x.latency->p99_ms : 0.0, x.cache_hits,
+                   x.cache_misses);
     m.update(promoted, {});
     QCOMPARE(cell(m, ComparisonModel::RateRow, ComparisonModel::Stable), QStringLiteral("no traffic"));
     QCOMPARE(cell(m, ComparisonModel::RateRow, ComparisonModel::Canary), QStringLiteral("40.0 /s"));

@@ -148,17 +148,17 @@ void TestRecorder::epochContents() {
     QCOMPARE(g.rl_allowed, std::uint64_t(2));
     QCOMPARE(g.rl_rejected, std::uint64_t(1));
     QCOMPARE(g.rl_shadow_rejected, std::uint64_t(1));
-    QCOMPARE(g.latency.max_ms, 250.0);  // exact extreme
-    QCOMPARE(g.latency.mean_ms, (1.5 + 2.5 + 3.5 + 0.7 + 0.01 + 250 + 5) / 7.0);
-    QVERIFY(std::abs(g.latency.p50_ms - 2.5) <= 2.5 * LatencySketch::kRelativeError);
+    QCOMPARE(g.latency->max_ms, 250.0);  // exact extreme
+    QCOMPARE(g.latency->mean_ms, (1.5 + 2.5 + 3.5 + 0.7 + 0.01 + 250 + 5) / 7.0);
+    QVERIFY(std::abs(g.latency->p50_ms - 2.5) <= 2.5 * LatencySketch::kRelativeError);
 
     const auto& p = s.series[1];
     QCOMPARE(p.requests, std::uint64_t(1));
     QVERIFY(!p.cache_hit_ratio.has_value());
-    QCOMPARE(p.latency.max_ms, 40.0);
+    QCOMPARE(p.latency->max_ms, 40.0);
     QCOMPARE(s.total.requests, std::uint64_t(8));
     QCOMPARE(s.total.method, std::string("*"));
-    QCOMPARE(s.total.latency.max_ms, 250.0);
+    QCOMPARE(s.total.latency->max_ms, 250.0);
 
     // Exact minimum in the cumulative sketch.
     std::uint64_t min_ns = 0;
@@ -197,7 +197,7 @@ void TestRecorder::windows() {
     const int w = std::clamp(window, 1, 60);
     QCOMPARE(s.window_s, w);
     QCOMPARE(s.series[0].rate_per_s, double(expected) / w);
-    QCOMPARE(s.series[0].latency.max_ms, 70.0);
+    QCOMPARE(s.series[0].latency->max_ms, 70.0);
     std::uint64_t errors = 0;
     for (int k = 71 - w; k <= 70; ++k)
         errors += std::uint64_t((k + 9) / 10);

@@ -135,7 +135,7 @@ class TestSnapshot : public QObject {
         QCOMPARE(s.requests, std::uint64_t(975));
         QCOMPARE(s.rate_per_s, 97.5);
         QCOMPARE(s.errors, std::uint64_t(10));
-        QCOMPARE(s.error_ratio, 10.0 / 975.0);
+        QCOMPARE(s.error_ratio, std::optional<double>(10.0 / 975.0));
         QCOMPARE(s.rate_limited, std::uint64_t(25));
         QCOMPARE(s.by_class[2], std::uint64_t(900));
         QCOMPARE(s.by_class[4], std::uint64_t(65));
@@ -146,13 +146,14 @@ class TestSnapshot : public QObject {
         QCOMPARE(*s.cache_hit_ratio, 0.75);
         QCOMPARE(s.inflight, std::int64_t(0));
         // Latencies 1..1000 ms: quantiles within the sketch bound, max and mean exact.
-        QVERIFY(std::abs(s.latency.p50_ms - 500) / 500 <= LatencySketch::kRelativeError);
-        QVERIFY(std::abs(s.latency.p90_ms - 900) / 900 <= LatencySketch::kRelativeError);
-        QVERIFY(std::abs(s.latency.p95_ms - 950) / 950 <= LatencySketch::kRelativeError);
-        QVERIFY(std::abs(s.latency.p99_ms - 990) / 990 <= LatencySketch::kRelativeError);
-        QVERIFY(std::abs(s.latency.p999_ms - 999) / 999 <= LatencySketch::kRelativeError);
-        QCOMPARE(s.latency.max_ms, 1000.0);
-        QCOMPARE(s.latency.mean_ms, 500.5);
+        QVERIFY(s.latency.has_value());
+        QVERIFY(std::abs(s.latency->p50_ms - 500) / 500 <= LatencySketch::kRelativeError);
+        QVERIFY(std::abs(s.latency->p90_ms - 900) / 900 <= LatencySketch::kRelativeError);
+        QVERIFY(std::abs(s.latency->p95_ms - 950) / 950 <= LatencySketch::kRelativeError);
+        QVERIFY(std::abs(s.latency->p99_ms - 990) / 990 <= LatencySketch::kRelativeError);
+        QVERIFY(std::abs(s.latency->p999_ms - 999) / 999 <= LatencySketch::kRelativeError);
+        QCOMPARE(s.latency->max_ms, 1000.0);
+        QCOMPARE(s.latency->mean_ms, 500.5);
 
         const SeriesSnapshot nocache = make_series("GET", "/x", "stable", 0, false);
         QVERIFY(!nocache.cache_hit_ratio.has_value());
@@ -160,14 +161,15 @@ class TestSnapshot : public QObject {
         const SeriesSnapshot idle =
             SeriesSnapshot::from("GET", "/x", "canary", Counters{}, LatencySketch{}, 60, 3);
         QCOMPARE(idle.rate_per_s, 0.0);
-        QCOMPARE(idle.error_ratio, 0.0);
-        QCOMPARE(idle.latency, LatencyQuantiles{});
+        // No requests: no error ratio and no latency (absent, not 0; tst_snapshot_absence has the JSON).
+        QVERIFY(!idle.error_ratio.has_value());
+        QVERIFY(!idle.latency.has_value());
         QCOMPARE(idle.inflight, std::int64_t(3));
     }
 
     void json_shape() {
         const json j = make_snapshot();
-        QCOMPARE(j.at("schema").get<int>(), 1);
+        QCOMPARE(j.at("schema").get<int>(), 2);
         const json& s0 = j.at("series").at(0);
         QVERIFY2(
             s0.at("by_class") == json::parse(R"({"1xx":0,"2xx":901,"3xx":0,"4xx":65,"5xx":10,"other":0})"),
@@ -224,8 +226,8 @@ class TestSnapshot : public QObject {
                                << "must be an object";
         QTest::newRow("empty object") << "@{}"
                                       << "schema";
-        QTest::newRow("newer schema") << R"({"schema": 2})"
-                                      << "unsupported schema 2";
+        QTest::newRow("newer schema") << R"({"schema": 3})"
+                                      << "unsupported schema 3";
         QTest::newRow("schema 0") << R"({"schema": 0})"
                                   << "unsupported schema";
         QTest::newRow("schema string") << R"({"schema": "1"})"
@@ -325,7 +327,7 @@ class TestSnapshot : public QObject {
 
         // The validator itself catches violations.
         json bad = doc;
-        bad["schema"] = 2;
+        bad["schema"] = 3;
         bad["total"]["error_ratio"] = 1.5;
         bad["total"]["by_code"]["2xx"] = 1;
         bad["series"][0]["by_class"]["7xx"] = 1;

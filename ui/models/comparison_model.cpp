@@ -126,9 +126,9 @@ void ComparisonModel::update(const Snapshot& s, const QString& route) {
             err += static_cast<double>(x.errors);
             hits += static_cast<double>(x.cache_hits);
             misses += static_cast<double>(x.cache_misses);
-            if (x.requests) {
-                p95 = std::max(p95, x.latency.p95_ms);
-                p99 = std::max(p99, x.latency.p99_ms);
+            if (x.latency) {
+                p95 = std::max(p95, x.latency->p95_ms);
+                p99 = std::max(p99, x.latency->p99_ms);
             }
         }
         if (!any) return out;

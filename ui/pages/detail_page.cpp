@@ -44,7 +44,14 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent),
     pause_btn_->setCheckable(true);
     pause_btn_->setToolTip(tr("Pause or resume the live view (P)"));
     top->addWidget(pause_btn_);
-    top->addStretch(1);
+    top->addSpacing(12);
+    stale_ = new QLabel;
+    stale_->setObjectName("staleLabel");
+    // A reason can be a long transport error: the label takes the free width and elides (full text in
+    // the tooltip) rather than widening the window.
+    stale_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    stale_->hide();
+    top->addWidget(stale_, 1);
     dropped_ = new QLabel;
     dropped_->setObjectName("mutedLabel");
     top->addWidget(dropped_);
@@ -189,8 +196,28 @@ void DetailPage::rebuildSeries() {
 }
 
 void DetailPage::onTick() {
-    if (!isVisible() || paused_) return;
-    refreshNow();
+    if (!isVisible()) return;
+    if (paused_)
+        updateFreshness();
+    else
+        refreshNow();
+}
+
+void DetailPage::updateFreshness() {
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    const Freshness f = d_->freshness(agent_, now);
+    const bool stale = !f.live && f.last_seen_ms > 0;
+    const QString text = stale ? tr("Stale · %1").arg(f.text(now)) : QString();
+    const QString shown =
+        stale_->fontMetrics().elidedText(text, Qt::ElideRight, std::max(80, stale_->width()));
+    if (stale_->text() != shown) stale_->setText(shown);
+    stale_->setToolTip(text);
+    stale_->setVisible(stale);
+    // The band starts at the newest sample on the charts' (agent's) clock, not at the local receive time.
+    const auto latest = d_->store().latest(agent_);
+    const std::int64_t since = stale && latest ? latest->time_ms : 0;
+    for (auto* c : charts_)
+        c->setStale(since, since ? tr("no data · %1").arg(f.ageText(now)) : QString());
 }
 
 void DetailPage::refreshNow() {
@@ -201,6 +228,7 @@ void DetailPage::refreshNow() {
     const std::int64_t from = to - static_cast<std::int64_t>(range_s_) * 1000;
     for (auto* c : charts_)
         c->refresh(d_->store(), agent_, from, to);
+    updateFreshness();
     const auto dropped = d_->store().dropped(agent_);
     // The text only changes when the history first fills up: a label whose width changed every tick made the
     // whole window re-layout (and every chart re-layout its axes) once per tick. The count goes to the

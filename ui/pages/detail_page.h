@@ -2,6 +2,9 @@
 // of a running load test), error ratio and cache hit ratio; for all routes or one route, with stable and
 // canary overlaid in distinct styles. Time range, pause/resume and per-chart PNG/CSV export.
 //
+// While the agent is not live, a "Stale · last seen N s ago · <reason>" label shows in the top bar and every
+// chart greys its lines and shades the span since the last data (ChartView::setStale).
+//
 // Threading: GUI thread only. Refreshes on Dashboard::ticked() while visible and not paused.
 #pragma once
 
@@ -55,6 +58,7 @@ class DetailPage : public QWidget {
     void refreshRoutes();
     void onTick();
     void exportChart(ChartView* c, bool csv);
+    void updateFreshness();
 
     Dashboard* d_;
     QString agent_;
@@ -68,6 +72,7 @@ class DetailPage : public QWidget {
     QComboBox* range_box_ = nullptr;
     QPushButton* pause_btn_ = nullptr;
     QLabel* dropped_ = nullptr;
+    QLabel* stale_ = nullptr;
 };
 
 }  // namespace redline::ui

@@ -379,8 +379,8 @@ void LoadPanel::appendRunSample(const load::Progress& p) {
     run_store_.appendSample(kRunAgent, "failed", sample(Metric::Rate, failed));
     run_store_.appendSample(kRunAgent, "unsent", sample(Metric::Rate, double(p.unsent)));
     if (!run_agent_.isEmpty())
-        if (const auto snap = d_->store().latest(run_agent_); snap && snap->total.requests > 0)
-            run_store_.appendSample(kRunAgent, "server", sample(Metric::P99, snap->total.latency.p99_ms));
+        if (const auto snap = d_->store().latest(run_agent_); snap && snap->total.latency)
+            run_store_.appendSample(kRunAgent, "server", sample(Metric::P99, snap->total.latency->p99_ms));
 }
 
 void LoadPanel::refreshCharts() {

@@ -1,14 +1,15 @@
 #include "ui/pages/overview_page.h"
-#include "core/stream_consumer.h"
 
+#include <QDateTime>
 #include <QGridLayout>
 #include <QLabel>
 #include <QResizeEvent>
 #include <QScrollArea>
 #include <QVBoxLayout>
 
-#include "ui/widgets/agent_card.h"
+#include "core/stream_consumer.h"
 #include "ui/session/dashboard.h"
+#include "ui/widgets/agent_card.h"
 
 namespace redline::ui {
 
@@ -36,6 +37,7 @@ OverviewPage::OverviewPage(Dashboard* dashboard, QWidget* parent) : QWidget(pare
     connect(d_, &Dashboard::agentStateChanged, this,
             [this](const QString& id, StreamState s, const QString& r) {
                 if (auto* c = cards_.value(id)) c->setState(s, r);
+                if (isVisible()) refreshNow();  // live -> stale greys the figures at once
             });
     connect(d_, &Dashboard::ticked, this, [this] {
         if (isVisible()) refreshNow();
@@ -82,9 +84,10 @@ void OverviewPage::resizeEvent(QResizeEvent* e) {
 }
 
 void OverviewPage::refreshNow() {
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
     for (auto it = cards_.cbegin(); it != cards_.cend(); ++it) {
         auto snap = d_->store().latest(it.key());
-        it.value()->setSnapshot(snap.get(), d_->slo());
+        it.value()->setSnapshot(snap.get(), d_->slo(), d_->freshness(it.key(), now), now);
     }
 }
 

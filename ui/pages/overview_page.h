@@ -1,6 +1,7 @@
 // Overview: one AgentCard per configured agent in a responsive grid.
 //
-// Threading: GUI thread only. Updates the cards on Dashboard::ticked() while visible.
+// Threading: GUI thread only. Updates the cards on Dashboard::ticked() while visible (at least once a
+// second, so a stale card's "last seen N s ago" keeps counting) and on every state change.
 #pragma once
 
 #include <QHash>

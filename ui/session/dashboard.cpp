@@ -16,9 +16,34 @@ Dashboard::Dashboard(QObject* parent, std::size_t history_capacity)
     repaint_.setTimerType(Qt::PreciseTimer);
     connect(&repaint_, &QTimer::timeout, this, &Dashboard::drain);
     rate_clock_.start();
+    since_drain_.start();
+    heartbeat_.setInterval(1000);
+    // Only for agents that are not live: while every agent streams, their snapshots are the clock and the
+    // heartbeat costs nothing.
+    connect(&heartbeat_, &QTimer::timeout, this, [this] {
+        if (since_drain_.elapsed() < 900) return;
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        for (const auto& id : connections_.keys())
+            if (!freshness(id, now).live) return drain();
+    });
+    heartbeat_.start();
+    store_.setIntervalMs(interval_ms_);
+}
+
+Freshness Dashboard::freshness(const QString& id, std::int64_t now_ms) const {
+    Freshness f;
+    f.last_seen_ms = last_seen_.value(id, 0);
+    f.reason = agents_.reasonOf(id);
+    const std::int64_t max_age = std::max<std::int64_t>(3000, 3 * std::int64_t{interval_ms_});
+    const bool recent = f.last_seen_ms > 0 && now_ms - f.last_seen_ms <= max_age;
+    f.live = agents_.stateOf(id) == StreamState::Live && (recent || f.last_seen_ms == 0);
+    if (!f.live && agents_.stateOf(id) == StreamState::Live)
+        f.reason = tr("no snapshot for %1 s").arg((now_ms - f.last_seen_ms) / 1000);
+    return f;
 }
 
 Dashboard::~Dashboard() {
+    blockSignals(true);  // stopping a connection drains (see wire()); no view may hear of it now
     for (auto* c : std::as_const(connections_))
         c->stop();
 }
@@ -48,6 +73,9 @@ void Dashboard::wire(AgentConnection* c) {
         } else if (before == StreamState::Live &&
                    (s == StreamState::Stale || s == StreamState::Disconnected)) {
             lost_[id] = true;
+            // What arrived before the interruption goes in first; whatever comes next starts a new line.
+            drain();
+            store_.markGap(id);
             addLocalEvent(id, "agent." + std::string(to_string(s)), reason.toStdString());
         }
         emit agentStateChanged(id, s, reason);
@@ -64,7 +92,10 @@ void Dashboard::updateAgent(const AgentConfig& c) {
         conn->stop();
         connections_.remove(c.id);
         conn->deleteLater();
-        if (conn->config().url != c.url) store_.removeAgent(c.id);
+        if (conn->config().url != c.url) {
+            store_.removeAgent(c.id);
+            last_seen_.remove(c.id);
+        }
         auto* fresh = new AgentConnection(c, interval_ms_, this);
         connections_.insert(c.id, fresh);
         wire(fresh);
@@ -82,6 +113,7 @@ void Dashboard::removeAgent(const QString& id) {
     store_.removeAgent(id);
     last_state_.remove(id);
     lost_.remove(id);
+    last_seen_.remove(id);
     emit agentRemoved(id);
 }
 
@@ -134,11 +166,14 @@ void Dashboard::onDataPending() {
 
 void Dashboard::drain() {
     repaint_.stop();
+    since_drain_.restart();
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
     for (auto it = connections_.cbegin(); it != connections_.cend(); ++it) {
         AgentConnection::Pending p = it.value()->takePending();
         const QString& id = it.key();
         for (const auto& s : p.snapshots)
             store_.append(id, s);
+        if (!p.snapshots.empty()) last_seen_[id] = now;
         rate_count_ += p.snapshots.size();
         std::vector<Event> fresh;
         for (auto& e : p.events)
@@ -177,7 +212,7 @@ void Dashboard::addLocalEvent(const QString& agentId, const std::string& kind, c
 
 void Dashboard::load(QSettings& s) {
     slo_.load(s);
-    interval_ms_ = s.value("stream/intervalMs", interval_ms_).toInt();
+    setStreamIntervalMs(s.value("stream/intervalMs", interval_ms_).toInt());
     if (!persist_agents_) return;
     for (const auto& c : AgentConfig::load(s))
         addAgent(c);

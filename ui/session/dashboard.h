@@ -3,7 +3,13 @@
 //
 // Threading: GUI thread only. Connections post dataPending() from their workers (queued); the first one
 // arms a single-shot timer (~50 ms); on timeout everything pending of every agent is moved into the store at
-// once and ticked() is emitted.
+// once and ticked() is emitted. ticked() is also the views' clock: when no data arrived for a second (every
+// agent down), a heartbeat emits it anyway, so time axes keep moving and "last seen N s ago" keeps counting.
+//
+// Freshness: an agent's figures are live only while its stream is Live and its newest snapshot is no
+// older than 3 stream intervals (at least 3 s); otherwise they are stale and every view shows them greyed
+// with freshness().text() ("last seen 12 s ago · connection refused"), never in SLO colours. Leaving Live
+// also marks a gap in the agent's series (SeriesStore::markGap).
 #pragma once
 
 #include <QElapsedTimer>
@@ -12,11 +18,12 @@
 #include <QTimer>
 #include <memory>
 
-#include "ui/models/agent_config.h"
 #include "core/stream_consumer.h"
-#include "ui/session/agent_connection.h"
+#include "ui/models/agent_config.h"
 #include "ui/models/agent_list_model.h"
 #include "ui/models/events_model.h"
+#include "ui/session/agent_connection.h"
+#include "ui/session/freshness.h"
 #include "ui/session/series_store.h"
 #include "ui/session/slo.h"
 
@@ -51,7 +58,12 @@ class Dashboard : public QObject {
     const Slo& slo() const { return slo_; }
     void setSlo(const Slo& s);
     int streamIntervalMs() const { return interval_ms_; }
-    void setStreamIntervalMs(int ms) { interval_ms_ = ms; }
+    void setStreamIntervalMs(int ms) {
+        interval_ms_ = ms;
+        store_.setIntervalMs(ms);
+    }
+    /// Freshness of an agent's figures at now_ms (local unix ms).
+    Freshness freshness(const QString& id, std::int64_t now_ms) const;
     int repaintIntervalMs() const { return repaint_ms_; }
     void setRepaintIntervalMs(int ms) { repaint_ms_ = ms; }
 
@@ -99,6 +111,9 @@ class Dashboard : public QObject {
     QHash<QString, AgentConnection*> connections_;
     Slo slo_;
     QTimer repaint_;
+    QTimer heartbeat_;  // 1 s: emits ticked() when nothing was drained for a second
+    QElapsedTimer since_drain_;
+    QHash<QString, std::int64_t> last_seen_;  // agent -> local ms of its newest snapshot
     int interval_ms_ = 1000;
     int repaint_ms_ = 50;
     bool persist_agents_ = true;

@@ -148,10 +148,13 @@ void LoadController::onProgress(const load::Progress& p) {
         set(Metric::Rate, p.achieved_rate);
         set(Metric::Rate429, static_cast<double>(p.total.rate_limited) / std::max(1, p.window_s));
         set(Metric::Rate5xx, static_cast<double>(p.total.by_class[5]) / std::max(1, p.window_s));
-        set(Metric::P50, p.latency.p50_ms);
-        set(Metric::P95, p.latency.p95_ms);
-        set(Metric::P99, p.latency.p99_ms);
-        set(Metric::ErrorRatio, p.total.error_ratio);
+        // A second in which nothing completed has no latency (absence is not zero).
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const bool any = p.total.latency.has_value();
+        set(Metric::P50, any ? p.latency.p50_ms : nan);
+        set(Metric::P95, any ? p.latency.p95_ms : nan);
+        set(Metric::P99, any ? p.latency.p99_ms : nan);
+        set(Metric::ErrorRatio, p.total.error_ratio.value_or(std::numeric_limits<double>::quiet_NaN()));
         set(Metric::CacheHitRatio, std::numeric_limits<double>::quiet_NaN());
         if (record_events_) d_->store().appendSample(agent_, kClientSeries, s);
     }

@@ -37,43 +37,68 @@ Sample SeriesStore::toSample(std::int64_t t_ms, const SeriesSnapshot& s, int win
     set(Metric::Rate, s.rate_per_s);
     set(Metric::Rate429, static_cast<double>(s.rate_limited) / w);
     set(Metric::Rate5xx, static_cast<double>(s.by_class[5]) / w);
-    set(Metric::P50, s.latency.p50_ms);
-    set(Metric::P95, s.latency.p95_ms);
-    set(Metric::P99, s.latency.p99_ms);
-    set(Metric::ErrorRatio, s.error_ratio);
-    set(Metric::CacheHitRatio,
-        s.cache_hit_ratio ? *s.cache_hit_ratio : std::numeric_limits<double>::quiet_NaN());
+    // Absent figures (no requests, no cache lookups) are NaN: no point on a chart, an empty CSV cell.
+    constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+    set(Metric::P50, s.latency ? s.latency->p50_ms : kNone);
+    set(Metric::P95, s.latency ? s.latency->p95_ms : kNone);
+    set(Metric::P99, s.latency ? s.latency->p99_ms : kNone);
+    set(Metric::ErrorRatio, s.error_ratio.value_or(kNone));
+    set(Metric::CacheHitRatio, s.cache_hit_ratio.value_or(kNone));
     return out;
 }
 
-RingBuffer<Sample>& SeriesStore::ring(AgentHistory& h, const QString& key) {
+Sample Sample::gap(std::int64_t t_ms) {
+    Sample s;
+    s.t_ms = t_ms;
+    std::fill(std::begin(s.v), std::end(s.v), std::numeric_limits<float>::quiet_NaN());
+    return s;
+}
+
+SeriesStore::Series& SeriesStore::series(AgentHistory& h, const QString& key) {
     auto it = h.series.find(key);
-    if (it == h.series.end()) it = h.series.emplace(key, RingBuffer<Sample>(capacity_)).first;
+    if (it == h.series.end()) it = h.series.emplace(key, Series{RingBuffer<Sample>(capacity_)}).first;
     return it->second;
+}
+
+bool SeriesStore::push(Series& r, const Sample& s, int interval_ms) {
+    if (!r.ring.empty()) {
+        const std::int64_t prev = r.ring.back().t_ms;
+        // Samples arrive in order; a late or duplicate one (reconnect replay) must not break time order.
+        if (prev >= s.t_ms) return false;
+        const std::int64_t dt = s.t_ms - prev;
+        // The marker sits where the first missing sample was due (or halfway, for a gap marked between two
+        // close samples), so the CSV row of empty cells lands inside the hole.
+        if ((r.gap_pending || 2 * dt > 3 * std::int64_t{interval_ms}) && dt >= 2 && !r.ring.back().isGap())
+            r.ring.push(Sample::gap(prev + std::min<std::int64_t>(interval_ms, dt / 2)));
+    }
+    r.gap_pending = false;
+    r.ring.push(s);
+    ++appended_;
+    return true;
 }
 
 void SeriesStore::append(const QString& agent, const Snapshot& snapshot) {
     AgentHistory& h = agents_[agent];
     const std::int64_t t = snapshot.time_ms;
-    // Snapshots arrive in order; a late or duplicate one (reconnect replay) must not break time order.
-    auto& total = ring(h, kTotalSeries);
-    if (!total.empty() && total.back().t_ms >= t) return;
-    total.push(toSample(t, snapshot.total, snapshot.window_s));
-    ++appended_;
+    if (!push(series(h, kTotalSeries), toSample(t, snapshot.total, snapshot.window_s), interval_ms_)) return;
     for (const auto& s : snapshot.series) {
         const QString route = QString::fromStdString(s.id());
         if (!h.routes.contains(route)) h.routes.append(route);
-        ring(h, seriesKey(route, QString::fromStdString(s.version))).push(toSample(t, s, snapshot.window_s));
-        ++appended_;
+        push(series(h, seriesKey(route, QString::fromStdString(s.version))),
+             toSample(t, s, snapshot.window_s), interval_ms_);
     }
     h.latest = std::make_shared<const Snapshot>(snapshot);
 }
 
-void SeriesStore::appendSample(const QString& agent, const QString& key, const Sample& s) {
-    auto& r = ring(agents_[agent], key);
-    if (!r.empty() && r.back().t_ms >= s.t_ms) return;
-    r.push(s);
-    ++appended_;
+void SeriesStore::appendSample(const QString& agent, const QString& key, const Sample& s, int interval_ms) {
+    push(series(agents_[agent], key), s, interval_ms > 0 ? interval_ms : interval_ms_);
+}
+
+void SeriesStore::markGap(const QString& agent) {
+    auto a = agents_.find(agent);
+    if (a == agents_.end()) return;
+    for (auto& [_, r] : a->series)
+        r.gap_pending = true;
 }
 
 bool SeriesStore::addEvent(const QString& agent, const Event& e) {
@@ -107,40 +132,59 @@ QList<QPointF> SeriesStore::points(const QString& agent, const QString& key, Met
     if (a == agents_.cend()) return out;
     auto it = a->series.find(key);
     if (it == a->series.end()) return out;
-    const RingBuffer<Sample>& r = it->second;
+    const RingBuffer<Sample>& r = it->second.ring;
     auto byTime = [](const Sample& s) { return s.t_ms; };
     const std::size_t i0 = r.lower_bound(from_ms, byTime);
     const std::size_t i1 = r.lower_bound(to_ms + 1, byTime);
     if (i1 <= i0) return out;
     const std::size_t n = i1 - i0;
+    constexpr qreal kBreak = std::numeric_limits<qreal>::quiet_NaN();
+    // A break only between two runs: not first, not doubled (and a trailing one is dropped below).
+    auto brk = [&](std::int64_t t) {
+        if (!out.isEmpty() && !std::isnan(out.constLast().y()))
+            out.append(QPointF(static_cast<qreal>(t), kBreak));
+    };
     max_points = std::max(max_points, 2);
     if (n <= static_cast<std::size_t>(2 * max_points)) {
         out.reserve(static_cast<qsizetype>(n));
         for (std::size_t i = i0; i < i1; ++i) {
             const float v = r[i][m];
-            if (!std::isnan(v)) out.append(QPointF(static_cast<qreal>(r[i].t_ms), v));
+            if (std::isnan(v))
+                brk(r[i].t_ms);
+            else
+                out.append(QPointF(static_cast<qreal>(r[i].t_ms), v));
         }
-        return out;
-    }
-    // Min/max per bucket of equal time width; both kept in time order.
-    out.reserve(2 * max_points);
-    const double span = static_cast<double>(to_ms - from_ms) + 1.0;
-    std::size_t i = i0;
-    for (int b = 0; b < max_points && i < i1; ++b) {
-        const double bucketEnd = static_cast<double>(from_ms) + span * (b + 1) / max_points;
+    } else {
+        // Min/max per bucket of equal time width; both kept in time order. A NaN inside a bucket closes the
+        // run so far (its min/max are emitted), puts the break, and the rest of the bucket starts a new run.
+        out.reserve(2 * max_points + 8);
+        const double span = static_cast<double>(to_ms - from_ms) + 1.0;
         std::size_t lo = i1, hi = i1;
         float vlo = 0, vhi = 0;
-        for (; i < i1 && static_cast<double>(r[i].t_ms) < bucketEnd; ++i) {
-            const float v = r[i][m];
-            if (std::isnan(v)) continue;
-            if (lo == i1 || v < vlo) lo = i, vlo = v;
-            if (hi == i1 || v > vhi) hi = i, vhi = v;
+        auto flush = [&] {
+            if (lo == i1) return;
+            const std::size_t first = std::min(lo, hi), second = std::max(lo, hi);
+            out.append(QPointF(static_cast<qreal>(r[first].t_ms), r[first][m]));
+            if (second != first) out.append(QPointF(static_cast<qreal>(r[second].t_ms), r[second][m]));
+            lo = hi = i1;
+        };
+        std::size_t i = i0;
+        for (int b = 0; b < max_points && i < i1; ++b) {
+            const double bucketEnd = static_cast<double>(from_ms) + span * (b + 1) / max_points;
+            for (; i < i1 && static_cast<double>(r[i].t_ms) < bucketEnd; ++i) {
+                const float v = r[i][m];
+                if (std::isnan(v)) {
+                    flush();
+                    brk(r[i].t_ms);
+                    continue;
+                }
+                if (lo == i1 || v < vlo) lo = i, vlo = v;
+                if (hi == i1 || v > vhi) hi = i, vhi = v;
+            }
+            flush();
         }
-        if (lo == i1) continue;
-        const std::size_t first = std::min(lo, hi), second = std::max(lo, hi);
-        out.append(QPointF(static_cast<qreal>(r[first].t_ms), r[first][m]));
-        if (second != first) out.append(QPointF(static_cast<qreal>(r[second].t_ms), r[second][m]));
     }
+    if (!out.isEmpty() && std::isnan(out.constLast().y())) out.removeLast();
     return out;
 }
 
@@ -151,7 +195,7 @@ std::vector<Sample> SeriesStore::samples(const QString& agent, const QString& ke
     if (a == agents_.cend()) return out;
     auto it = a->series.find(key);
     if (it == a->series.end()) return out;
-    const auto& r = it->second;
+    const auto& r = it->second.ring;
     auto byTime = [](const Sample& s) { return s.t_ms; };
     for (std::size_t i = r.lower_bound(from_ms, byTime), e = r.lower_bound(to_ms + 1, byTime); i < e; ++i)
         out.push_back(r[i]);
@@ -188,7 +232,7 @@ std::uint64_t SeriesStore::dropped(const QString& agent) const {
     auto a = agents_.constFind(agent);
     if (a == agents_.cend()) return 0;
     for (const auto& [_, r] : a->series)
-        n += r.dropped();
+        n += r.ring.dropped();
     return n;
 }
 
@@ -196,7 +240,7 @@ std::size_t SeriesStore::memoryBytes() const {
     std::size_t n = 0;
     for (const auto& h : agents_)
         for (const auto& [_, r] : h.series)
-            n += r.memory_bytes();
+            n += r.ring.memory_bytes();
     return n;
 }
 

@@ -5,7 +5,8 @@ class QSettings;
 
 namespace redline::ui {
 
-enum class Health { Unknown, Good, Warning, Breach };
+// Stale: a figure from a source that is no longer live; never coloured by the SLOs (shown greyed).
+enum class Health { Unknown, Good, Warning, Breach, Stale };
 
 struct Slo {
     double max_error_ratio = 0.01;  // 1 %

@@ -20,6 +20,8 @@ const char* healthName(Health h) {
             return "warning";
         case Health::Breach:
             return "breach";
+        case Health::Stale:
+            return "stale";
         case Health::Unknown:
             break;
     }
@@ -43,6 +45,10 @@ AgentCard::AgentCard(const QString& id, const QString& name, QWidget* parent) : 
     service_ = new QLabel;
     service_->setObjectName("mutedLabel");
     service_->setWordWrap(true);
+    stale_ = new QLabel;
+    stale_->setObjectName("staleLabel");
+    stale_->setWordWrap(true);
+    stale_->hide();
 
     auto* head = new QHBoxLayout;
     head->addWidget(name_, 1);
@@ -63,6 +69,7 @@ AgentCard::AgentCard(const QString& id, const QString& name, QWidget* parent) : 
     auto* lay = new QVBoxLayout(this);
     lay->addLayout(head);
     lay->addWidget(service_);
+    lay->addWidget(stale_);
     lay->addLayout(tiles);
     setState(StreamState::Connecting, {});
 }
@@ -76,7 +83,6 @@ void AgentCard::setState(StreamState s, const QString& reason) {
     state_->setProperty("state", AgentListModel::stateText(s));
     state_->setToolTip(reason);
     repolish(state_);
-    if (s != StreamState::Live && !reason.isEmpty()) service_->setText(reason);
 }
 
 void AgentCard::setTile(int tile, const QString& text, Health h) {
@@ -88,25 +94,38 @@ void AgentCard::setTile(int tile, const QString& text, Health h) {
     }
 }
 
-void AgentCard::setSnapshot(const Snapshot* s, const Slo& slo) {
+void AgentCard::setSnapshot(const Snapshot* s, const Slo& slo, const Freshness& fresh, std::int64_t now_ms) {
+    const QString staleText = fresh.text(now_ms);
+    if (stale_->text() != staleText) stale_->setText(staleText);
+    stale_->setVisible(!fresh.live);
     if (!s) return;
     const auto& t = s->total;
     service_->setText(QStringLiteral("%1 %2 · %3 series")
                           .arg(QString::fromStdString(s->service), QString::fromStdString(s->service_version))
                           .arg(s->series.size()));
+    // Stale figures stay readable but are never coloured by the SLOs: a dead agent is not healthy.
+    auto health = [&](Health h) { return fresh.live ? h : Health::Stale; };
     setTile(RateTile, QString::number(t.rate_per_s, 'f', t.rate_per_s < 10 ? 1 : 0),
-            slo.rateHealth(t.rate_per_s));
-    setTile(ErrorTile, QString::number(t.error_ratio * 100.0, 'f', 2) + QStringLiteral(" %"),
-            t.requests ? slo.errorHealth(t.error_ratio) : Health::Unknown);
-    setTile(
-        P99Tile,
-        t.requests ? QString::number(t.latency.p99_ms, 'f', 1) + QStringLiteral(" ms") : QStringLiteral("—"),
-        t.requests ? slo.p99Health(t.latency.p99_ms) : Health::Unknown);
+            health(slo.rateHealth(t.rate_per_s)));
+    if (t.error_ratio)
+        setTile(ErrorTile, QString::number(*t.error_ratio * 100.0, 'f', 2) + QStringLiteral(" %"),
+                health(slo.errorHealth(*t.error_ratio)));
+    else
+        setTile(ErrorTile, QStringLiteral("—"), health(Health::Unknown));
+    if (t.latency)
+        setTile(P99Tile, QString::number(t.latency->p99_ms, 'f', 1) + QStringLiteral(" ms"),
+                health(slo.p99Health(t.latency->p99_ms)));
+    else
+        setTile(P99Tile, QStringLiteral("—"), health(Health::Unknown));
     if (t.cache_hit_ratio)
         setTile(HitTile, QString::number(*t.cache_hit_ratio * 100.0, 'f', 1) + QStringLiteral(" %"),
-                slo.hitHealth(*t.cache_hit_ratio));
+                health(slo.hitHealth(*t.cache_hit_ratio)));
     else
-        setTile(HitTile, QStringLiteral("—"), Health::Unknown);
+        setTile(HitTile, QStringLiteral("—"), health(Health::Unknown));
+}
+
+QString AgentCard::staleText() const {
+    return stale_->isVisibleTo(this) ? stale_->text() : QString();
 }
 
 QString AgentCard::tileText(int tile) const {

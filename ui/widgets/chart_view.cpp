@@ -155,7 +155,7 @@ void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int
                 p.setY(p.y() * 100.0);
         if (on_[i])
             for (const auto& p : pts)
-                ymax = std::max(ymax, p.y());
+                if (!std::isnan(p.y())) ymax = std::max(ymax, p.y());
         points_[i] = std::move(pts);
     }
     double top = 1.0;
@@ -285,16 +285,63 @@ void ChartView::drawLines(QPainter* painter, const QRectF& plot) {
     painter->setClipRect(plot.adjusted(-1, -1, 1, 1));
     QPolygonF poly;
     for (int i = 0; i < points_.size(); ++i) {
-        if (!on_[i] || points_[i].size() < 2) continue;
+        if (!on_[i] || points_[i].isEmpty()) continue;
         const auto& pts = points_[i];
-        poly.resize(pts.size());
-        for (qsizetype k = 0; k < pts.size(); ++k)
-            poly[k] = toScene(pts[k], plot);
-        QPen pen(specs_[i].color, specs_[i].width, specs_[i].style);
+        QColor color = specs_[i].color;
+        if (isStale()) color = QColor::fromHsvF(color.hsvHueF(), 0.15, dark_ ? 0.55 : 0.6);
+        QPen pen(color, specs_[i].width, specs_[i].style);
         pen.setCosmetic(true);
         painter->setPen(pen);
-        painter->drawPolyline(poly);
+        painter->setBrush(color);
+        // One polyline per run between breaks (NaN); a lone sample between two gaps is a dot.
+        auto drawRun = [&] {
+            if (poly.size() >= 2) {
+                painter->drawPolyline(poly);
+            } else if (poly.size() == 1) {
+                painter->save();
+                painter->setPen(Qt::NoPen);
+                painter->drawEllipse(poly.front(), 1.5, 1.5);
+                painter->restore();
+            }
+            poly.clear();
+        };
+        poly.reserve(pts.size());
+        for (const auto& p : pts) {
+            if (std::isnan(p.y()))
+                drawRun();
+            else
+                poly.append(toScene(p, plot));
+        }
+        drawRun();
     }
+    painter->restore();
+}
+
+void ChartView::setStale(std::int64_t since_ms, const QString& text) {
+    if (since_ms == stale_since_ms_ && text == stale_text_) return;
+    stale_since_ms_ = since_ms;
+    stale_text_ = since_ms > 0 ? text : QString();
+    viewport()->update();
+}
+
+void ChartView::drawStale(QPainter* painter, const QRectF& plot) {
+    if (!isStale()) return;
+    const qreal x0 =
+        std::clamp(timeToX(static_cast<double>(stale_since_ms_), plot), plot.left(), plot.right());
+    const QRectF band(QPointF(x0, plot.top()), QPointF(plot.right(), plot.bottom()));
+    QColor fill = dark_ ? QColor(0x8b, 0x94, 0x9e, 40) : QColor(0x6e, 0x77, 0x81, 36);
+    painter->save();
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(QBrush(fill, Qt::BDiagPattern));
+    painter->drawRect(band);
+    painter->setPen(fg_);
+    const QFontMetricsF fm(painter->font());
+    const QString text = stale_text_.isEmpty() ? tr("no data") : stale_text_;
+    const QString shown = fm.elidedText(text, Qt::ElideRight, plot.width() - 12);
+    const qreal w = fm.horizontalAdvance(shown);
+    // Right-aligned at the top of the band (inside the plot even when the band is narrow).
+    const qreal left = std::max(plot.left() + 6, plot.right() - w - 6);
+    painter->drawText(QPointF(left, plot.top() + fm.ascent() + 4), shown);
     painter->restore();
 }
 
@@ -304,6 +351,7 @@ void ChartView::drawForeground(QPainter* painter, const QRectF& rect) {
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing, true);
     drawTimeAxis(painter, plot);
+    drawStale(painter, plot);
     drawLines(painter, plot);
     for (const auto& e : markers_) {
         const qreal x = timeToX(static_cast<double>(e.time_ms), plot);
@@ -344,6 +392,11 @@ QString ChartView::tooltipAt(const QPoint& pos) const {
             std::lower_bound(pts.begin(), pts.end(), t, [](const QPointF& p, qreal v) { return p.x() < v; });
         if (it == pts.end()) --it;
         if (it != pts.begin() && std::abs((it - 1)->x() - t) < std::abs(it->x() - t)) --it;
+        // A break is not a value: take the nearer real point beside it (breaks are never first or last).
+        if (std::isnan(it->y())) {
+            const auto before = it - 1, after = it + 1;
+            it = std::abs(before->x() - t) <= std::abs(after->x() - t) ? before : after;
+        }
         const qreal px = timeToX(it->x(), plot);
         if (std::abs(px - scenePos.x()) > 12) continue;
         if (!shown_t) shown_t = static_cast<qint64>(it->x());

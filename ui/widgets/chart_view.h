@@ -10,6 +10,10 @@
 // range and no labels. Time labels sit at round clock times (every 10 s, 1 min, 5 min, ... depending on the
 // range and width) and scroll with the data, as in Grafana.
 //
+// Gaps: a point with y = NaN (SeriesStore's break between runs) ends a line; the next run starts a new one,
+// and a lone sample between two gaps is drawn as a dot. Stale: setStale() greys the lines and shades the
+// span since the last data as "no data", so a dead agent's last figures never look live.
+//
 // Threading: GUI thread only.
 #pragma once
 
@@ -55,9 +59,15 @@ class ChartView : public QChartView {
     void invalidate() { refreshed_span_ms_ = -1; }
     /// Theme colours for axes, grid and background.
     void applyTheme(bool dark);
+    /// The source is not live: lines greyed, [since_ms, now] shaded and labelled `text` ("last seen ...").
+    /// since_ms = 0: live again.
+    void setStale(std::int64_t since_ms, const QString& text);
+    bool isStale() const { return stale_since_ms_ > 0; }
+    QString staleText() const { return stale_text_; }
 
     int seriesCount() const { return static_cast<int>(lines_.size()); }
-    /// Points of series i as drawn (decimated): x = time in ms since the epoch, y = value in axis units.
+    /// Points of series i as drawn (decimated): x = time in ms since the epoch, y = value in axis units;
+    /// y = NaN is a break (a gap or an absent value) between two runs.
     const QList<QPointF>& points(int i) const { return points_.at(i); }
     bool seriesVisible(int i) const { return on_.value(i, false); }
     /// What a click on the series' legend entry does.
@@ -89,6 +99,7 @@ class ChartView : public QChartView {
     std::int64_t localOffsetMs() const;                           // local time zone offset at to_ms_
     void drawTimeAxis(QPainter* painter, const QRectF& plot);
     void drawLines(QPainter* painter, const QRectF& plot);
+    void drawStale(QPainter* painter, const QRectF& plot);
 
     QList<SeriesSpec> specs_;
     QList<QLineSeries*> lines_;  // empty: legend entries only
@@ -108,6 +119,8 @@ class ChartView : public QChartView {
     int refreshed_width_ = 0;
     bool dark_ = true;
     QColor fg_, grid_;
+    std::int64_t stale_since_ms_ = 0;
+    QString stale_text_;
 };
 
 }  // namespace redline::ui
