@@ -2,6 +2,7 @@
 
 #include <QRegularExpression>
 #include "core/stream_consumer.h"
+#include "ui/widgets/theme.h"
 
 #include <QColor>
 
@@ -49,13 +50,13 @@ QVariant AgentListModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ForegroundRole && index.column() == State) {
         switch (r.state) {
             case StreamState::Live:
-                return QColor(0x2e, 0xa0, 0x43);
+                return colors::good;
             case StreamState::Stale:
-                return QColor(0xd2, 0x99, 0x22);
+                return colors::warning;
             case StreamState::Disconnected:
-                return QColor(0xda, 0x36, 0x33);
+                return colors::bad;
             case StreamState::Connecting:
-                return QColor(0x6e, 0x76, 0x81);
+                return colors::stale;
         }
     }
     return {};

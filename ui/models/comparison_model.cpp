@@ -1,4 +1,5 @@
 #include "ui/models/comparison_model.h"
+#include "ui/widgets/theme.h"
 
 #include <QColor>
 #include <cmath>
@@ -100,11 +101,11 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
                                              "or no matching traffic).")
                                         : tr("The stable version served no requests in the last second.");
     if (role == Qt::ForegroundRole && idleCell && row == RateRow)
-        return QColor(0x8b, 0x94, 0x9e);  // muted grey, readable on the dark and the light theme
+        return colors::stale;  // muted grey, readable on the dark and the light theme
     if (role == Qt::BackgroundRole && index.column() == Difference) {
         const int v = verdict(row);
-        if (v < 0) return QColor(0xf8, 0x51, 0x49, 90);
-        if (v > 0) return QColor(0x3f, 0xb9, 0x50, 70);
+        if (v < 0) return translucent(colors::bad, 90);
+        if (v > 0) return translucent(colors::good, 70);
     }
     if (role == Qt::TextAlignmentRole && index.column() != Metric)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);

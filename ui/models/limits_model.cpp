@@ -6,6 +6,7 @@
 #include <QLocale>
 
 #include "core/number.h"
+#include "ui/widgets/theme.h"
 
 namespace redline::ui {
 
@@ -133,8 +134,8 @@ QVariant LimitsModel::data(const QModelIndex& index, int role) const {
     }
     if (role == Qt::ForegroundRole) {
         if (refused || (index.column() == Status && !rowError(index.row()).isEmpty()))
-            return QColor(0xf8, 0x51, 0x49);
-        if (!active && index.column() != Route && index.column() != Status) return QColor(0x8b, 0x94, 0x9e);
+            return colors::bad;
+        if (!active && index.column() != Route && index.column() != Status) return colors::stale;
     }
     if (role == Qt::FontRole && rowModified(index.row())) {
         QFont f;

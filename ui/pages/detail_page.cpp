@@ -16,9 +16,9 @@
 namespace redline::ui {
 
 namespace {
-const QColor kRate(0x58, 0xa6, 0xff), k429(0xd2, 0x99, 0x22), k5xx(0xf8, 0x51, 0x49);
-const QColor kP50(0x3f, 0xb9, 0x50), kP95(0xd2, 0x99, 0x22), kP99(0xf8, 0x51, 0x49);
-const QColor kClient(0x39, 0xc5, 0xcf), kCanary(0xbc, 0x8c, 0xff);
+const QColor kRate = colors::rate, k429 = colors::rate429, k5xx = colors::rate5xx;
+const QColor kP50 = colors::p50, kP95 = colors::p95, kP99 = colors::p99;
+const QColor kClient = colors::client, kCanary = colors::canary;
 }  // namespace
 
 const QList<int>& DetailPage::rangeChoices() {

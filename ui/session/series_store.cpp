@@ -73,7 +73,6 @@ bool SeriesStore::push(Series& r, const Sample& s, int interval_ms) {
     }
     r.gap_pending = false;
     r.ring.push(s);
-    ++appended_;
     return true;
 }
 
@@ -113,7 +112,6 @@ bool SeriesStore::addEvent(const QString& agent, const Event& e) {
     h.events.insert(pos, e);
     if (h.events.size() > kMaxEvents) {
         h.events.erase(h.events.begin());
-        ++h.events_dropped;
     }
     return true;
 }

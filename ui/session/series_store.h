@@ -95,7 +95,6 @@ class SeriesStore {
     std::shared_ptr<const Snapshot> latest(const QString& agent) const;
     /// Samples overwritten because a ring was full, summed over the agent's series.
     std::uint64_t dropped(const QString& agent) const;
-    std::uint64_t samplesAppended() const { return appended_; }
     std::size_t memoryBytes() const;
     std::size_t capacity() const { return capacity_; }
 
@@ -110,7 +109,6 @@ class SeriesStore {
         std::map<QString, Series> series;
         QStringList routes;
         std::vector<Event> events;
-        std::uint64_t events_dropped = 0;
         std::shared_ptr<const Snapshot> latest;
     };
     Series& series(AgentHistory& h, const QString& key);
@@ -122,7 +120,6 @@ class SeriesStore {
     std::size_t capacity_;
     int interval_ms_ = 1000;
     QHash<QString, AgentHistory> agents_;
-    std::uint64_t appended_ = 0;
 };
 
 }  // namespace redline::ui

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "ui/models/events_model.h"
+#include "ui/widgets/theme.h"
 
 namespace redline::ui {
 
@@ -163,7 +164,7 @@ void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int
         top = 1.0;
     } else {
         // Round up to 1/2/5 x 10^k so the axis does not jitter with every tick.
-        const double want = std::max(ymax * 1.15, scale_ == YScale::Percent ? 1.0 : 1.0);
+        const double want = std::max(ymax * 1.15, 1.0);
         const double mag = std::pow(10.0, std::floor(std::log10(want)));
         // Tick steps that stay round numbers for each top: 1 -> 0.2, 2 -> 0.5, 2.5 -> 0.5, 5 -> 1, 10 -> 2.
         static constexpr std::pair<double, double> kTops[] = {
@@ -195,12 +196,12 @@ void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int
 }
 
 QColor ChartView::markerColor(const std::string& kind) {
-    if (kind.rfind("limits", 0) == 0) return QColor(0x58, 0xa6, 0xff);
-    if (kind.rfind("canary", 0) == 0) return QColor(0xbc, 0x8c, 0xff);
+    if (kind.rfind("limits", 0) == 0) return colors::rate;
+    if (kind.rfind("canary", 0) == 0) return colors::canary;
     if (kind.rfind("loadtest", 0) == 0) return QColor(0xf0, 0x88, 0x3e);
-    if (kind.rfind("threshold", 0) == 0) return QColor(0xf8, 0x51, 0x49);
-    if (kind.rfind("cache", 0) == 0) return QColor(0x39, 0xc5, 0xcf);
-    return QColor(0x8b, 0x94, 0x9e);
+    if (kind.rfind("threshold", 0) == 0) return colors::bad;
+    if (kind.rfind("cache", 0) == 0) return colors::client;
+    return colors::stale;
 }
 
 qreal ChartView::timeToX(double t_ms, const QRectF& plot) const {

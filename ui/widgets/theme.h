@@ -25,8 +25,14 @@ inline const QColor target{0x8b, 0x94, 0x9e};  // planned load (a grey guide lin
 inline const QColor good{0x3f, 0xb9, 0x50};
 inline const QColor warning{0xd2, 0x99, 0x22};
 inline const QColor bad{0xf8, 0x51, 0x49};
-inline const QColor stale{0x8b, 0x94, 0x9e};  // data that is no longer live
+inline const QColor stale{0x8b, 0x94, 0x9e};  // data that is no longer live, muted text
 }  // namespace colors
+
+/// c with alpha a (0..255), for cell backgrounds.
+inline QColor translucent(QColor c, int a) {
+    c.setAlpha(a);
+    return c;
+}
 
 class Theme {
   public:
