@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "ui/session/dashboard.h"
+#include "ui/widgets/theme.h"
 
 namespace redline::ui {
 
