@@ -60,6 +60,10 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
 
 MainWindow::~MainWindow() = default;
 
+QList<Page*> MainWindow::pages() const {
+    return {overview_, detail_, limits_, canary_, load_, events_};
+}
+
 const QList<MainWindow::TabSpec>& MainWindow::tabSpecs() {
     // One table for the tabs, their titles and the Go menu (Alt+1..6 in this order).
     static const QList<TabSpec> specs = {
@@ -164,11 +168,8 @@ void MainWindow::buildStatusBar() {
 }
 
 void MainWindow::wire() {
-    connect(detail_, &DetailPage::message, this, &MainWindow::showMessage);
-    connect(limits_, &LimitsPanel::message, this, &MainWindow::showMessage);
-    connect(canary_, &CanaryPanel::message, this, &MainWindow::showMessage);
-    connect(load_, &LoadPanel::message, this, &MainWindow::showMessage);
-    connect(events_, &EventsPage::message, this, &MainWindow::showMessage);
+    for (Page* p : pages())
+        connect(p, &Page::message, this, &MainWindow::showMessage);
     connect(events_, &EventsPage::jumpTo, this, [this](const QString& agent, qint64 t) {
         if (d_->agentsModel()->rowOf(agent) >= 0) selectAgent(agent);
         showTab(ChartsTab);
@@ -330,10 +331,8 @@ void MainWindow::selectAgent(const QString& id) {
             agents_view_->selectionModel()->setCurrentIndex(
                 i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     }
-    detail_->setAgent(id);
-    limits_->setAgent(id);
-    canary_->setAgent(id);
-    load_->setAgent(id);
+    for (Page* p : pages())
+        p->setAgent(id);
     updateStatus();
 }
 

@@ -38,6 +38,7 @@ class LimitsPanel;
 class LoadController;
 class LoadPanel;
 class OverviewPage;
+class Page;
 class SloDialog;
 
 class MainWindow : public QMainWindow {
@@ -99,6 +100,7 @@ class MainWindow : public QMainWindow {
         const char* action;  // objectName of its Go-menu action
     };
     static const QList<TabSpec>& tabSpecs();
+    QList<Page*> pages() const;
     std::unique_ptr<QSettings> openSettings() const;
     void buildPages();
     void buildAgentsDock();

@@ -40,7 +40,7 @@ QString faultsText(const CanaryFaults& f) {
 
 }  // namespace
 
-CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent), d_(dashboard) {
+CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), d_(dashboard) {
     confirm_ = [this](const QString& text, const QString& offer, bool* accepted) {
         QMessageBox box(QMessageBox::Question, tr("Confirm canary change"), text,
                         QMessageBox::Yes | QMessageBox::Cancel, this);

@@ -12,6 +12,8 @@
 // Threading: GUI thread only; network calls go through AgentConnection (pool threads).
 #pragma once
 
+#include "ui/pages/page.h"
+
 #include <QWidget>
 #include <functional>
 #include <optional>
@@ -30,11 +32,11 @@ namespace redline::ui {
 
 class Dashboard;
 
-class CanaryPanel : public QWidget {
+class CanaryPanel : public Page {
     Q_OBJECT
   public:
     explicit CanaryPanel(Dashboard* dashboard, QWidget* parent = nullptr);
-    void setAgent(const QString& id);
+    void setAgent(const QString& id) override;
     ComparisonModel* comparison() { return &comparison_; }
     /// Idle time after the last key or wheel step before the slider's weight is sent.
     static constexpr int kCommitIdleMs = 400;
@@ -58,7 +60,6 @@ class CanaryPanel : public QWidget {
     void refreshComparison();
 
   signals:
-    void message(const QString& text, bool error);
     void settled(bool ok);
 
   protected:

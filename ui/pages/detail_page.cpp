@@ -27,7 +27,7 @@ const QList<int>& DetailPage::rangeChoices() {
     return r;
 }
 
-DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent), d_(dashboard) {
+DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_(dashboard) {
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Route:")));
     route_box_ = new QComboBox;

@@ -8,6 +8,8 @@
 // Threading: GUI thread only. Refreshes on Dashboard::ticked() while visible and not paused.
 #pragma once
 
+#include "ui/pages/page.h"
+
 #include <QWidget>
 #include <array>
 
@@ -21,12 +23,12 @@ namespace redline::ui {
 
 class Dashboard;
 
-class DetailPage : public QWidget {
+class DetailPage : public Page {
     Q_OBJECT
   public:
     explicit DetailPage(Dashboard* dashboard, QWidget* parent = nullptr);
 
-    void setAgent(const QString& id);
+    void setAgent(const QString& id) override;
     QString agent() const { return agent_; }
     /// Empty = all routes (the agent's total).
     void setRoute(const QString& routeId);
@@ -51,7 +53,6 @@ class DetailPage : public QWidget {
   signals:
     void pausedChanged(bool paused);
     void rangeChanged(int seconds);
-    void message(const QString& text, bool error);
 
   private:
     void rebuildSeries();

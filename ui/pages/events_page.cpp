@@ -60,7 +60,7 @@ bool EventsFilter::filterAcceptsRow(int row, const QModelIndex& parent) const {
     return false;
 }
 
-EventsPage::EventsPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent), d_(dashboard) {
+EventsPage::EventsPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_(dashboard) {
     filter_ = new EventsFilter(this);
     filter_->setSourceModel(d_->eventsModel());
     search_ = new QLineEdit;

@@ -6,6 +6,8 @@
 // Threading: GUI thread only.
 #pragma once
 
+#include "ui/pages/page.h"
+
 #include <QSortFilterProxyModel>
 #include <QWidget>
 
@@ -35,7 +37,7 @@ class EventsFilter : public QSortFilterProxyModel {
     QString agent_, family_, text_;
 };
 
-class EventsPage : public QWidget {
+class EventsPage : public Page {
     Q_OBJECT
   public:
     explicit EventsPage(Dashboard* dashboard, QWidget* parent = nullptr);
@@ -49,7 +51,6 @@ class EventsPage : public QWidget {
   signals:
     /// Double-click / Enter on a row: show this agent's charts around this time.
     void jumpTo(const QString& agentId, qint64 time_ms);
-    void message(const QString& text, bool error);
 
   private:
     void refreshFilters();

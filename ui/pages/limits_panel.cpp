@@ -14,7 +14,7 @@
 
 namespace redline::ui {
 
-LimitsPanel::LimitsPanel(Dashboard* dashboard, QWidget* parent) : QWidget(parent), d_(dashboard) {
+LimitsPanel::LimitsPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), d_(dashboard) {
     view_ = new QTableView;
     view_->setModel(&model_);
     view_->setItemDelegateForColumn(LimitsModel::Mode, new ChoiceDelegate(LimitsModel::modeChoices(), view_));

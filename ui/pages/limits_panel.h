@@ -8,6 +8,8 @@
 // Threading: GUI thread only; network calls go through AgentConnection (pool threads).
 #pragma once
 
+#include "ui/pages/page.h"
+
 #include <QPointer>
 #include <QWidget>
 
@@ -21,11 +23,11 @@ namespace redline::ui {
 
 class Dashboard;
 
-class LimitsPanel : public QWidget {
+class LimitsPanel : public Page {
     Q_OBJECT
   public:
     explicit LimitsPanel(Dashboard* dashboard, QWidget* parent = nullptr);
-    void setAgent(const QString& id);
+    void setAgent(const QString& id) override;
     QString agent() const { return agent_; }
     LimitsModel* model() { return &model_; }
     QTableView* view() const { return view_; }
@@ -37,7 +39,6 @@ class LimitsPanel : public QWidget {
     bool busy() const { return busy_; }
 
   signals:
-    void message(const QString& text, bool error);
     /// After each load/apply round trip (success or not).
     void settled(bool ok);
 

@@ -60,8 +60,7 @@ constexpr const char* kBad = "#f85149";
 constexpr const char* kGood = "#3fb950";
 }  // namespace
 
-LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* parent)
-    : QWidget(parent), d_(dashboard), ctl_(controller) {
+LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* parent) : Page(parent), d_(dashboard), ctl_(controller) {
     scenario_ = new QComboBox;
     for (const auto& n : load::list_builtin_scenarios({REDLINE_SOURCE_SCENARIOS}))
         scenario_->addItem(QString::fromStdString(n), QString::fromStdString(n));

@@ -5,6 +5,8 @@
 // Threading: GUI thread only.
 #pragma once
 
+#include "ui/pages/page.h"
+
 #include <QPointer>
 #include <QWidget>
 #include <functional>
@@ -26,12 +28,12 @@ class ChartView;
 class Dashboard;
 class LoadController;
 
-class LoadPanel : public QWidget {
+class LoadPanel : public Page {
     Q_OBJECT
   public:
     LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* parent = nullptr);
     /// The selected agent: the target follows its API address (/v1/info api_url) unless the user typed one.
-    void setAgent(const QString& id);
+    void setAgent(const QString& id) override;
     /// Fills the target when it is empty (an agent that does not say which API it measures).
     void setDefaultTarget(const QString& url);
     QString target() const;
@@ -59,9 +61,6 @@ class LoadPanel : public QWidget {
     void setDark(bool dark);
     /// Series keys of the run store (agent kRunAgent).
     static inline const QString kRunAgent = QStringLiteral("run");
-
-  signals:
-    void message(const QString& text, bool error);
 
   private:
     void onProgress(const load::Progress& p);

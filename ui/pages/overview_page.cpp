@@ -13,7 +13,7 @@
 
 namespace redline::ui {
 
-OverviewPage::OverviewPage(Dashboard* dashboard, QWidget* parent) : QWidget(parent), d_(dashboard) {
+OverviewPage::OverviewPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_(dashboard) {
     auto* scroll = new QScrollArea;
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);

@@ -4,6 +4,8 @@
 // second, so a stale card's "last seen N s ago" keeps counting) and on every state change.
 #pragma once
 
+#include "ui/pages/page.h"
+
 #include <QHash>
 #include <QWidget>
 
@@ -15,7 +17,7 @@ namespace redline::ui {
 class AgentCard;
 class Dashboard;
 
-class OverviewPage : public QWidget {
+class OverviewPage : public Page {
     Q_OBJECT
   public:
     explicit OverviewPage(Dashboard* dashboard, QWidget* parent = nullptr);
