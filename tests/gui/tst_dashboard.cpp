@@ -408,9 +408,11 @@ void TestDashboard::builtinScenarioRunsAndStops() {
     QVERIFY(ctl.lastSummary()->completed > 0);
     QVERIFY(!panel.summaryText().isEmpty());
     QVERIFY(panel.saveSummary(dir_.filePath("summary.json")));
-    QVERIFY(hasEvent(dash_->store(), agent_, "loadtest.started"));
-    QVERIFY(hasEvent(dash_->store(), agent_, "loadtest.finished") ||
-            hasEvent(dash_->store(), agent_, "loadtest.aborted"));
+    // The run's events are posted to the agent and come back on its stream.
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "loadtest.started"), kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "loadtest.finished") ||
+                                 hasEvent(dash_->store(), agent_, "loadtest.aborted"),
+                             kTimeout);
 }
 
 void TestDashboard::modelsPassModelTester() {

@@ -138,7 +138,7 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     latency_chart_->setObjectName("loadLatencyChart");
     // Small minimums: the window must fit a 1066x666 logical screen (1600x1000 at 1.5x) with the dock open.
     for (auto* c : {rate_chart_, latency_chart_})
-        c->setMinimumSize(200, 170);
+        c->setMinimumSize(150, 170);
     auto* charts = new QHBoxLayout;
     charts->addWidget(rate_chart_, 1);
     charts->addWidget(latency_chart_, 1);
