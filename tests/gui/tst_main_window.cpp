@@ -10,6 +10,7 @@
 #include <QDoubleSpinBox>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -412,13 +413,17 @@ void TestMainWindow::layoutAndViewSettingsRoundTrip() {
         w.restoreSettings();  // empty file: defaults
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        w.setGeometry(QRect(QPoint(24, 32), w.minimumSizeHint().expandedTo(QSize(760, 520))));
+        // A geometry that fits the (small) offscreen screen, so the restore has nothing to fit.
+        const QSize size = w.minimumSizeHint().expandedTo(QSize(700, 520));
+        const QRect avail = w.screen()->availableGeometry();
+        const int x = std::clamp(avail.right() + 1 - size.width(), avail.left(), avail.left() + 24);
+        w.setGeometry(QRect(QPoint(x, 32), size));
         QTest::qWait(20);
         geometry = w.geometry();
         qInfo() << "saved geometry" << geometry;
         // Not the constructor's default (1400 x 900 at the origin): the restore below is meaningful.
         QVERIFY(geometry.size() != QSize(1400, 900));
-        QCOMPARE(geometry.topLeft(), QPoint(24, 32));
+        QCOMPARE(geometry.topLeft(), QPoint(x, 32));
         w.detail()->setRangeSeconds(900);
         w.showTab(MainWindow::CanaryTab);
         w.setThemeMode(Theme::Mode::Dark);

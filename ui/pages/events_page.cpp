@@ -105,13 +105,15 @@ EventsPage::EventsPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     bar->addWidget(agent_box_);
     bar->addWidget(new QLabel(tr("Kind")));
     bar->addWidget(kind_box_);
-    bar->addWidget(follow_);
-    bar->addWidget(csv);
-    bar->addWidget(json);
+    auto* foot = new QHBoxLayout;
+    foot->addWidget(count_, 1);
+    foot->addWidget(follow_);
+    foot->addWidget(csv);
+    foot->addWidget(json);
     auto* lay = new QVBoxLayout(this);
     lay->addLayout(bar);
     lay->addWidget(view_, 1);
-    lay->addWidget(count_);
+    lay->addLayout(foot);
 
     connect(search_, &QLineEdit::textChanged, this, [this](const QString& t) {
         filter_->setText(t);
