@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -78,7 +79,9 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     auto* sliderRow = new QHBoxLayout;
     sliderRow->addWidget(slider_, 1);
     sliderRow->addWidget(weight_label_);
-    auto* quick = new QHBoxLayout;
+    // Two rows (steps, then the two ends), so the tab fits a narrow window.
+    auto* quick = new QGridLayout;
+    int quick_col = 0;
     for (int w : {0, 5, 25, 50, 100}) {
         auto* b = new QPushButton(w == 0     ? tr("Roll back (0 %)")
                                   : w == 100 ? tr("Promote (100 %)")
@@ -86,7 +89,12 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
         if (w == 0) b->setObjectName("dangerButton");
         if (w == 100) b->setObjectName("primaryButton");
         connect(b, &QPushButton::clicked, this, [this, w] { setWeight(w); });
-        quick->addWidget(b);
+        if (w == 0)
+            quick->addWidget(b, 1, 0, 1, 3);
+        else if (w == 100)
+            quick->addWidget(b, 1, 3, 1, 3);
+        else
+            quick->addWidget(b, 0, 2 * quick_col++, 1, 2);
     }
     auto* wl = new QVBoxLayout(weightBox);
     wl->addLayout(sliderRow);
