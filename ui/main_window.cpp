@@ -432,7 +432,7 @@ void MainWindow::fitToScreen() {
     const QSize want = geometry()
                            .size()
                            .boundedTo(avail.size() - frame)
-                           .expandedTo(minimumSizeHint().expandedTo(minimumSize()));
+                           .expandedTo(minimumSize());
     const bool resized = want != geometry().size();
     if (resized) resize(want);
     g = frameGeometry();
