@@ -85,19 +85,20 @@ EventsPage::EventsPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     view_->setObjectName("eventsView");
     view_->setModel(filter_);
     view_->verticalHeader()->hide();
-    view_->horizontalHeader()->setStretchLastSection(true);
+    // Every column on screen at a typical width: the summary takes what is left.
     view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    view_->horizontalHeader()->setSectionResizeMode(EventsModel::Message, QHeaderView::Stretch);
     view_->setSelectionBehavior(QAbstractItemView::SelectRows);
     view_->setSelectionMode(QAbstractItemView::SingleSelection);
     view_->setAlternatingRowColors(true);
     view_->setTabKeyNavigation(false);
     view_->setWordWrap(false);
-    view_->setColumnWidth(EventsModel::Time, 150);
-    view_->setColumnWidth(EventsModel::Agent, 110);
-    view_->setColumnWidth(EventsModel::Kind, 140);
-    view_->setColumnWidth(EventsModel::Actor, 110);
-    view_->setColumnWidth(EventsModel::Message, 320);
-    view_->setColumnWidth(EventsModel::Before, 200);
+    view_->setColumnWidth(EventsModel::Time, 140);
+    view_->setColumnWidth(EventsModel::Agent, 100);
+    view_->setColumnWidth(EventsModel::Kind, 120);
+    view_->setColumnWidth(EventsModel::Actor, 100);
+    view_->setColumnWidth(EventsModel::Before, 150);
+    view_->setColumnWidth(EventsModel::After, 150);
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(search_, 1);
