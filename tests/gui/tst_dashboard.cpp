@@ -212,8 +212,15 @@ void TestDashboard::pointsArriveInChartSeries() {
     QVERIFY(rate->exportCsv(csv, dash_->store(), agent_));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
-    QVERIFY(f.readAll().count('\n') > 2);
+    const QByteArray text = f.readAll();
+    QVERIFY(text.count('\n') > 4);
+    // The export says what it is: chart, agent, route, versions, time range and unit.
+    QVERIFY2(text.startsWith("# Redline: Request rate — test agent · GET "), text.left(200));
+    QVERIFY(text.left(200).contains("stable and canary — "));
+    QVERIFY(text.contains("UTC\n# values in req/s"));
     QVERIFY(rate->exportPng(dir_.filePath("rate.png")));
+    QImage png(dir_.filePath("rate.png"));
+    QVERIFY(!png.isNull() && png.height() > rate->height());  // the title band on top
 }
 
 void TestDashboard::timeAxisTicksAreRoundClockTimes() {

@@ -45,7 +45,8 @@ Csv readCsv(const QString& path) {
     Csv out;
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) return out;
-    const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+    QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+    lines.removeIf([](const QString& l) { return l.startsWith('#'); });  // context comment lines
     if (lines.isEmpty()) return out;
     for (QString h : lines.front().split(',').mid(2))
         out.header.append(h.remove('"'));

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QVBoxLayout>
 
@@ -154,6 +155,13 @@ void DetailPage::refreshRoutes() {
 }
 
 void DetailPage::rebuildSeries() {
+    // What every export of these charts is about.
+    const QString context = QStringLiteral("%1 · %2 · %3")
+                                .arg(d_->agentName(agent_),
+                                     route_.isEmpty() ? tr("all routes") : route_,
+                                     route_.isEmpty() ? tr("all versions") : tr("stable and canary"));
+    for (auto* c : charts_)
+        c->setContext(context);
     auto spec = [](const QString& key, Metric m, const QString& label, QColor c,
                    Qt::PenStyle st = Qt::SolidLine,
                    qreal w = 1.0) { return SeriesSpec{key, m, label, c, st, w}; };
@@ -241,7 +249,17 @@ void DetailPage::refreshNow() {
 
 void DetailPage::exportChart(ChartView* c, bool csv) {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-    const QString name = c->chart()->title().toLower().replace(' ', '-').remove('(').remove(')');
+    // <agent>-<chart>-<local time>, e.g. "demo-sample-server-latency-20261202-143005".
+    auto slug = [](QString s) {
+        s = s.toLower();
+        for (auto& ch : s)
+            if (!ch.isLetterOrNumber()) ch = '-';
+        while (s.contains("--"))
+            s.replace("--", "-");
+        return s.remove(QRegularExpression("^-|-$"));
+    };
+    const QString name = slug(d_->agentName(agent_)) + '-' + slug(c->chart()->title()) + '-' +
+                         QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     const QString path = QFileDialog::getSaveFileName(this, csv ? tr("Export series") : tr("Export chart"),
                                                       dir + '/' + name + (csv ? ".csv" : ".png"),
                                                       csv ? tr("CSV (*.csv)") : tr("PNG image (*.png)"));

@@ -5,6 +5,7 @@
 #include <QLegendMarker>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPixmap>
 #include <QTextStream>
 #include <QToolTip>
 #include <QValueAxis>
@@ -20,7 +21,7 @@ namespace redline::ui {
 ChartView::ChartView(const QString& title, const QString& yTitle, YScale scale, QWidget* parent)
     // The chart is handed over at construction: QChartView::setChart() would release (and so leak) the
     // default chart the plain constructor creates.
-    : QChartView(new QChart(), parent), scale_(scale) {
+    : QChartView(new QChart(), parent), scale_(scale), unit_(yTitle) {
     QChart* c = chart();
     c->setTitle(title);
     c->setAnimationOptions(QChart::NoAnimation);
@@ -424,14 +425,41 @@ void ChartView::leaveEvent(QEvent* e) {
     QChartView::leaveEvent(e);
 }
 
+QString ChartView::exportTitle() const {
+    const auto t = [](std::int64_t ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms).toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    };
+    QString s = chart()->title();
+    if (!context_.isEmpty()) s += QStringLiteral(" — ") + context_;
+    if (to_ms_ > from_ms_) s += QStringLiteral(" — %1 to %2 UTC").arg(t(from_ms_), t(to_ms_));
+    return s;
+}
+
 bool ChartView::exportPng(const QString& path) {
-    return grab().save(path, "PNG");
+    const QPixmap chartPix = grab();
+    const qreal dpr = chartPix.devicePixelRatio();
+    const int band = fontMetrics().height() + 12;
+    QPixmap out(chartPix.width(), chartPix.height() + int(band * dpr));
+    out.setDevicePixelRatio(dpr);
+    out.fill(dark_ ? QColor(0x16, 0x1b, 0x22) : QColor(Qt::white));
+    QPainter p(&out);
+    p.setPen(dark_ ? QColor(0xc9, 0xd1, 0xd9) : QColor(0x24, 0x29, 0x2f));
+    p.setFont(font());
+    const int w = int(chartPix.width() / dpr);
+    p.drawText(QRect(8, 0, w - 16, band), Qt::AlignVCenter | Qt::AlignLeft,
+               fontMetrics().elidedText(exportTitle(), Qt::ElideRight, w - 16));
+    p.drawPixmap(0, band, chartPix);
+    p.end();
+    return out.save(path, "PNG");
 }
 
 bool ChartView::exportCsv(const QString& path, const SeriesStore& store, const QString& agent) const {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) return false;
     QTextStream out(&f);
+    // Context first, as comment lines: what, which agent/route/versions, the time range and the unit.
+    out << "# Redline: " << exportTitle() << '\n';
+    out << "# values in " << unit_ << "; time_ms is unix milliseconds, time is UTC; an empty cell is no sample\n";
     out << "time_ms,time";
     std::map<std::int64_t, std::vector<QString>> rows;
     for (int i = 0; i < specs_.size(); ++i) {

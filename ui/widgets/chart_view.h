@@ -79,6 +79,12 @@ class ChartView : public QChartView {
     int markerCount() const { return static_cast<int>(markers_.size()); }
     const std::vector<Event>& markers() const { return markers_; }
 
+    /// What the chart shows, for exports: "demo sample server · GET /v1/products · stable and canary".
+    void setContext(const QString& context) { context_ = context; }
+    QString context() const { return context_; }
+    /// "<title> — <context> — <from> to <to> UTC", the first line of every export.
+    QString exportTitle() const;
+    /// The chart with exportTitle() in a band above it.
     bool exportPng(const QString& path);
     /// Writes time_ms,iso_time,<label>... for the visible range, one row per sample time.
     bool exportCsv(const QString& path, const SeriesStore& store, const QString& agent) const;
@@ -110,6 +116,8 @@ class ChartView : public QChartView {
     QValueAxis* y_ = nullptr;
     double y_top_ = 1.0;
     YScale scale_;
+    QString unit_;     // the y axis title ("req/s", "ms", "%")
+    QString context_;  // see setContext
     std::vector<Event> markers_;
     std::int64_t from_ms_ = 0, to_ms_ = 0;
     // Last full refresh, to skip ticks that cannot move anything by a pixel (see refresh()).
