@@ -195,7 +195,10 @@ std::vector<Sample> SeriesStore::samples(const QString& agent, const QString& ke
     if (it == a->series.end()) return out;
     const auto& r = it->second.ring;
     auto byTime = [](const Sample& s) { return s.t_ms; };
-    for (std::size_t i = r.lower_bound(from_ms, byTime), e = r.lower_bound(to_ms + 1, byTime); i < e; ++i)
+    // [from_ms, to_ms] inclusive; to_ms may be INT64_MAX ("everything"), so no to_ms + 1.
+    const std::size_t e = to_ms == std::numeric_limits<std::int64_t>::max() ? r.size()
+                                                                             : r.lower_bound(to_ms + 1, byTime);
+    for (std::size_t i = r.lower_bound(from_ms, byTime); i < e; ++i)
         out.push_back(r[i]);
     return out;
 }
