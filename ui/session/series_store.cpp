@@ -133,7 +133,8 @@ QList<QPointF> SeriesStore::points(const QString& agent, const QString& key, Met
     const RingBuffer<Sample>& r = it->second.ring;
     auto byTime = [](const Sample& s) { return s.t_ms; };
     const std::size_t i0 = r.lower_bound(from_ms, byTime);
-    const std::size_t i1 = r.lower_bound(to_ms + 1, byTime);
+    const std::size_t i1 = to_ms == std::numeric_limits<std::int64_t>::max() ? r.size()
+                                                                              : r.lower_bound(to_ms + 1, byTime);
     if (i1 <= i0) return out;
     const std::size_t n = i1 - i0;
     constexpr qreal kBreak = std::numeric_limits<qreal>::quiet_NaN();
