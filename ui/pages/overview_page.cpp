@@ -71,8 +71,9 @@ void OverviewPage::relayout() {
     empty_->setVisible(cards_.isEmpty());
     if (cols == columns_) return;
     columns_ = cols;
-    while (grid_->count())
-        grid_->takeAt(0);
+    // takeAt hands the layout item over (the card itself stays): delete it, or it leaks (LeakSanitizer).
+    while (QLayoutItem* item = grid_->takeAt(0))
+        delete item;
     int i = 0;
     for (const auto& id : d_->agentIds())
         if (auto* c = cards_.value(id)) grid_->addWidget(c, i / cols, i % cols), ++i;
