@@ -354,9 +354,10 @@ Result<Event> AgentClient::post_event(const std::string& kind, const std::string
     nlohmann::json body{{"kind", kind}, {"message", message}};
     if (!after.is_null()) body["after"] = after;
     if (!by.empty()) body["by"] = by;
-    return typed<Event>(*this, "POST", "/v1/events", body.dump(), [](const HttpResponse& resp, Result<Event>& r) {
-        r.value = nlohmann::json::parse(resp.body).get<Event>();
-    });
+    return typed<Event>(*this, "POST", "/v1/events", body.dump(),
+                        [](const HttpResponse& resp, Result<Event>& r) {
+                            r.value = nlohmann::json::parse(resp.body).get<Event>();
+                        });
 }
 
 Result<std::string> AgentClient::metrics() {

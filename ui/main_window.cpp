@@ -1,21 +1,19 @@
 #include "ui/main_window.h"
-#include "core/stream_consumer.h"
 
 #include <QAction>
-#include <algorithm>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
-#include <QHeaderView>
-#include <QKeySequence>
 #include <QGuiApplication>
+#include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QKeySequence>
 #include <QLabel>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
-#include <QMenuBar>
 #include <QSettings>
 #include <QShortcut>
 #include <QStatusBar>
@@ -24,18 +22,20 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <algorithm>
 
+#include "core/stream_consumer.h"
 #include "ui/dialogs/agent_dialog.h"
+#include "ui/dialogs/slo_dialog.h"
 #include "ui/pages/canary_panel.h"
-#include "ui/session/dashboard.h"
 #include "ui/pages/detail_page.h"
 #include "ui/pages/events_page.h"
-#include "ui/widgets/error_banner.h"
 #include "ui/pages/limits_panel.h"
-#include "ui/session/load_controller.h"
 #include "ui/pages/load_panel.h"
 #include "ui/pages/overview_page.h"
-#include "ui/dialogs/slo_dialog.h"
+#include "ui/session/dashboard.h"
+#include "ui/session/load_controller.h"
+#include "ui/widgets/error_banner.h"
 
 namespace redline::ui {
 
@@ -116,7 +116,8 @@ void MainWindow::buildAgentsDock() {
     addDockWidget(Qt::LeftDockWidgetArea, dock_);
     // Wide enough on first start for name, state and the start of the reason; a saved layout overrides it.
     resizeDocks({dock_}, {360}, Qt::Horizontal);
-    // Selecting a row (mouse or arrow keys) selects the agent everywhere; double-click/Enter opens its charts.
+    // Selecting a row (mouse or arrow keys) selects the agent everywhere; double-click/Enter opens its
+    // charts.
     connect(agents_view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& i) {
                 if (i.isValid()) selectAgent(d_->agentsModel()->data(i, AgentListModel::IdRole).toString());
@@ -262,8 +263,8 @@ void MainWindow::buildActions() {
     toggleAgents->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     viewMenu->addAction(toggleAgents);
     viewMenu->addSeparator();
-    named(viewMenu->addAction(tr("&Service-level objectives…"), this, &MainWindow::showSloDialog), "actionSlo",
-          QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    named(viewMenu->addAction(tr("&Service-level objectives…"), this, &MainWindow::showSloDialog),
+          "actionSlo", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
 
     auto* helpMenu = menuBar()->addMenu(tr("&Help"));
     named(helpMenu->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts), "actionShortcuts",
@@ -294,13 +295,14 @@ QString MainWindow::shortcutsText() const {
                             .arg(a->text().remove('&').toHtmlEscaped(),
                                  a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped());
     }
-    html += tr("<tr><td colspan=2><b>Elsewhere</b></td></tr>"
-               "<tr><td>Dismiss the message banner</td><td><code>Esc</code></td></tr>"
-               "<tr><td>Start / stop a load test (Load test tab)</td><td><code>Ctrl+R</code> / "
-               "<code>Ctrl+.</code></td></tr>"
-               "<tr><td>Apply rate limits (Rate limits tab)</td><td><code>Ctrl+Return</code></td></tr>"
-               "<tr><td>Move between controls</td><td><code>Tab</code> / <code>Shift+Tab</code></td></tr>"
-               "</table>");
+    html +=
+        tr("<tr><td colspan=2><b>Elsewhere</b></td></tr>"
+           "<tr><td>Dismiss the message banner</td><td><code>Esc</code></td></tr>"
+           "<tr><td>Start / stop a load test (Load test tab)</td><td><code>Ctrl+R</code> / "
+           "<code>Ctrl+.</code></td></tr>"
+           "<tr><td>Apply rate limits (Rate limits tab)</td><td><code>Ctrl+Return</code></td></tr>"
+           "<tr><td>Move between controls</td><td><code>Tab</code> / <code>Shift+Tab</code></td></tr>"
+           "</table>");
     return html;
 }
 
@@ -390,12 +392,11 @@ void MainWindow::updateStatus() {
     } else {
         const StreamState s = d_->agentsModel()->stateOf(current_);
         const QString reason = d_->agentsModel()->reasonOf(current_);
-        status_state_->setText(
-            tr("%1 — %2%3")
-                .arg(d_->agentName(current_), AgentListModel::stateText(s),
-                     reason.isEmpty() || s == StreamState::Live
-                         ? QString()
-                         : " (" + AgentListModel::readableReason(reason) + ")"));
+        status_state_->setText(tr("%1 — %2%3")
+                                   .arg(d_->agentName(current_), AgentListModel::stateText(s),
+                                        reason.isEmpty() || s == StreamState::Live
+                                            ? QString()
+                                            : " (" + AgentListModel::readableReason(reason) + ")"));
     }
     int live = 0;
     for (const auto& id : d_->agentIds())
@@ -429,10 +430,7 @@ void MainWindow::fitToScreen() {
     const QSize frame = g.size() - geometry().size();  // decorations
     // As large as the screen allows, never below the window's minimum (a window that cannot shrink further
     // keeps its size and place, so a saved layout that already is as small as it gets round-trips).
-    const QSize want = geometry()
-                           .size()
-                           .boundedTo(avail.size() - frame)
-                           .expandedTo(minimumSize());
+    const QSize want = geometry().size().boundedTo(avail.size() - frame).expandedTo(minimumSize());
     const bool resized = want != geometry().size();
     if (resized) resize(want);
     g = frameGeometry();

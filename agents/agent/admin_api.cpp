@@ -184,9 +184,8 @@ bool postable_kind(const std::string& k) {
 }
 
 bool printable_line(const std::string& s) {
-    return std::none_of(s.begin(), s.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
+    return std::none_of(s.begin(), s.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 }  // namespace
 
@@ -205,8 +204,9 @@ AdminResponse AdminApi::post_event(HttpIn& in, Role role) {
         const std::string& k = it.key();
         if (k == "kind") {
             if (!it->is_string() || !postable_kind(it->get<std::string>()))
-                errs.push_back({k, "must be loadtest.<name>, threshold.<name> or annotation[.<name>] (lower "
-                                   "case letters, digits, '_' and '.', at most 64)"});
+                errs.push_back({k,
+                                "must be loadtest.<name>, threshold.<name> or annotation[.<name>] (lower "
+                                "case letters, digits, '_' and '.', at most 64)"});
             else
                 e.kind = it->get<std::string>();
         } else if (k == "message") {

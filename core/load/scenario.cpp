@@ -1,12 +1,12 @@
 // Scenario model and its strict JSON parser.
 #include "core/load/scenario.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "core/json_strict.h"
 #include "core/load/path_template.h"
@@ -97,8 +97,8 @@ std::vector<std::string> thresholds_that_cannot_pass(const Scenario& sc) {
         const bool cannot = (t.op == Comparison::Greater && best_rate <= t.value) ||
                             (t.op == Comparison::GreaterEqual && best_rate < t.value);
         if (cannot)
-            out.push_back(fmt::format("{} cannot pass: the schedule sends at most {:.4g}/s on average", t.expr,
-                                      best_rate));
+            out.push_back(fmt::format("{} cannot pass: the schedule sends at most {:.4g}/s on average",
+                                      t.expr, best_rate));
     }
     return out;
 }

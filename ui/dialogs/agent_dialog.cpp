@@ -66,8 +66,9 @@ AgentDialog::AgentDialog(const AgentConfig& initial, QWidget* parent) : QDialog(
 }
 
 void AgentDialog::setSessionOnly(bool sessionOnly) {
-    session_note_->setText(tr("This session was started with --demo or --agent: an agent added now is used "
-                              "until you quit and is not saved."));
+    session_note_->setText(
+        tr("This session was started with --demo or --agent: an agent added now is used "
+           "until you quit and is not saved."));
     session_note_->setVisible(sessionOnly);
 }
 

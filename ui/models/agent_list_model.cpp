@@ -1,10 +1,10 @@
 #include "ui/models/agent_list_model.h"
 
+#include <QColor>
 #include <QRegularExpression>
+
 #include "core/stream_consumer.h"
 #include "ui/widgets/theme.h"
-
-#include <QColor>
 
 namespace redline::ui {
 
@@ -145,7 +145,8 @@ QString AgentListModel::readableReason(const QString& raw) {
         {"Could not resolve", QT_TR_NOOP("the host name does not resolve")},
         {"Timeout was reached", QT_TR_NOOP("no answer in time (timeout)")},
         {"timed out", QT_TR_NOOP("no answer in time (timeout)")},
-        {"Empty reply", QT_TR_NOOP("the server closed the connection without answering: is it a Redline agent?")},
+        {"Empty reply",
+         QT_TR_NOOP("the server closed the connection without answering: is it a Redline agent?")},
         {"Connection reset", QT_TR_NOOP("the connection was reset")},
         {"Failure when receiving", QT_TR_NOOP("the connection broke while receiving")},
         {"401 Unauthorized", QT_TR_NOOP("the agent refused the token (401): check the token file")},

@@ -17,8 +17,9 @@ QString scalar(const nlohmann::json& j) {
 void flatten(const nlohmann::json& j, const QString& prefix, QMap<QString, QString>& out) {
     if (j.is_object() && !j.empty()) {
         for (auto it = j.begin(); it != j.end(); ++it)
-            flatten(it.value(), prefix.isEmpty() ? QString::fromStdString(it.key())
-                                                 : prefix + '.' + QString::fromStdString(it.key()),
+            flatten(it.value(),
+                    prefix.isEmpty() ? QString::fromStdString(it.key())
+                                     : prefix + '.' + QString::fromStdString(it.key()),
                     out);
         return;
     }
@@ -63,11 +64,13 @@ QString EventsModel::sideText(const Event& e, Column side) {
 }
 
 QString EventsModel::describe(const Event& e) {
-    QString t = QStringLiteral("<b>%1</b> by <b>%2</b> at %3<br>%4")
-                    .arg(QString::fromStdString(e.kind).toHtmlEscaped(),
-                         QString::fromStdString(e.actor).toHtmlEscaped(),
-                         QDateTime::fromMSecsSinceEpoch(e.time_ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
-                         QString::fromStdString(e.message).toHtmlEscaped());
+    QString t =
+        QStringLiteral("<b>%1</b> by <b>%2</b> at %3<br>%4")
+            .arg(
+                QString::fromStdString(e.kind).toHtmlEscaped(),
+                QString::fromStdString(e.actor).toHtmlEscaped(),
+                QDateTime::fromMSecsSinceEpoch(e.time_ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
+                QString::fromStdString(e.message).toHtmlEscaped());
     if (!e.before.is_null()) {
         const auto cs = changes(e.before, e.after);
         if (cs.isEmpty()) t += QStringLiteral("<br><i>no change</i>");

@@ -220,11 +220,11 @@ bool EventsPage::exportJson(const QString& path) const {
 
 void EventsPage::exportTo(bool csv) {
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-    const QString path = QFileDialog::getSaveFileName(
-        this, csv ? tr("Export events as CSV") : tr("Export events as JSON"),
-        QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/redline-events-" + stamp +
-            (csv ? ".csv" : ".json"),
-        csv ? tr("CSV (*.csv)") : tr("JSON (*.json)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, csv ? tr("Export events as CSV") : tr("Export events as JSON"),
+                                     QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) +
+                                         "/redline-events-" + stamp + (csv ? ".csv" : ".json"),
+                                     csv ? tr("CSV (*.csv)") : tr("JSON (*.json)"));
     if (path.isEmpty()) return;
     const bool ok = csv ? exportCsv(path) : exportJson(path);
     emit message(ok ? tr("Saved %1 events to %2").arg(filter_->rowCount()).arg(path)

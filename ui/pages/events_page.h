@@ -1,15 +1,15 @@
 // The Events tab: every event of every agent in one table (time with date, agent, kind, who, summary, and
-// before/after reduced to what changed), with a text search, agent and kind filters, auto-scroll to new events
-// (paused while the user scrolls up), export of the visible rows to CSV or JSON, and double-click (or Enter) to
-// show the charts at that moment.
+// before/after reduced to what changed), with a text search, agent and kind filters, auto-scroll to new
+// events (paused while the user scrolls up), export of the visible rows to CSV or JSON, and double-click (or
+// Enter) to show the charts at that moment.
 //
 // Threading: GUI thread only.
 #pragma once
 
-#include "ui/pages/page.h"
-
 #include <QSortFilterProxyModel>
 #include <QWidget>
+
+#include "ui/pages/page.h"
 
 class QCheckBox;
 class QComboBox;

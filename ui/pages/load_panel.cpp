@@ -1,7 +1,6 @@
 #include "ui/pages/load_panel.h"
 
 #include <QComboBox>
-#include <limits>
 #include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -18,12 +17,13 @@
 #include <QStandardPaths>
 #include <QTextBrowser>
 #include <QVBoxLayout>
+#include <limits>
 
 #include "ui/session/agent_connection.h"
-#include "ui/widgets/chart_view.h"
-#include "ui/widgets/theme.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
+#include "ui/widgets/chart_view.h"
+#include "ui/widgets/theme.h"
 
 namespace redline::ui {
 
@@ -60,7 +60,8 @@ constexpr const char* kBad = "#f85149";
 constexpr const char* kGood = "#3fb950";
 }  // namespace
 
-LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* parent) : Page(parent), d_(dashboard), ctl_(controller) {
+LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* parent)
+    : Page(parent), d_(dashboard), ctl_(controller) {
     scenario_ = new QComboBox;
     for (const auto& n : load::list_builtin_scenarios({REDLINE_SOURCE_SCENARIOS}))
         scenario_->addItem(QString::fromStdString(n), QString::fromStdString(n));
@@ -233,9 +234,9 @@ void LoadPanel::updateTargetHint() {
         return;
     }
     const QString owner = targetAgent();
-    target_hint_->setText(owner.isEmpty()
-                              ? tr("No connected agent measures this API: the run's figures stay on this tab.")
-                              : tr("Client-side figures and events go to agent %1.").arg(d_->agentName(owner)));
+    target_hint_->setText(
+        owner.isEmpty() ? tr("No connected agent measures this API: the run's figures stay on this tab.")
+                        : tr("Client-side figures and events go to agent %1.").arg(d_->agentName(owner)));
 }
 
 bool LoadPanel::selectScenario(const QString& nameOrPath) {
@@ -430,18 +431,18 @@ void LoadPanel::onFinished(const load::Summary& s) {
                              QString::fromUtf8(load::to_string(s.outcome).data()), duration(s.duration_s),
                              duration(s.planned_s)));
     // The live line now describes the whole run, not its last second.
-    live_->setText(tr("whole run: <b>%1</b> requests · <b>%2</b> req/s · p50 <b>%3</b> · p95 <b>%4</b> · "
-                      "p99 <b>%5</b><br>failed %6 · 429: %7 · late %8 · unsent %9")
-                       .arg(s.completed)
-                       .arg(s.achieved_rate, 0, 'f', 1)
-                       .arg(ms(s.latency.p50_ms), ms(s.latency.p95_ms), ms(s.latency.p99_ms), pct(s.error_ratio))
-                       .arg(s.rate_limited)
-                       .arg(s.late)
-                       .arg(s.unsent));
+    live_->setText(
+        tr("whole run: <b>%1</b> requests · <b>%2</b> req/s · p50 <b>%3</b> · p95 <b>%4</b> · "
+           "p99 <b>%5</b><br>failed %6 · 429: %7 · late %8 · unsent %9")
+            .arg(s.completed)
+            .arg(s.achieved_rate, 0, 'f', 1)
+            .arg(ms(s.latency.p50_ms), ms(s.latency.p95_ms), ms(s.latency.p99_ms), pct(s.error_ratio))
+            .arg(s.rate_limited)
+            .arg(s.late)
+            .arg(s.unsent));
     const QString html = summaryHtml(s);
-    summary_->setHtml(previous_html_.isEmpty()
-                          ? html
-                          : html + tr("<hr><h4>Previous run</h4>") + previous_html_);
+    summary_->setHtml(previous_html_.isEmpty() ? html
+                                               : html + tr("<hr><h4>Previous run</h4>") + previous_html_);
     previous_html_ = html;
     updateButtons();
 }
@@ -459,8 +460,9 @@ QString LoadPanel::summaryHtml(const load::Summary& s) const {
     // The headline: what a reader must see first, failures included, in the run's own terms.
     const std::uint64_t checks = s.checks_passed + s.checks_failed;
     auto cell = [](const QString& label, const QString& value, bool bad) {
-        return QStringLiteral("<td align=center style='padding:4px 10px'><span style='font-size:large;%3'>"
-                              "<b>%2</b></span><br>%1</td>")
+        return QStringLiteral(
+                   "<td align=center style='padding:4px 10px'><span style='font-size:large;%3'>"
+                   "<b>%2</b></span><br>%1</td>")
             .arg(label, value, bad ? QStringLiteral("color:%1").arg(kBad) : QString());
     };
     html += QStringLiteral("<table cellspacing=0><tr>");
@@ -500,19 +502,22 @@ QString LoadPanel::summaryHtml(const load::Summary& s) const {
     if (!s.thresholds.empty()) {
         html += tr("<h4>Thresholds</h4><table cellspacing=0 cellpadding=3>");
         for (const auto& t : s.thresholds)
-            html += QStringLiteral("<tr><td style='color:%1'><b>%2</b></td><td>%3</td><td align=right>%4</td>"
-                                   "<td>%5</td></tr>")
+            html += QStringLiteral(
+                        "<tr><td style='color:%1'><b>%2</b></td><td>%3</td><td align=right>%4</td>"
+                        "<td>%5</td></tr>")
                         .arg(t.passed ? kGood : kBad, t.passed ? tr("✓ PASS") : tr("✗ FAIL"),
                              QString::fromStdString(t.threshold.expr).toHtmlEscaped(), observedText(t),
                              QString::fromStdString(t.note).toHtmlEscaped());
         html += QStringLiteral("</table>");
     }
     if (!s.checks.empty()) {
-        html += tr("<h4>Checks</h4><table cellspacing=0 cellpadding=3>"
-                   "<tr><th align=left>request</th><th align=left>check</th><th>passed</th><th>failed</th></tr>");
+        html +=
+            tr("<h4>Checks</h4><table cellspacing=0 cellpadding=3>"
+               "<tr><th align=left>request</th><th align=left>check</th><th>passed</th><th>failed</th></tr>");
         for (const auto& c : s.checks)
-            html += QStringLiteral("<tr><td>%1</td><td>%2</td><td align=right>%3</td>"
-                                   "<td align=right style='%5'>%4</td></tr>")
+            html += QStringLiteral(
+                        "<tr><td>%1</td><td>%2</td><td align=right>%3</td>"
+                        "<td align=right style='%5'>%4</td></tr>")
                         .arg(QString::fromStdString(c.request).toHtmlEscaped(),
                              QString::fromStdString(c.name).toHtmlEscaped())
                         .arg(c.passes)
@@ -521,11 +526,13 @@ QString LoadPanel::summaryHtml(const load::Summary& s) const {
         html += QStringLiteral("</table>");
     }
     if (s.stages.size() > 1) {
-        html += tr("<h4>Stages</h4><table cellspacing=0 cellpadding=3><tr><th align=left>stage</th>"
-                   "<th>target</th><th>requests</th><th>req/s</th><th>failed</th><th>p99</th></tr>");
+        html +=
+            tr("<h4>Stages</h4><table cellspacing=0 cellpadding=3><tr><th align=left>stage</th>"
+               "<th>target</th><th>requests</th><th>req/s</th><th>failed</th><th>p99</th></tr>");
         for (const auto& st : s.stages)
-            html += QStringLiteral("<tr><td>%1</td><td align=right>%2 → %3</td><td align=right>%4</td>"
-                                   "<td align=right>%5</td><td align=right>%6</td><td align=right>%7</td></tr>")
+            html += QStringLiteral(
+                        "<tr><td>%1</td><td align=right>%2 → %3</td><td align=right>%4</td>"
+                        "<td align=right>%5</td><td align=right>%6</td><td align=right>%7</td></tr>")
                         .arg(QString::fromStdString(st.name).toHtmlEscaped())
                         .arg(st.target_from, 0, 'f', 0)
                         .arg(st.target_to, 0, 'f', 0)
@@ -535,12 +542,14 @@ QString LoadPanel::summaryHtml(const load::Summary& s) const {
         html += QStringLiteral("</table>");
     }
     if (s.requests.size() > 1) {
-        html += tr("<h4>Requests</h4><table cellspacing=0 cellpadding=3><tr><th align=left>request</th>"
-                   "<th>requests</th><th>req/s</th><th>failed</th><th>429</th><th>p50</th><th>p99</th></tr>");
+        html +=
+            tr("<h4>Requests</h4><table cellspacing=0 cellpadding=3><tr><th align=left>request</th>"
+               "<th>requests</th><th>req/s</th><th>failed</th><th>429</th><th>p50</th><th>p99</th></tr>");
         for (const auto& r : s.requests)
-            html += QStringLiteral("<tr><td>%1 %2</td><td align=right>%3</td><td align=right>%4</td>"
-                                   "<td align=right>%5</td><td align=right>%6</td><td align=right>%7</td>"
-                                   "<td align=right>%8</td></tr>")
+            html += QStringLiteral(
+                        "<tr><td>%1 %2</td><td align=right>%3</td><td align=right>%4</td>"
+                        "<td align=right>%5</td><td align=right>%6</td><td align=right>%7</td>"
+                        "<td align=right>%8</td></tr>")
                         .arg(QString::fromStdString(r.method), QString::fromStdString(r.name).toHtmlEscaped())
                         .arg(r.completed)
                         .arg(r.rate_per_s, 0, 'f', 1)

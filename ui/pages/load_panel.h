@@ -5,13 +5,12 @@
 // Threading: GUI thread only.
 #pragma once
 
-#include "ui/pages/page.h"
-
 #include <QPointer>
 #include <QWidget>
 #include <functional>
 
 #include "core/load/engine.h"
+#include "ui/pages/page.h"
 #include "ui/session/series_store.h"
 
 class QComboBox;

@@ -1,5 +1,5 @@
-// The small base every tab page shares: it follows the selected agent and reports one-line messages (shown in the
-// main window's banner). MainWindow talks to its pages through this type only.
+// The small base every tab page shares: it follows the selected agent and reports one-line messages (shown in
+// the main window's banner). MainWindow talks to its pages through this type only.
 //
 // Threading: GUI thread only.
 #pragma once

@@ -1,10 +1,11 @@
 #include "ui/session/agent_connection.h"
-#include "core/stream_consumer.h"
 
 #include <spdlog/spdlog.h>
 
 #include <QMetaObject>
 #include <QThreadPool>
+
+#include "core/stream_consumer.h"
 
 namespace redline::ui {
 

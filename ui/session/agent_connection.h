@@ -96,7 +96,8 @@ void runOnPool(std::function<void()> job);
 template <class R>
 void AgentConnection::call(std::function<R(AgentClient&)> fn, std::function<void(R)> done) {
     QPointer<AgentConnection> self(this);
-    // A call may come before start() resolved the token (a panel loading as the agent is added): resolve it here.
+    // A call may come before start() resolved the token (a panel loading as the agent is added): resolve it
+    // here.
     if (token_.isEmpty()) token_ = config_.resolveToken(nullptr);
     std::string url = config_.url.toStdString(), token = token_.toStdString();
     runOnPool([self, url, token, fn = std::move(fn), done = std::move(done)]() mutable {

@@ -1,12 +1,13 @@
 #include "ui/session/dashboard.h"
-#include "core/stream_consumer.h"
-#include "core/url.h"
 
 #include <spdlog/spdlog.h>
 
 #include <QDateTime>
 #include <QSettings>
 #include <QUuid>
+
+#include "core/stream_consumer.h"
+#include "core/url.h"
 
 namespace redline::ui {
 

@@ -10,7 +10,8 @@
 #include "ui/session/agent_connection.h"
 #include "ui/session/dashboard.h"
 
-// Outside any namespace, as Q_INIT_RESOURCE requires; referencing it keeps the static library's resources linked.
+// Outside any namespace, as Q_INIT_RESOURCE requires; referencing it keeps the static library's resources
+// linked.
 static void initResources() {
     Q_INIT_RESOURCE(redline);
 }
@@ -86,8 +87,9 @@ bool LoadController::start(load::Scenario scenario, const QString& agentId, bool
     }
     running_ = true;
     emit runningChanged(true);
-    postRunEvents({{"loadtest.started", "load test " + name + " started against " + target,
-                   {{"scenario", name}, {"target", target}, {"planned_s", planned}}}});
+    postRunEvents({{"loadtest.started",
+                    "load test " + name + " started against " + target,
+                    {{"scenario", name}, {"target", target}, {"planned_s", planned}}}});
     return true;
 }
 
@@ -98,8 +100,8 @@ void LoadController::postRunEvents(std::vector<RunEvent> events) {
     const QString agent = agent_;
     auto local = [d, agent](const std::vector<RunEvent>& evs, const std::string& why) {
         for (const auto& e : evs)
-            d->addLocalEvent(agent, e.kind, e.message + " (seen by this dashboard only: " + why + ")", nullptr,
-                             e.after);
+            d->addLocalEvent(agent, e.kind, e.message + " (seen by this dashboard only: " + why + ")",
+                             nullptr, e.after);
     };
     if (!c) return;
     if (c->role() != QLatin1String("operator")) {
@@ -173,17 +175,19 @@ void LoadController::onFinished(const load::Summary& s) {
         const bool aborted = s.outcome == load::RunOutcome::Aborted || s.outcome == load::RunOutcome::Error;
         std::string outcome(load::to_string(s.outcome));
         std::vector<RunEvent> events;
-        events.push_back({aborted ? "loadtest.aborted" : "loadtest.finished",
-                          "load test " + s.scenario + " " + outcome + (s.reason.empty() ? "" : ": " + s.reason),
-                          {{"outcome", outcome},
-                           {"completed", s.completed},
-                           {"failed", s.errors},
-                           {"rate_limited", s.rate_limited},
-                           {"p99_ms", s.latency.p99_ms},
-                           {"error_ratio", s.error_ratio}}});
+        events.push_back(
+            {aborted ? "loadtest.aborted" : "loadtest.finished",
+             "load test " + s.scenario + " " + outcome + (s.reason.empty() ? "" : ": " + s.reason),
+             {{"outcome", outcome},
+              {"completed", s.completed},
+              {"failed", s.errors},
+              {"rate_limited", s.rate_limited},
+              {"p99_ms", s.latency.p99_ms},
+              {"error_ratio", s.error_ratio}}});
         for (const auto& t : s.thresholds)
             if (!t.passed)
-                events.push_back({"threshold.breached", "threshold " + t.threshold.expr + " failed",
+                events.push_back({"threshold.breached",
+                                  "threshold " + t.threshold.expr + " failed",
                                   {{"expr", t.threshold.expr}, {"observed", t.observed}}});
         postRunEvents(std::move(events));
     }
