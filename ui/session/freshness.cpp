@@ -1,5 +1,7 @@
 #include "ui/session/freshness.h"
 
+#include "ui/models/agent_list_model.h"
+
 #include <QCoreApplication>
 #include <algorithm>
 
@@ -14,7 +16,9 @@ QString Freshness::ageText(std::int64_t now_ms) const {
 
 QString Freshness::text(std::int64_t now_ms) const {
     if (live) return {};
-    return ageText(now_ms) + (reason.isEmpty() ? QString() : QStringLiteral(" · ") + reason);
+    // The reason in words (libcurl's text stays in the agents dock's tooltip).
+    return ageText(now_ms) +
+           (reason.isEmpty() ? QString() : QStringLiteral(" · ") + AgentListModel::readableReason(reason));
 }
 
 }  // namespace redline::ui
