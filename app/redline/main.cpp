@@ -13,15 +13,16 @@
 #include <QSettings>
 #include <QSocketNotifier>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 #include <csignal>
 
 #include "core/agent_client.h"
-#include "ui/session/dashboard.h"
 #include "ui/demo/demo_session.h"
+#include "ui/main_window.h"
 #include "ui/pages/detail_page.h"
 #include "ui/pages/load_panel.h"
-#include "ui/main_window.h"
+#include "ui/session/dashboard.h"
 
 using namespace redline::ui;
 
@@ -140,7 +141,12 @@ int main(int argc, char** argv) {
                 for (const auto& s : screens) {
                     window.showTab(s.tab);
                     if (s.tab == MainWindow::ChartsTab) window.detail()->refreshNow();
-                    QApplication::processEvents();
+                    // Let layouts settle as they would on screen (the charts align their plot areas after
+                    // Qt Charts laid them out: two or three passes of the event loop).
+                    for (int k = 0; k < 15; ++k) {
+                        QApplication::processEvents();
+                        QThread::msleep(20);
+                    }
                     const QString path =
                         QStringLiteral("%1/%2-%3.png").arg(dir, QLatin1String(s.name), Theme::toString(mode));
                     window.grab().save(path);

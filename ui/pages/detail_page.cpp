@@ -10,7 +10,9 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/session/dashboard.h"
 #include "ui/widgets/theme.h"
@@ -32,7 +34,7 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Route:")));
     route_box_ = new QComboBox;
-    route_box_->setMinimumContentsLength(24);
+    route_box_->setMinimumContentsLength(16);
     route_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     top->addWidget(route_box_);
     top->addSpacing(12);
@@ -46,7 +48,36 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     pause_btn_->setCheckable(true);
     pause_btn_->setToolTip(tr("Pause or resume the live view (P)"));
     top->addWidget(pause_btn_);
-    top->addSpacing(12);
+    reset_zoom_ = new QPushButton(tr("Reset zoom"));
+    reset_zoom_->setToolTip(tr("Back to the live view (Esc on a chart, or double-click it)"));
+    reset_zoom_->hide();
+    top->addWidget(reset_zoom_);
+    top->addSpacing(6);
+    log_btn_ = new QPushButton(tr("Log scale"));
+    log_btn_->setCheckable(true);
+    log_btn_->setToolTip(tr("Logarithmic y axis for request rate and latency"));
+    top->addWidget(log_btn_);
+    markers_btn_ = new QPushButton(tr("Markers"));
+    markers_btn_->setToolTip(tr("Which event markers the charts show"));
+    auto* markersMenu = new QMenu(markers_btn_);
+    const std::pair<const char*, QString> kinds[] = {
+        {"limits", tr("Rate limits")},   {"canary", tr("Canary")},          {"loadtest", tr("Load tests")},
+        {"threshold", tr("Thresholds")}, {"annotation", tr("Annotations")}, {"other", tr("Other")}};
+    for (const auto& [key, label] : kinds) {
+        QAction* a = markersMenu->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(true);
+        a->setData(QString::fromLatin1(key));
+        connect(a, &QAction::toggled, this, [this, markersMenu] {
+            QSet<QString> hidden;
+            for (QAction* x : markersMenu->actions())
+                if (!x->isChecked()) hidden.insert(x->data().toString());
+            setHiddenMarkerCategories(hidden);
+        });
+    }
+    markers_btn_->setMenu(markersMenu);
+    top->addWidget(markers_btn_);
+    top->addSpacing(6);
     stale_ = new QLabel;
     stale_->setObjectName("staleLabel");
     // A reason can be a long transport error: the label takes the free width and elides (full text in
@@ -61,7 +92,7 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     charts_[RateChart] = new ChartView(tr("Request rate"), tr("req/s"));
     charts_[LatencyChart] = new ChartView(tr("Latency"), tr("ms"));
     charts_[ErrorChart] = new ChartView(tr("Error ratio (5xx)"), tr("%"), ChartView::YScale::Percent);
-    charts_[CacheChart] = new ChartView(tr("Cache hit ratio"), tr("ratio"), ChartView::YScale::Ratio);
+    charts_[CacheChart] = new ChartView(tr("Cache hit ratio"), tr("%"), ChartView::YScale::FullPercent);
     auto* grid = new QGridLayout;
     grid->setSpacing(6);
     for (int i = 0; i < ChartCount; ++i) {
@@ -72,6 +103,21 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
             m.addAction(tr("Export chart as PNG…"), this, [this, i] { exportChart(charts_[i], false); });
             m.addAction(tr("Export series as CSV…"), this, [this, i] { exportChart(charts_[i], true); });
             m.exec(charts_[i]->mapToGlobal(p));
+        });
+        ChartView* c = charts_[i];
+        connect(c, &ChartView::hovered, this, [this](qint64 t) {
+            for (auto* other : charts_)
+                other->setCrosshair(t);
+        });
+        connect(c, &ChartView::rangeSelected, this, [this](qint64 a, qint64 b) { zoomTo(a, b); });
+        connect(c, &ChartView::panRequested, this, [this](qint64 d) { pan(d); });
+        connect(c, &ChartView::zoomRequested, this, [this](double f, qint64 t) { zoomBy(f, t); });
+        connect(c, &ChartView::resetRequested, this, &DetailPage::resetZoom);
+        // Plot areas move when an axis' labels get wider: re-align once the layout settled.
+        connect(c->chart(), &QChart::plotAreaChanged, this, [this] {
+            if (align_pending_) return;
+            align_pending_ = true;
+            QTimer::singleShot(0, this, &DetailPage::alignPlots);
         });
     }
     auto* lay = new QVBoxLayout(this);
@@ -84,6 +130,8 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     connect(range_box_, &QComboBox::activated, this,
             [this](int i) { setRangeSeconds(range_box_->itemData(i).toInt()); });
     connect(pause_btn_, &QPushButton::toggled, this, &DetailPage::setPaused);
+    connect(reset_zoom_, &QPushButton::clicked, this, &DetailPage::resetZoom);
+    connect(log_btn_, &QPushButton::toggled, this, &DetailPage::setLogScale);
     connect(d_, &Dashboard::ticked, this, &DetailPage::onTick);
     rebuildSeries();
 }
@@ -107,7 +155,12 @@ void DetailPage::setRoute(const QString& routeId) {
 }
 
 void DetailPage::setRangeSeconds(int s) {
-    if (s <= 0 || s == range_s_) return;
+    if (s <= 0 || (s == range_s_ && !zoomed())) return;
+    if (zoomed()) {  // picking a range leaves the zoom; a paused view stays paused at the zoom's end
+        frozen_to_ms_ = zoom_to_ms_;
+        zoom_from_ms_ = zoom_to_ms_ = 0;
+        updateZoomLabel();
+    }
     range_s_ = s;
     const int i = range_box_->findData(s);
     if (i >= 0) range_box_->setCurrentIndex(i);
@@ -116,6 +169,8 @@ void DetailPage::setRangeSeconds(int s) {
 }
 
 void DetailPage::showTime(std::int64_t time_ms) {
+    zoom_from_ms_ = zoom_to_ms_ = 0;
+    updateZoomLabel();
     setPaused(true);
     const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
     frozen_to_ms_ = std::min(now, time_ms + static_cast<std::int64_t>(range_s_) * 500);
@@ -125,11 +180,114 @@ void DetailPage::showTime(std::int64_t time_ms) {
 }
 
 std::int64_t DetailPage::rangeEndMs() const {
-    return paused_ ? frozen_to_ms_ : QDateTime::currentMSecsSinceEpoch();
+    return viewRange().second;
+}
+
+std::pair<std::int64_t, std::int64_t> DetailPage::viewRange() const {
+    if (zoomed()) return {zoom_from_ms_, zoom_to_ms_};
+    const std::int64_t to = paused_ ? frozen_to_ms_ : QDateTime::currentMSecsSinceEpoch();
+    return {to - static_cast<std::int64_t>(range_s_) * 1000, to};
+}
+
+namespace {
+constexpr std::int64_t kMinZoomMs = 10'000;  // ten 1 s samples
+}
+
+void DetailPage::zoomTo(std::int64_t from_ms, std::int64_t to_ms) {
+    if (to_ms <= from_ms) return;
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    if (to_ms - from_ms < kMinZoomMs) {  // widen a tiny selection around its middle
+        const std::int64_t mid = (from_ms + to_ms) / 2;
+        from_ms = mid - kMinZoomMs / 2;
+        to_ms = mid + kMinZoomMs / 2;
+    }
+    if (to_ms > now) {  // never into the future: keep the span, end now
+        from_ms -= to_ms - now;
+        to_ms = now;
+    }
+    zoom_from_ms_ = from_ms;
+    zoom_to_ms_ = to_ms;
+    if (!paused_) {
+        paused_ = true;
+        frozen_to_ms_ = to_ms;
+        pause_btn_->setChecked(true);
+        pause_btn_->setText(tr("Resume"));
+        emit pausedChanged(true);
+    }
+    updateZoomLabel();
+    for (auto* c : charts_)
+        c->invalidate();
+    refreshNow();
+}
+
+void DetailPage::pan(std::int64_t delta_ms) {
+    const auto [from, to] = viewRange();
+    zoomTo(from + delta_ms, to + delta_ms);
+}
+
+void DetailPage::zoomBy(double factor, std::int64_t center_ms) {
+    const auto [from, to] = viewRange();
+    const double span = std::clamp(static_cast<double>(to - from) * factor, double(kMinZoomMs),
+                                   double(rangeChoices().back()) * 1000.0);
+    const double f = to > from ? static_cast<double>(center_ms - from) / static_cast<double>(to - from) : 0.5;
+    const auto a = center_ms - static_cast<std::int64_t>(span * f);
+    zoomTo(a, a + static_cast<std::int64_t>(span));
+}
+
+void DetailPage::resetZoom() {
+    const bool was = zoomed();
+    zoom_from_ms_ = zoom_to_ms_ = 0;
+    updateZoomLabel();
+    if (paused_)
+        setPaused(false);
+    else if (was)
+        refreshNow();
+}
+
+void DetailPage::updateZoomLabel() {
+    reset_zoom_->setVisible(zoomed());
+    if (!zoomed()) return;
+    const auto t = [](std::int64_t ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss"));
+    };
+    reset_zoom_->setToolTip(tr("Showing %1 to %2. Back to the live view (Esc on a chart, or double-click it)")
+                                .arg(t(zoom_from_ms_), t(zoom_to_ms_)));
+}
+
+void DetailPage::setLogScale(bool on) {
+    for (auto* c : charts_)
+        c->setLogScale(on);
+    if (log_btn_->isChecked() != on) log_btn_->setChecked(on);
+    refreshNow();
+}
+
+bool DetailPage::logScale() const {
+    return charts_[RateChart]->logScale();
+}
+
+void DetailPage::setHiddenMarkerCategories(const QSet<QString>& hidden) {
+    for (auto* c : charts_)
+        c->setHiddenMarkerCategories(hidden);
+    refreshNow();
+}
+
+void DetailPage::alignPlots() {
+    align_pending_ = false;
+    // The y axes' widths differ with their labels ("0.25 %" vs "1500"); pad each chart's left margin so all
+    // plot areas start at the same x, and the crosshair and markers line up across charts.
+    qreal widest = 0;
+    for (auto* c : charts_)
+        widest = std::max(widest, c->axisWidth());
+    for (auto* c : charts_)
+        c->setLeftPadding(widest - c->axisWidth());
 }
 
 void DetailPage::setPaused(bool paused) {
     if (paused == paused_) return;
+    if (!paused && zoomed()) {  // Resume leaves the zoom
+        zoom_from_ms_ = zoom_to_ms_ = 0;
+        updateZoomLabel();
+    }
     paused_ = paused;
     if (paused) frozen_to_ms_ = QDateTime::currentMSecsSinceEpoch();
     pause_btn_->setChecked(paused);
@@ -157,8 +315,7 @@ void DetailPage::refreshRoutes() {
 void DetailPage::rebuildSeries() {
     // What every export of these charts is about.
     const QString context = QStringLiteral("%1 · %2 · %3")
-                                .arg(d_->agentName(agent_),
-                                     route_.isEmpty() ? tr("all routes") : route_,
+                                .arg(d_->agentName(agent_), route_.isEmpty() ? tr("all routes") : route_,
                                      route_.isEmpty() ? tr("all versions") : tr("stable and canary"));
     for (auto* c : charts_)
         c->setContext(context);
@@ -233,10 +390,10 @@ void DetailPage::refreshNow() {
     if (agent_.isEmpty()) return;
     refreshRoutes();
     if (client_series_ != d_->store().seriesKeys(agent_).contains(kClientSeries)) rebuildSeries();
-    const std::int64_t to = paused_ ? frozen_to_ms_ : QDateTime::currentMSecsSinceEpoch();
-    const std::int64_t from = to - static_cast<std::int64_t>(range_s_) * 1000;
+    const auto [from, to] = viewRange();
     for (auto* c : charts_)
         c->refresh(d_->store(), agent_, from, to);
+    alignPlots();  // also after plotAreaChanged; this catches a layout that settled between two ticks
     updateFreshness();
     const auto dropped = d_->store().dropped(agent_);
     // The text only changes when the history first fills up: a label whose width changed every tick made the

@@ -2,17 +2,21 @@
 // of a running load test), error ratio and cache hit ratio; for all routes or one route, with stable and
 // canary overlaid in distinct styles. Time range, pause/resume and per-chart PNG/CSV export.
 //
+// The four charts move together: a range dragged on one zooms all of them (the view pauses on that range;
+// "Reset zoom", Esc or a double-click returns to live), Shift+drag and Left/Right pan, + / - zoom, and one
+// crosshair follows the mouse across all four. Their plot areas are aligned (the y axes get the same width).
+// "Log scale" switches rate and latency to a log axis; "Markers" filters the event markers by kind.
+//
 // While the agent is not live, a "Stale · last seen N s ago · <reason>" label shows in the top bar and every
 // chart greys its lines and shades the span since the last data (ChartView::setStale).
 //
 // Threading: GUI thread only. Refreshes on Dashboard::ticked() while visible and not paused.
 #pragma once
 
-#include "ui/pages/page.h"
-
 #include <QWidget>
 #include <array>
 
+#include "ui/pages/page.h"
 #include "ui/widgets/chart_view.h"
 
 class QComboBox;
@@ -36,12 +40,27 @@ class DetailPage : public Page {
     void setRangeSeconds(int s);
     int rangeSeconds() const { return range_s_; }
     void setPaused(bool paused);
-    /// Pauses with `time_ms` in the middle of the range (the Events tab's double-click); Resume returns to live.
+    /// Pauses with `time_ms` in the middle of the range (the Events tab's double-click); Resume returns to
+    /// live.
     void showTime(std::int64_t time_ms);
     /// The right edge of the range shown (now while live).
     std::int64_t rangeEndMs() const;
     bool paused() const { return paused_; }
     void setDark(bool dark);
+    /// Shows [from_ms, to_ms] on every chart, paused (a drag on a chart does this). from >= to: ignored.
+    void zoomTo(std::int64_t from_ms, std::int64_t to_ms);
+    /// Moves the visible range by delta_ms (pausing a live view), never past now.
+    void pan(std::int64_t delta_ms);
+    /// Scales the visible span by factor around center_ms (min 10 s, max the history).
+    void zoomBy(double factor, std::int64_t center_ms);
+    /// Back to the live view of the selected range.
+    void resetZoom();
+    bool zoomed() const { return zoom_to_ms_ > 0; }
+    /// The range the charts show: [first, second] in ms since the epoch.
+    std::pair<std::int64_t, std::int64_t> viewRange() const;
+    void setLogScale(bool on);
+    bool logScale() const;
+    void setHiddenMarkerCategories(const QSet<QString>& hidden);
 
     enum ChartIndex { RateChart, LatencyChart, ErrorChart, CacheChart, ChartCount };
     ChartView* chart(int i) const { return charts_[i]; }
@@ -60,6 +79,8 @@ class DetailPage : public Page {
     void onTick();
     void exportChart(ChartView* c, bool csv);
     void updateFreshness();
+    void alignPlots();
+    void updateZoomLabel();
 
     Dashboard* d_;
     QString agent_;
@@ -67,11 +88,16 @@ class DetailPage : public Page {
     int range_s_ = 300;
     bool paused_ = false;
     std::int64_t frozen_to_ms_ = 0;
+    std::int64_t zoom_from_ms_ = 0, zoom_to_ms_ = 0;  // zoom_to_ms_ > 0: a fixed range (paused)
+    bool align_pending_ = false;
     bool client_series_ = false;
     std::array<ChartView*, ChartCount> charts_{};
     QComboBox* route_box_ = nullptr;
     QComboBox* range_box_ = nullptr;
     QPushButton* pause_btn_ = nullptr;
+    QPushButton* reset_zoom_ = nullptr;
+    QPushButton* log_btn_ = nullptr;
+    QPushButton* markers_btn_ = nullptr;
     QLabel* dropped_ = nullptr;
     QLabel* stale_ = nullptr;
 };

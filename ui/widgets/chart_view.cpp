@@ -2,7 +2,9 @@
 
 #include <QDateTime>
 #include <QFile>
-#include <QLegendMarker>
+#include <QKeyEvent>
+#include <QLegend>
+#include <QLogValueAxis>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPixmap>
@@ -11,6 +13,7 @@
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "ui/models/events_model.h"
@@ -25,12 +28,13 @@ ChartView::ChartView(const QString& title, const QString& yTitle, YScale scale, 
     QChart* c = chart();
     c->setTitle(title);
     c->setAnimationOptions(QChart::NoAnimation);
-    c->legend()->setAlignment(Qt::AlignBottom);
+    c->legend()->hide();  // drawn by drawLegend(): wraps instead of cutting entries off, shows the pen style
     c->setMargins(QMargins(4, 4, 4, 4));
     c->setBackgroundRoundness(6);
     setRenderHint(QPainter::Antialiasing, true);
     setMouseTracking(true);
     setMinimumSize(320, 200);
+    setFocusPolicy(Qt::StrongFocus);  // the keyboard pans, zooms and resets (see the header)
 
     x_ = new QValueAxis(c);
     x_->setRange(0, 1);
@@ -42,11 +46,38 @@ ChartView::ChartView(const QString& title, const QString& yTitle, YScale scale, 
     // where drawTimeAxis() writes the times; applyTheme() makes them transparent.
     y_ = new QValueAxis(c);
     y_->setTitleText(yTitle);
-    y_->setLabelFormat(scale == YScale::Auto ? QStringLiteral("%.4g") : QStringLiteral("%.2f"));
-    if (scale == YScale::Percent) y_->setLabelFormat(QStringLiteral("%.1f %%"));
+    y_->setLabelFormat(scale == YScale::Auto ? QStringLiteral("%.4g") : QStringLiteral("%.0f %%"));
+    if (scale == YScale::FullPercent) {
+        y_->setRange(0, 100);
+        y_->setTickType(QValueAxis::TicksDynamic);
+        y_->setTickAnchor(0);
+        y_->setTickInterval(25);
+        y_top_ = 100;
+    }
+    // Not in the chart until setLogScale(true); parented to the view so it lives while out of the chart.
+    ylog_ = new QLogValueAxis(this);
+    ylog_->setBase(10);
+    ylog_->setLabelFormat(QStringLiteral("%g"));
+    ylog_->setMinorTickCount(-1);
+    ylog_->setTitleText(yTitle);
     c->addAxis(x_, Qt::AlignBottom);
     c->addAxis(y_, Qt::AlignLeft);
     applyTheme(true);
+}
+
+void ChartView::setLogScale(bool on) {
+    if (!canLogScale() || on == log_) return;
+    QChart* c = chart();
+    QAbstractAxis* from = on ? static_cast<QAbstractAxis*>(y_) : ylog_;
+    QAbstractAxis* to = on ? static_cast<QAbstractAxis*>(ylog_) : y_;
+    c->removeAxis(from);
+    from->setParent(this);  // removeAxis hands ownership back
+    c->addAxis(to, Qt::AlignLeft);
+    for (auto* s : std::as_const(lines_))
+        s->attachAxis(to);
+    log_ = on;
+    invalidate();
+    viewport()->update();
 }
 
 void ChartView::applyTheme(bool dark) {
@@ -61,16 +92,19 @@ void ChartView::applyTheme(bool dark) {
     c->setBackgroundPen(QPen(grid));
     c->setTitleBrush(fg);
     c->legend()->setLabelColor(fg);
-    for (QAbstractAxis* a : {static_cast<QAbstractAxis*>(x_), static_cast<QAbstractAxis*>(y_)}) {
+    QColor minor = grid;
+    minor.setAlphaF(0.45);
+    for (QAbstractAxis* a : {static_cast<QAbstractAxis*>(x_), static_cast<QAbstractAxis*>(y_),
+                             static_cast<QAbstractAxis*>(ylog_)}) {
         a->setLabelsColor(fg);
         a->setTitleBrush(fg);
         a->setGridLineColor(grid);
         a->setLinePenColor(grid);
+        a->setMinorGridLineColor(minor);
     }
     x_->setLabelsColor(Qt::transparent);
     setBackgroundBrush(bg);
-    for (int i = 0; i < lines_.size(); ++i)
-        updateLegendLook(i);
+    viewport()->update();
 }
 
 void ChartView::setSeries(const QList<SeriesSpec>& specs) {
@@ -85,49 +119,120 @@ void ChartView::setSeries(const QList<SeriesSpec>& specs) {
     on_.clear();
     specs_ = specs;
     for (int i = 0; i < specs.size(); ++i) {
-        const auto& sp = specs[i];
         auto* s = new QLineSeries(c);
-        s->setName(sp.label);
-        QPen pen(sp.color, sp.width, sp.style);
-        pen.setCosmetic(true);
-        s->setPen(pen);
+        s->setName(specs[i].label);
         c->addSeries(s);
         s->attachAxis(x_);
-        s->attachAxis(y_);
+        s->attachAxis(log_ ? static_cast<QAbstractAxis*>(ylog_) : y_);
         lines_.append(s);
         points_.append(QList<QPointF>{});
         on_.append(true);
     }
-    const auto markers = c->legend()->markers();
-    for (int i = 0; i < markers.size() && i < lines_.size(); ++i)
-        connect(markers[i], &QLegendMarker::clicked, this, [this, i] { setSeriesVisible(i, !on_.value(i)); });
-    for (int i = 0; i < lines_.size(); ++i)
-        updateLegendLook(i);
+    layoutLegend();
 }
 
 void ChartView::setSeriesVisible(int i, bool on) {
     if (i < 0 || i >= lines_.size() || on_[i] == on) return;
     on_[i] = on;
-    updateLegendLook(i);
     invalidate();  // the y range follows the visible series
     viewport()->update();
 }
 
-void ChartView::updateLegendLook(int i) {
-    const auto markers = chart()->legend()->markers(lines_[i]);
-    if (markers.isEmpty()) return;
-    QLegendMarker* m = markers.first();
-    m->setVisible(true);  // a hidden series keeps its (faded) legend entry so it can be turned back on
-    const bool on = on_[i];
-    QColor label = dark_ ? QColor(0xc9, 0xd1, 0xd9) : QColor(0x24, 0x29, 0x2f);
-    QColor swatch = specs_[i].color;
-    if (!on) {
-        label.setAlphaF(0.35);
-        swatch.setAlphaF(0.25);
+namespace {
+constexpr qreal kSwatchW = 22, kSwatchGap = 5, kEntryGap = 14, kLegendPadX = 8;
+}  // namespace
+
+void ChartView::layoutLegend() {
+    legend_rects_.clear();
+    const QFontMetricsF fm(font());
+    const qreal rowH = fm.height() + 4;
+    const QRectF r = chart()->rect();
+    const qreal maxW = std::max<qreal>(60, r.width() - 2 * kLegendPadX);
+    // Entries left to right, wrapping onto a new row when the next one does not fit; rows centred.
+    std::vector<std::pair<int, int>> rows;  // [first, last) per row
+    std::vector<qreal> widths, rowWidth;
+    qreal x = 0;
+    int first = 0;
+    for (int i = 0; i < specs_.size(); ++i) {
+        const qreal w = kSwatchW + kSwatchGap + fm.horizontalAdvance(specs_[i].label);
+        if (i > first && x + kEntryGap + w > maxW) {
+            rows.emplace_back(first, i);
+            rowWidth.push_back(x);
+            first = i;
+            x = 0;
+        }
+        x += (i > first ? kEntryGap : 0) + std::min(w, maxW);
+        widths.push_back(std::min(w, maxW));
     }
-    m->setLabelBrush(label);
-    m->setBrush(swatch);
-    m->setPen(QPen(swatch));
+    if (!specs_.isEmpty()) {
+        rows.emplace_back(first, static_cast<int>(specs_.size()));
+        rowWidth.push_back(x);
+    }
+    legend_height_ = rows.empty() ? 0 : rowH * static_cast<qreal>(rows.size()) + 4;
+    const qreal top = r.bottom() - legend_height_;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        qreal left = r.left() + (r.width() - rowWidth[k]) / 2;
+        for (int i = rows[k].first; i < rows[k].second; ++i) {
+            legend_rects_.append(QRectF(left, top + rowH * static_cast<qreal>(k), widths[i], rowH));
+            left += widths[i] + kEntryGap;
+        }
+    }
+    applyMargins();
+}
+
+void ChartView::applyMargins() {
+    const QMargins want(4 + static_cast<int>(std::round(left_padding_)), 4, 4,
+                        4 + static_cast<int>(std::ceil(legend_height_)));
+    if (chart()->margins() != want) chart()->setMargins(want);
+}
+
+qreal ChartView::axisWidth() const {
+    return chart()->plotArea().left() - chart()->margins().left();
+}
+
+void ChartView::setLeftPadding(qreal px) {
+    if (std::abs(px - left_padding_) < 0.5) return;
+    left_padding_ = std::max<qreal>(0, px);
+    applyMargins();
+}
+
+QRect ChartView::legendEntryRect(int i) const {
+    if (i < 0 || i >= legend_rects_.size()) return {};
+    const QRectF r = legend_rects_[i];
+    const QPoint tl = mapFromScene(r.topLeft());
+    return QRect(tl, QSize(static_cast<int>(r.width()), static_cast<int>(r.height())));
+}
+
+void ChartView::drawLegend(QPainter* painter) {
+    const QFontMetricsF fm(font());
+    painter->save();
+    painter->setFont(font());
+    for (int i = 0; i < legend_rects_.size() && i < specs_.size(); ++i) {
+        const QRectF r = legend_rects_[i];
+        const bool on = on_.value(i);
+        QColor line = specs_[i].color, text = fg_;
+        if (!on) {  // a hidden series keeps its (faded) entry so it can be turned back on
+            line.setAlphaF(0.25);
+            text.setAlphaF(0.35);
+        }
+        // The swatch is the line as drawn: colour and style, 2 px so a dash pattern reads at legend size.
+        QPen pen(line, 2, specs_[i].style);
+        pen.setCapStyle(Qt::FlatCap);
+        painter->setPen(pen);
+        const qreal y = r.center().y();
+        painter->drawLine(QPointF(r.left(), y), QPointF(r.left() + kSwatchW, y));
+        painter->setPen(text);
+        const qreal tw = r.width() - kSwatchW - kSwatchGap;
+        painter->drawText(QRectF(r.left() + kSwatchW + kSwatchGap, r.top(), tw, r.height()),
+                          Qt::AlignVCenter | Qt::AlignLeft,
+                          fm.elidedText(specs_[i].label, Qt::ElideRight, tw));
+    }
+    painter->restore();
+}
+
+void ChartView::resizeEvent(QResizeEvent* e) {
+    QChartView::resizeEvent(e);
+    layoutLegend();
 }
 
 void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int64_t from_ms,
@@ -149,50 +254,82 @@ void ChartView::refresh(const SeriesStore& store, const QString& agent, std::int
     refreshed_to_ms_ = to_ms;
     from_ms_ = from_ms;
     to_ms_ = to_ms;
-    double ymax = 0;
+    double ymax = 0, yminPos = std::numeric_limits<double>::infinity();
     for (int i = 0; i < lines_.size(); ++i) {
         QList<QPointF> pts = store.points(agent, specs_[i].key, specs_[i].metric, from_ms, to_ms, width);
-        if (scale_ == YScale::Percent)
+        if (scale_ != YScale::Auto)
             for (auto& p : pts)
                 p.setY(p.y() * 100.0);
         if (on_[i])
             for (const auto& p : pts)
-                if (!std::isnan(p.y())) ymax = std::max(ymax, p.y());
+                if (!std::isnan(p.y())) {
+                    ymax = std::max(ymax, p.y());
+                    if (p.y() > 0) yminPos = std::min(yminPos, p.y());
+                }
         points_[i] = std::move(pts);
     }
-    double top = 1.0;
-    if (scale_ == YScale::Ratio) {
-        top = 1.0;
-    } else {
-        // Round up to 1/2/5 x 10^k so the axis does not jitter with every tick.
-        const double want = std::max(ymax * 1.15, 1.0);
-        const double mag = std::pow(10.0, std::floor(std::log10(want)));
-        // Tick steps that stay round numbers for each top: 1 -> 0.2, 2 -> 0.5, 2.5 -> 0.5, 5 -> 1, 10 -> 2.
-        static constexpr std::pair<double, double> kTops[] = {
-            {1, 0.2}, {2, 0.5}, {2.5, 0.5}, {5, 1}, {10, 2}};
-        double step = 0.2 * mag;
-        for (const auto& [f, st] : kTops)
-            if (f * mag >= want) {
-                top = f * mag;
-                step = st * mag;
-                break;
-            }
-        if (y_->tickInterval() != step) {
-            y_->setTickType(QValueAxis::TicksDynamic);
-            y_->setTickAnchor(0);
-            y_->setTickInterval(step);
-            const int decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9)));
-            y_->setLabelFormat(QStringLiteral("%.%1f").arg(decimals) +
-                               (scale_ == YScale::Percent ? QStringLiteral(" %%") : QString()));
-        }
-    }
-    if (y_->min() != 0 || y_->max() != top) y_->setRange(0, top);
-    y_top_ = top;
+    updateYAxis(yminPos, ymax);
 
     markers_.clear();
     for (const auto& e : store.events(agent))
-        if (e.time_ms >= from_ms && e.time_ms <= to_ms && e.kind != "loadtest.progress")
+        if (e.time_ms >= from_ms && e.time_ms <= to_ms && e.kind != "loadtest.progress" &&
+            !hidden_markers_.contains(markerCategory(e.kind)))
             markers_.push_back(e);
+    viewport()->update();
+}
+
+void ChartView::updateYAxis(double yminPos, double ymax) {
+    if (scale_ == YScale::FullPercent) {
+        y_bottom_ = 0;
+        y_top_ = 100;
+        return;
+    }
+    if (log_) {
+        // Whole decades around the visible positive values, at most 6 of them (a 0.001 ms outlier must not
+        // squash the rest); values <= 0 sit on the floor.
+        const double hi = std::pow(10.0, std::ceil(std::log10(std::max(ymax * 1.15, 1.0))));
+        double lo = std::isfinite(yminPos) ? std::pow(10.0, std::floor(std::log10(yminPos))) : hi / 100;
+        lo = std::clamp(lo, hi / 1e6, hi / 10);
+        if (ylog_->min() != lo || ylog_->max() != hi) ylog_->setRange(lo, hi);
+        y_bottom_ = lo;
+        y_top_ = hi;
+        return;
+    }
+    // Round up to 1/2/2.5/5 x 10^k so the axis does not jitter with every tick.
+    const double want = std::max(ymax * 1.15, 1.0);
+    const double mag = std::pow(10.0, std::floor(std::log10(want)));
+    // Tick steps that stay round numbers for each top: 1 -> 0.2, 2 -> 0.5, 2.5 -> 0.5, 5 -> 1, 10 -> 2.
+    static constexpr std::pair<double, double> kTops[] = {{1, 0.2}, {2, 0.5}, {2.5, 0.5}, {5, 1}, {10, 2}};
+    double top = 10 * mag, step = 2 * mag;
+    for (const auto& [f, st] : kTops)
+        if (f * mag >= want) {
+            top = f * mag;
+            step = st * mag;
+            break;
+        }
+    if (y_->tickInterval() != step) {
+        y_->setTickType(QValueAxis::TicksDynamic);
+        y_->setTickAnchor(0);
+        y_->setTickInterval(step);
+        const int decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9)));
+        y_->setLabelFormat(QStringLiteral("%.%1f").arg(decimals) +
+                           (scale_ == YScale::Percent ? QStringLiteral(" %%") : QString()));
+    }
+    if (y_->min() != 0 || y_->max() != top) y_->setRange(0, top);
+    y_bottom_ = 0;
+    y_top_ = top;
+}
+
+QString ChartView::markerCategory(const std::string& kind) {
+    for (const char* c : {"limits", "canary", "loadtest", "threshold", "annotation"})
+        if (kind.rfind(c, 0) == 0) return QString::fromLatin1(c);
+    return QStringLiteral("other");
+}
+
+void ChartView::setHiddenMarkerCategories(const QSet<QString>& hidden) {
+    if (hidden == hidden_markers_) return;
+    hidden_markers_ = hidden;
+    invalidate();
     viewport()->update();
 }
 
@@ -212,8 +349,14 @@ qreal ChartView::timeToX(double t_ms, const QRectF& plot) const {
 }
 
 QPointF ChartView::toScene(const QPointF& v, const QRectF& plot) const {
-    const qreal y = y_top_ > 0 ? plot.bottom() - v.y() / y_top_ * plot.height() : plot.bottom();
-    return {timeToX(v.x(), plot), y};
+    double f = 0;  // 0 at the bottom of the plot, 1 at the top
+    if (log_) {
+        const double lo = std::log10(y_bottom_), hi = std::log10(y_top_);
+        f = v.y() > y_bottom_ && hi > lo ? (std::log10(v.y()) - lo) / (hi - lo) : 0.0;
+    } else if (y_top_ > y_bottom_) {
+        f = (v.y() - y_bottom_) / (y_top_ - y_bottom_);
+    }
+    return {timeToX(v.x(), plot), plot.bottom() - f * plot.height()};
 }
 
 QPointF ChartView::valueToScene(const QPointF& v) const {
@@ -347,6 +490,85 @@ void ChartView::drawStale(QPainter* painter, const QRectF& plot) {
     painter->restore();
 }
 
+std::vector<std::vector<int>> ChartView::markerGroups() const {
+    std::vector<std::vector<int>> groups;
+    const QRectF plot = chart()->plotArea();
+    std::vector<std::pair<qreal, int>> xs;
+    for (int i = 0; i < static_cast<int>(markers_.size()); ++i) {
+        const qreal x = timeToX(static_cast<double>(markers_[i].time_ms), plot);
+        if (x >= plot.left() - 0.5 && x <= plot.right() + 0.5) xs.emplace_back(x, i);
+    }
+    std::stable_sort(xs.begin(), xs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    qreal start = 0;
+    for (const auto& [x, i] : xs) {
+        if (groups.empty() || x - start >= kMarkerHitPx) {
+            groups.emplace_back();
+            start = x;
+        }
+        groups.back().push_back(i);
+    }
+    return groups;
+}
+
+void ChartView::drawMarkers(QPainter* painter, const QRectF& plot) {
+    const QFontMetricsF fm(painter->font());
+    for (const auto& g : markerGroups()) {
+        const Event& first = markers_[static_cast<std::size_t>(g.front())];
+        const qreal x = timeToX(static_cast<double>(first.time_ms), plot);
+        // A group takes the colour of its kind when all agree, else the neutral one.
+        QColor col = markerColor(first.kind);
+        for (int i : g)
+            if (markerCategory(markers_[static_cast<std::size_t>(i)].kind) != markerCategory(first.kind))
+                col = colors::stale;
+        QPen pen(col, 1.5, Qt::DashLine);
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(col);
+        if (g.size() == 1) {
+            QPolygonF tri;
+            tri << QPointF(x - 5, plot.top()) << QPointF(x + 5, plot.top()) << QPointF(x, plot.top() + 7);
+            painter->drawPolygon(tri);
+        } else {  // a badge with the count
+            const QString n = QString::number(g.size());
+            const qreal w = std::max(fm.height(), fm.horizontalAdvance(n) + 8);
+            const QRectF badge(x - w / 2, plot.top(), w, fm.height());
+            painter->drawRoundedRect(badge, fm.height() / 2, fm.height() / 2);
+            painter->setPen(QColor(0x0d, 0x11, 0x17));
+            painter->drawText(badge, Qt::AlignCenter, n);
+        }
+    }
+}
+
+void ChartView::drawInteraction(QPainter* painter, const QRectF& plot) {
+    if (crosshair_ms_ >= from_ms_ && crosshair_ms_ <= to_ms_ && crosshair_ms_ > 0 && to_ms_ > from_ms_) {
+        QColor c = fg_;
+        c.setAlphaF(0.55);
+        QPen pen(c, 1);
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        const qreal x = std::round(timeToX(static_cast<double>(crosshair_ms_), plot)) + 0.5;
+        painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+    }
+    if (dragging_ && !drag_pan_) {
+        const qreal x0 = std::clamp(std::min(drag_from_x_, drag_to_x_), plot.left(), plot.right());
+        const qreal x1 = std::clamp(std::max(drag_from_x_, drag_to_x_), plot.left(), plot.right());
+        QColor fill = colors::rate;
+        fill.setAlphaF(0.18);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(fill);
+        painter->drawRect(QRectF(QPointF(x0, plot.top()), QPointF(x1, plot.bottom())));
+    }
+    if (hasFocus()) {  // keyboard focus: the plot is framed in the accent colour
+        QPen pen(colors::rate, 1);
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(chart()->rect().adjusted(1.5, 1.5, -1.5, -1.5), 6, 6);
+    }
+}
+
 void ChartView::drawForeground(QPainter* painter, const QRectF& rect) {
     QChartView::drawForeground(painter, rect);
     const QRectF plot = chart()->plotArea();
@@ -355,21 +577,24 @@ void ChartView::drawForeground(QPainter* painter, const QRectF& rect) {
     drawTimeAxis(painter, plot);
     drawStale(painter, plot);
     drawLines(painter, plot);
-    for (const auto& e : markers_) {
-        const qreal x = timeToX(static_cast<double>(e.time_ms), plot);
-        if (x < plot.left() || x > plot.right()) continue;
-        const QColor col = markerColor(e.kind);
-        QPen pen(col, 1.5, Qt::DashLine);
-        pen.setCosmetic(true);
-        painter->setPen(pen);
-        painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
-        QPolygonF tri;
-        tri << QPointF(x - 5, plot.top()) << QPointF(x + 5, plot.top()) << QPointF(x, plot.top() + 7);
-        painter->setPen(Qt::NoPen);
-        painter->setBrush(col);
-        painter->drawPolygon(tri);
-    }
+    drawMarkers(painter, plot);
+    drawLegend(painter);
+    drawInteraction(painter, plot);
     painter->restore();
+}
+
+void ChartView::setCrosshair(std::int64_t t_ms) {
+    if (t_ms == crosshair_ms_) return;
+    crosshair_ms_ = t_ms;
+    viewport()->update();
+}
+
+std::int64_t ChartView::timeAtX(qreal widget_x) const {
+    const QRectF plot = chart()->plotArea();
+    if (to_ms_ <= from_ms_ || plot.width() <= 0) return to_ms_;
+    const qreal sx = mapToScene(QPoint(static_cast<int>(widget_x), 0)).x();
+    const qreal f = std::clamp((sx - plot.left()) / plot.width(), 0.0, 1.0);
+    return from_ms_ + static_cast<std::int64_t>(std::llround(f * static_cast<double>(to_ms_ - from_ms_)));
 }
 
 QString ChartView::tooltipAt(const QPoint& pos) const {
@@ -377,10 +602,22 @@ QString ChartView::tooltipAt(const QPoint& pos) const {
     const QRectF plot = chart()->plotArea();
     const QPointF scenePos = mapToScene(pos);
     if (!plot.adjusted(-6, -6, 6, 6).contains(scenePos)) return {};
-    // Event markers first: within 5 px.
-    for (const auto& e : markers_) {
-        const qreal x = timeToX(static_cast<double>(e.time_ms), plot);
-        if (std::abs(x - scenePos.x()) <= 5) return EventsModel::describe(e);
+    // Event markers first: a group is hovered within kMarkerHitPx of any of its lines.
+    for (const auto& g : markerGroups()) {
+        const qreal x0 =
+            timeToX(static_cast<double>(markers_[static_cast<std::size_t>(g.front())].time_ms), plot);
+        const qreal x1 =
+            timeToX(static_cast<double>(markers_[static_cast<std::size_t>(g.back())].time_ms), plot);
+        if (scenePos.x() < std::min(x0, x1) - kMarkerHitPx || scenePos.x() > std::max(x0, x1) + kMarkerHitPx)
+            continue;
+        if (g.size() == 1) return EventsModel::describe(markers_[static_cast<std::size_t>(g.front())]);
+        QString out = tr("<b>%1 events</b>").arg(g.size());
+        constexpr std::size_t kShown = 5;
+        for (std::size_t k = 0; k < g.size() && k < kShown; ++k)
+            out += QStringLiteral("<hr>") + EventsModel::describe(markers_[static_cast<std::size_t>(g[k])]);
+        if (g.size() > kShown)
+            out += QStringLiteral("<hr>") + tr("… %1 more in the Events tab").arg(g.size() - kShown);
+        return out;
     }
     if (to_ms_ <= from_ms_ || plot.width() <= 0) return {};
     const qreal t = static_cast<qreal>(from_ms_) +
@@ -402,27 +639,137 @@ QString ChartView::tooltipAt(const QPoint& pos) const {
         const qreal px = timeToX(it->x(), plot);
         if (std::abs(px - scenePos.x()) > 12) continue;
         if (!shown_t) shown_t = static_cast<qint64>(it->x());
-        const QString v = scale_ == YScale::Percent ? QString::number(it->y(), 'f', 2) + " %"
-                                                    : QString::number(it->y(), 'g', 5);
+        // Values with their unit, as on the axis: "12.3 ms", "42.5 req/s", "0.25 %".
+        const QString v = scale_ != YScale::Auto ? QString::number(it->y(), 'f', 2) + QStringLiteral(" %")
+                                                 : QString::number(it->y(), 'g', 5) + ' ' + unit_;
         out += QStringLiteral("<br><span style='color:%1'>&#9632;</span> %2: <b>%3</b>")
-                   .arg(specs_[i].color.name(), specs_[i].label.toHtmlEscaped(), v);
+                   .arg(specs_[i].color.name(), specs_[i].label.toHtmlEscaped(), v.toHtmlEscaped());
     }
     if (out.isEmpty()) return {};
     return QDateTime::fromMSecsSinceEpoch(shown_t).toString(QStringLiteral("HH:mm:ss.zzz")) + out;
 }
 
+void ChartView::mousePressEvent(QMouseEvent* e) {
+    const QPointF sp = mapToScene(e->position().toPoint());
+    if (e->button() == Qt::LeftButton) {
+        for (int i = 0; i < legend_rects_.size(); ++i)
+            if (legend_rects_[i].contains(sp)) {
+                setSeriesVisible(i, !on_.value(i));
+                e->accept();
+                return;
+            }
+        if (chart()->plotArea().contains(sp)) {
+            setFocus(Qt::MouseFocusReason);
+            dragging_ = true;
+            drag_pan_ = e->modifiers() & Qt::ShiftModifier;
+            drag_from_x_ = drag_to_x_ = sp.x();
+            e->accept();
+            return;
+        }
+    }
+    QChartView::mousePressEvent(e);
+}
+
 void ChartView::mouseMoveEvent(QMouseEvent* e) {
     QChartView::mouseMoveEvent(e);
-    const QString tip = tooltipAt(e->position().toPoint());
+    const QPoint pos = e->position().toPoint();
+    const QPointF sp = mapToScene(pos);
+    const QRectF plot = chart()->plotArea();
+    if (dragging_) {
+        drag_to_x_ = sp.x();
+        viewport()->update();
+    }
+    if (plot.contains(sp) && to_ms_ > from_ms_) {
+        const auto t = timeAtX(pos.x());
+        setCrosshair(t);
+        emit hovered(t);
+    } else if (crosshair_ms_) {
+        setCrosshair(0);
+        emit hovered(0);
+    }
+    const QString tip = dragging_ ? QString() : tooltipAt(pos);
     if (tip.isEmpty())
         QToolTip::hideText();
     else
         QToolTip::showText(e->globalPosition().toPoint(), tip, this);
 }
 
+void ChartView::mouseReleaseEvent(QMouseEvent* e) {
+    if (!dragging_ || e->button() != Qt::LeftButton) {
+        QChartView::mouseReleaseEvent(e);
+        return;
+    }
+    dragging_ = false;
+    drag_to_x_ = mapToScene(e->position().toPoint()).x();
+    viewport()->update();
+    const QRectF plot = chart()->plotArea();
+    const qreal dx = drag_to_x_ - drag_from_x_;
+    if (std::abs(dx) < 5 || plot.width() <= 0 || to_ms_ <= from_ms_) return;  // a click, not a drag
+    const double msPerPx = static_cast<double>(to_ms_ - from_ms_) / plot.width();
+    if (drag_pan_) {
+        emit panRequested(static_cast<qint64>(std::llround(-dx * msPerPx)));  // the data follows the mouse
+        return;
+    }
+    const auto t = [&](qreal x) {
+        const qreal f = std::clamp((x - plot.left()) / plot.width(), 0.0, 1.0);
+        return from_ms_ + static_cast<std::int64_t>(std::llround(f * static_cast<double>(to_ms_ - from_ms_)));
+    };
+    emit rangeSelected(t(std::min(drag_from_x_, drag_to_x_)), t(std::max(drag_from_x_, drag_to_x_)));
+}
+
+void ChartView::mouseDoubleClickEvent(QMouseEvent* e) {
+    if (e->button() == Qt::LeftButton && chart()->plotArea().contains(mapToScene(e->position().toPoint()))) {
+        emit resetRequested();
+        e->accept();
+        return;
+    }
+    QChartView::mouseDoubleClickEvent(e);
+}
+
+void ChartView::keyPressEvent(QKeyEvent* e) {
+    const qint64 span = to_ms_ - from_ms_;
+    switch (e->key()) {
+        case Qt::Key_Left:
+            emit panRequested(-span / 4);
+            break;
+        case Qt::Key_Right:
+            emit panRequested(span / 4);
+            break;
+        case Qt::Key_Plus:
+        case Qt::Key_Equal:
+            emit zoomRequested(0.5, from_ms_ + span / 2);
+            break;
+        case Qt::Key_Minus:
+            emit zoomRequested(2.0, from_ms_ + span / 2);
+            break;
+        case Qt::Key_Escape:
+        case Qt::Key_0:
+            emit resetRequested();
+            break;
+        default:
+            QChartView::keyPressEvent(e);
+            return;
+    }
+    e->accept();
+}
+
 void ChartView::leaveEvent(QEvent* e) {
     QToolTip::hideText();
+    if (crosshair_ms_) {
+        setCrosshair(0);
+        emit hovered(0);
+    }
     QChartView::leaveEvent(e);
+}
+
+void ChartView::focusInEvent(QFocusEvent* e) {
+    QChartView::focusInEvent(e);
+    viewport()->update();
+}
+
+void ChartView::focusOutEvent(QFocusEvent* e) {
+    QChartView::focusOutEvent(e);
+    viewport()->update();
 }
 
 QString ChartView::exportTitle() const {
@@ -459,7 +806,8 @@ bool ChartView::exportCsv(const QString& path, const SeriesStore& store, const Q
     QTextStream out(&f);
     // Context first, as comment lines: what, which agent/route/versions, the time range and the unit.
     out << "# Redline: " << exportTitle() << '\n';
-    out << "# values in " << unit_ << "; time_ms is unix milliseconds, time is UTC; an empty cell is no sample\n";
+    out << "# values in " << unit_
+        << "; time_ms is unix milliseconds, time is UTC; an empty cell is no sample\n";
     out << "time_ms,time";
     std::map<std::int64_t, std::vector<QString>> rows;
     for (int i = 0; i < specs_.size(); ++i) {
@@ -467,8 +815,9 @@ bool ChartView::exportCsv(const QString& path, const SeriesStore& store, const Q
         for (const auto& s : store.samples(agent, specs_[i].key, from_ms_, to_ms_)) {
             auto& row = rows[s.t_ms];
             row.resize(specs_.size());
-            const float v = s[specs_[i].metric];
-            if (!std::isnan(v)) row[i] = QString::number(v, 'g', 8);
+            const double v = s[specs_[i].metric];
+            // In the unit the header names: ratios in % like the axis.
+            if (!std::isnan(v)) row[i] = QString::number(scale_ == YScale::Auto ? v : v * 100.0, 'g', 8);
         }
     }
     out << '\n';

@@ -1,14 +1,26 @@
 // One live chart: several series read from the SeriesStore, refreshed in bulk with decimation to the plot's
 // pixel width, event markers of its agent, a hover tooltip (exact values and time, or who/what/before/after
-// over a marker), legend entries that toggle series, and PNG / CSV export.
+// over a marker), a legend whose entries toggle series, and PNG / CSV export.
 //
-// Qt Charts provides the frame: title, legend, the y axis and its grid. The time axis and the lines are drawn
-// here, in drawForeground(): Qt Charts rebuilds every axis label as a rich-text document whenever an axis
-// range moves, and strokes a hit-test outline of every line series on every update. With a live time axis
-// that moves every tick, those two costs were most of the GUI thread's time (docs/benchmarks.md,
-// "Dashboard"). The QLineSeries objects stay (empty) for the legend; the x axis Qt Charts knows has a fixed
-// range and no labels. Time labels sit at round clock times (every 10 s, 1 min, 5 min, ... depending on the
-// range and width) and scroll with the data, as in Grafana.
+// Qt Charts provides the frame: title, the y axis and its grid. The time axis, the lines, the legend and the
+// markers are drawn here, in drawForeground(): Qt Charts rebuilds every axis label as a rich-text document
+// whenever an axis range moves, and strokes a hit-test outline of every line series on every update. With a
+// live time axis that moves every tick, those two costs were most of the GUI thread's time
+// (docs/benchmarks.md, "Dashboard"). The x axis Qt Charts knows has a fixed range and no labels. Time labels
+// sit at round clock times (every 10 s, 1 min, 5 min, ... depending on the range and width) and scroll with
+// the data, as in Grafana. The legend is ours too: it wraps onto as many rows as it needs (never cut off) and
+// its swatch is a short line in the series' colour and style (stable solid, canary dashed).
+//
+// Y axis: follows the visible data (the top is recomputed from the points in [from, to] of the visible series
+// on every refresh, rounded to 1/2/2.5/5 x 10^k); Auto charts (rate, latency) can switch to a log scale.
+//
+// Interaction, as in Grafana: drag across the plot to select a time range (rangeSelected), Shift+drag or the
+// Left/Right keys to pan (panRequested), + / - to zoom in and out (zoomRequested), double-click or Esc to
+// reset (resetRequested). The page owning several charts applies these to all of them, and relays hovered()
+// into setCrosshair() so one vertical line follows the mouse across every chart.
+//
+// Markers: one dashed line per event; markers closer than kMarkerHitPx are drawn as one group with a count,
+// and the tooltip over a group lists its events. setHiddenMarkerCategories() filters them by kind.
 //
 // Gaps: a point with y = NaN (SeriesStore's break between runs) ends a line; the next run starts a new one,
 // and a lone sample between two gaps is drawn as a dot. Stale: setStale() greys the lines and shades the
@@ -21,6 +33,7 @@
 #include <QColor>
 #include <QLineSeries>
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <vector>
 
@@ -28,6 +41,7 @@
 #include "ui/session/series_store.h"
 
 class QValueAxis;
+class QLogValueAxis;
 
 namespace redline::ui {
 
@@ -45,7 +59,11 @@ struct SeriesSpec {
 class ChartView : public QChartView {
     Q_OBJECT
   public:
-    enum class YScale { Auto, Ratio, Percent };
+    /// Auto: values as they are, the top follows the data. Percent: ratios shown x100 in %, the top follows
+    /// the data (error ratio). FullPercent: ratios shown x100 on a fixed 0-100 % axis (cache hit ratio).
+    enum class YScale { Auto, Percent, FullPercent };
+    /// Markers closer than this (px) are drawn and hovered as one group; also the hover distance.
+    static constexpr qreal kMarkerHitPx = 8;
 
     explicit ChartView(const QString& title, const QString& yTitle, YScale scale = YScale::Auto,
                        QWidget* parent = nullptr);
@@ -92,14 +110,66 @@ class ChartView : public QChartView {
     QString tooltipAt(const QPoint& pos) const;
 
     static QColor markerColor(const std::string& kind);
+    /// The filter category of an event kind: "limits", "canary", "loadtest", "threshold", "annotation",
+    /// "other".
+    static QString markerCategory(const std::string& kind);
+    /// Marker categories not drawn (see markerCategory).
+    void setHiddenMarkerCategories(const QSet<QString>& hidden);
+    QSet<QString> hiddenMarkerCategories() const { return hidden_markers_; }
+    /// Groups of visible markers as drawn: indexes into markers(), each group within kMarkerHitPx.
+    std::vector<std::vector<int>> markerGroups() const;
+
+    /// Log scale for Auto charts (ignored for percent charts); values <= 0 sit on the axis floor.
+    void setLogScale(bool on);
+    bool logScale() const { return log_; }
+    bool canLogScale() const { return scale_ == YScale::Auto; }
+    /// Current y axis range in axis units.
+    double yMin() const { return y_bottom_; }
+    double yMax() const { return y_top_; }
+    std::int64_t fromMs() const { return from_ms_; }
+    std::int64_t toMs() const { return to_ms_; }
+
+    /// A vertical line at this time (0 = none), drawn while the mouse is over any chart of the page.
+    void setCrosshair(std::int64_t t_ms);
+    std::int64_t crosshair() const { return crosshair_ms_; }
+    /// Time at a widget x position (clamped to the visible range).
+    std::int64_t timeAtX(qreal widget_x) const;
+    /// Widget rectangle of legend entry i (for tests and clicks); empty when not laid out.
+    QRect legendEntryRect(int i) const;
+    /// Left edge of the plot area minus the left margin: the y axis' width, to align several charts.
+    qreal axisWidth() const;
+    void setLeftPadding(qreal px);
+
+  signals:
+    /// The mouse is over the plot at this time; 0 when it left.
+    void hovered(qint64 t_ms);
+    /// A range dragged across the plot.
+    void rangeSelected(qint64 from_ms, qint64 to_ms);
+    /// Move the visible range by this many ms (negative: earlier).
+    void panRequested(qint64 delta_ms);
+    /// Scale the visible span by factor around t_ms (0.5 = zoom in).
+    void zoomRequested(double factor, qint64 center_ms);
+    void resetRequested();
 
   protected:
     void drawForeground(QPainter* painter, const QRectF& rect) override;
+    void mousePressEvent(QMouseEvent* e) override;
     void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
+    void mouseDoubleClickEvent(QMouseEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;
     void leaveEvent(QEvent* e) override;
+    void resizeEvent(QResizeEvent* e) override;
+    void focusInEvent(QFocusEvent* e) override;
+    void focusOutEvent(QFocusEvent* e) override;
 
   private:
-    void updateLegendLook(int i);
+    void layoutLegend();  // legend_rects_ and the bottom margin that holds them
+    void drawLegend(QPainter* painter);
+    void drawMarkers(QPainter* painter, const QRectF& plot);
+    void drawInteraction(QPainter* painter, const QRectF& plot);  // crosshair, drag band, focus
+    void updateYAxis(double ymin_pos, double ymax);
+    void applyMargins();
     qreal timeToX(double t_ms, const QRectF& plot) const;
     QPointF toScene(const QPointF& v, const QRectF& plot) const;  // (time ms, value) -> scene, one mapping
     std::int64_t localOffsetMs() const;                           // local time zone offset at to_ms_
@@ -108,13 +178,15 @@ class ChartView : public QChartView {
     void drawStale(QPainter* painter, const QRectF& plot);
 
     QList<SeriesSpec> specs_;
-    QList<QLineSeries*> lines_;  // empty: legend entries only
+    QList<QLineSeries*> lines_;  // empty and legend-less: they keep Qt Charts' axes laid out
     QList<QList<QPointF>> points_;
     QList<bool> on_;
     QValueAxis* x_ =
         nullptr;  // fixed [0, 1], no labels: keeps Qt Charts' layout; the time axis is drawn here
     QValueAxis* y_ = nullptr;
-    double y_top_ = 1.0;
+    QLogValueAxis* ylog_ = nullptr;  // in the chart instead of y_ while log_
+    bool log_ = false;
+    double y_top_ = 1.0, y_bottom_ = 0.0;
     YScale scale_;
     QString unit_;     // the y axis title ("req/s", "ms", "%")
     QString context_;  // see setContext
@@ -129,6 +201,12 @@ class ChartView : public QChartView {
     QColor fg_, grid_;
     std::int64_t stale_since_ms_ = 0;
     QString stale_text_;
+    QSet<QString> hidden_markers_;
+    QList<QRectF> legend_rects_;  // scene coordinates, one per series
+    qreal legend_height_ = 0, left_padding_ = 0;
+    std::int64_t crosshair_ms_ = 0;
+    bool dragging_ = false, drag_pan_ = false;
+    qreal drag_from_x_ = 0, drag_to_x_ = 0;  // scene x
 };
 
 }  // namespace redline::ui

@@ -1,0 +1,52 @@
+// GUI test helpers: a real redline-sample-server child on port 0 and a Dashboard connected to it, as every
+// tests/gui test starts them. Header-only: tests/support's library is linked into every test, but only the
+// gui tests link redline::ui.
+//
+// Threading: the test's main thread (they spin the event loop while waiting).
+#pragma once
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QStringList>
+#include <QTest>
+#include <memory>
+
+#include "ui/demo/sample_server_process.h"
+#include "ui/session/dashboard.h"
+
+namespace redline::test {
+
+/// Starts redline-sample-server with its data in `data_dir` on port 0 and waits until it printed its ready
+/// line (60 s); null when it did not.
+inline std::unique_ptr<ui::SampleServerProcess> startSampleServer(const QString& data_dir,
+                                                                  int seed_products = 200, int threads = 2) {
+    if (ui::SampleServerProcess::findBinary().isEmpty()) return nullptr;
+    auto s = std::make_unique<ui::SampleServerProcess>();
+    QSignalSpy ready(s.get(), &ui::SampleServerProcess::ready);
+    s->start(data_dir, 0, 0,
+             {"--seed-products", QString::number(seed_products), "--threads", QString::number(threads)});
+    if (!ready.wait(60000) && ready.count() == 0) return nullptr;
+    return s->adminPort() > 0 ? std::move(s) : nullptr;
+}
+
+/// Adds the server's agent (operator token) under `name`; returns its id.
+inline QString addAgent(ui::Dashboard& d, const QString& name, const ui::SampleServerProcess& s) {
+    ui::AgentConfig c;
+    c.name = name;
+    c.url = s.adminUrl();
+    c.tokenFile = s.operatorTokenFile();
+    return d.addAgent(c);
+}
+
+/// Spins the event loop until the agent's stream is live (false after timeout_ms).
+inline bool waitLive(ui::Dashboard& d, const QString& id, int timeout_ms = 20000) {
+    QElapsedTimer t;
+    t.start();
+    while (d.agentsModel()->stateOf(id) != StreamState::Live) {
+        if (t.elapsed() > timeout_ms) return false;
+        QTest::qWait(20);
+    }
+    return true;
+}
+
+}  // namespace redline::test
