@@ -303,6 +303,8 @@ HttpResponse AgentClient::request(std::string_view method, std::string_view path
     curl_slist* headers = detail::make_headers(
         impl_->token, {"Accept: application/json, application/problem+json, */*", "Expect:"});
     if (has_body) headers = curl_slist_append(headers, ct.c_str());
+    const std::string actor = "Redline-Actor: " + actor_;
+    if (!actor_.empty() && m != "GET" && m != "HEAD") headers = curl_slist_append(headers, actor.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 
     Sink sink{&resp.body};

@@ -83,6 +83,11 @@ class AgentClient {
     HttpResponse request(std::string_view method, std::string_view path, std::string_view body = {},
                          std::string_view content_type = "application/json");
 
+    /// Who acts through this client: sent as the Redline-Actor header on every PUT/POST/DELETE, so the
+    /// agent's audit line and event say "operator:<name>", not only the token's role. Empty: not sent.
+    void set_actor(std::string name) { actor_ = std::move(name); }
+    const std::string& actor() const { return actor_; }
+
     Result<AgentInfo> info();
     Result<Snapshot> snapshot(int window_s = 1);
     Result<EventPage> events(std::uint64_t after = 0, int limit = 100);
@@ -108,6 +113,7 @@ class AgentClient {
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string base_url_;
+    std::string actor_;
 };
 
 /// Reads a token file (first line, trimmed). Returns an empty optional and sets *error when unreadable.

@@ -8,6 +8,7 @@
 #include <QDockWidget>
 #include <QGuiApplication>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QKeySequence>
 #include <QLabel>
@@ -222,6 +223,9 @@ void MainWindow::buildActions() {
     named(agentsMenu->addAction(tr("Re&connect"), this, [this] { d_->reconnect(current_); }),
           "actionReconnect", QKeySequence(Qt::Key_F5));
     agentsMenu->addSeparator();
+    named(agentsMenu->addAction(tr("Your &name in the audit log…"), this, &MainWindow::operatorNameDialog),
+          "actionOperatorName");
+    agentsMenu->addSeparator();
     named(agentsMenu->addAction(tr("&Quit"), this, &QWidget::close), "actionQuit",
           QKeySequence(Qt::CTRL | Qt::Key_Q));
 
@@ -359,6 +363,25 @@ QString MainWindow::selectedAgentInDock() const {
     const auto sel = agents_view_->selectionModel()->selectedRows();
     if (sel.isEmpty()) return current_;
     return d_->agentsModel()->data(sel.first(), AgentListModel::IdRole).toString();
+}
+
+void MainWindow::operatorNameDialog() {
+    QInputDialog dlg(this);
+    dlg.setObjectName("operatorNameDialog");
+    dlg.setWindowTitle(tr("Your name in the audit log"));
+    const QString help = tr("Every change and event this dashboard sends names you: the agent records\n"
+                            "\"<role>:<name>\" (for example operator:%1). Empty: $USER.")
+                             .arg(d_->operatorName());
+    dlg.setLabelText(help);
+    dlg.setTextValue(d_->operatorName());
+    for (;;) {
+        if (dlg.exec() != QDialog::Accepted) return;
+        QString why;
+        if (d_->setOperatorName(dlg.textValue(), &why)) break;
+        dlg.setLabelText(help + QStringLiteral("\n\n") + tr("Not saved: %1").arg(why));
+    }
+    saveSettings();
+    showMessage(tr("Changes are now recorded as made by %1").arg(d_->operatorName()), false);
 }
 
 void MainWindow::addAgentDialog() {

@@ -111,6 +111,9 @@ class MainWindow : public QMainWindow {
     void showShortcuts();
     void updateStatus();
     void addAgentDialog();
+    /// Asks who acts from this dashboard (Dashboard::setOperatorName); a refused name is said in the dialog,
+    /// which stays open.
+    void operatorNameDialog();
     void editAgentDialog();
     void removeSelectedAgent();
     QString selectedAgentInDock() const;

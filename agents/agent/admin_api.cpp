@@ -187,6 +187,20 @@ bool printable_line(const std::string& s) {
     return std::none_of(s.begin(), s.end(),
                         [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
+
+/// Who acts: 1 to 64 characters without control characters or ':' (the separator in "role:name").
+bool valid_actor_name(const std::string& s) {
+    return !s.empty() && s.size() <= 64 && printable_line(s) && s.find(':') == std::string::npos &&
+           s.front() != ' ' && s.back() != ' ';
+}
+
+constexpr const char* kActorRule = "must be a name of 1 to 64 characters, no ':' or control characters";
+
+/// A Redline-Actor header that was sent must be valid (a 400 naming it, before anything changes).
+std::optional<AdminResponse> check_actor(const HttpIn& in) {
+    if (!in.has_actor || valid_actor_name(in.actor)) return std::nullopt;
+    return problem(400, "Bad Request", "invalid Redline-Actor header", {{"Redline-Actor", kActorRule}});
+}
 }  // namespace
 
 /// POST /v1/events: a client's event (a dashboard's load run, an annotation), audited and streamed like
@@ -216,9 +230,8 @@ AdminResponse AdminApi::post_event(HttpIn& in, Role role) {
             else
                 e.message = it->get<std::string>();
         } else if (k == "by") {
-            if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>().size() > 64 ||
-                !printable_line(it->get<std::string>()))
-                errs.push_back({k, "must be a name of 1 to 64 characters"});
+            if (!it->is_string() || !valid_actor_name(it->get<std::string>()))
+                errs.push_back({k, kActorRule});
             else
                 by = it->get<std::string>();
         } else if (k == "after") {
@@ -232,7 +245,9 @@ AdminResponse AdminApi::post_event(HttpIn& in, Role role) {
     }
     if (!b.contains("kind")) errs.push_back({"kind", "is required"});
     if (!b.contains("message")) errs.push_back({"message", "is required"});
+    if (in.has_actor && !valid_actor_name(in.actor)) errs.push_back({"Redline-Actor", kActorRule});
     if (!errs.empty()) return problem(400, "Bad Request", "invalid event", errs);
+    if (by.empty()) by = in.actor;  // the body's "by" wins over the header
     e.actor = std::string(to_string(role)) + (by.empty() ? "" : ":" + by);
     std::string err;
     if (!ctx_.events->append(e, true, &err)) {
@@ -384,10 +399,15 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
             return d;
         }
         std::string name = path.substr(4);
-        if (method == "GET")
+        if (method == "GET") {
             d.response = AdminResponse::json(200, ctx_.controls->get(name));
-        else
-            d.response = ctx_.controls->put(name, in.req.body, role);
+        } else {
+            if (auto bad = check_actor(in)) {
+                d.response = std::move(*bad);
+                return d;
+            }
+            d.response = ctx_.controls->put(name, in.req.body, role, in.actor);
+        }
         return d;
     }
     if (host) {

@@ -423,6 +423,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             return send_error(400, "Bad Request", "request target must be an absolute path");
         in_.authorization = std::string(req[http::field::authorization]);
         in_.last_event_id = std::string(req["Last-Event-ID"]);
+        if (auto it = req.find("Redline-Actor"); it != req.end()) {
+            in_.has_actor = true;
+            in_.actor = std::string(it->value());
+        }
         in_.content_type = std::string(req[http::field::content_type]);
 
         // Routing and authorization before any body byte: a refused request cannot hold a slot with a slow

@@ -45,6 +45,8 @@ struct HttpIn {
     std::string target;         // raw request target
     std::string authorization;  // Authorization header
     std::string last_event_id;  // Last-Event-ID header
+    std::string actor;          // Redline-Actor header: who acts, named in the audit line (role:actor)
+    bool has_actor = false;     // the header was sent (an empty value is refused)
     std::string content_type;
     bool query_ok = true;  // false when the query string was not valid percent-encoding
 };

@@ -243,7 +243,8 @@ nlohmann::json ControlStore::get(std::string_view name) const {
     return it == entries_.end() ? nlohmann::json() : it->second.state;
 }
 
-AdminResponse ControlStore::put(std::string_view name, const std::string& body, Role actor) {
+AdminResponse ControlStore::put(std::string_view name, const std::string& body, Role actor,
+                                const std::string& by) {
     std::lock_guard put_lock(put_mutex_);
     Entry* entry = nullptr;
     nlohmann::json before;
@@ -279,7 +280,7 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
     // on state_mutex_ until the new state is committed, so nobody who saw the event reads the old state.
     Event ev;
     ev.kind = std::string(name) + ".changed";
-    ev.actor = std::string(to_string(actor));
+    ev.actor = std::string(to_string(actor)) + (by.empty() ? "" : ":" + by);
     ev.before = before;
     ev.after = after;
     try {

@@ -40,7 +40,8 @@ class ControlStore {
 
     /// Handles PUT /v1/<name> with a raw body: 200 + new state, 400 problem with field errors (no change, no
     /// audit), 404 for an unknown name, 500 when persisting or auditing failed (no change).
-    AdminResponse put(std::string_view name, const std::string& body, Role actor);
+    /// `by`: who acted (the Redline-Actor header, already validated), recorded as "<role>:<by>".
+    AdminResponse put(std::string_view name, const std::string& body, Role actor, const std::string& by = {});
 
     std::string file_path(std::string_view name) const;
 

@@ -1,6 +1,5 @@
 // redlinectl helpers: argument parsing, errors, formatting. See cli.h.
 #include "cli.h"
-#include "core/number.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -11,6 +10,8 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+
+#include "core/number.h"
 
 namespace redline::ctl {
 
@@ -86,7 +87,10 @@ std::int64_t parse_int(const std::string& text, const std::string& option, const
 }
 
 AgentClient& Context::client() {
-    if (!client_) client_ = std::make_unique<AgentClient>(agent, token);
+    if (!client_) {
+        client_ = std::make_unique<AgentClient>(agent, token);
+        client_->set_actor(actor);
+    }
     return *client_;
 }
 

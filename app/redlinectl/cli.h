@@ -67,6 +67,7 @@ struct Context {
     std::string token;
     std::string token_source;  // "REDLINE_TOKEN", "--token-file F" or "" (none)
     bool json = false;
+    std::string actor;  // --as NAME, else $REDLINE_ACTOR, else $USER: named in the agent's audit line
     std::unique_ptr<AgentClient> client_;
     AgentClient& client();
 };
@@ -83,9 +84,9 @@ bool stdout_is_tty();
 /// Text helpers.
 /// Shown for a figure that does not exist (latency or success of a series without requests, a hit ratio
 /// without cache lookups): absence is not zero.
-inline constexpr const char* kAbsent = "\u2014";  // "—"
-std::string format_ms(double ms);               // "0.42ms", "12.3ms", "1.25s"
-std::string format_percent(double ratio);       // "99.50%"
+inline constexpr const char* kAbsent = "\u2014";                 // "—"
+std::string format_ms(double ms);                                // "0.42ms", "12.3ms", "1.25s"
+std::string format_percent(double ratio);                        // "99.50%"
 std::string format_ms(const std::optional<double>& ms);          // kAbsent when absent
 std::string format_percent(const std::optional<double>& ratio);  // kAbsent when absent
 /// Success ratio (1 - error ratio) of a series, kAbsent without requests.

@@ -22,7 +22,7 @@ void print_event(const Context& ctx, const Event& e) {
             nlohmann::json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         std::fprintf(stdout, "%s\n", line.c_str());
     } else {
-        std::fprintf(stdout, "#%-5llu %s  %-8s  %-18s  %s\n", static_cast<unsigned long long>(e.id),
+        std::fprintf(stdout, "#%-5llu %s  %-16s  %-18s  %s\n", static_cast<unsigned long long>(e.id),
                      format_time_ms(e.time_ms).c_str(), e.actor.c_str(), e.kind.c_str(), e.message.c_str());
     }
 }

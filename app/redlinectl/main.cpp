@@ -1,6 +1,7 @@
 // redlinectl: command-line client for a Redline agent's admin API. See docs/redlinectl.md.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -12,7 +13,7 @@ using namespace redline::ctl;
 namespace {
 
 const char* const kGlobal =
-    R"(usage: redlinectl [--agent URL] [--token-file FILE] [--json] [--verbose] <command> [options]
+    R"(usage: redlinectl [--agent URL] [--token-file FILE] [--as NAME] [--json] [--verbose] <command> [options]
 
 Commands:
   status                         agent info and a 10 s summary per route
@@ -27,6 +28,8 @@ Commands:
 Global options (anywhere on the line):
   --agent URL         admin API base URL (default http://127.0.0.1:9464, or $REDLINE_AGENT)
   --token-file FILE   read the bearer token from FILE (default: $REDLINE_TOKEN)
+  --as NAME           who acts, named in the agent's audit log as <role>:<NAME> (default: $REDLINE_ACTOR,
+                      else $USER; 1 to 64 characters, no ':')
   --json              machine-readable JSON output
   --verbose           log HTTP traffic to stderr
   -h, --help          show help (also after a command: redlinectl limits set --help)
@@ -109,7 +112,8 @@ int main(int argc, char** argv) {
 
     Context ctx;
     if (const char* env = std::getenv("REDLINE_AGENT"); env && *env) ctx.agent = env;
-    std::string token_file;
+    std::string token_file, actor;
+    bool actor_given = false;
     bool help = false;
     std::vector<std::string> words;  // command words and their options, globals removed
     std::string command_for_usage;
@@ -126,6 +130,9 @@ int main(int argc, char** argv) {
                 ctx.agent = take_value("agent");
             } else if (a == "--token-file" || a.rfind("--token-file=", 0) == 0) {
                 token_file = take_value("token-file");
+            } else if (a == "--as" || a.rfind("--as=", 0) == 0) {
+                actor = take_value("as");
+                actor_given = true;
             } else if (a == "--json") {
                 ctx.json = true;
             } else if (a == "--verbose" || a == "-v") {
@@ -158,6 +165,29 @@ int main(int argc, char** argv) {
         }
         while (!ctx.agent.empty() && ctx.agent.back() == '/')
             ctx.agent.pop_back();
+        {
+            // Who acts: --as, else $REDLINE_ACTOR, else $USER (dropped, not refused, when it is not a valid
+            // name: the environment is not the user's typing).
+            auto valid = [](const std::string& n) {
+                return !n.empty() && n.size() <= 64 && n.find(':') == std::string::npos &&
+                       std::none_of(
+                           n.begin(), n.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }) &&
+                       n.front() != ' ' && n.back() != ' ';
+            };
+            if (actor_given) {
+                if (!valid(actor))
+                    throw UsageError(
+                        "", "--as must be a name of 1 to 64 characters, no ':' or control characters");
+                ctx.actor = actor;
+            } else {
+                for (const char* var : {"REDLINE_ACTOR", "USER"})
+                    if (const char* env = std::getenv(var); env && valid(env)) {
+                        ctx.actor = env;
+                        break;
+                    }
+            }
+        }
 
         if (!token_file.empty()) {
             std::string err;

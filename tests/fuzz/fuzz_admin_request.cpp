@@ -132,6 +132,10 @@ void handle(Fixture& f, http::request<http::string_body>& req) {
     if (!parse_target(in.target, in)) return;  // 400
     in.authorization = std::string(req[http::field::authorization]);
     in.last_event_id = std::string(req["Last-Event-ID"]);
+    if (auto it = req.find("Redline-Actor"); it != req.end()) {
+        in.has_actor = true;
+        in.actor = std::string(it->value());
+    }
     in.content_type = std::string(req[http::field::content_type]);
     in.req.body = std::move(req.body());
     Dispatch d;

@@ -181,6 +181,8 @@ class TestControlsTrust : public QObject {
     void typedTextIsKeptAndRefusedWithReason();
     void ctrlReturnInAnOpenEditorSendsWhatIsTyped();
     void footerCountsOnlyEnabledLimits();
+    // §2: the actor names who acted.
+    void changesNameTheOperator();
 
   private:
     AgentClient& client();
@@ -670,6 +672,37 @@ void TestControlsTrust::footerCountsOnlyEnabledLimits() {
     QVERIFY(!limits.value->routes.at(kRoute).enabled);
     QTRY_VERIFY_WITH_TIMEOUT(labelContaining(&panel, "limited").contains("0 limited"), kTimeout);
     QVERIFY(client().set_limits(LimitsConfig{}).ok());
+}
+
+// A change made from the dashboard is recorded as "operator:<name>" (Agents > Your name…), not only the role;
+// an invalid name is refused and leaves the old one in force.
+void TestControlsTrust::changesNameTheOperator() {
+    QVERIFY(client().set_canary(CanaryConfig{}).ok());
+    QString why;
+    QVERIFY(!dash_->setOperatorName("a:b", &why));
+    QVERIFY(why.contains("':'"));
+    QVERIFY(!dash_->setOperatorName(QString(65, 'x')));
+    QVERIFY(dash_->setOperatorName("alice"));
+    QCOMPARE(dash_->operatorName(), QString("alice"));
+    QVERIFY(!dash_->setOperatorName("bad\u0001name"));
+    QCOMPARE(dash_->operatorName(), QString("alice"));  // the refused name changed nothing
+
+    CanaryPanel panel(dash_.get());
+    panel.setConfirm([](const QString&) { return true; });
+    showActive(&panel);
+    QSignalSpy settled(&panel, &CanaryPanel::settled);
+    panel.setAgent(agent_);
+    QTRY_VERIFY_WITH_TIMEOUT(settled.count() >= 1, kTimeout);
+    auto* slider = panel.findChild<QSlider*>();
+    QVERIFY(slider);
+    const std::uint64_t mark = lastEventId();
+    QVERIFY(dragSliderTo(slider, 20));
+    QTRY_COMPARE_WITH_TIMEOUT(eventsSince(mark, "canary.changed").size(), std::size_t(1), kTimeout);
+    QCOMPARE(eventsSince(mark, "canary.changed").front().actor, std::string("operator:alice"));
+    // Back to the default ($USER, else "dashboard") for the other tests.
+    QVERIFY(dash_->setOperatorName(QString()));
+    QVERIFY(dash_->operatorName() != "alice");
+    QVERIFY(client().set_canary(CanaryConfig{}).ok());
 }
 
 QTEST_MAIN(TestControlsTrust)

@@ -265,6 +265,41 @@ class TestAdminControl : public QObject {
         QCOMPARE(get("/v1/events?after=0&limit=1000").status, 200);
     }
 
+    // Who acted: the Redline-Actor header names a person in the audit line ("operator:alice"); a bad one is a
+    // 400 naming the header, before anything changes.
+    void actor_header_names_who_acted() {
+        REQUIRE_JSON(state, put("/v1/canary", kCanary25, {{"Redline-Actor", "alice"}}), 200);
+        auto lines = f_->audit_lines();
+        QCOMPARE(lines.size(), std::size_t(1));
+        QCOMPARE(json_string(parse_json(lines[0]), "/actor"), std::string("operator:alice"));
+        for (const char* bad :
+             {"a:b", "", "0123456789012345678901234567890123456789012345678901234567890123456789"}) {
+            RawResponse r = put("/v1/limits", kLimitsOne, {{"Redline-Actor", bad}});
+            QVERIFY2(r.status == 400, bad);
+            json j = parse_json(r.body);
+            QCOMPARE(json_string(j, "/errors/0/field"), std::string("Redline-Actor"));
+            QCOMPARE(f_->audit_lines().size(), std::size_t(1));  // nothing changed, nothing audited
+            QCOMPARE(limits_calls_.load(), 1);
+        }
+        // POST /v1/events: the header names the actor too; the body's "by" wins when both are given.
+        Headers h = f_->auth(Role::Operator);
+        h.emplace_back("Content-Type", "application/json");
+        h.emplace_back("Redline-Actor", "bob");
+        RawResponse e1 =
+            http_request(f_->port(), "POST", "/v1/events", h, R"({"kind":"annotation","message":"m"})");
+        QCOMPARE(e1.status, 201);
+        QCOMPARE(json_string(parse_json(e1.body), "/actor"), std::string("operator:bob"));
+        RawResponse e2 = http_request(f_->port(), "POST", "/v1/events", h,
+                                      R"({"kind":"annotation","message":"m","by":"carol"})");
+        QCOMPARE(e2.status, 201);
+        QCOMPARE(json_string(parse_json(e2.body), "/actor"), std::string("operator:carol"));
+        h.back().second = "a:b";
+        RawResponse e3 =
+            http_request(f_->port(), "POST", "/v1/events", h, R"({"kind":"annotation","message":"m"})");
+        QCOMPARE(e3.status, 400);
+        QVERIFY2(e3.body.find("Redline-Actor") != std::string::npos, e3.body.c_str());
+    }
+
     void accepted_change_is_persisted_audited_and_applied() {
         REQUIRE_JSON(
             state, put("/v1/canary", kCanary25, {{"Content-Type", "application/json; charset=utf-8"}}), 200);

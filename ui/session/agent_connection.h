@@ -56,6 +56,9 @@ class AgentConnection : public QObject {
 
     /// Runs fn(AgentClient&) on a pool thread and delivers its result to done on the GUI thread.
     /// done is skipped when this connection is gone.
+    /// Who acts through this connection's control calls (the dashboard's operator name).
+    void setActor(const QString& name) { actor_ = name; }
+    QString actor() const { return actor_; }
     template <class R>
     void call(std::function<R(AgentClient&)> fn, std::function<void(R)> done);
 
@@ -83,6 +86,7 @@ class AgentConnection : public QObject {
     StreamState state_ = StreamState::Disconnected;
     QString reason_;
     QString role_;
+    QString actor_;
     AgentInfo info_;
     std::uint64_t last_event_id_ = 0;
 
@@ -99,9 +103,10 @@ void AgentConnection::call(std::function<R(AgentClient&)> fn, std::function<void
     // A call may come before start() resolved the token (a panel loading as the agent is added): resolve it
     // here.
     if (token_.isEmpty()) token_ = config_.resolveToken(nullptr);
-    std::string url = config_.url.toStdString(), token = token_.toStdString();
-    runOnPool([self, url, token, fn = std::move(fn), done = std::move(done)]() mutable {
+    std::string url = config_.url.toStdString(), token = token_.toStdString(), actor = actor_.toStdString();
+    runOnPool([self, url, token, actor, fn = std::move(fn), done = std::move(done)]() mutable {
         AgentClient client(url, token);
+        client.set_actor(actor);  // PUTs and POSTs name who acted (Redline-Actor)
         auto result = std::make_shared<R>(fn(client));
         // The application object outlives every job; `self` is checked on the GUI thread only.
         QMetaObject::invokeMethod(

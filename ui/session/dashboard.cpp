@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QSettings>
 #include <QUuid>
+#include <algorithm>
 
 #include "core/stream_consumer.h"
 #include "core/url.h"
@@ -54,6 +55,7 @@ QString Dashboard::addAgent(AgentConfig c, bool connectNow) {
     if (c.name.isEmpty()) c.name = c.url;
     agents_.add(c);
     auto* conn = new AgentConnection(c, interval_ms_, this);
+    conn->setActor(operatorName());
     connections_.insert(c.id, conn);
     wire(conn);
     emit agentAdded(c.id);
@@ -98,6 +100,7 @@ void Dashboard::updateAgent(const AgentConfig& c) {
             last_seen_.remove(c.id);
         }
         auto* fresh = new AgentConnection(c, interval_ms_, this);
+        fresh->setActor(operatorName());
         connections_.insert(c.id, fresh);
         wire(fresh);
         fresh->start();
@@ -143,9 +146,27 @@ QString Dashboard::agentForTarget(const QString& targetUrl, const QString& prefe
     return {};
 }
 
+bool Dashboard::validOperatorName(const QString& n) {
+    if (n.isEmpty() || n.toUtf8().size() > 64 || n.contains(':') || n.trimmed() != n) return false;
+    return std::none_of(n.begin(), n.end(), [](QChar c) { return c.category() == QChar::Other_Control; });
+}
+
 QString Dashboard::operatorName() const {
-    const QString user = qEnvironmentVariable("USER").trimmed().left(64);
-    return user.isEmpty() ? QStringLiteral("dashboard") : user;
+    if (!operator_name_.isEmpty()) return operator_name_;
+    const QString user = qEnvironmentVariable("USER").trimmed();
+    return validOperatorName(user) ? user : QStringLiteral("dashboard");
+}
+
+bool Dashboard::setOperatorName(const QString& name, QString* why) {
+    const QString n = name.trimmed();
+    if (!n.isEmpty() && !validOperatorName(n)) {
+        if (why) *why = tr("A name is 1 to 64 characters, without ':' or control characters.");
+        return false;
+    }
+    operator_name_ = n;
+    for (auto* c : std::as_const(connections_))
+        c->setActor(operatorName());
+    return true;
 }
 
 QStringList Dashboard::agentIds() const {
@@ -214,6 +235,7 @@ void Dashboard::addLocalEvent(const QString& agentId, const std::string& kind, c
 void Dashboard::load(QSettings& s) {
     slo_.load(s);
     setStreamIntervalMs(s.value("stream/intervalMs", interval_ms_).toInt());
+    setOperatorName(s.value("operator/name").toString());  // an invalid saved name falls back to the default
     if (!persist_agents_) return;
     for (const auto& c : AgentConfig::load(s))
         addAgent(c);
@@ -222,6 +244,10 @@ void Dashboard::load(QSettings& s) {
 void Dashboard::save(QSettings& s) const {
     slo_.save(s);
     s.setValue("stream/intervalMs", interval_ms_);
+    if (operator_name_.isEmpty())
+        s.remove("operator/name");
+    else
+        s.setValue("operator/name", operator_name_);
     if (persist_agents_) AgentConfig::save(s, agents_.configs());
 }
 

@@ -81,8 +81,14 @@ class Dashboard : public QObject {
 
     /// Records an event observed by the dashboard itself (reconnects, in-process load runs): it is drawn and
     /// listed like the agent's events. Ids come from a separate range (>= 2^62) so they never collide.
-    /// Who acts from this dashboard, named in the events it posts to agents ("by"): $USER, else "dashboard".
+    /// Who acts from this dashboard, named in every change and event it sends to agents (Redline-Actor /
+    /// "by"; the agent records "<role>:<name>"): the name set in Agents > "Your name…", else $USER, else
+    /// "dashboard".
     QString operatorName() const;
+    /// Sets the name (persisted with the settings); empty = back to the default. False (and no change) when
+    /// it is not 1 to 64 characters without ':' or control characters; *why says so.
+    bool setOperatorName(const QString& name, QString* why = nullptr);
+    static bool validOperatorName(const QString& name);
     void addLocalEvent(const QString& agentId, const std::string& kind, const std::string& message,
                        nlohmann::json before = nullptr, nlohmann::json after = nullptr);
 
@@ -116,6 +122,7 @@ class Dashboard : public QObject {
     QHash<QString, std::int64_t> last_seen_;  // agent -> local ms of its newest snapshot
     int interval_ms_ = 1000;
     int repaint_ms_ = 50;
+    QString operator_name_;  // empty: the default
     bool persist_agents_ = true;
     QElapsedTimer rate_clock_;
     std::uint64_t rate_count_ = 0;
