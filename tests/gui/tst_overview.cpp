@@ -12,6 +12,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -93,6 +94,7 @@ class TestOverview : public QObject {
     void cleanupTestCase();
     void figureFormats_data();
     void figureFormats();
+    void savedOldDefaultsGiveWayToNewDefaults();
     void windowLabelNamesTheSnapshotWindow();
     void defaultSlosPassOnAHealthySampleServer();
     void tilesUseTheCardFormat();
@@ -204,6 +206,49 @@ void TestOverview::figureFormats() {
     QFETCH(QString, text);
     const std::optional<double> v = std::isnan(value) ? std::nullopt : std::optional<double>(value);
     QCOMPARE(CardFigures::format(figure, v), text);
+}
+
+void TestOverview::savedOldDefaultsGiveWayToNewDefaults() {
+    // Settings written before (no version: every field, defaults included) pinned the old 50 % cache-hit
+    // floor for everyone who never opened the editor; they now read as the new defaults.
+    const QString ini = dir_.filePath("slo.ini");
+    {
+        QSettings s(ini, QSettings::IniFormat);
+        s.setValue("slo/maxErrorRatio", 0.01);
+        s.setValue("slo/maxP99Ms", 250.0);
+        s.setValue("slo/minCacheHitRatio", 0.5);
+        s.setValue("slo/minRatePerS", 0.0);
+        s.setValue("slo/warnFraction", 0.8);
+    }
+    {
+        QSettings s(ini, QSettings::IniFormat);
+        Slo loaded;
+        loaded.load(s);
+        QCOMPARE(loaded, Slo{});
+        s.setValue("slo/minCacheHitRatio", 0.6);  // a floor someone chose stays
+        loaded.load(s);
+        QCOMPARE(loaded.min_cache_hit_ratio, 0.6);
+    }
+    // Saved now: only what differs from the defaults, so a later better default reaches everyone else.
+    {
+        QSettings s(ini, QSettings::IniFormat);
+        Slo custom;
+        custom.max_p99_ms = 100;
+        custom.save(s);
+        s.sync();
+        QCOMPARE(s.value("slo/version").toInt(), 2);
+        QVERIFY(!s.contains("slo/minCacheHitRatio"));
+        QVERIFY(!s.contains("slo/maxErrorRatio"));
+        Slo loaded;
+        loaded.max_error_ratio = 0.5;  // a field not saved is the default, not what was there before
+        loaded.load(s);
+        QCOMPARE(loaded, custom);
+        Slo half;
+        half.min_cache_hit_ratio = 0.5;  // chosen in version 2: kept
+        half.save(s);
+        loaded.load(s);
+        QCOMPARE(loaded, half);
+    }
 }
 
 void TestOverview::windowLabelNamesTheSnapshotWindow() {

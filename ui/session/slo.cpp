@@ -30,23 +30,44 @@ Health Slo::rateHealth(double rate) const {
     return rate < min_rate_per_s ? Health::Breach : Health::Good;
 }
 
+namespace {
+// Settings layout of the objectives. 1 (no "version" key): every field written, defaults included, so a
+// user who never opened the editor had the built-in values of that build pinned. 2: only the fields that
+// differ from the built-in defaults, so a better default reaches everyone who did not choose their own.
+constexpr int kSloSettingsVersion = 2;
+constexpr double kOldDefaultMinCacheHitRatio = 0.5;  // built-in in version 1; red on a healthy demo
+}  // namespace
+
 void Slo::load(QSettings& s) {
     s.beginGroup(QStringLiteral("slo"));
-    max_error_ratio = s.value("maxErrorRatio", max_error_ratio).toDouble();
-    max_p99_ms = s.value("maxP99Ms", max_p99_ms).toDouble();
-    min_cache_hit_ratio = s.value("minCacheHitRatio", min_cache_hit_ratio).toDouble();
-    min_rate_per_s = s.value("minRatePerS", min_rate_per_s).toDouble();
-    warn_fraction = s.value("warnFraction", warn_fraction).toDouble();
+    const int version = s.value("version", 1).toInt();
+    const Slo defaults;  // a field not saved is the built-in default
+    max_error_ratio = s.value("maxErrorRatio", defaults.max_error_ratio).toDouble();
+    max_p99_ms = s.value("maxP99Ms", defaults.max_p99_ms).toDouble();
+    min_cache_hit_ratio = s.value("minCacheHitRatio", defaults.min_cache_hit_ratio).toDouble();
+    // Version 1 wrote the old built-in floor whether or not anyone chose it: read it as the new default.
+    if (version < 2 && min_cache_hit_ratio == kOldDefaultMinCacheHitRatio)
+        min_cache_hit_ratio = defaults.min_cache_hit_ratio;
+    min_rate_per_s = s.value("minRatePerS", defaults.min_rate_per_s).toDouble();
+    warn_fraction = s.value("warnFraction", defaults.warn_fraction).toDouble();
     s.endGroup();
 }
 
 void Slo::save(QSettings& s) const {
+    const Slo defaults;
     s.beginGroup(QStringLiteral("slo"));
-    s.setValue("maxErrorRatio", max_error_ratio);
-    s.setValue("maxP99Ms", max_p99_ms);
-    s.setValue("minCacheHitRatio", min_cache_hit_ratio);
-    s.setValue("minRatePerS", min_rate_per_s);
-    s.setValue("warnFraction", warn_fraction);
+    s.setValue("version", kSloSettingsVersion);
+    auto put = [&](const char* key, double v, double def) {
+        if (v == def)
+            s.remove(key);
+        else
+            s.setValue(key, v);
+    };
+    put("maxErrorRatio", max_error_ratio, defaults.max_error_ratio);
+    put("maxP99Ms", max_p99_ms, defaults.max_p99_ms);
+    put("minCacheHitRatio", min_cache_hit_ratio, defaults.min_cache_hit_ratio);
+    put("minRatePerS", min_rate_per_s, defaults.min_rate_per_s);
+    put("warnFraction", warn_fraction, defaults.warn_fraction);
     s.endGroup();
 }
 
