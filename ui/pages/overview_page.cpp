@@ -6,6 +6,7 @@
 #include <QResizeEvent>
 #include <QScrollArea>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "core/stream_consumer.h"
 #include "ui/session/dashboard.h"
@@ -46,8 +47,9 @@ OverviewPage::OverviewPage(Dashboard* dashboard, QWidget* parent) : Page(parent)
     connect(d_->agentsModel(), &QAbstractItemModel::dataChanged, this, [this] {
         for (auto it = cards_.cbegin(); it != cards_.cend(); ++it)
             it.value()->setName(d_->agentName(it.key()));
+        relayout();  // a renamed agent may sort elsewhere
     });
-    relayout();
+    relayout(true);
 }
 
 void OverviewPage::addCard(const QString& id) {
@@ -56,27 +58,56 @@ void OverviewPage::addCard(const QString& id) {
     c->setState(d_->agentsModel()->stateOf(id), d_->agentsModel()->reasonOf(id));
     connect(c, &AgentCard::activated, this, &OverviewPage::agentActivated);
     cards_.insert(id, c);
-    columns_ = 0;
-    relayout();
+    ranks_.insert(id, SortRank{static_cast<int>(c->figures().state)});
+    relayout(true);
 }
 
 void OverviewPage::removeCard(const QString& id) {
     if (auto* c = cards_.take(id)) c->deleteLater();
-    columns_ = 0;
-    relayout();
+    ranks_.remove(id);
+    relayout(true);
 }
 
-void OverviewPage::relayout() {
+bool OverviewPage::updateRank(const QString& id, int rank, std::int64_t now_ms) {
+    SortRank& r = ranks_[id];
+    if (rank <= r.rank) {  // worse (a lower rank sorts first) or the same: at once
+        const bool changed = rank != r.rank;
+        r = SortRank{rank};
+        return changed;
+    }
+    if (r.pending != rank) {  // better: only once it has held for kSortHoldMs
+        r.pending = rank;
+        r.pending_since_ms = now_ms;
+    }
+    if (now_ms - r.pending_since_ms < kSortHoldMs) return false;
+    r = SortRank{rank};
+    return true;
+}
+
+QStringList OverviewPage::sortedIds() const {
+    QStringList ids = cards_.keys();
+    std::sort(ids.begin(), ids.end(), [this](const QString& a, const QString& b) {
+        const int ra = ranks_.value(a).rank, rb = ranks_.value(b).rank;
+        if (ra != rb) return ra < rb;
+        const int byName = cards_.value(a)->name().compare(cards_.value(b)->name(), Qt::CaseInsensitive);
+        if (byName != 0) return byName < 0;
+        return a < b;
+    });
+    return ids;
+}
+
+void OverviewPage::relayout(bool force) {
     const int cols = std::max(1, grid_host_->width() / 340);
     empty_->setVisible(cards_.isEmpty());
-    if (cols == columns_) return;
+    const QStringList order = sortedIds();
+    if (!force && cols == columns_ && order == order_) return;
     columns_ = cols;
+    order_ = order;
     // takeAt hands the layout item over (the card itself stays): delete it, or it leaks (LeakSanitizer).
     while (QLayoutItem* item = grid_->takeAt(0))
         delete item;
-    int i = 0;
-    for (const auto& id : d_->agentIds())
-        if (auto* c = cards_.value(id)) grid_->addWidget(c, i / cols, i % cols), ++i;
+    for (int i = 0; i < order_.size(); ++i)
+        grid_->addWidget(cards_.value(order_[i]), i / cols, i % cols);
 }
 
 void OverviewPage::resizeEvent(QResizeEvent* e) {
@@ -87,9 +118,14 @@ void OverviewPage::resizeEvent(QResizeEvent* e) {
 void OverviewPage::refreshNow() {
     const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
     for (auto it = cards_.cbegin(); it != cards_.cend(); ++it) {
-        auto snap = d_->store().latest(it.key());
-        it.value()->setSnapshot(snap.get(), d_->slo(), d_->freshness(it.key(), now), now);
+        const auto snap = d_->store().latest(it.key());
+        const Freshness fresh = d_->freshness(it.key(), now);
+        const CardFigures f = CardFigures::from(snap.get(), d_->slo(), fresh);
+        it.value()->setFigures(f, snap.get(), fresh, now);
+        it.value()->setHistory(d_->store(), it.key(), d_->slo(), now);
+        updateRank(it.key(), static_cast<int>(f.state), now);
     }
+    relayout();
 }
 
 }  // namespace redline::ui
