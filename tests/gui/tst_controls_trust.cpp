@@ -19,6 +19,7 @@
 #include <QtTest>
 
 #include "core/agent_client.h"
+#include "tests/support/gui_fixture.h"
 #include "ui/demo/sample_server_process.h"
 #include "ui/models/limits_model.h"
 #include "ui/pages/canary_panel.h"
@@ -206,20 +207,12 @@ void TestControlsTrust::initTestCase() {
     }
     curl_ = std::make_unique<CurlGlobal>();
     QVERIFY(dir_.isValid());
-    QVERIFY2(!SampleServerProcess::findBinary().isEmpty(), "redline-sample-server not built");
-    server_ = std::make_unique<SampleServerProcess>();
-    QSignalSpy ready(server_.get(), &SampleServerProcess::ready);
-    server_->start(dir_.filePath("data"), 0, 0, {"--seed-products", "200", "--threads", "2"});
-    QVERIFY(ready.wait(60000) || ready.count() == 1);
-    QVERIFY(server_->adminPort() > 0);
+    server_ = test::startSampleServer(dir_.filePath("data"));
+    QVERIFY2(server_, "redline-sample-server did not start (is it built?)");
     dash_ = std::make_unique<Dashboard>();
     dash_->setStreamIntervalMs(250);
-    AgentConfig c;
-    c.name = "controls";
-    c.url = server_->adminUrl();
-    c.tokenFile = server_->operatorTokenFile();
-    agent_ = dash_->addAgent(c);
-    QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, kTimeout);
+    agent_ = test::addAgent(*dash_, "controls", *server_);
+    QVERIFY(test::waitLive(*dash_, agent_, kTimeout));
 }
 
 void TestControlsTrust::cleanupTestCase() {

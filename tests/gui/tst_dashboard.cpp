@@ -12,6 +12,7 @@
 
 #include "core/agent_client.h"
 #include "core/stream_consumer.h"
+#include "tests/support/gui_fixture.h"
 #include "ui/demo/sample_server_process.h"
 #include "ui/pages/canary_panel.h"
 #include "ui/pages/detail_page.h"
@@ -70,21 +71,13 @@ void TestDashboard::initTestCase() {
     QStandardPaths::setTestModeEnabled(true);
     curl_ = std::make_unique<CurlGlobal>();
     QVERIFY(dir_.isValid());
-    QVERIFY2(!SampleServerProcess::findBinary().isEmpty(), "redline-sample-server not built");
-    server_ = std::make_unique<SampleServerProcess>();
-    QSignalSpy ready(server_.get(), &SampleServerProcess::ready);
-    server_->start(dir_.filePath("data"), 0, 0, {"--seed-products", "2000", "--threads", "2"});
-    QVERIFY(ready.wait(60000) || ready.count() == 1);
-    QVERIFY(server_->adminPort() > 0);
+    server_ = test::startSampleServer(dir_.filePath("data"), 2000);
+    QVERIFY2(server_, "redline-sample-server did not start (is it built?)");
 
     dash_ = std::make_unique<Dashboard>();
     dash_->setStreamIntervalMs(250);
-    AgentConfig c;
-    c.name = "test agent";
-    c.url = server_->adminUrl();
-    c.tokenFile = server_->operatorTokenFile();
-    agent_ = dash_->addAgent(c);
-    QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, kTimeout);
+    agent_ = test::addAgent(*dash_, "test agent", *server_);
+    QVERIFY(test::waitLive(*dash_, agent_, kTimeout));
     // Gentle traffic from many client keys for the whole run (the demo's background mix).
     traffic_ = std::make_unique<LoadController>(dash_.get());
     QString err;
@@ -495,9 +488,7 @@ void TestDashboard::killedServerGoesStaleThenRecovers() {
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "agent.stale") ||
                                  hasEvent(dash_->store(), agent_, "agent.disconnected"),
                              kTimeout);
-    QSignalSpy ready(server_.get(), &SampleServerProcess::ready);
-    server_->start(data, apiPort, adminPort, {"--seed-products", "2000", "--threads", "2"});
-    QVERIFY(ready.wait(60000) || ready.count() == 1);
+    QVERIFY(test::startAndWait(*server_, data, 2000, 2, apiPort, adminPort));
     QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(dash_->store(), agent_, "agent.reconnected"), kTimeout);
 }

@@ -18,6 +18,7 @@
 
 #include "core/agent_client.h"
 #include "core/stream_consumer.h"
+#include "tests/support/gui_fixture.h"
 #include "tests/support/raw_http.h"
 #include "ui/demo/sample_server_process.h"
 #include "ui/pages/detail_page.h"
@@ -106,20 +107,13 @@ void TestDataHonesty::initTestCase() {
     QStandardPaths::setTestModeEnabled(true);
     curl_ = std::make_unique<CurlGlobal>();
     QVERIFY(dir_.isValid());
-    QVERIFY2(!SampleServerProcess::findBinary().isEmpty(), "redline-sample-server not built");
-    server_ = std::make_unique<SampleServerProcess>();
-    QSignalSpy ready(server_.get(), &SampleServerProcess::ready);
-    server_->start(dir_.filePath("data"), 0, 0, {"--seed-products", "500", "--threads", "2"});
-    QVERIFY(ready.wait(60000) || ready.count() == 1);
+    server_ = test::startSampleServer(dir_.filePath("data"), 500);
+    QVERIFY2(server_, "redline-sample-server did not start (is it built?)");
 
     dash_ = std::make_unique<Dashboard>();
     dash_->setStreamIntervalMs(kIntervalMs);
-    AgentConfig c;
-    c.name = "honest agent";
-    c.url = server_->adminUrl();
-    c.tokenFile = server_->operatorTokenFile();
-    agent_ = dash_->addAgent(c);
-    QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, kTimeout);
+    agent_ = test::addAgent(*dash_, "honest agent", *server_);
+    QVERIFY(test::waitLive(*dash_, agent_, kTimeout));
     // Background traffic; the canary weight stays at its default 0 %, so every canary series is idle.
     traffic_ = std::make_unique<LoadController>(dash_.get());
     QString err;
@@ -395,9 +389,7 @@ void TestDataHonesty::killedAgentIsShownStaleNotHealthy() {
     QVERIFY(seenSeconds(&detail) >= n0 + 1);
 
     // Back live: SLO colours again, no stale text.
-    QSignalSpy ready(server_.get(), &SampleServerProcess::ready);
-    server_->start(data, apiPort, adminPort, {"--seed-products", "500", "--threads", "2"});
-    QVERIFY(ready.wait(60000) || ready.count() == 1);
+    QVERIFY(test::startAndWait(*server_, data, 500, 2, apiPort, adminPort));
     QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, 30000);
     QTRY_COMPARE_WITH_TIMEOUT(card->tileHealth(AgentCard::RateTile), Health::Good, kTimeout);
     QTRY_VERIFY_WITH_TIMEOUT(visibleLabelWith(card, "last seen").isEmpty(), kTimeout);

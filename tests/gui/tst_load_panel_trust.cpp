@@ -11,12 +11,13 @@
 #include <QtTest>
 
 #include "core/agent_client.h"
+#include "tests/support/gui_fixture.h"
 #include "ui/demo/sample_server_process.h"
 #include "ui/dialogs/agent_dialog.h"
 #include "ui/pages/load_panel.h"
-#include "ui/widgets/chart_view.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
+#include "ui/widgets/chart_view.h"
 
 using namespace redline;
 using namespace redline::ui;
@@ -68,19 +69,11 @@ class TestLoadPanelTrust : public QObject {
 };
 
 std::unique_ptr<SampleServerProcess> TestLoadPanelTrust::startServer(const QString& name) {
-    auto s = std::make_unique<SampleServerProcess>();
-    QSignalSpy ready(s.get(), &SampleServerProcess::ready);
-    s->start(dir_.filePath(name), 0, 0, {"--seed-products", "200", "--threads", "1"});
-    if (!ready.wait(60000) && ready.count() == 0) return nullptr;
-    return s;
+    return test::startSampleServer(dir_.filePath(name), 200, 1);
 }
 
 QString TestLoadPanelTrust::addAgent(const QString& name, const SampleServerProcess& s) {
-    AgentConfig c;
-    c.name = name;
-    c.url = s.adminUrl();
-    c.tokenFile = s.operatorTokenFile();
-    return dash_->addAgent(c);
+    return test::addAgent(*dash_, name, s);
 }
 
 void TestLoadPanelTrust::initTestCase() {
@@ -182,7 +175,8 @@ void TestLoadPanelTrust::runAgainstNoAgentsApiLandsNowhere() {
     LoadController ctl(dash_.get());
     LoadPanel panel(dash_.get(), &ctl);
     panel.setAgent(ida_);
-    const int ea = countEvents(dash_->store(), ida_, "loadtest."), eb = countEvents(dash_->store(), idb_, "loadtest.");
+    const int ea = countEvents(dash_->store(), ida_, "loadtest."),
+              eb = countEvents(dash_->store(), idb_, "loadtest.");
     const auto na = dash_->store().samples(ida_, kClientSeries, 0, INT64_MAX).size();
     const auto nb = dash_->store().samples(idb_, kClientSeries, 0, INT64_MAX).size();
     QVERIFY(runFromPanel(panel, ctl, "smoke", c_->apiUrl(), "1.5"));
@@ -239,8 +233,10 @@ void TestLoadPanelTrust::failuresAndChecksLeadTheSummary() {
     const auto* s = ctl.lastSummary();
     QVERIFY(s && s->errors > 0);
     const QString text = panel.summaryText();
-    QVERIFY2(text.contains("Failed by status: 404: " + QString::number(s->by_status.at(404))), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("%1 / %2").arg(s->checks_passed).arg(s->checks_passed + s->checks_failed)),
+    QVERIFY2(text.contains("Failed by status: 404: " + QString::number(s->by_status.at(404))),
+             qPrintable(text));
+    QVERIFY2(text.contains(
+                 QStringLiteral("%1 / %2").arg(s->checks_passed).arg(s->checks_passed + s->checks_failed)),
              qPrintable(text));
     QVERIFY(text.contains("429 rate limited"));
     // Per-request table: both requests are listed.

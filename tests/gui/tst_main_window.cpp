@@ -19,15 +19,15 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "ui/widgets/agent_card.h"
-#include "ui/pages/canary_panel.h"
-#include "ui/models/comparison_model.h"
-#include "ui/session/dashboard.h"
-#include "ui/pages/detail_page.h"
-#include "ui/widgets/error_banner.h"
-#include "ui/main_window.h"
-#include "ui/pages/overview_page.h"
 #include "ui/dialogs/slo_dialog.h"
+#include "ui/main_window.h"
+#include "ui/models/comparison_model.h"
+#include "ui/pages/canary_panel.h"
+#include "ui/pages/detail_page.h"
+#include "ui/pages/overview_page.h"
+#include "ui/session/dashboard.h"
+#include "ui/widgets/agent_card.h"
+#include "ui/widgets/error_banner.h"
 #include "ui/widgets/theme.h"
 
 using namespace redline;

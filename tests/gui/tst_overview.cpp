@@ -22,6 +22,7 @@
 
 #include "core/agent_client.h"
 #include "core/control.h"
+#include "tests/support/gui_fixture.h"
 #include "ui/demo/sample_server_process.h"
 #include "ui/pages/overview_page.h"
 #include "ui/session/dashboard.h"
@@ -43,7 +44,7 @@ namespace {
 constexpr int kTimeout = 20000;
 constexpr int kIntervalMs = 250;
 // The demo's own server arguments, with a catalog that covers the background traffic's ids (1..3000).
-const QStringList kServerArgs{"--seed-products", "3000", "--threads", "2"};
+constexpr int kSeedProducts = 3000;
 
 QString visibleLabelWith(const QWidget* root, const QString& needle) {
     for (const QLabel* l : root->findChildren<QLabel*>())
@@ -79,11 +80,7 @@ int linePixelsAt(AgentCard* card, Sparkline* line, double t_ms) {
 }
 
 std::unique_ptr<SampleServerProcess> startServer(const QString& dataDir, quint16 api = 0, quint16 admin = 0) {
-    auto s = std::make_unique<SampleServerProcess>();
-    QSignalSpy ready(s.get(), &SampleServerProcess::ready);
-    s->start(dataDir, api, admin, kServerArgs);
-    if (!(ready.wait(60000) || ready.count() == 1)) return nullptr;
-    return s;
+    return test::startSampleServer(dataDir, kSeedProducts, 2, api, admin);
 }
 }  // namespace
 
@@ -131,11 +128,7 @@ void TestOverview::initTestCase() {
     dash_->setStreamIntervalMs(kIntervalMs);
     QCOMPARE(dash_->slo(), Slo{});  // the built-in objectives
     auto add = [&](const QString& name, const SampleServerProcess& s) {
-        AgentConfig c;
-        c.name = name;
-        c.url = s.adminUrl();
-        c.tokenFile = s.operatorTokenFile();
-        return dash_->addAgent(c);
+        return test::addAgent(*dash_, name, s);
     };
     // Added in the reverse of name order: the overview's order must not be the order of addition.
     bravo_ = add(QStringLiteral("bravo"), *bravo_server_);

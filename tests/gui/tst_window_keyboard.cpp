@@ -1,20 +1,20 @@
 // GUI tests of the main window's keyboard and screen behaviour (offscreen, no network: agents are added
-// without connecting): the agents dock selects the agent everywhere and is no keyboard trap, removing an agent
-// asks first, a saved geometry larger than the screen is fitted to it, Help lists every shortcut, and the
-// developer repaint counter stays out of the status bar. Issue 10 §2 (connection UX) and §3.
+// without connecting): the agents dock selects the agent everywhere and is no keyboard trap, removing an
+// agent asks first, a saved geometry larger than the screen is fitted to it, Help lists every shortcut, and
+// the developer repaint counter stays out of the status bar. Issue 10 §2 (connection UX) and §3.
 #include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QLabel>
+#include <QLineEdit>
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QLineEdit>
-#include <QTableView>
 #include <QTabWidget>
-#include <nlohmann/json.hpp>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <nlohmann/json.hpp>
 
 #include "ui/main_window.h"
 #include "ui/models/events_model.h"
@@ -115,7 +115,8 @@ class TestWindowKeyboard : public QObject {
                  qPrintable(QStringLiteral("minimum %1x%2")
                                 .arg(w.minimumSizeHint().width())
                                 .arg(w.minimumSizeHint().height())));
-        // Fitted to the screen, down to the window's minimum (this test screen is narrower than that minimum).
+        // Fitted to the screen, down to the window's minimum (this test screen is narrower than that
+        // minimum).
         const QRect g = w.frameGeometry();
         const int maxW = std::max(avail.width(), 1066);
         QVERIFY2(g.width() <= maxW && g.height() <= avail.height(),

@@ -16,17 +16,25 @@
 
 namespace redline::test {
 
-/// Starts redline-sample-server with its data in `data_dir` on port 0 and waits until it printed its ready
-/// line (60 s); null when it did not.
+/// Starts (or restarts, on the same data and ports) redline-sample-server as `s` and waits until it printed
+/// its ready line (60 s). api/admin 0 = any free port.
+inline bool startAndWait(ui::SampleServerProcess& s, const QString& data_dir, int seed_products = 200,
+                         int threads = 2, quint16 api = 0, quint16 admin = 0) {
+    QSignalSpy ready(&s, &ui::SampleServerProcess::ready);
+    s.start(data_dir, api, admin,
+            {"--seed-products", QString::number(seed_products), "--threads", QString::number(threads)});
+    if (!ready.wait(60000) && ready.count() == 0) return false;
+    return s.adminPort() > 0;
+}
+
+/// A new redline-sample-server with its data in `data_dir`, ready; null when it did not start.
 inline std::unique_ptr<ui::SampleServerProcess> startSampleServer(const QString& data_dir,
-                                                                  int seed_products = 200, int threads = 2) {
+                                                                  int seed_products = 200, int threads = 2,
+                                                                  quint16 api = 0, quint16 admin = 0) {
     if (ui::SampleServerProcess::findBinary().isEmpty()) return nullptr;
     auto s = std::make_unique<ui::SampleServerProcess>();
-    QSignalSpy ready(s.get(), &ui::SampleServerProcess::ready);
-    s->start(data_dir, 0, 0,
-             {"--seed-products", QString::number(seed_products), "--threads", QString::number(threads)});
-    if (!ready.wait(60000) && ready.count() == 0) return nullptr;
-    return s->adminPort() > 0 ? std::move(s) : nullptr;
+    if (!startAndWait(*s, data_dir, seed_products, threads, api, admin)) return nullptr;
+    return s;
 }
 
 /// Adds the server's agent (operator token) under `name`; returns its id.
