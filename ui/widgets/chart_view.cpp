@@ -104,6 +104,7 @@ void ChartView::applyTheme(bool dark) {
     }
     x_->setLabelsColor(Qt::transparent);
     setBackgroundBrush(bg);
+    legend_dirty_ = true;
     viewport()->update();
 }
 
@@ -134,6 +135,7 @@ void ChartView::setSeries(const QList<SeriesSpec>& specs) {
 void ChartView::setSeriesVisible(int i, bool on) {
     if (i < 0 || i >= lines_.size() || on_[i] == on) return;
     on_[i] = on;
+    legend_dirty_ = true;
     invalidate();  // the y range follows the visible series
     viewport()->update();
 }
@@ -143,6 +145,7 @@ constexpr qreal kSwatchW = 22, kSwatchGap = 5, kEntryGap = 14, kLegendPadX = 8;
 }  // namespace
 
 void ChartView::layoutLegend() {
+    legend_dirty_ = true;
     legend_rects_.clear();
     const QFontMetricsF fm(font());
     const qreal rowH = fm.height() + 4;
@@ -204,6 +207,29 @@ QRect ChartView::legendEntryRect(int i) const {
 }
 
 void ChartView::drawLegend(QPainter* painter) {
+    // Painted once into a pixmap and blitted on every repaint: text layout per entry per frame was the
+    // legend's whole cost (8 agents x 4 charts at 1 Hz; docs/benchmarks.md "Dashboard").
+    QRectF all;
+    for (const auto& r : std::as_const(legend_rects_))
+        all = all.united(r);
+    if (all.isEmpty()) return;
+    const qreal dpr = devicePixelRatioF();
+    if (legend_dirty_ || legend_cache_.isNull() || legend_cache_.devicePixelRatio() != dpr ||
+        legend_cache_rect_ != all) {
+        legend_cache_ = QPixmap((all.size() * dpr).toSize() + QSize(2, 2));
+        legend_cache_.setDevicePixelRatio(dpr);
+        legend_cache_.fill(Qt::transparent);
+        QPainter p(&legend_cache_);
+        p.setRenderHint(QPainter::Antialiasing, true);
+        p.translate(-all.topLeft());
+        paintLegendEntries(&p);
+        legend_cache_rect_ = all;
+        legend_dirty_ = false;
+    }
+    painter->drawPixmap(all.topLeft(), legend_cache_);
+}
+
+void ChartView::paintLegendEntries(QPainter* painter) {
     const QFontMetricsF fm(font());
     painter->save();
     painter->setFont(font());

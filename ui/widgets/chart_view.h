@@ -33,6 +33,7 @@
 #include <QColor>
 #include <QLineSeries>
 #include <QList>
+#include <QPixmap>
 #include <QSet>
 #include <QString>
 #include <vector>
@@ -164,8 +165,9 @@ class ChartView : public QChartView {
     void focusOutEvent(QFocusEvent* e) override;
 
   private:
-    void layoutLegend();  // legend_rects_ and the bottom margin that holds them
-    void drawLegend(QPainter* painter);
+    void layoutLegend();                         // legend_rects_ and the bottom margin that holds them
+    void drawLegend(QPainter* painter);          // blits legend_cache_, repainted when dirty
+    void paintLegendEntries(QPainter* painter);  // swatches and labels at legend_rects_
     void drawMarkers(QPainter* painter, const QRectF& plot);
     void drawInteraction(QPainter* painter, const QRectF& plot);  // crosshair, drag band, focus
     void updateYAxis(double ymin_pos, double ymax);
@@ -203,6 +205,9 @@ class ChartView : public QChartView {
     QString stale_text_;
     QSet<QString> hidden_markers_;
     QList<QRectF> legend_rects_;  // scene coordinates, one per series
+    QPixmap legend_cache_;
+    QRectF legend_cache_rect_;
+    bool legend_dirty_ = true;
     qreal legend_height_ = 0, left_padding_ = 0;
     std::int64_t crosshair_ms_ = 0;
     bool dragging_ = false, drag_pan_ = false;
