@@ -299,14 +299,18 @@ QString MainWindow::shortcutsText() const {
                             .arg(a->text().remove('&').toHtmlEscaped(),
                                  a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped());
     }
-    html +=
-        tr("<tr><td colspan=2><b>Elsewhere</b></td></tr>"
-           "<tr><td>Dismiss the message banner</td><td><code>Esc</code></td></tr>"
-           "<tr><td>Start / stop a load test (Load test tab)</td><td><code>Ctrl+R</code> / "
-           "<code>Ctrl+.</code></td></tr>"
-           "<tr><td>Apply rate limits (Rate limits tab)</td><td><code>Ctrl+Return</code></td></tr>"
-           "<tr><td>Move between controls</td><td><code>Tab</code> / <code>Shift+Tab</code></td></tr>"
-           "</table>");
+    html += tr(
+        "<tr><td colspan=2><b>Elsewhere</b></td></tr>"
+        "<tr><td>Dismiss the message banner</td><td><code>Esc</code></td></tr>"
+        "<tr><td>Start / stop a load test (Load test tab)</td><td><code>Ctrl+R</code> / "
+        "<code>Ctrl+.</code></td></tr>"
+        "<tr><td>Apply rate limits (Rate limits tab)</td><td><code>Ctrl+Return</code></td></tr>"
+        "<tr><td>Charts: zoom to a range / pan</td><td>drag / <code>Shift</code>+drag, <code>Left</code> "
+        "<code>Right</code></td></tr>"
+        "<tr><td>Charts: zoom in / out, back to live</td><td><code>+</code> <code>-</code>, <code>Esc</code> "
+        "or double-click</td></tr>"
+        "<tr><td>Move between controls</td><td><code>Tab</code> / <code>Shift+Tab</code></td></tr>"
+        "</table>");
     return html;
 }
 

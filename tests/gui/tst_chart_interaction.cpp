@@ -17,6 +17,7 @@
 #include "core/agent_client.h"
 #include "core/stream_consumer.h"
 #include "tests/support/gui_fixture.h"
+#include "ui/main_window.h"
 #include "ui/pages/detail_page.h"
 #include "ui/session/load_controller.h"
 #include "ui/widgets/chart_view.h"
@@ -70,6 +71,7 @@ class TestChartInteraction : public QObject {
     void crosshairIsSharedAndPlotsAligned();
     void legendWrapsAndShowsLineStyle();
     void markersGroupFilterAndHover();
+    void escOnAChartInTheWindowResetsTheZoom();
 
   private:
     void waitForHistory(int seconds);
@@ -381,6 +383,32 @@ void TestChartInteraction::markersGroupFilterAndHover() {
     QVERIFY(!rate->tooltipAt(QPoint(x, y)).contains("note 0"));
     annotations->trigger();
     QVERIFY(rate->markerCount() >= 3);
+}
+
+// In the main window Esc is also a window shortcut (it dismisses the banner): on a focused chart it must
+// still reach the chart and reset the zoom.
+void TestChartInteraction::escOnAChartInTheWindowResetsTheZoom() {
+    waitForHistory(12);
+    MainWindow w(dash_.get());
+    w.resize(1300, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.showTab(MainWindow::ChartsTab);
+    DetailPage* page = w.detail();
+    page->setAgent(agent_);
+    page->setRangeSeconds(60);
+    page->refreshNow();
+    ChartView* rate = page->chart(DetailPage::RateChart);
+    const QRectF plot = rate->chart()->plotArea();
+    const int x0 = rate->mapFromScene(plot.topLeft()).x(), x1 = rate->mapFromScene(plot.topRight()).x();
+    drag(rate, x0 + (x1 - x0) / 2, x0 + (x1 - x0) * 9 / 10);
+    QVERIFY(page->zoomed());
+    QVERIFY(rate->hasFocus());  // the press focused it
+    QTest::keyClick(rate, Qt::Key_Escape);
+    QVERIFY(!page->zoomed());
+    QVERIFY(!page->paused());
+    // The help lists the chart keys.
+    QVERIFY(w.shortcutsText().contains("zoom"));
 }
 
 QTEST_MAIN(TestChartInteraction)

@@ -752,6 +752,29 @@ void ChartView::mouseDoubleClickEvent(QMouseEvent* e) {
     QChartView::mouseDoubleClickEvent(e);
 }
 
+bool ChartView::event(QEvent* e) {
+    // The keys a focused chart handles win over window shortcuts with the same key (Esc also dismisses the
+    // window's message banner, but on a chart it resets the zoom).
+    if (e->type() == QEvent::ShortcutOverride) {
+        switch (static_cast<QKeyEvent*>(e)->key()) {
+            case Qt::Key_Left:
+            case Qt::Key_Right:
+            case Qt::Key_Plus:
+            case Qt::Key_Equal:
+            case Qt::Key_Minus:
+            case Qt::Key_Escape:
+            case Qt::Key_0:
+                if (static_cast<QKeyEvent*>(e)->modifiers() & ~(Qt::KeypadModifier | Qt::ShiftModifier))
+                    break;
+                e->accept();
+                return true;
+            default:
+                break;
+        }
+    }
+    return QChartView::event(e);
+}
+
 void ChartView::keyPressEvent(QKeyEvent* e) {
     const qint64 span = to_ms_ - from_ms_;
     switch (e->key()) {
