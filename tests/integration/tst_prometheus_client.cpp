@@ -1,0 +1,234 @@
+// The Prometheus source's foundation (issue 11 §2): PrometheusClient and the fleet queries against a real
+// Prometheus (Debian's package) scraping two real agents and itself on loopback. Checks the answers a fleet
+// view needs (per instance, route and version), a service no one here wrote (Prometheus' own HTTP metrics by
+// handler, through a label mapping), and that every failure is one readable line: Prometheus' own error text,
+// an unreachable server, a selector that matches nothing.
+#include <QFile>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QTemporaryDir>
+#include <QTest>
+#include <cmath>
+#include <set>
+
+#include "core/prometheus_client.h"
+#include "core/prometheus_fleet.h"
+#include "tests/support/child_process.h"
+
+using namespace redline;
+using redline::test::ChildProcess;
+
+namespace {
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+const PromSeries* find_with(const std::vector<PromSeries>& v, const std::string& label,
+                            const std::string& value) {
+    for (const auto& s : v) {
+        auto it = s.labels.find(label);
+        if (it != s.labels.end() && it->second == value) return &s;
+    }
+    return nullptr;
+}
+}  // namespace
+
+class TestPrometheusClient : public QObject {
+    Q_OBJECT
+  private slots:
+    void parsesTheApiFormat();
+    void initTestCase();
+    void cleanupTestCase();
+    void fleetQueriesPerInstanceRouteAndVersion();
+    void aServiceNoOneHereWrote();
+    void failuresAreOneReadableLine();
+
+  private:
+    QTemporaryDir dir_;
+    ChildProcess a_, b_;
+    QProcess prom_;
+    std::uint16_t port_ = 0;
+    std::unique_ptr<PrometheusClient> client_;
+};
+
+// Pure parsing: values as strings with NaN/±Inf, scalars, errors with errorType, warnings, garbage.
+void TestPrometheusClient::parsesTheApiFormat() {
+    auto r = PrometheusClient::parse_answer(
+        200, R"({"status":"success","warnings":["w1"],"data":{"resultType":"matrix","result":[
+                {"metric":{"instance":"a"},"values":[[1700000000.25,"1.5"],[1700000001,"NaN"],[1700000002,"+Inf"]]},
+                {"metric":{},"histograms":[[1700000000,{"count":"3"}]]}]}})");
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->size(), std::size_t(2));
+    const auto& s = r.value->front();
+    QCOMPARE(s.labels.at("instance"), std::string("a"));
+    QCOMPARE(s.points.size(), std::size_t(3));
+    QCOMPARE(s.points[0].first, std::int64_t(1'700'000'000'250));
+    QCOMPARE(s.points[0].second, 1.5);
+    QVERIFY(std::isnan(s.points[1].second));
+    QVERIFY(std::isinf(s.points[2].second));
+    QVERIFY(r.value->back().points.empty());  // a native histogram sample is not a float
+    QCOMPARE(r.warnings, std::vector<std::string>{"w1"});
+    auto sc = PrometheusClient::parse_answer(
+        200, R"({"status":"success","data":{"resultType":"scalar","result":[1,"2"]}})");
+    QVERIFY(sc.ok() && sc.value->size() == 1 && sc.value->front().points[0].second == 2.0);
+    auto err = PrometheusClient::parse_answer(
+        400,
+        R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unclosed left parenthesis"})");
+    QVERIFY(!err.ok());
+    QCOMPARE(err.error_type, std::string("bad_data"));
+    QVERIFY2(err.error.find("unclosed left parenthesis") != std::string::npos, err.error.c_str());
+    QVERIFY(err.error.find("HTTP 400") != std::string::npos);
+    for (const char* bad :
+         {"", "<html>502 Bad Gateway</html>", "[]", R"({"status":"success"})",
+          R"({"status":"success","data":{"resultType":"string","result":[1,"x"]}})",
+          R"({"status":"success","data":{"resultType":"scalar","result":"x"}})",
+          R"({"type":"about:blank","title":"Not Found","status":404})",
+          R"({"status":"error","errorType":7,"error":["x"]})",
+          R"({"status":"success","data":{"resultType":5,"result":[]}})",
+          R"({"status":"success","data":{"resultType":"vector","result":[{"metric":[1],"value":{}}]}})"}) {
+        auto g = PrometheusClient::parse_answer(502, bad);
+        QVERIFY2(!g.ok() && !g.error.empty() && g.error.find('\n') == std::string::npos, bad);
+    }
+    QCOMPARE(PrometheusClient::parse_value("1e3").value(), 1000.0);
+    QVERIFY(!PrometheusClient::parse_value("12abc"));
+    QCOMPARE(prom_time(1'700'000'000'005), std::string("1700000000.005"));
+}
+
+void TestPrometheusClient::initTestCase() {
+    if (QStringLiteral(REDLINE_PROMETHEUS).isEmpty())
+        QFAIL("prometheus not found: install Debian's 'prometheus'");
+    QVERIFY(dir_.isValid());
+    QString error;
+    for (ChildProcess* c : {&a_, &b_}) {
+        const QString data = dir_.filePath(c == &a_ ? "a" : "b");
+        QVERIFY2(c->start(ChildProcess::binary("agents/redline-agent-demo"),
+                          {"--admin-listen", "127.0.0.1:0", "--data-dir", data}, 30'000, &error),
+                 qPrintable(error));
+    }
+    port_ = ChildProcess::free_port();
+    auto hostport = [](const ChildProcess& c) { return c.admin_url().mid(QStringLiteral("http://").size()); };
+    QFile cfg(dir_.filePath("prometheus.yml"));
+    QVERIFY(cfg.open(QIODevice::WriteOnly));
+    cfg.write(
+        QStringLiteral("global:\n  scrape_interval: 1s\n"
+                       "scrape_configs:\n"
+                       "  - job_name: redline\n    static_configs:\n      - targets: ['%1', '%2']\n"
+                       "  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:%3']\n")
+            .arg(hostport(a_), hostport(b_))
+            .arg(port_)
+            .toUtf8());
+    cfg.close();
+    prom_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    prom_.start(QStringLiteral(REDLINE_PROMETHEUS),
+                {"--config.file=" + cfg.fileName(), "--storage.tsdb.path=" + dir_.filePath("tsdb"),
+                 QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port_), "--log.level=warn"});
+    QVERIFY(prom_.waitForStarted(10'000));
+    client_ = std::make_unique<PrometheusClient>("http://127.0.0.1:" + std::to_string(port_));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            auto r = client_->query("up == 1");
+            return r.ok() && r.value->size() == 3;
+        }(),
+        30'000);
+}
+
+void TestPrometheusClient::cleanupTestCase() {
+    client_.reset();
+    if (prom_.state() != QProcess::NotRunning) {
+        prom_.terminate();
+        if (!prom_.waitForFinished(10'000)) prom_.kill();
+    }
+    a_.stop();
+    b_.stop();
+}
+
+void TestPrometheusClient::fleetQueriesPerInstanceRouteAndVersion() {
+    FleetMapping m;
+    m.selector = R"(job="redline")";
+    const auto queries = fleet_queries(m, 5);
+    QCOMPARE(queries.size(), std::size_t(6));  // the count docs/dashboard.md states, whatever the fleet size
+    // Enough history for rate() over 5 s windows.
+    QTest::qWait(8000);
+    const std::int64_t end = now_ms(), start = end - 20'000;
+    std::set<std::string> instances;
+    for (const auto& q : queries) {
+        const auto r = client_->query_range(q.promql, start, end, 1000);
+        QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
+        if (q.figure == FleetFigure::CacheHitRatio) continue;  // the demo agent may record no cache outcome
+        QVERIFY2(!r.value->empty(), q.promql.c_str());
+        for (const auto& s : *r.value) {
+            QVERIFY(s.labels.count("instance") && s.labels.count("http_route") && s.labels.count("version"));
+            if (q.figure == FleetFigure::Rate) instances.insert(s.labels.at("instance"));
+        }
+        if (q.figure == FleetFigure::P99) {
+            int finite = 0;
+            for (const auto& s : *r.value)
+                for (const auto& [t, v] : s.points)
+                    if (std::isfinite(v)) {
+                        QVERIFY2(v > 0 && v < 60, q.promql.c_str());  // seconds
+                        QVERIFY(t >= start - 1000 && t <= end + 1000);
+                        ++finite;
+                    }
+            QVERIFY(finite > 0);
+        }
+    }
+    QCOMPARE(instances.size(), std::size_t(2));  // both agents, from one query
+}
+
+// Prometheus' own HTTP server metrics: another metric name, "handler" as the route, "code" as the status,
+// no version and no cache. The mapping is all it takes.
+void TestPrometheusClient::aServiceNoOneHereWrote() {
+    FleetMapping m;
+    m.selector = R"(job="prometheus")";
+    m.duration_metric = "prometheus_http_request_duration_seconds";
+    m.requests_metric = "prometheus_http_requests_total";
+    m.status_label = "code";
+    m.route_label = "handler";
+    m.version_label.clear();
+    m.cache_metric.clear();
+    const auto queries = fleet_queries(m, 5);
+    QCOMPARE(queries.size(), std::size_t(5));  // no cache figure: "not exported", not zero
+    const auto rate = client_->query_range(queries.front().promql, now_ms() - 10'000, now_ms(), 1000);
+    QVERIFY2(rate.ok(), rate.error.c_str());
+    // Our own queries and its scrapes of itself go through /api/v1/query_range and /metrics.
+    QVERIFY2(find_with(*rate.value, "handler", "/api/v1/query_range") ||
+                 find_with(*rate.value, "handler", "/metrics"),
+             queries.front().promql.c_str());
+    for (const auto& s : *rate.value)
+        QVERIFY(!s.labels.count("version"));
+}
+
+void TestPrometheusClient::failuresAreOneReadableLine() {
+    // Prometheus' own text for a bad expression.
+    auto bad = client_->query("sum(rate(http_server_requests_total[1m])");
+    QVERIFY(!bad.ok());
+    QCOMPARE(bad.error_type, std::string("bad_data"));
+    QVERIFY2(bad.error.find("parse error") != std::string::npos, bad.error.c_str());
+    QVERIFY(bad.error.find('\n') == std::string::npos);
+    // A selector that matches nothing is an empty answer, not an error (the source says "matches nothing").
+    FleetMapping none;
+    none.selector = R"(job="no-such-job")";
+    auto empty = client_->query(fleet_queries(none, 5).front().promql);
+    QVERIFY2(empty.ok(), empty.error.c_str());
+    QVERIFY(empty.value->empty());
+    // An unreachable server.
+    PrometheusClient down("http://127.0.0.1:" + std::to_string(ChildProcess::free_port()), {},
+                          std::chrono::milliseconds(2000));
+    auto r = down.query("up");
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error_type, std::string("transport"));
+    QVERIFY2(r.error.rfind("cannot reach http://127.0.0.1:", 0) == 0, r.error.c_str());
+    // Not Prometheus at all: an agent's admin port answers 404 problem+json.
+    PrometheusClient wrong(a_.admin_url().toStdString());
+    auto w = wrong.query("up");
+    QVERIFY(!w.ok());
+    QVERIFY2(w.error.find("404") != std::string::npos || w.error_type == "auth", w.error.c_str());
+    // A bad range is refused before any request.
+    auto step = client_->query_range("up", 2000, 1000, 1000);
+    QVERIFY(!step.ok() && step.error_type == "bad_data");
+}
+
+QTEST_GUILESS_MAIN(TestPrometheusClient)
+#include "tst_prometheus_client.moc"
