@@ -247,6 +247,24 @@ void TestLoadPanelTrust::failuresAndChecksLeadTheSummary() {
     QVERIFY(runFromPanel(panel, ctl, "smoke", {}, "1"));
     QVERIFY(panel.summaryText().contains("Previous run"));
     QVERIFY(panel.summaryText().contains("mostly-404"));
+    // The run's two charts: one crosshair across both; a drag selects nothing (they follow the run).
+    panel.resize(1200, 800);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    auto* rate = panel.findChild<ChartView*>("loadRateChart");
+    auto* lat = panel.findChild<ChartView*>("loadLatencyChart");
+    QVERIFY(rate && lat);
+    QVERIFY(!rate->zoomable() && rate->focusPolicy() == Qt::NoFocus);
+    QSignalSpy selected(rate, &ChartView::rangeSelected);
+    const QRectF plot = rate->chart()->plotArea();
+    const QPoint a = rate->mapFromScene(QPointF(plot.left() + plot.width() * 0.3, plot.center().y()));
+    const QPoint b = rate->mapFromScene(QPointF(plot.left() + plot.width() * 0.7, plot.center().y()));
+    QTest::mousePress(rate->viewport(), Qt::LeftButton, {}, a);
+    QTest::mouseMove(rate->viewport(), b);
+    QTest::mouseRelease(rate->viewport(), Qt::LeftButton, {}, b);
+    QCOMPARE(selected.count(), 0);
+    QVERIFY(rate->crosshair() > 0);
+    QCOMPARE(lat->crosshair(), rate->crosshair());
 }
 
 void TestLoadPanelTrust::agentDialogTestsTheConnection() {

@@ -138,8 +138,16 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     latency_chart_ = new ChartView(tr("Run: latency"), tr("ms"));
     latency_chart_->setObjectName("loadLatencyChart");
     // Small minimums: the window must fit a 1066x666 logical screen (1600x1000 at 1.5x) with the dock open.
-    for (auto* c : {rate_chart_, latency_chart_})
+    for (auto* c : {rate_chart_, latency_chart_}) {
         c->setMinimumSize(150, 170);
+        // The run's charts follow the run (no zoom: a drag would select a range nothing shows); one crosshair
+        // across both, as on the Charts tab.
+        c->setZoomable(false);
+        connect(c, &ChartView::hovered, this, [this](qint64 t) {
+            rate_chart_->setCrosshair(t);
+            latency_chart_->setCrosshair(t);
+        });
+    }
     auto* charts = new QHBoxLayout;
     charts->addWidget(rate_chart_, 1);
     charts->addWidget(latency_chart_, 1);

@@ -684,7 +684,7 @@ void ChartView::mousePressEvent(QMouseEvent* e) {
                 e->accept();
                 return;
             }
-        if (chart()->plotArea().contains(sp)) {
+        if (zoomable_ && chart()->plotArea().contains(sp)) {
             setFocus(Qt::MouseFocusReason);
             dragging_ = true;
             drag_pan_ = e->modifiers() & Qt::ShiftModifier;
@@ -744,7 +744,8 @@ void ChartView::mouseReleaseEvent(QMouseEvent* e) {
 }
 
 void ChartView::mouseDoubleClickEvent(QMouseEvent* e) {
-    if (e->button() == Qt::LeftButton && chart()->plotArea().contains(mapToScene(e->position().toPoint()))) {
+    if (zoomable_ && e->button() == Qt::LeftButton &&
+        chart()->plotArea().contains(mapToScene(e->position().toPoint()))) {
         emit resetRequested();
         e->accept();
         return;
@@ -755,7 +756,7 @@ void ChartView::mouseDoubleClickEvent(QMouseEvent* e) {
 bool ChartView::event(QEvent* e) {
     // The keys a focused chart handles win over window shortcuts with the same key (Esc also dismisses the
     // window's message banner, but on a chart it resets the zoom).
-    if (e->type() == QEvent::ShortcutOverride) {
+    if (zoomable_ && e->type() == QEvent::ShortcutOverride) {
         switch (static_cast<QKeyEvent*>(e)->key()) {
             case Qt::Key_Left:
             case Qt::Key_Right:
@@ -776,6 +777,10 @@ bool ChartView::event(QEvent* e) {
 }
 
 void ChartView::keyPressEvent(QKeyEvent* e) {
+    if (!zoomable_) {
+        QChartView::keyPressEvent(e);
+        return;
+    }
     const qint64 span = to_ms_ - from_ms_;
     switch (e->key()) {
         case Qt::Key_Left:

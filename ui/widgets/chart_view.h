@@ -130,6 +130,12 @@ class ChartView : public QChartView {
     std::int64_t fromMs() const { return from_ms_; }
     std::int64_t toMs() const { return to_ms_; }
 
+    /// Off: no drag selection, pan or zoom keys (a chart whose range its owner does not let the user move).
+    void setZoomable(bool on) {
+        zoomable_ = on;
+        setFocusPolicy(on ? Qt::StrongFocus : Qt::NoFocus);  // no keys to take
+    }
+    bool zoomable() const { return zoomable_; }
     /// A vertical line at this time (0 = none), drawn while the mouse is over any chart of the page.
     void setCrosshair(std::int64_t t_ms);
     std::int64_t crosshair() const { return crosshair_ms_; }
@@ -211,7 +217,7 @@ class ChartView : public QChartView {
     bool legend_dirty_ = true;
     qreal legend_height_ = 0, left_padding_ = 0;
     std::int64_t crosshair_ms_ = 0;
-    bool dragging_ = false, drag_pan_ = false;
+    bool dragging_ = false, drag_pan_ = false, zoomable_ = true;
     qreal drag_from_x_ = 0, drag_to_x_ = 0;  // scene x
 };
 
