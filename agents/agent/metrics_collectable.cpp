@@ -21,10 +21,9 @@ constexpr int kFirstK = -44;
 constexpr int kLastK = 24;
 const std::array<double, kLastK - kFirstK + 1> kBoundsS = [] {
     std::array<double, kLastK - kFirstK + 1> b{};
-    // Rounded to 15 significant digits, which every double prints back exactly: the text serializer
-    // (16 digits) and Prometheus' protobuf decoding (shortest form) then spell the same le label. The
-    // rounding
-    // (< 1e-15 relative) is far inside cumulative_at()'s tolerance for "on the boundary".
+    // Rounded to 15 significant digits: the text serializer's 16-digit spelling of these values reads back
+    // as the same double, so text and protobuf carry identical bounds (tst_native_histogram checks all 69).
+    // The rounding (< 1e-15 relative) is far inside cumulative_at()'s tolerance for "on the boundary".
     for (int k = kFirstK; k <= kLastK; ++k) {
         char digits[32];
         std::snprintf(digits, sizeof digits, "%.15g", std::exp2(double(k) / 4.0));

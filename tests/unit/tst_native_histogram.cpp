@@ -369,9 +369,16 @@ void TestNativeHistogram::accept_data() {
     QTest::newRow("any") << QByteArray("*/*") << false;
     QTest::newRow("text") << QByteArray("text/plain") << false;
     QTest::newRow("protobuf alone") << pb << true;
-    QTest::newRow("prometheus 2.42") << pb + ";q=0.5,application/openmetrics-text;version=1.0.0;q=0.4,text/"
-                                             "plain;version=0.0.4;q=0.3,*/*;q=0.1"
-                                     << true;
+    // Captured from Debian's Prometheus 2.42 with --enable-feature=native-histograms.
+    QTest::newRow("prometheus 2.42")
+        << QByteArray(
+               "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
+               "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;"
+               "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+        << true;
+    QTest::newRow("protobuf at q=0.5") << pb + ";q=0.5,application/openmetrics-text;version=1.0.0;q=0.4,text/"
+                                               "plain;version=0.0.4;q=0.3,*/*;q=0.1"
+                                       << true;
     QTest::newRow("prometheus 2.42 without native")
         << QByteArray(
                "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
