@@ -124,12 +124,41 @@ class TestPrometheusNative : public QObject {
 
         const double prom_p99 =
             prom.scalar("histogram_quantile(0.99, sum(rate(http_server_request_duration_seconds[1m])))", at);
+        QVERIFY(std::isfinite(prom_p99));
+
+        // 1. Server side, always: the agents' own figure. Each agent reports the p99 of its requests over the
+        // last 60 s (all of this run) from its sketch, within 0.78 % of exact. The exact fleet p99 of a
+        // mixture lies between the smallest and the largest p99 of its parts, so it is in [min p99 x (1 -
+        // 0.78 %), max p99 x (1 + 0.78 %)]; Prometheus must be within 2 % of that interval.
+        double lo = INFINITY, hi = 0;
+        std::uint64_t agent_requests = 0;
+        for (auto& s : servers) {
+            const auto snap = s.admin().snapshot(60);
+            QVERIFY2(snap.ok(), snap.error_message().c_str());
+            for (const auto& series : snap.value->series) {
+                if (series.route != "/v1/products/{id}" || series.version != "canary") continue;
+                QVERIFY(series.latency.has_value());
+                agent_requests += series.requests;
+                lo = std::min(lo, series.latency->p99_ms / 1e3);
+                hi = std::max(hi, series.latency->p99_ms / 1e3);
+            }
+        }
+        QCOMPARE(agent_requests, completed);
+        const double k = LatencySketch::kRelativeError;
+        qInfo("agents' own p99: %.4f .. %.4f ms; Prometheus fleet p99 %.4f ms", lo * 1e3, hi * 1e3,
+              prom_p99 * 1e3);
+        QVERIFY2(prom_p99 >= lo * (1 - k) * 0.98 && prom_p99 <= hi * (1 + k) * 1.02,
+                 "fleet p99 not within 2 % of the agents' own figure");
+
+        // 2. Client side, the comparison: the load engine's p99 of the same requests (its sketch,
+        // within 0.78 % of the exact client p99; the merge of the 4 engines' sketches is exact). A client's
+        // latency is the server's plus loopback, parsing and its own scheduling. That offset is measured
+        // exactly from the sums (the agents' histogram_sum is exact, so is the clients' sketch sum). When it
+        // is small
+        // (< 0.5 % of p99) client and server measure the same thing and the 2 % bound is asserted; on a
+        // saturated machine (the whole suite on 2 cores) the client's own queueing dominates its tail, the
+        // figures stop being comparable, and the test says so instead of widening the bound.
         const double client_p99 = client.quantile_ns(0.99) / 1e9;
-        // Server-side vs client-side: the client's latency is the server's plus loopback and client parsing.
-        // That offset is measured exactly from the sums (the agents' histogram_sum is exact, so is the
-        // clients' sketch sum) and asserted small; it is what justifies comparing server-side Prometheus
-        // quantiles with a client-side one. The client figure is the load engine's sketch (within 0.78 % of
-        // the exact client p99), the merge of the 4 engines' sketches is exact.
         const double server_mean =
             prom.scalar("sum(histogram_sum(http_server_request_duration_seconds))", at) / double(completed);
         const double client_mean = client.mean_ns() / 1e9;
@@ -139,11 +168,15 @@ class TestPrometheusNative : public QObject {
             "client - server %.3f ms",
             static_cast<unsigned long long>(completed), prom_p99 * 1e3, client_p99 * 1e3,
             100 * (prom_p99 / client_p99 - 1), offset * 1e3);
-        QVERIFY(std::isfinite(prom_p99));
-        QVERIFY2(offset > 0 && offset < 0.005 * client_p99, "client/server offset too large to compare");
-        QVERIFY2(std::abs(prom_p99 - client_p99) <= 0.02 * client_p99, "fleet p99 not within 2 %");
-        // The regression: the fleet p99 is ~30 ms, not 49.5 ms.
-        QVERIFY(prom_p99 > 0.029 && prom_p99 < 0.0305);
+        QVERIFY2(offset > 0, "a client cannot see less latency than the server");
+        if (offset < 0.005 * client_p99)
+            QVERIFY2(std::abs(prom_p99 - client_p99) <= 0.02 * client_p99,
+                     "fleet p99 not within 2 % of client's");
+        else
+            qWarning(
+                "client-side comparison not asserted: the client adds %.3f ms on average (>= 0.5 %% of p99); "
+                "the machine is too loaded for client and server to measure the same latency",
+                offset * 1e3);
     }
 
     void hostileScrapesUnderLoad() {
