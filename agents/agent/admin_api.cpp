@@ -8,6 +8,7 @@
 #include "agents/agent/control_store.h"
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "agents/agent/metrics_protobuf.h"
 #include "agents/agent/tokens.h"
 #include "core/json_strict.h"
 
@@ -439,7 +440,13 @@ AdminResponse AdminApi::builtin(const std::string& path, HttpIn& in, Role role, 
     if (path == "/metrics") {
         if (!check_query(in, {}, errs)) return problem(400, "Bad Request", "invalid query", errs);
         AdminResponse r;
-        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.headers.emplace_back("Vary", "Accept");
+        if (ctx_.metrics_protobuf && negotiate_metrics_format(in.accept) == MetricsFormat::Protobuf) {
+            r.content_type = kMetricsProtobufContentType;
+            r.body = ctx_.metrics_protobuf();
+            return r;
+        }
+        r.content_type = kMetricsContentType;
         r.body = ctx_.metrics_text();
         return r;
     }

@@ -60,6 +60,7 @@ class AdminApi {
         ErrorReporter* errors = nullptr;
         std::function<std::string(int window_s)> snapshot_json;
         std::function<std::string()> metrics_text;
+        std::function<std::string()> metrics_protobuf;  // empty: /metrics always answers text
         std::function<nlohmann::json(Role caller)> info_json;
     };
 

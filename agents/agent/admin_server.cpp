@@ -428,6 +428,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             in_.actor = std::string(it->value());
         }
         in_.content_type = std::string(req[http::field::content_type]);
+        for (const auto& field : req)
+            if (field.name() == http::field::accept) {
+                if (!in_.accept.empty()) in_.accept += ',';
+                in_.accept.append(field.value());
+            }
 
         // Routing and authorization before any body byte: a refused request cannot hold a slot with a slow
         // body.

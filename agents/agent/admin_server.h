@@ -48,6 +48,7 @@ struct HttpIn {
     std::string actor;          // Redline-Actor header: who acts, named in the audit line (role:actor)
     bool has_actor = false;     // the header was sent (an empty value is refused)
     std::string content_type;
+    std::string accept;    // Accept header(s), several joined with ',' (content negotiation of /metrics)
     bool query_ok = true;  // false when the query string was not valid percent-encoding
 };
 

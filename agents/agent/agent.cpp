@@ -20,6 +20,7 @@
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
 #include "agents/agent/metrics_collectable.h"
+#include "agents/agent/metrics_protobuf.h"
 #include "agents/agent/recorder.h"
 #include "agents/agent/tokens.h"
 
@@ -158,7 +159,7 @@ struct Agent::Impl {
     std::string api_url;            // the host's API base URL, empty until set_api_url()
 
     std::once_flag collectable_once;
-    std::shared_ptr<prometheus::Collectable> collectable;
+    std::shared_ptr<MetricsCollectable> collectable;
 
     std::vector<std::string> route_ids() const {
         std::vector<std::string> out;
@@ -205,6 +206,12 @@ struct Agent::Impl {
                        [&] { collectable = make_metrics_collectable(recorder, options.service); });
         auto families = collectable->Collect();
         return prometheus::TextSerializer().Serialize(families);
+    }
+
+    std::string metrics_protobuf() {
+        std::call_once(collectable_once,
+                       [&] { collectable = make_metrics_collectable(recorder, options.service); });
+        return serialize_metrics_protobuf(collectable->collect_exposition());
     }
 
     void load_agent_id() {
@@ -358,6 +365,7 @@ void Agent::start() {
                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         };
         ctx.metrics_text = [p] { return p->metrics_text(); };
+        ctx.metrics_protobuf = [p] { return p->metrics_protobuf(); };
         ctx.info_json = [p](Role r) { return p->info_json(r); };
         im.api = std::make_unique<AdminApi>(std::move(ctx), im.handlers);
 

@@ -4,6 +4,9 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
 #include <sstream>
 #include <utility>
 
@@ -11,10 +14,23 @@ namespace redline::agent {
 
 namespace {
 
-// 25 bounds from 0.5 ms to 60 s: dense where API latencies live, a few coarse ones for timeouts.
-constexpr std::array<double, 25> kBoundsS = {0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05,
-                                             0.075,  0.1,   0.15,   0.25,  0.5,    0.75, 1.0,   1.5,   2.5,
-                                             5.0,    7.5,   10.0,   15.0,  30.0,   45.0, 60.0};
+// Classic bounds 2^(k/4) s, k = -44..24: 69 bounds from 0.49 ms to 64 s, four per octave (a bucket ratio of
+// 1.19), so histogram_quantile() over them is off by at most ~20 % (docs/metrics.md); every bound is a
+// schema-5 native boundary (k/4 = 8k/32).
+constexpr int kFirstK = -44;
+constexpr int kLastK = 24;
+const std::array<double, kLastK - kFirstK + 1> kBoundsS = [] {
+    std::array<double, kLastK - kFirstK + 1> b{};
+    // Rounded to 15 significant digits: the text serializer's 16-digit spelling of these values reads back
+    // as the same double, so text and protobuf carry identical bounds (tst_native_histogram checks all 69).
+    // The rounding (< 1e-15 relative) is far inside cumulative_at()'s tolerance for "on the boundary".
+    for (int k = kFirstK; k <= kLastK; ++k) {
+        char digits[32];
+        std::snprintf(digits, sizeof digits, "%.15g", std::exp2(double(k) / 4.0));
+        b[std::size_t(k - kFirstK)] = std::strtod(digits, nullptr);
+    }
+    return b;
+}();
 
 constexpr const char* kMethod = "http_request_method";
 constexpr const char* kRoute = "http_route";
@@ -57,9 +73,13 @@ std::span<const double> MetricsCollectable::bucket_bounds_s() noexcept {
 }
 
 std::vector<prometheus::MetricFamily> MetricsCollectable::Collect() const {
+    return collect_exposition().families;
+}
+
+MetricsCollectable::Exposition MetricsCollectable::collect_exposition() const {
+    Exposition out;
     using prometheus::MetricType;
-    auto duration = family("http_server_request_duration_seconds", "Duration of HTTP server requests.",
-                           MetricType::Histogram);
+    auto duration = family(kDurationFamily, "Duration of HTTP server requests.", MetricType::Histogram);
     auto requests = family("http_server_requests_total",
                            "HTTP server requests answered, by response status code.", MetricType::Counter);
     auto active = family("http_server_active_requests", "HTTP server requests currently being handled.",
@@ -78,13 +98,15 @@ std::vector<prometheus::MetricFamily> MetricsCollectable::Collect() const {
             h.label = labels;
             h.histogram.sample_count = sk.count();
             h.histogram.sample_sum = sk.sum_ns() / 1e9;
+            // Classic buckets are sums of the native ones, so the two views of one scrape agree.
+            auto native = to_native_histogram(sk);
+            const auto cumulative = cumulative_at(native, kBoundsS);
             h.histogram.bucket.reserve(kBoundsS.size() + 1);
-            for (const double b : kBoundsS) {
-                const auto bound_ns = static_cast<std::uint64_t>(std::llround(b * 1e9));
-                h.histogram.bucket.push_back({sk.count_at_or_below(bound_ns), b});
-            }
+            for (std::size_t k = 0; k < kBoundsS.size(); ++k)
+                h.histogram.bucket.push_back({cumulative[k], kBoundsS[k]});
             h.histogram.bucket.push_back({sk.count(), std::numeric_limits<double>::infinity()});
             duration.metric.push_back(std::move(h));
+            out.duration_native.push_back(std::move(native));
 
             // Exact codes first; a series that saw more than Counters::kMaxCodes distinct codes reports the
             // rest by class ("1xx".."5xx") and codes outside 100..599 as "other", so the family always sums
@@ -128,10 +150,9 @@ std::vector<prometheus::MetricFamily> MetricsCollectable::Collect() const {
     i.gauge.value = 1;
     info.metric.push_back(std::move(i));
 
-    std::vector<prometheus::MetricFamily> out;
-    out.reserve(6);
+    out.families.reserve(6);
     for (auto* f : {&duration, &requests, &active, &cache, &limits, &info})
-        if (!f->metric.empty()) out.push_back(std::move(*f));
+        if (!f->metric.empty()) out.families.push_back(std::move(*f));
     return out;
 }
 

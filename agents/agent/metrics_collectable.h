@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/agent/native_histogram.h"
 #include "agents/agent/recorder.h"
 #include "core/sketch.h"
 #include "core/window.h"
@@ -35,9 +36,19 @@ class MetricsCollectable : public prometheus::Collectable {
 
     MetricsCollectable(std::string service, TotalsSource source);
 
+    /// One scrape: the families (as Collect()) plus, for every metric of http_server_request_duration_seconds
+    /// in order, its native histogram (the protobuf exposition carries both).
+    struct Exposition {
+        std::vector<prometheus::MetricFamily> families;
+        std::vector<NativeHistogram> duration_native;
+    };
+    Exposition collect_exposition() const;
+
     std::vector<prometheus::MetricFamily> Collect() const override;
 
-    /// Upper bounds (seconds) of the request-duration histogram buckets, ascending; +Inf is implied.
+    /// Upper bounds (seconds) of the classic request-duration buckets, ascending; +Inf is implied. They are
+    /// 2^(k/4) s for k = -44..24 (0.49 ms .. 64 s), native bucket boundaries, so a classic bucket is a sum of
+    /// native buckets of the same scrape.
     static std::span<const double> bucket_bounds_s() noexcept;
 
   private:
@@ -52,6 +63,9 @@ std::shared_ptr<MetricsCollectable> make_metrics_collectable(const Recorder& rec
 std::string serialize_metrics(const std::vector<prometheus::MetricFamily>& families);
 /// Collect() + serialize_metrics().
 std::string metrics_text(const prometheus::Collectable& collectable);
+
+/// Name of the family that carries the native histogram.
+inline constexpr const char* kDurationFamily = "http_server_request_duration_seconds";
 
 /// Content-Type of serialize_metrics() output.
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -213,19 +213,34 @@ void TestMetricsText::promtoolAcceptsAndCountsMatch() {
     QCOMPARE(find(samples, h + "_count", gs), 21.0);
     const double sum = 10 * 0.001 + 5 * 0.003 + 2 * 0.020 + 2.0 + 3 * 0.0002;
     QVERIFY(std::abs(*find(samples, h + "_sum", gs) - sum) < 1e-9);
-    QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "0.0005")), 3.0);
-    // A value in the same sketch bucket as a bound (within 1/64 below it, or on it) counts in the next bucket
-    // up: 1 ms shares the sketch bucket [0.999424, 1.007616) ms with the 0.001 bound.
-    QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "0.001")), 3.0);
-    QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "0.0025")), 13.0);
-    QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "0.005")), 18.0);
-    QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "0.025")), 20.0);
-    QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "1.5")), 20.0);
-    QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "2.5")), 21.0);
+    // Bounds are 2^(k/4) s; le is looked up by value. A sketch bucket counts where its midpoint falls, so a
+    // value within half a sketch bucket (0.78 %) of a bound may land on either side: 2 s itself is in the
+    // sketch bucket [1.9965, 2.0133) s, whose midpoint is above 2, so it counts in le=2^1.25, not le=2.
+    const auto bucket = [&](const Labels& l, double k4) -> std::optional<double> {
+        for (const auto& s : samples) {
+            if (s.name != h + "_bucket") continue;
+            Labels rest = s.labels;
+            const auto le = rest.find("le");
+            if (le == rest.end() || std::abs(std::stod(le->second) / std::exp2(k4 / 4.0) - 1) > 1e-12)
+                continue;
+            rest.erase(le);
+            if (rest == l) return s.value;
+        }
+        return std::nullopt;
+    };
+    QCOMPARE(bucket(gs, -44), 3.0);   // 0.49 ms: the 200 us ones
+    QCOMPARE(bucket(gs, -40), 3.0);   // 0.98 ms: not yet the 1 ms ones
+    QCOMPARE(bucket(gs, -39), 13.0);  // 1.16 ms
+    QCOMPARE(bucket(gs, -34), 13.0);  // 2.78 ms
+    QCOMPARE(bucket(gs, -33), 18.0);  // 3.28 ms
+    QCOMPARE(bucket(gs, -23), 18.0);  // 18.6 ms
+    QCOMPARE(bucket(gs, -22), 20.0);  // 22.1 ms
+    QCOMPARE(bucket(gs, 4), 20.0);    // 2 s
+    QCOMPARE(bucket(gs, 5), 21.0);    // 2.38 s
     QCOMPARE(find(samples, h + "_bucket", plus(gs, "le", "+Inf")), 21.0);
     QCOMPARE(find(samples, h + "_count", gc), 4.0);
-    QCOMPARE(find(samples, h + "_bucket", plus(gc, "le", "0.025")), 0.0);
-    QCOMPARE(find(samples, h + "_bucket", plus(gc, "le", "0.05")), 4.0);
+    QCOMPARE(bucket(gc, -19), 0.0);  // 37.2 ms
+    QCOMPARE(bucket(gc, -18), 4.0);  // 44.2 ms
     // Every histogram has the documented bucket count and is cumulative.
     const auto bounds = MetricsCollectable::bucket_bounds_s();
     for (const Labels& l : {gs, gc, ps}) {
