@@ -17,6 +17,10 @@ std::string fleet_series(const std::string& name, const std::string& selector, c
     return matchers.empty() ? name : name + "{" + matchers + "}";
 }
 
+std::string fleet_native_probe(const FleetMapping& m) {
+    return fmt::format("count({}) or vector(0)", fleet_series(m.duration_metric, m.selector));
+}
+
 std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s) {
     std::string by;
     for (const auto& l : fleet_group_labels(m))

@@ -42,6 +42,11 @@ std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s);
 /// The label names a result is grouped by, in order: instance, route, version (those mapped).
 std::vector<std::string> fleet_group_labels(const FleetMapping& m);
 
+/// The query that tells a native duration histogram from a classic one: a native histogram is stored under
+/// the metric's bare name, a classic one only as _bucket/_count/_sum series. Prometheus 2.42 with the native
+/// feature keeps only the native form, so the mapping must follow what is stored (`native` above).
+std::string fleet_native_probe(const FleetMapping& m);
+
 /// `name{selector,extra}` with the selector and extra matchers joined (either may be empty).
 std::string fleet_series(const std::string& name, const std::string& selector, const std::string& extra = {});
 

@@ -14,6 +14,7 @@
 #include "core/prometheus_client.h"
 #include "core/prometheus_fleet.h"
 #include "tests/support/child_process.h"
+#include "tests/support/prometheus_server.h"
 
 using namespace redline;
 using redline::test::ChildProcess;
@@ -44,6 +45,7 @@ class TestPrometheusClient : public QObject {
     void fleetQueriesPerInstanceRouteAndVersion();
     void aServiceNoOneHereWrote();
     void failuresAreOneReadableLine();
+    void nativeHistogramsAreDetectedAndQueried();
 
   private:
     QTemporaryDir dir_;
@@ -228,6 +230,47 @@ void TestPrometheusClient::failuresAreOneReadableLine() {
     // A bad range is refused before any request.
     auto step = client_->query_range("up", 2000, 1000, 1000);
     QVERIFY(!step.ok() && step.error_type == "bad_data");
+}
+
+// A Prometheus with the native-histogram feature keeps only the native form of the agents' duration histogram
+// (2.42 drops the classic _bucket series): the probe says so, and the native form of the queries answers.
+void TestPrometheusClient::nativeHistogramsAreDetectedAndQueried() {
+    FleetMapping m;
+    m.selector = R"(job="redline")";
+    auto classic = client_->query(fleet_native_probe(m));
+    QVERIFY2(classic.ok() && classic.value->size() == 1, classic.error.c_str());
+    QCOMPARE(classic.value->front().points.at(0).second, 0.0);  // the classic Prometheus above
+
+    test::PrometheusServer native;
+    test::PrometheusServer::Options o;
+    o.targets = {a_.admin_url().mid(7)};
+    o.native_histograms = true;
+    QString error;
+    QVERIFY2(native.start(o, &error), qPrintable(error));
+    PrometheusClient nc(native.url());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            auto r = nc.query(fleet_native_probe(m));
+            return r.ok() && !r.value->empty() && r.value->front().points.at(0).second > 0;
+        }(),
+        30'000);
+    QTest::qWait(7000);  // history for rate() over 5 s
+    m.native = true;
+    for (const auto& q : fleet_queries(m, 5)) {
+        if (q.figure == FleetFigure::CacheHitRatio || q.figure == FleetFigure::ErrorRatio)
+            continue;  // counters
+        const auto r = nc.query(q.promql);
+        QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
+        QVERIFY2(!r.value->empty(), q.promql.c_str());
+        bool finite = false;
+        for (const auto& s : *r.value)
+            finite = finite || std::isfinite(s.points.at(0).second);
+        QVERIFY2(finite, q.promql.c_str());
+    }
+    // The classic form finds nothing there: why the probe matters.
+    m.native = false;
+    const auto p99 = nc.query(fleet_queries(m, 5)[4].promql);
+    QVERIFY(p99.ok() && p99.value->empty());
 }
 
 QTEST_GUILESS_MAIN(TestPrometheusClient)
