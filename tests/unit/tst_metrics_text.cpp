@@ -12,6 +12,7 @@
 
 #include "agents/agent/metrics_collectable.h"
 #include "agents/agent/recorder.h"
+#include "tests/support/prometheus_text.h"
 
 using namespace std::chrono_literals;
 using redline::agent::CacheOutcome;
@@ -23,54 +24,15 @@ namespace {
 
 using Labels = std::map<std::string, std::string>;
 
-struct Sample {
-    std::string name;
-    Labels labels;
-    double value = 0;
-};
+using Sample = redline::test::PromSample;
 
-/// Parses the sample lines of Prometheus text format 0.0.4 (label values with \\, \" and \n escapes).
+/// The sample lines of the text format (tests/support/prometheus_text.h); *error says why on a malformed one.
 std::vector<Sample> parse(const std::string& text, QString* error) {
-    std::vector<Sample> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t eol = text.find('\n', pos);
-        const std::string line = text.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
-        pos = eol == std::string::npos ? text.size() : eol + 1;
-        if (line.empty() || line[0] == '#') continue;
-        Sample s;
-        std::size_t i = 0;
-        while (i < line.size() && line[i] != '{' && line[i] != ' ')
-            s.name += line[i++];
-        if (i < line.size() && line[i] == '{') {
-            ++i;
-            while (i < line.size() && line[i] != '}') {
-                std::string key, value;
-                while (i < line.size() && line[i] != '=')
-                    key += line[i++];
-                if (i + 1 >= line.size() || line[i + 1] != '"') {
-                    *error = QString::fromStdString("bad label in: " + line);
-                    return {};
-                }
-                i += 2;
-                while (i < line.size() && line[i] != '"') {
-                    if (line[i] == '\\' && i + 1 < line.size()) {
-                        const char e = line[++i];
-                        value += e == 'n' ? '\n' : e;
-                    } else {
-                        value += line[i];
-                    }
-                    ++i;
-                }
-                ++i;  // closing quote
-                if (i < line.size() && line[i] == ',') ++i;
-                s.labels[key] = value;
-            }
-            ++i;  // '}'
-        }
-        const std::string v = line.substr(i);
-        s.value = v.find("+Inf") != std::string::npos ? INFINITY : std::stod(v);
-        out.push_back(std::move(s));
+    std::string why;
+    auto out = redline::test::parse_prometheus_text(text, &why);
+    if (!why.empty()) {
+        *error = QString::fromStdString(why);
+        return {};
     }
     return out;
 }
