@@ -82,6 +82,17 @@ std::string transport_message(int code, const char* errbuf) {
     return msg;
 }
 
+std::size_t write_body(char* data, std::size_t size, std::size_t n, void* user) {
+    auto* sink = static_cast<BodySink*>(user);
+    const std::size_t bytes = size * n;
+    if (sink->body->size() + bytes > sink->limit) {
+        sink->overflow = true;
+        return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+    }
+    sink->body->append(data, bytes);
+    return bytes;
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -194,22 +205,6 @@ namespace {
 
 constexpr std::size_t kMaxResponseBody = 64u * 1024 * 1024;
 
-struct Sink {
-    std::string* body;
-    bool overflow = false;
-};
-
-std::size_t write_body(char* data, std::size_t size, std::size_t n, void* user) {
-    auto* sink = static_cast<Sink*>(user);
-    const std::size_t bytes = size * n;
-    if (sink->body->size() + bytes > kMaxResponseBody) {
-        sink->overflow = true;
-        return 0;  // aborts the transfer with CURLE_WRITE_ERROR
-    }
-    sink->body->append(data, bytes);
-    return bytes;
-}
-
 template <class T, class Parse>
 Result<T> typed(AgentClient& c, std::string_view method, std::string_view path, std::string_view body,
                 Parse&& parse) {
@@ -307,8 +302,8 @@ HttpResponse AgentClient::request(std::string_view method, std::string_view path
     if (!actor_.empty() && m != "GET" && m != "HEAD") headers = curl_slist_append(headers, actor.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 
-    Sink sink{&resp.body};
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &write_body);
+    detail::BodySink sink{&resp.body, kMaxResponseBody};
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &detail::write_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 
     const CURLcode rc = curl_easy_perform(h);

@@ -21,4 +21,13 @@ curl_slist* make_headers(const std::string& token, std::initializer_list<std::st
 /// curl's message for code, plus the error buffer's detail when it adds something.
 std::string transport_message(int code, const char* errbuf);
 
+/// A response body collected up to `limit` bytes (CURLOPT_WRITEDATA for write_body, CURLOPT_WRITEFUNCTION);
+/// beyond it the transfer is aborted (CURLE_WRITE_ERROR) and overflow is set.
+struct BodySink {
+    std::string* body;
+    std::size_t limit;
+    bool overflow = false;
+};
+std::size_t write_body(char* data, std::size_t size, std::size_t n, void* sink);
+
 }  // namespace redline::detail

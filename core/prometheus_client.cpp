@@ -17,22 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxBody = 256u * 1024 * 1024;  // a big fleet's matrix; beyond it the query is refused
 
-struct Sink {
-    std::string* body;
-    bool overflow = false;
-};
-
-std::size_t write_body(char* data, std::size_t size, std::size_t n, void* user) {
-    auto* sink = static_cast<Sink*>(user);
-    const std::size_t bytes = size * n;
-    if (sink->body->size() + bytes > kMaxBody) {
-        sink->overflow = true;
-        return 0;
-    }
-    sink->body->append(data, bytes);
-    return bytes;
-}
-
 // "1700000000.25" -> 1700000000250 (rounded to the ms).
 std::optional<std::int64_t> parse_time(const nlohmann::json& t) {
     std::optional<double> s;
@@ -231,8 +215,8 @@ PromResult<std::vector<PromSeries>> PrometheusClient::post(std::string_view path
         {"Accept: application/json", "Content-Type: application/x-www-form-urlencoded", "Expect:"});
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     std::string body;
-    Sink sink{&body};
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &write_body);
+    detail::BodySink sink{&body, kMaxBody};
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &detail::write_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     const CURLcode rc = curl_easy_perform(h);
     long status = 0;
