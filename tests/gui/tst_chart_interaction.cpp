@@ -72,6 +72,7 @@ class TestChartInteraction : public QObject {
     void legendWrapsAndShowsLineStyle();
     void markersGroupFilterAndHover();
     void escOnAChartInTheWindowResetsTheZoom();
+    void agentKilledWhileZoomed();  // last: it kills the server
 
   private:
     void waitForHistory(int seconds);
@@ -409,6 +410,41 @@ void TestChartInteraction::escOnAChartInTheWindowResetsTheZoom() {
     QVERIFY(!page->paused());
     // The help lists the chart keys.
     QVERIFY(w.shortcutsText().contains("zoom"));
+}
+
+// The agent is killed while the user looks at a zoomed range: the zoom stays where it was (no jump), the page
+// says the agent is stale, and back on live every chart greys and shades the span since the last sample;
+// zooming into the outage shows a gap, never a line across it.
+void TestChartInteraction::agentKilledWhileZoomed() {
+    waitForHistory(12);
+    page_->resetZoom();
+    page_->refreshNow();
+    ChartView* rate = page_->chart(DetailPage::RateChart);
+    const QRectF plot = rate->chart()->plotArea();
+    const int x0 = rate->mapFromScene(plot.topLeft()).x(), x1 = rate->mapFromScene(plot.topRight()).x();
+    drag(rate, x0 + (x1 - x0) / 2, x0 + (x1 - x0) * 9 / 10);
+    QVERIFY(page_->zoomed());
+    const auto zoom = page_->viewRange();
+    const std::int64_t killedAt = QDateTime::currentMSecsSinceEpoch();
+    traffic_->stopAndWait();
+    server_->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_) != StreamState::Live, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(rate->isStale(), kTimeout);
+    QCOMPARE(page_->viewRange(), zoom);  // the zoomed range did not move
+    // Live again (Esc): the charts end now, greyed from the last sample on.
+    rate->setFocus();
+    QTest::keyClick(rate, Qt::Key_Escape);
+    QVERIFY(!page_->zoomed());
+    QTest::qWait(3000);
+    page_->refreshNow();
+    for (int i = 0; i < DetailPage::ChartCount; ++i)
+        QVERIFY(page_->chart(i)->isStale());
+    QVERIFY(rate->staleText().contains("no data"));
+    // Zoomed across the outage: the last point before it is the end of the line, nothing after.
+    page_->zoomTo(killedAt - 8000, QDateTime::currentMSecsSinceEpoch());
+    for (const auto& p : rate->points(0))
+        QVERIFY2(std::isnan(p.y()) || p.x() <= double(killedAt) + 1500,
+                 qPrintable(QString("a point at %1 ms after the kill").arg(p.x() - double(killedAt))));
 }
 
 QTEST_MAIN(TestChartInteraction)
