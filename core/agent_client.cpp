@@ -63,6 +63,17 @@ void set_common_options(CURL* h) {
     curl_easy_setopt(h, CURLOPT_USERAGENT, "redline/" REDLINE_VERSION);
 }
 
+void begin_request(CURL* h, const std::string& url, std::chrono::milliseconds timeout, char* errbuf) {
+    curl_easy_reset(h);
+    set_common_options(h);
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, timeout.count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+}
+
 curl_slist* make_headers(const std::string& token, std::initializer_list<std::string_view> extra) {
     curl_slist* list = nullptr;
     if (!token.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token).c_str());
@@ -270,16 +281,8 @@ HttpResponse AgentClient::request(std::string_view method, std::string_view path
         resp.transport_error = "curl_easy_init failed";
         return resp;
     }
-    // reset keeps live connections (keep-alive) and the DNS cache; every option is set again below.
-    curl_easy_reset(h);
-    detail::set_common_options(h);
     const std::string url = detail::join_url(base_url_, path);
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, impl_->timeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    impl_->errbuf[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, impl_->errbuf);
+    detail::begin_request(h, url, impl_->timeout, impl_->errbuf);  // every option is set again below
 
     const std::string m(method);
     const bool has_body = !body.empty() || m == "POST" || m == "PUT" || m == "PATCH";

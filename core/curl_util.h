@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -15,6 +16,10 @@ void ensure_curl_global();
 std::string join_url(std::string_view base, std::string_view path);
 /// Options every Redline handle sets: no signals, no redirects, http/https only, TCP_NODELAY, user agent.
 void set_common_options(CURL* h);
+/// Readies a reused handle for one request to url: curl_easy_reset (live connections and the DNS cache stay),
+/// the common options, the URL, connect and total timeout (at least 1 ms), and errbuf (CURL_ERROR_SIZE)
+/// cleared.
+void begin_request(CURL* h, const std::string& url, std::chrono::milliseconds timeout, char* errbuf);
 /// Authorization header (when token is non-empty) plus extra header lines; caller frees with
 /// curl_slist_free_all.
 curl_slist* make_headers(const std::string& token, std::initializer_list<std::string_view> extra);

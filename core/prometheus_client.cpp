@@ -194,14 +194,7 @@ PromResult<std::vector<PromSeries>> PrometheusClient::post(std::string_view path
         r.error = "curl_easy_init failed";
         return r;
     }
-    curl_easy_reset(h);
-    detail::set_common_options(h);
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, impl_->timeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    impl_->errbuf[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, impl_->errbuf);
+    detail::begin_request(h, url, impl_->timeout, impl_->errbuf);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form.size()));
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.c_str());
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // gzip when offered: a fleet matrix compresses ~10x
