@@ -2,13 +2,84 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <tuple>
+
 namespace redline {
 
-std::vector<std::string> fleet_group_labels(const FleetMapping& m) {
-    std::vector<std::string> out;
-    for (const std::string* l : {&m.instance_label, &m.route_label, &m.version_label})
-        if (!l->empty()) out.push_back(*l);
+namespace {
+
+std::string join(const std::vector<std::string>& labels) {
+    std::string out;
+    for (const auto& l : labels)
+        out += (out.empty() ? "" : ", ") + l;
     return out;
+}
+
+std::string regex_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (std::string_view(".^$|?*+()[]{}\\").find(c) != std::string_view::npos) out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+struct Level {
+    const char* name;
+    std::vector<std::string> by;
+    std::string extra;  // additional matcher (the focused instances)
+};
+
+std::vector<Level> levels(const FleetMapping& m, const std::vector<std::string>& focus, bool focus_only) {
+    std::vector<std::string> route;
+    for (const std::string* l : {&m.method_label, &m.route_label, &m.version_label})
+        if (!l->empty()) route.push_back(*l);
+    std::vector<Level> out;
+    if (!focus_only) {
+        out.push_back({"instance", {m.instance_label}, {}});
+        out.push_back({"fleet", {}, {}});
+    }
+    if (!m.route_label.empty()) {
+        if (!focus_only) out.push_back({"fleet_route", route, {}});
+        if (!focus.empty()) {
+            std::string alternatives;
+            for (const auto& f : focus)
+                alternatives += (alternatives.empty() ? "" : "|") + regex_escape(f);
+            std::vector<std::string> by{m.instance_label};
+            by.insert(by.end(), route.begin(), route.end());
+            out.push_back({"route", by, m.instance_label + "=~" + promql_string(alternatives)});
+        }
+    }
+    return out;
+}
+
+std::string with(std::vector<std::string> by, const std::string& label) {
+    by.push_back(label);
+    return join(by);
+}
+
+// The union of an expression over every level, each tagged with its name.
+template <class F>
+std::string union_of(const std::vector<Level>& ls, F&& expr) {
+    std::string out;
+    for (const auto& l : ls)
+        out += fmt::format("{}label_replace({}, \"{}\", \"{}\", \"\", \"\")", out.empty() ? "" : " or ",
+                           expr(l), kFleetLevelLabel, l.name);
+    return out;
+}
+
+}  // namespace
+
+std::string promql_string(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '\\' || c == '"') out += '\\';
+        out += c;
+    }
+    return out + '"';
 }
 
 std::string fleet_series(const std::string& name, const std::string& selector, const std::string& extra) {
@@ -21,41 +92,199 @@ std::string fleet_native_probe(const FleetMapping& m) {
     return fmt::format("count({}) or vector(0)", fleet_series(m.duration_metric, m.selector));
 }
 
-std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s) {
-    std::string by;
-    for (const auto& l : fleet_group_labels(m))
-        by += (by.empty() ? "" : ", ") + l;
+std::string fleet_targets_query(const FleetMapping& m) {
+    return fleet_series("up", m.selector);
+}
+
+std::string fleet_target_info_query(const FleetMapping& m) {
+    return fleet_series("target_info", m.selector);
+}
+
+std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s,
+                                      const std::vector<std::string>& focus, bool focus_only) {
+    const auto ls = levels(m, focus, focus_only);
+    if (ls.empty()) return {};
     const std::string w = fmt::format("[{}s]", window_s);
-    const std::string sel = m.selector;
+    const std::string& sel = m.selector;
+    auto sel_with = [&](const Level& l, const std::string& more = {}) {
+        std::string extra = l.extra;
+        if (!more.empty()) extra += (extra.empty() ? "" : ",") + more;
+        return fleet_series("", sel, extra);  // "{...}" or ""
+    };
+    // Observations per second of the duration histogram (every answered request is one).
+    auto count_rate = [&](const Level& l, const std::string& by, const std::string& more = {}) {
+        if (m.native)
+            return fmt::format("sum by ({}) (histogram_count(rate({}{}{})))", by, m.duration_metric,
+                               sel_with(l, more), w);
+        return fmt::format("sum by ({}) (rate({}_count{}{}))", by, m.duration_metric, sel_with(l, more), w);
+    };
     std::vector<FleetQuery> q;
-    // Rate: every answered request is one histogram observation, whatever the service (OTel's count).
-    if (m.native)
-        q.push_back({FleetFigure::Rate, fmt::format("sum by ({}) (histogram_count(rate({}{})))", by,
-                                                    fleet_series(m.duration_metric, sel), w)});
-    else
-        q.push_back({FleetFigure::Rate, fmt::format("sum by ({}) (rate({}{}))", by,
-                                                    fleet_series(m.duration_metric + "_count", sel), w)});
-    if (!m.requests_metric.empty() && !m.status_label.empty())
-        q.push_back({FleetFigure::ErrorRatio,
-                     fmt::format("sum by ({0}) (rate({1}{3})) / sum by ({0}) (rate({2}{3}))", by,
-                                 fleet_series(m.requests_metric, sel, m.status_label + "=~\"5..\""),
-                                 fleet_series(m.requests_metric, sel), w)});
+    q.push_back({FleetFigure::Rate, union_of(ls, [&](const Level& l) { return count_rate(l, join(l.by)); })});
+    if (!m.status_label.empty()) {
+        const std::string matcher = m.status_label + "=~\"5..|429\"";
+        q.push_back({FleetFigure::Status, union_of(ls, [&](const Level& l) {
+                         const std::string by = join(l.by), by_status = with(l.by, m.status_label);
+                         if (m.requests_metric.empty())
+                             return fmt::format("({} or {} * 0)", count_rate(l, by_status, matcher),
+                                                count_rate(l, by));
+                         return fmt::format("(sum by ({}) (rate({}{}{})) or sum by ({}) (rate({}{}{})) * 0)",
+                                            by_status, m.requests_metric, sel_with(l, matcher), w, by,
+                                            m.requests_metric, sel_with(l), w);
+                     })});
+    }
     const std::pair<FleetFigure, const char*> quantiles[] = {
         {FleetFigure::P50, "0.5"}, {FleetFigure::P95, "0.95"}, {FleetFigure::P99, "0.99"}};
-    for (const auto& [fig, phi] : quantiles) {
-        if (m.native)
-            q.push_back({fig, fmt::format("histogram_quantile({}, sum by ({}) (rate({}{})))", phi, by,
-                                          fleet_series(m.duration_metric, sel), w)});
-        else
-            q.push_back({fig, fmt::format("histogram_quantile({}, sum by ({}, le) (rate({}{})))", phi, by,
-                                          fleet_series(m.duration_metric + "_bucket", sel), w)});
-    }
+    for (const auto& [fig, phi] : quantiles)
+        q.push_back({fig, union_of(ls, [&, phi = phi](const Level& l) {
+                         if (m.native)
+                             return fmt::format("histogram_quantile({}, sum by ({}) (rate({}{}{})))", phi,
+                                                join(l.by), m.duration_metric, sel_with(l), w);
+                         return fmt::format("histogram_quantile({}, sum by ({}) (rate({}_bucket{}{})))", phi,
+                                            with(l.by, "le"), m.duration_metric, sel_with(l), w);
+                     })});
     if (!m.cache_metric.empty())
-        q.push_back({FleetFigure::CacheHitRatio,
-                     fmt::format("sum by ({0}) (rate({1}{3})) / sum by ({0}) (rate({2}{3}))", by,
-                                 fleet_series(m.cache_metric, sel, "result=\"hit\""),
-                                 fleet_series(m.cache_metric, sel), w)});
+        q.push_back({FleetFigure::Cache, union_of(ls, [&](const Level& l) {
+                         return fmt::format("sum by ({}) (rate({}{}{}))", with(l.by, "result"),
+                                            m.cache_metric, sel_with(l, "result=~\"hit|miss\""), w);
+                     })});
     return q;
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Figures {
+    std::optional<double> rate;
+    bool status_seen = false;
+    double r5xx = 0, r429 = 0;
+    double p50 = kNaN, p95 = kNaN, p99 = kNaN;
+    bool cache_seen = false;
+    double hits = 0, misses = 0;
+};
+
+struct Step {
+    Figures total;
+    std::map<std::tuple<std::string, std::string, std::string>, Figures> routes;  // method, route, version
+};
+
+std::string label(const PromLabels& l, const std::string& name) {
+    if (name.empty()) return {};
+    auto it = l.find(name);
+    return it == l.end() ? std::string{} : it->second;
+}
+
+std::uint64_t count_of(double rate, int window_s) {
+    return std::isfinite(rate) && rate > 0 ? static_cast<std::uint64_t>(std::llround(rate * window_s)) : 0;
+}
+
+SeriesSnapshot series_of(const Figures& f, int window_s) {
+    SeriesSnapshot s;
+    s.rate_per_s = f.rate.value_or(0);
+    s.requests = count_of(s.rate_per_s, window_s);
+    s.errors = count_of(f.r5xx, window_s);
+    s.by_class[5] = s.errors;
+    s.rate_limited = count_of(f.r429, window_s);
+    if (s.rate_limited) s.by_code[429] = s.rate_limited;
+    if (f.status_seen && s.rate_per_s > 0) s.error_ratio = f.r5xx / s.rate_per_s;
+    if (std::isfinite(f.p50) || std::isfinite(f.p95) || std::isfinite(f.p99)) {
+        LatencyQuantiles q;
+        q.p50_ms = f.p50 * 1000;
+        q.p95_ms = f.p95 * 1000;
+        q.p99_ms = f.p99 * 1000;
+        q.p90_ms = q.p999_ms = q.max_ms = q.mean_ms = kNaN;
+        s.latency = q;
+    }
+    if (f.cache_seen) {
+        s.cache_hits = count_of(f.hits, window_s);
+        s.cache_misses = count_of(f.misses, window_s);
+        if (f.hits + f.misses > 0) s.cache_hit_ratio = f.hits / (f.hits + f.misses);
+    }
+    return s;
+}
+
+}  // namespace
+
+FleetFrame fleet_frame(const FleetMapping& m, int window_s,
+                       const std::vector<std::pair<FleetFigure, std::vector<PromSeries>>>& answers,
+                       bool routes_only) {
+    FleetFrame out;
+    // Agent key ("" = the fleet) -> step time -> figures.
+    std::map<std::string, std::map<std::int64_t, Step>> acc;
+    for (const auto& [figure, series] : answers) {
+        for (const auto& s : series) {
+            const std::string level = label(s.labels, kFleetLevelLabel);
+            if (level.empty()) continue;  // not one of ours
+            const bool fleet = level == "fleet" || level == "fleet_route";
+            const bool route = level == "route" || level == "fleet_route";
+            const std::string agent = fleet ? std::string{} : label(s.labels, m.instance_label);
+            if (!fleet && agent.empty()) continue;
+            const auto key = std::make_tuple(label(s.labels, m.method_label), label(s.labels, m.route_label),
+                                             label(s.labels, m.version_label));
+            const std::string status = label(s.labels, m.status_label);
+            const std::string result = label(s.labels, "result");
+            if (figure == FleetFigure::Status) out.status_exported = true;
+            if (figure == FleetFigure::Cache) out.cache_exported = true;
+            auto& steps = acc[agent];
+            for (const auto& [t, v] : s.points) {
+                Step& st = steps[t];
+                Figures& f = route ? st.routes[key] : st.total;
+                switch (figure) {
+                    case FleetFigure::Rate:
+                        f.rate = v;
+                        break;
+                    case FleetFigure::Status:
+                        f.status_seen = true;
+                        if (!std::isfinite(v)) break;
+                        if (status == "429")
+                            f.r429 += v;
+                        else if (status.size() == 3 && status[0] == '5')
+                            f.r5xx += v;
+                        break;
+                    case FleetFigure::P50:
+                        f.p50 = v;
+                        break;
+                    case FleetFigure::P95:
+                        f.p95 = v;
+                        break;
+                    case FleetFigure::P99:
+                        f.p99 = v;
+                        break;
+                    case FleetFigure::Cache:
+                        f.cache_seen = true;
+                        if (!std::isfinite(v)) break;
+                        if (result == "hit")
+                            f.hits += v;
+                        else if (result == "miss")
+                            f.misses += v;
+                        break;
+                }
+            }
+        }
+    }
+    for (const auto& [agent, steps] : acc) {
+        std::vector<Snapshot>& dst = agent.empty() ? out.fleet : out.instances[agent];
+        for (const auto& [t, st] : steps) {
+            if (!st.total.rate && !(routes_only && !st.routes.empty()))
+                continue;  // a step without the instance's totals is no snapshot
+            Snapshot snap;
+            snap.agent_id = agent;
+            snap.time_ms = t;
+            snap.epoch = t / 1000;
+            snap.window_s = window_s;
+            snap.total = series_of(st.total, window_s);
+            snap.total.method = snap.total.route = snap.total.version = "*";
+            for (const auto& [key, f] : st.routes) {
+                if (!f.rate) continue;
+                SeriesSnapshot s = series_of(f, window_s);
+                std::tie(s.method, s.route, s.version) = key;
+                snap.series.push_back(std::move(s));
+            }
+            dst.push_back(std::move(snap));
+        }
+        if (dst.empty()) out.instances.erase(agent);
+    }
+    return out;
 }
 
 }  // namespace redline

@@ -1,16 +1,34 @@
-// The few PromQL queries the dashboard's Prometheus source runs per refresh: one per figure, fleet-wide,
-// grouped by instance, route and version (never one query per instance), for Redline agents and for any
-// service exporting the OpenTelemetry HTTP server metrics (the label and metric names are mappable, so
-// Prometheus' own prometheus_http_request_duration_seconds by handler works too).
+// The few PromQL queries the dashboard's Prometheus source runs per refresh, and the conversion of their
+// answers into the dashboard's own currency: per-instance Snapshots (one per query step), as if each
+// instance were an agent streaming at the refresh interval, plus one fleet-wide Snapshot stream.
 //
-// Six queries per refresh: rate, 5xx error ratio, p50, p95, p99, cache hit ratio. Quantiles come from the
-// duration histogram: native (histogram_quantile over the histogram itself) or classic (over _bucket by le).
+// Queries: one per figure, fleet-wide, never one per instance (docs/dashboard.md states the count). Each is
+// the union (`or`) of up to four aggregation levels, told apart by the label `redline_level`:
+//   "instance"    by (instance)                                   every instance's totals
+//   "fleet"       by ()                                           the whole selection
+//   "fleet_route" by (method, route, version)                     the service's routes, fleet-wide
+//   "route"       by (instance, method, route, version), only for the focused instances (the one the
+//                 operator selected): per-route series of 500 instances would be tens of thousands of series
+//                 per refresh for figures nobody looks at.
+// Figures: request rate (the duration histogram's count, so any OpenTelemetry HTTP server works), the rate
+// of 5xx and 429 answers by status code (with a zero series per group, so "no errors" differs from "no
+// status metric"), p50/p95/p99 from the duration histogram (native: histogram_quantile over the histogram;
+// classic: over _bucket by le), and cache lookups by result. Six queries per refresh; figures the mapping
+// cannot give (no status or cache metric) are left out, and figures that come back empty for the whole
+// selection are "not exported" (FleetFrame), never zero.
+//
+// Label and metric names are mappable, so Prometheus' own prometheus_http_request_duration_seconds by
+// handler works too.
 //
 // Threading: pure functions.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
+
+#include "core/prometheus_client.h"
+#include "core/snapshot.h"
 
 namespace redline {
 
@@ -18,36 +36,64 @@ struct FleetMapping {
     std::string selector;  // label matchers without braces, e.g. job="redline"; empty = every series
     std::string duration_metric = "http_server_request_duration_seconds";  // histogram, seconds
     std::string requests_metric = "http_server_requests_total";  // counter with the status label; empty =
-                                                                 // no error ratio ("not exported")
-    std::string status_label = "http_response_status_code";
-    std::string route_label = "http_route";  // empty: no per-route grouping
-    std::string version_label = "version";   // empty: no per-version grouping
+                                                                 // the duration histogram's count
+    std::string status_label = "http_response_status_code";      // empty: no error figures
+    std::string method_label = "http_request_method";            // empty: routes without a method
+    std::string route_label = "http_route";                      // empty: no per-route grouping
+    std::string version_label = "version";                       // empty: no per-version grouping
     std::string instance_label = "instance";
     std::string cache_metric =
         "redline_cache_lookups_total";  // counter with result="hit"|"miss"; empty = none
     bool native = false;                // the duration metric is a native histogram
+    bool operator==(const FleetMapping&) const = default;
 };
 
-enum class FleetFigure { Rate, ErrorRatio, P50, P95, P99, CacheHitRatio };
+enum class FleetFigure { Rate, Status, P50, P95, P99, Cache };
 
 struct FleetQuery {
     FleetFigure figure;
     std::string promql;
 };
 
-/// The queries for a window of window_s seconds (the range of rate()); figures the mapping cannot give
-/// (no requests or cache metric) are left out. Labels of every result: instance, route, version (as mapped).
-std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s);
+inline constexpr const char* kFleetLevelLabel = "redline_level";
 
-/// The label names a result is grouped by, in order: instance, route, version (those mapped).
-std::vector<std::string> fleet_group_labels(const FleetMapping& m);
+/// The queries for a rate() range of window_s seconds; `focus` lists the instances whose per-route series
+/// are wanted (the "route" level; none when empty).
+/// focus_only: just the "route" level (history of newly focused instances).
+std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s,
+                                      const std::vector<std::string>& focus = {}, bool focus_only = false);
 
 /// The query that tells a native duration histogram from a classic one: a native histogram is stored under
 /// the metric's bare name, a classic one only as _bucket/_count/_sum series. Prometheus 2.42 with the native
 /// feature keeps only the native form, so the mapping must follow what is stored (`native` above).
 std::string fleet_native_probe(const FleetMapping& m);
 
+/// `up{selector}`: every target of the selection with its job, including the ones that are down.
+std::string fleet_targets_query(const FleetMapping& m);
+/// `target_info{selector}`: the targets' resource attributes; a Redline agent says
+/// telemetry_sdk_name="redline".
+std::string fleet_target_info_query(const FleetMapping& m);
+
 /// `name{selector,extra}` with the selector and extra matchers joined (either may be empty).
 std::string fleet_series(const std::string& name, const std::string& selector, const std::string& extra = {});
+/// A PromQL double-quoted string literal of s (backslash and quote escaped).
+std::string promql_string(const std::string& s);
+
+/// The answers of one refresh, as Snapshots.
+struct FleetFrame {
+    std::map<std::string, std::vector<Snapshot>> instances;  // by instance label, in time order
+    std::vector<Snapshot> fleet;                             // the whole selection, in time order
+    bool status_exported = false;  // some series answered the status query (else: error figures absent)
+    bool cache_exported = false;   // some series answered the cache query
+};
+
+/// Converts the answers (figure, series) of fleet_queries() into Snapshots: one per instance and step time,
+/// with the per-route series of the focused instances, and the fleet-wide one with the fleet's routes.
+/// Counts are the rates times window_s (rounded); ratios and rates are kept exact. Latency quantiles that
+/// were not asked for (p90, p99.9, max, mean) are NaN. Steps without an instance's totals are dropped unless
+/// routes_only (the answers of a focus_only query: snapshots with route series and an empty total).
+FleetFrame fleet_frame(const FleetMapping& m, int window_s,
+                       const std::vector<std::pair<FleetFigure, std::vector<PromSeries>>>& answers,
+                       bool routes_only = false);
 
 }  // namespace redline

@@ -45,7 +45,9 @@ struct SeriesSnapshot {
     // Absent (every JSON field null) without requests: no traffic has no latency, not 0 ms.
     std::optional<LatencyQuantiles> latency;
 
-    std::string id() const { return method + " " + route; }  // route id, e.g. "GET /v1/products/{id}"
+    // Route id, e.g. "GET /v1/products/{id}"; the route alone when the method is unknown (a service seen
+    // through Prometheus without a method label).
+    std::string id() const { return method.empty() ? route : method + " " + route; }
     /// Fills every derived field from window counters and a sketch.
     static SeriesSnapshot from(std::string method, std::string route, std::string version, const Counters& c,
                                const LatencySketch& s, int window_s, std::int64_t inflight);

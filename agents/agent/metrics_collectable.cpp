@@ -146,7 +146,9 @@ MetricsCollectable::Exposition MetricsCollectable::collect_exposition() const {
     auto info =
         family("target_info", "Target metadata (OpenTelemetry resource attributes).", MetricType::Gauge);
     prometheus::ClientMetric i;
-    i.label = {{"service_name", service_}};
+    // telemetry_sdk_name says "this target is a Redline agent": the dashboard's Prometheus source offers its
+    // live stream (the scrape address is the admin API's).
+    i.label = {{"service_name", service_}, {"telemetry_sdk_name", "redline"}};
     i.gauge.value = 1;
     info.metric.push_back(std::move(i));
 

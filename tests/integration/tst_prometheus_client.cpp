@@ -149,57 +149,94 @@ void TestPrometheusClient::cleanupTestCase() {
 void TestPrometheusClient::fleetQueriesPerInstanceRouteAndVersion() {
     FleetMapping m;
     m.selector = R"(job="redline")";
-    const auto queries = fleet_queries(m, 5);
+    const std::string focus = a_.admin_url().mid(7).toStdString();
+    const auto queries = fleet_queries(m, 5, {focus});
     QCOMPARE(queries.size(), std::size_t(6));  // the count docs/dashboard.md states, whatever the fleet size
     // Enough history for rate() over 5 s windows.
     QTest::qWait(8000);
-    const std::int64_t end = now_ms(), start = end - 20'000;
-    std::set<std::string> instances;
+    const std::int64_t end = now_ms() / 1000 * 1000, start = end - 20'000;
+    std::vector<std::pair<FleetFigure, std::vector<PromSeries>>> answers;
     for (const auto& q : queries) {
-        const auto r = client_->query_range(q.promql, start, end, 1000);
+        auto r = client_->query_range(q.promql, start, end, 1000);
         QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
-        if (q.figure == FleetFigure::CacheHitRatio) continue;  // the demo agent may record no cache outcome
-        QVERIFY2(!r.value->empty(), q.promql.c_str());
-        for (const auto& s : *r.value) {
-            QVERIFY(s.labels.count("instance") && s.labels.count("http_route") && s.labels.count("version"));
-            if (q.figure == FleetFigure::Rate) instances.insert(s.labels.at("instance"));
-        }
-        if (q.figure == FleetFigure::P99) {
-            int finite = 0;
-            for (const auto& s : *r.value)
-                for (const auto& [t, v] : s.points)
-                    if (std::isfinite(v)) {
-                        QVERIFY2(v > 0 && v < 60, q.promql.c_str());  // seconds
-                        QVERIFY(t >= start - 1000 && t <= end + 1000);
-                        ++finite;
-                    }
-            QVERIFY(finite > 0);
+        if (q.figure != FleetFigure::Cache) QVERIFY2(!r.value->empty(), q.promql.c_str());
+        for (const auto& s : *r.value)
+            QVERIFY2(s.labels.count(kFleetLevelLabel), q.promql.c_str());
+        answers.emplace_back(q.figure, std::move(*r.value));
+    }
+    const FleetFrame f = fleet_frame(m, 5, answers);
+    QCOMPARE(f.instances.size(), std::size_t(2));  // both agents, from one query per figure
+    QVERIFY(f.status_exported);
+    QVERIFY(!f.fleet.empty());
+    const Snapshot& fleet = f.fleet.back();
+    QVERIFY(fleet.total.rate_per_s > 0);
+    QVERIFY(!fleet.series.empty());  // the service's routes, fleet-wide
+    QVERIFY(fleet.total.latency && fleet.total.latency->p99_ms > 0 && fleet.total.latency->p99_ms < 60'000);
+    QVERIFY(fleet.total.error_ratio && *fleet.total.error_ratio >= 0 && *fleet.total.error_ratio <= 1);
+    for (const auto& [instance, snaps] : f.instances) {
+        QVERIFY(!snaps.empty());
+        for (std::size_t i = 1; i < snaps.size(); ++i)
+            QVERIFY(snaps[i].time_ms > snaps[i - 1].time_ms);
+        const Snapshot& last = snaps.back();
+        QVERIFY(last.time_ms >= start && last.time_ms <= end);
+        QVERIFY(last.total.rate_per_s > 0);
+        // Per-route series only for the focused instance.
+        QCOMPARE(!last.series.empty(), instance == focus);
+        for (const auto& s : last.series) {
+            QVERIFY(!s.method.empty() && !s.route.empty() && !s.version.empty());
+            QVERIFY(s.rate_per_s >= 0);
         }
     }
-    QCOMPARE(instances.size(), std::size_t(2));  // both agents, from one query
+    // The fleet's rate is the sum of the instances' (same steps, same window).
+    double sum = 0;
+    for (const auto& [_, snaps] : f.instances)
+        for (const auto& s : snaps)
+            if (s.time_ms == fleet.time_ms) sum += s.total.rate_per_s;
+    QVERIFY2(std::abs(sum - fleet.total.rate_per_s) < 1e-6 * std::max(1.0, sum),
+             qPrintable(QStringLiteral("%1 vs %2").arg(sum).arg(fleet.total.rate_per_s)));
+    // Only the focused instance's routes: focus_only gives the same route series and nothing else.
+    for (const auto& q : fleet_queries(m, 5, {focus}, true)) {
+        auto r = client_->query(q.promql);
+        QVERIFY2(r.ok(), r.error.c_str());
+        for (const auto& s : *r.value)
+            QCOMPARE(s.labels.at(kFleetLevelLabel), std::string("route"));
+    }
 }
 
 // Prometheus' own HTTP server metrics: another metric name, "handler" as the route, "code" as the status,
-// no version and no cache. The mapping is all it takes.
+// no method, no version and no cache. The mapping is all it takes.
 void TestPrometheusClient::aServiceNoOneHereWrote() {
     FleetMapping m;
     m.selector = R"(job="prometheus")";
     m.duration_metric = "prometheus_http_request_duration_seconds";
     m.requests_metric = "prometheus_http_requests_total";
     m.status_label = "code";
+    m.method_label.clear();
     m.route_label = "handler";
     m.version_label.clear();
     m.cache_metric.clear();
     const auto queries = fleet_queries(m, 5);
     QCOMPARE(queries.size(), std::size_t(5));  // no cache figure: "not exported", not zero
-    const auto rate = client_->query_range(queries.front().promql, now_ms() - 10'000, now_ms(), 1000);
-    QVERIFY2(rate.ok(), rate.error.c_str());
-    // Our own queries and its scrapes of itself go through /api/v1/query_range and /metrics.
-    QVERIFY2(find_with(*rate.value, "handler", "/api/v1/query_range") ||
-                 find_with(*rate.value, "handler", "/metrics"),
-             queries.front().promql.c_str());
-    for (const auto& s : *rate.value)
-        QVERIFY(!s.labels.count("version"));
+    const std::int64_t end = now_ms() / 1000 * 1000;
+    std::vector<std::pair<FleetFigure, std::vector<PromSeries>>> answers;
+    for (const auto& q : queries) {
+        auto r = client_->query_range(q.promql, end - 10'000, end, 1000);
+        QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
+        answers.emplace_back(q.figure, std::move(*r.value));
+    }
+    const FleetFrame f = fleet_frame(m, 5, answers);
+    QVERIFY(!f.cache_exported);
+    QVERIFY(f.status_exported);
+    QCOMPARE(f.instances.size(), std::size_t(1));
+    QVERIFY(!f.fleet.empty());
+    bool found = false;
+    for (const auto& s : f.fleet.back().series) {
+        QVERIFY(s.method.empty() && s.version.empty());
+        QVERIFY(!s.cache_hit_ratio);
+        // Our own queries and its scrapes of itself go through /api/v1/query_range and /metrics.
+        found = found || s.id() == "/api/v1/query_range" || s.id() == "/metrics";
+    }
+    QVERIFY(found);
 }
 
 void TestPrometheusClient::failuresAreOneReadableLine() {
@@ -257,8 +294,7 @@ void TestPrometheusClient::nativeHistogramsAreDetectedAndQueried() {
     QTest::qWait(7000);  // history for rate() over 5 s
     m.native = true;
     for (const auto& q : fleet_queries(m, 5)) {
-        if (q.figure == FleetFigure::CacheHitRatio || q.figure == FleetFigure::ErrorRatio)
-            continue;  // counters
+        if (q.figure == FleetFigure::Cache || q.figure == FleetFigure::Status) continue;  // counters
         const auto r = nc.query(q.promql);
         QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
         QVERIFY2(!r.value->empty(), q.promql.c_str());

@@ -16,6 +16,10 @@ struct AgentConfig {
     QString token;      // used when tokenFile is empty (kept only in memory unless `persistToken`)
     bool persistToken = false;
     bool ephemeral = false;  // started by --demo/--agent for this session only: never saved
+    // A target discovered through a Prometheus source (never saved: the source is): its id and the target's
+    // instance label; the source's fleet-wide row has instance "*". Empty for a directly streamed agent.
+    QString sourceId;
+    QString instance;
     bool operator==(const AgentConfig&) const = default;
 
     /// Token to use: the file's first line when a file is set, else `token`. Sets *error when unreadable.

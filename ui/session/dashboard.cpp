@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <QDateTime>
+#include <QSet>
 #include <QSettings>
 #include <QUuid>
 #include <algorithm>
@@ -25,8 +26,8 @@ Dashboard::Dashboard(QObject* parent, std::size_t history_capacity)
     connect(&heartbeat_, &QTimer::timeout, this, [this] {
         if (since_drain_.elapsed() < 900) return;
         const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
-        for (const auto& id : connections_.keys())
-            if (!freshness(id, now).live) return drain();
+        for (const auto& c : agents_.configs())
+            if (!freshness(c.id, now).live) return drain();
     });
     heartbeat_.start();
     store_.setIntervalMs(interval_ms_);
@@ -36,7 +37,8 @@ Freshness Dashboard::freshness(const QString& id, std::int64_t now_ms) const {
     Freshness f;
     f.last_seen_ms = last_seen_.value(id, 0);
     f.reason = agents_.reasonOf(id);
-    const std::int64_t max_age = std::max<std::int64_t>(3000, 3 * std::int64_t{interval_ms_});
+    const std::int64_t max_age =
+        std::max<std::int64_t>(3000, 3 * std::int64_t{row_interval_.value(id, interval_ms_)});
     const bool recent = f.last_seen_ms > 0 && now_ms - f.last_seen_ms <= max_age;
     f.live = agents_.stateOf(id) == StreamState::Live && (recent || f.last_seen_ms == 0);
     if (!f.live && agents_.stateOf(id) == StreamState::Live)
@@ -108,6 +110,8 @@ void Dashboard::updateAgent(const AgentConfig& c) {
 }
 
 void Dashboard::removeAgent(const QString& id) {
+    // A source's row goes with its source (the next refresh would bring it back otherwise).
+    if (const QString src = sourceOf(id); !src.isEmpty()) return removePrometheusSource(src);
     if (auto* conn = connections_.take(id)) {
         conn->stop();
         conn->deleteLater();
@@ -118,6 +122,7 @@ void Dashboard::removeAgent(const QString& id) {
     last_state_.remove(id);
     lost_.remove(id);
     last_seen_.remove(id);
+    row_interval_.remove(id);
     emit agentRemoved(id);
 }
 
@@ -239,6 +244,8 @@ void Dashboard::load(QSettings& s) {
     if (!persist_agents_) return;
     for (const auto& c : AgentConfig::load(s))
         addAgent(c);
+    for (const auto& c : PrometheusSourceConfig::load(s))
+        addPrometheusSource(c);
 }
 
 void Dashboard::save(QSettings& s) const {
@@ -248,7 +255,199 @@ void Dashboard::save(QSettings& s) const {
         s.remove("operator/name");
     else
         s.setValue("operator/name", operator_name_);
-    if (persist_agents_) AgentConfig::save(s, agents_.configs());
+    if (persist_agents_) {
+        AgentConfig::save(s, agents_.configs());
+        PrometheusSourceConfig::save(s, source_configs_);
+    }
+}
+
+// ---- Prometheus sources ---------------------------------------------------------------------------------
+
+QString Dashboard::sourceAgentId(const QString& sourceId, const QString& instance) {
+    return QStringLiteral("prom:%1:%2").arg(sourceId, instance);
+}
+
+QString Dashboard::sourceOf(const QString& agentId) const {
+    const int r = agents_.rowOf(agentId);
+    return r < 0 ? QString{} : agents_.configAt(r).sourceId;
+}
+
+bool Dashboard::isRedlineTarget(const QString& agentId) const {
+    const QString src = sourceOf(agentId);
+    return !src.isEmpty() && source_state_.value(src).redline.contains(agentId);
+}
+
+bool Dashboard::exports(const QString& agentId, Metric m) const {
+    const QString src = sourceOf(agentId);
+    if (src.isEmpty()) return true;
+    const SourceState st = source_state_.value(src);
+    switch (m) {
+        case Metric::CacheHitRatio:
+            return st.cache_exported;
+        case Metric::ErrorRatio:
+        case Metric::Rate5xx:
+        case Metric::Rate429:
+            return st.status_exported;
+        default:
+            return true;
+    }
+}
+
+QList<PrometheusSourceConfig> Dashboard::prometheusSources() const {
+    return source_configs_;
+}
+
+PrometheusSource* Dashboard::startSource(const PrometheusSourceConfig& c) {
+    auto* src = new PrometheusSource(c, store_.capacity(), this);
+    sources_.insert(c.id, src);
+    const QString id = c.id;
+    connect(src, &PrometheusSource::updated, this,
+            [this, id](const PrometheusSource::Update& u) { onSourceUpdated(id, u); });
+    addSourceRow(c, QStringLiteral("*"));
+    src->start();
+    return src;
+}
+
+QString Dashboard::addPrometheusSource(PrometheusSourceConfig c) {
+    if (c.id.isEmpty()) c.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    if (c.name.isEmpty()) c.name = c.url;
+    source_configs_.append(c);
+    startSource(c);
+    return c.id;
+}
+
+void Dashboard::updatePrometheusSource(const PrometheusSourceConfig& c) {
+    auto it = std::find_if(source_configs_.begin(), source_configs_.end(),
+                           [&](const auto& x) { return x.id == c.id; });
+    if (it == source_configs_.end()) return;
+    const PrometheusSourceConfig before = *it;
+    if (before == c) return;
+    // Any change of what is queried restarts the source and its rows: old history would mix two queries.
+    removePrometheusSource(c.id);
+    source_configs_.append(c);
+    startSource(c);
+}
+
+void Dashboard::removePrometheusSource(const QString& sourceId) {
+    if (auto* src = sources_.take(sourceId)) {
+        src->stop();
+        src->deleteLater();
+    }
+    source_configs_.erase(std::remove_if(source_configs_.begin(), source_configs_.end(),
+                                         [&](const auto& x) { return x.id == sourceId; }),
+                          source_configs_.end());
+    source_state_.remove(sourceId);
+    for (const auto& c : agents_.configs()) {
+        if (c.sourceId != sourceId) continue;
+        agents_.remove(c.id);
+        events_.removeAgent(c.id);
+        store_.removeAgent(c.id);
+        last_state_.remove(c.id);
+        lost_.remove(c.id);
+        last_seen_.remove(c.id);
+        row_interval_.remove(c.id);
+        emit agentRemoved(c.id);
+    }
+}
+
+void Dashboard::addSourceRow(const PrometheusSourceConfig& src, const QString& instance) {
+    AgentConfig c;
+    c.id = sourceAgentId(src.id, instance);
+    if (agents_.rowOf(c.id) >= 0) return;
+    c.name = instance == QLatin1String("*") ? tr("%1 · fleet").arg(src.name) : src.name + " / " + instance;
+    c.url = src.url;
+    c.ephemeral = true;
+    c.sourceId = src.id;
+    c.instance = instance;
+    agents_.add(c);
+    row_interval_.insert(c.id, src.refreshS * 1000);
+    agents_.setState(c.id, StreamState::Connecting, tr("asking %1").arg(src.url));
+    emit agentAdded(c.id);
+}
+
+void Dashboard::setFocusAgent(const QString& agentId) {
+    for (auto it = sources_.cbegin(); it != sources_.cend(); ++it) {
+        QStringList focus;
+        const int r = agents_.rowOf(agentId);
+        if (r >= 0 && agents_.configAt(r).sourceId == it.key() && agents_.configAt(r).instance != "*")
+            focus.append(agents_.configAt(r).instance);
+        it.value()->setFocus(focus);
+    }
+}
+
+void Dashboard::onSourceUpdated(const QString& sourceId, const PrometheusSource::Update& u) {
+    auto* src = sources_.value(sourceId);
+    if (!src) return;
+    const PrometheusSourceConfig& cfg = src->config();
+    SourceState& st = source_state_[sourceId];
+    const QString fleetId = sourceAgentId(sourceId, QStringLiteral("*"));
+    auto setRowState = [&](const QString& id, StreamState s, const QString& reason) {
+        const StreamState before = last_state_.value(id, StreamState::Connecting);
+        agents_.setState(id, s, reason);
+        last_state_[id] = s;
+        if (before == StreamState::Live && s != StreamState::Live) store_.markGap(id);
+        if (before != s) emit agentStateChanged(id, s, reason);
+    };
+    if (!u.ok) {
+        if (!st.failing) addLocalEvent(fleetId, "prometheus.error", u.error.toStdString());
+        st.failing = true;
+        // The last data stays; the rows say why nothing new comes.
+        for (const auto& c : agents_.configs())
+            if (c.sourceId == sourceId) setRowState(c.id, StreamState::Stale, src->status());
+        onDataPending();
+        return;
+    }
+    if (st.failing) addLocalEvent(fleetId, "prometheus.recovered", src->status().toStdString());
+    st.failing = false;
+    const bool anyRange = !u.frame.fleet.empty() || !u.frame.instances.empty();
+    if (anyRange) {
+        st.status_exported = u.frame.status_exported;
+        st.cache_exported = u.frame.cache_exported;
+    }
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    const int step = cfg.refreshS * 1000;
+    QHash<QString, QString> jobOf;
+    for (const auto& t : u.targets) {
+        const QString inst = QString::fromStdString(t.instance);
+        addSourceRow(cfg, inst);
+        const QString id = sourceAgentId(sourceId, inst);
+        jobOf.insert(inst, QString::fromStdString(t.job));
+        if (t.redline)
+            st.redline.insert(id);
+        else
+            st.redline.remove(id);
+        const bool wasUp = st.up.value(id, true);
+        st.up[id] = t.up;
+        if (wasUp && !t.up)
+            addLocalEvent(id, "prometheus.target_down", "Prometheus cannot scrape the target (up == 0)");
+        else if (!wasUp && t.up)
+            addLocalEvent(id, "prometheus.target_up", "Prometheus scrapes the target again (up == 1)");
+        setRowState(id, t.up ? StreamState::Live : StreamState::Disconnected,
+                    t.up ? tr("via %1 · %2").arg(cfg.name, src->status())
+                         : tr("target down in Prometheus (up == 0) · via %1").arg(cfg.name));
+    }
+    setRowState(fleetId, StreamState::Live, tr("via %1 · %2").arg(cfg.name, src->status()));
+    for (const auto& [instance, snaps] : u.focus_history) {
+        const QString id = sourceAgentId(sourceId, QString::fromStdString(instance));
+        for (const auto& snap : snaps)
+            store_.appendRoutes(id, snap, step);
+    }
+    auto append = [&](const QString& id, const std::vector<Snapshot>& snaps, const QString& service) {
+        if (snaps.empty()) return;
+        for (Snapshot s : snaps) {
+            s.service = service.toStdString();
+            store_.append(id, s, step);
+        }
+        last_seen_[id] = now;
+        rate_count_ += snaps.size();
+    };
+    append(fleetId, u.frame.fleet, cfg.name);
+    for (const auto& [instance, snaps] : u.frame.instances) {
+        const QString inst = QString::fromStdString(instance);
+        addSourceRow(cfg, inst);
+        append(sourceAgentId(sourceId, inst), snaps, jobOf.value(inst, cfg.name));
+    }
+    onDataPending();
 }
 
 }  // namespace redline::ui

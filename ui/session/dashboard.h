@@ -22,8 +22,10 @@
 #include "ui/models/agent_config.h"
 #include "ui/models/agent_list_model.h"
 #include "ui/models/events_model.h"
+#include "ui/models/prometheus_config.h"
 #include "ui/session/agent_connection.h"
 #include "ui/session/freshness.h"
+#include "ui/session/prometheus_source.h"
 #include "ui/session/series_store.h"
 #include "ui/session/slo.h"
 
@@ -49,6 +51,27 @@ class Dashboard : public QObject {
     /// The agent that measures the API at targetUrl (its /v1/info api_url names the same server), preferring
     /// `prefer` when several do; empty when none does. A load run's client series and events go there.
     QString agentForTarget(const QString& targetUrl, const QString& prefer = {}) const;
+
+    /// Prometheus-compatible sources (docs/dashboard.md, "Prometheus sources"). Each discovered target is a
+    /// row of the agents model (AgentConfig::sourceId set, never saved) whose figures come from the source's
+    /// queries at its refresh interval, plus one fleet-wide row; they are charted like agents, without
+    /// controls. Adding starts polling; removing drops the source's rows and their history.
+    QString addPrometheusSource(PrometheusSourceConfig c);
+    void updatePrometheusSource(const PrometheusSourceConfig& c);
+    void removePrometheusSource(const QString& sourceId);
+    QList<PrometheusSourceConfig> prometheusSources() const;
+    PrometheusSource* prometheusSource(const QString& sourceId) const { return sources_.value(sourceId); }
+    /// The source of an agent row; empty for a directly streamed agent.
+    QString sourceOf(const QString& agentId) const;
+    /// The row of a source's target (instance "*": the fleet-wide row).
+    static QString sourceAgentId(const QString& sourceId, const QString& instance);
+    /// A source's target whose target_info says it is a Redline agent: its live stream can be opened.
+    bool isRedlineTarget(const QString& agentId) const;
+    /// false when the agent's figures cannot include m at all: a Prometheus target that does not export
+    /// the cache or status metric ("not exported", never a zero).
+    bool exports(const QString& agentId, Metric m) const;
+    /// The agent the operator looks at: a source's target gets its per-route series (history included).
+    void setFocusAgent(const QString& agentId);
 
     SeriesStore& store() { return store_; }
     const SeriesStore& store() const { return store_; }
@@ -109,12 +132,25 @@ class Dashboard : public QObject {
 
   private:
     void onDataPending();
+    void onSourceUpdated(const QString& sourceId, const PrometheusSource::Update& u);
+    void addSourceRow(const PrometheusSourceConfig& src, const QString& instance);
+    PrometheusSource* startSource(const PrometheusSourceConfig& c);
     void wire(AgentConnection* c);
 
     SeriesStore store_;
     AgentListModel agents_;
     EventsModel events_;
     QHash<QString, AgentConnection*> connections_;
+    QHash<QString, PrometheusSource*> sources_;
+    QList<PrometheusSourceConfig> source_configs_;
+    struct SourceState {
+        bool status_exported = true, cache_exported = true;
+        bool failing = false;
+        QSet<QString> redline;  // rows of targets that are Redline agents
+        QHash<QString, bool> up;
+    };
+    QHash<QString, SourceState> source_state_;
+    QHash<QString, int> row_interval_;  // agent row -> its sample spacing (sources: their refresh)
     Slo slo_;
     QTimer repaint_;
     QTimer heartbeat_;  // 1 s: emits ticked() when nothing was drained for a second

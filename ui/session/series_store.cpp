@@ -76,17 +76,24 @@ bool SeriesStore::push(Series& r, const Sample& s, int interval_ms) {
     return true;
 }
 
-void SeriesStore::append(const QString& agent, const Snapshot& snapshot) {
+void SeriesStore::append(const QString& agent, const Snapshot& snapshot, int interval_ms) {
     AgentHistory& h = agents_[agent];
+    const int iv = interval_ms > 0 ? interval_ms : interval_ms_;
     const std::int64_t t = snapshot.time_ms;
-    if (!push(series(h, kTotalSeries), toSample(t, snapshot.total, snapshot.window_s), interval_ms_)) return;
+    if (!push(series(h, kTotalSeries), toSample(t, snapshot.total, snapshot.window_s), iv)) return;
+    appendRoutes(agent, snapshot, iv);
+    h.latest = std::make_shared<const Snapshot>(snapshot);
+}
+
+void SeriesStore::appendRoutes(const QString& agent, const Snapshot& snapshot, int interval_ms) {
+    AgentHistory& h = agents_[agent];
+    const int iv = interval_ms > 0 ? interval_ms : interval_ms_;
     for (const auto& s : snapshot.series) {
         const QString route = QString::fromStdString(s.id());
         if (!h.routes.contains(route)) h.routes.append(route);
         push(series(h, seriesKey(route, QString::fromStdString(s.version))),
-             toSample(t, s, snapshot.window_s), interval_ms_);
+             toSample(snapshot.time_ms, s, snapshot.window_s), iv);
     }
-    h.latest = std::make_shared<const Snapshot>(snapshot);
 }
 
 void SeriesStore::appendSample(const QString& agent, const QString& key, const Sample& s, int interval_ms) {
@@ -133,8 +140,8 @@ QList<QPointF> SeriesStore::points(const QString& agent, const QString& key, Met
     const RingBuffer<Sample>& r = it->second.ring;
     auto byTime = [](const Sample& s) { return s.t_ms; };
     const std::size_t i0 = r.lower_bound(from_ms, byTime);
-    const std::size_t i1 = to_ms == std::numeric_limits<std::int64_t>::max() ? r.size()
-                                                                              : r.lower_bound(to_ms + 1, byTime);
+    const std::size_t i1 =
+        to_ms == std::numeric_limits<std::int64_t>::max() ? r.size() : r.lower_bound(to_ms + 1, byTime);
     if (i1 <= i0) return out;
     const std::size_t n = i1 - i0;
     constexpr qreal kBreak = std::numeric_limits<qreal>::quiet_NaN();
@@ -197,8 +204,8 @@ std::vector<Sample> SeriesStore::samples(const QString& agent, const QString& ke
     const auto& r = it->second.ring;
     auto byTime = [](const Sample& s) { return s.t_ms; };
     // [from_ms, to_ms] inclusive; to_ms may be INT64_MAX ("everything"), so no to_ms + 1.
-    const std::size_t e = to_ms == std::numeric_limits<std::int64_t>::max() ? r.size()
-                                                                             : r.lower_bound(to_ms + 1, byTime);
+    const std::size_t e =
+        to_ms == std::numeric_limits<std::int64_t>::max() ? r.size() : r.lower_bound(to_ms + 1, byTime);
     for (std::size_t i = r.lower_bound(from_ms, byTime); i < e; ++i)
         out.push_back(r[i]);
     return out;

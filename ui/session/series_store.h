@@ -64,7 +64,11 @@ class SeriesStore {
     /// capacity: samples kept per series (3600 = 1 h at one snapshot per second).
     explicit SeriesStore(std::size_t capacity = 3600) : capacity_(capacity) {}
 
-    void append(const QString& agent, const Snapshot& snapshot);
+    /// interval_ms: the spacing the producer keeps (0 = the stream interval), for gap detection.
+    void append(const QString& agent, const Snapshot& snapshot, int interval_ms = 0);
+    /// Appends only the route series of a snapshot (older history of a series fetched later, as a
+    /// Prometheus source does for a newly selected instance); the total and latest() stay as they are.
+    void appendRoutes(const QString& agent, const Snapshot& snapshot, int interval_ms = 0);
     /// Appends one sample directly (client-side load figures, benchmarks); interval_ms is the spacing the
     /// producer keeps, for gap detection.
     void appendSample(const QString& agent, const QString& key, const Sample& s, int interval_ms = 1000);
