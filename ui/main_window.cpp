@@ -12,6 +12,7 @@
 #include <QItemSelectionModel>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
@@ -27,6 +28,7 @@
 
 #include "core/stream_consumer.h"
 #include "ui/dialogs/agent_dialog.h"
+#include "ui/dialogs/prometheus_dialog.h"
 #include "ui/dialogs/slo_dialog.h"
 #include "ui/pages/canary_panel.h"
 #include "ui/pages/detail_page.h"
@@ -220,8 +222,20 @@ void MainWindow::buildActions() {
           QKeySequence(Qt::CTRL | Qt::Key_E));
     named(agentsMenu->addAction(tr("&Remove agent"), this, &MainWindow::removeSelectedAgent),
           "actionRemoveAgent");
-    named(agentsMenu->addAction(tr("Re&connect"), this, [this] { d_->reconnect(current_); }),
+    named(agentsMenu->addAction(tr("Re&connect"), this,
+                                [this] {
+                                    if (auto* src = d_->prometheusSource(d_->sourceOf(current_)))
+                                        src->refreshNow();
+                                    else
+                                        d_->reconnect(current_);
+                                }),
           "actionReconnect", QKeySequence(Qt::Key_F5));
+    agentsMenu->addSeparator();
+    named(agentsMenu->addAction(tr("Add &Prometheus source…"), this, &MainWindow::addPrometheusDialog),
+          "actionAddPrometheus", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+    live_stream_action_ = agentsMenu->addAction(tr("Open &live stream"), this, &MainWindow::openLiveStream);
+    named(live_stream_action_, "actionOpenLiveStream", QKeySequence(Qt::CTRL | Qt::Key_L));
+    live_stream_action_->setEnabled(false);
     agentsMenu->addSeparator();
     named(agentsMenu->addAction(tr("Your &name in the audit log…"), this, &MainWindow::operatorNameDialog),
           "actionOperatorName");
@@ -343,6 +357,8 @@ void MainWindow::selectAgent(const QString& id) {
     }
     for (Page* p : pages())
         p->setAgent(id);
+    d_->setFocusAgent(id);  // a Prometheus target gets its per-route series
+    if (live_stream_action_) live_stream_action_->setEnabled(d_->isRedlineTarget(id));
     updateStatus();
 }
 
@@ -395,10 +411,67 @@ void MainWindow::addAgentDialog() {
     selectAgent(d_->addAgent(dlg.config()));
 }
 
+void MainWindow::addPrometheusDialog() {
+    PrometheusDialog dlg(PrometheusSourceConfig{}, this);
+    dlg.setSessionOnly(!d_->persistAgents());
+    if (dlg.exec() != QDialog::Accepted) return;
+    PrometheusSourceConfig c = dlg.config();
+    c.ephemeral = !d_->persistAgents();
+    const QString id = d_->addPrometheusSource(c);
+    selectAgent(Dashboard::sourceAgentId(id, QStringLiteral("*")));
+    saveSettings();
+}
+
+void MainWindow::openLiveStream() {
+    const QString id = current_;
+    if (!d_->isRedlineTarget(id)) return;
+    const AgentConfig target = d_->agentsModel()->configAt(d_->agentsModel()->rowOf(id));
+    // The scrape address is the agent's admin API (its /metrics), with the scheme of the source.
+    const QString url = QStringLiteral("http://") + target.instance;
+    for (const auto& c : d_->agentsModel()->configs())
+        if (c.sourceId.isEmpty() && c.url == url) {
+            selectAgent(c.id);
+            showTab(ChartsTab);
+            return;
+        }
+    QString token = live_tokens_.value(target.sourceId);
+    if (token.isEmpty()) {
+        bool ok = false;
+        token = QInputDialog::getText(this, tr("Open live stream"),
+                                      tr("Token for the Redline agents of this source (viewer or operator;\n"
+                                         "asked once, kept in memory for this session):"),
+                                      QLineEdit::Password, {}, &ok)
+                    .trimmed();
+        if (!ok) return;
+        live_tokens_.insert(target.sourceId, token);
+    }
+    AgentConfig c;
+    c.name = target.instance + tr(" (live)");
+    c.url = url;
+    c.token = token;
+    c.ephemeral = true;  // derived from the source: the source is what is saved
+    selectAgent(d_->addAgent(c));
+    showTab(ChartsTab);
+    showMessage(tr("Streaming %1 directly at 1 s; its controls are in the Limits and Canary tabs").arg(url),
+                false);
+}
+
 void MainWindow::editAgentDialog() {
     const QString id = selectedAgentInDock();
     const int row = d_->agentsModel()->rowOf(id);
     if (row < 0) return;
+    if (const QString src = d_->sourceOf(id); !src.isEmpty()) {
+        for (const auto& c : d_->prometheusSources()) {
+            if (c.id != src) continue;
+            PrometheusDialog dlg(c, this);
+            if (dlg.exec() != QDialog::Accepted) return;
+            d_->updatePrometheusSource(dlg.config());
+            selectAgent(Dashboard::sourceAgentId(src, QStringLiteral("*")));
+            saveSettings();
+            return;
+        }
+        return;
+    }
     AgentDialog dlg(d_->agentsModel()->configAt(row), this);
     if (dlg.exec() == QDialog::Accepted) d_->updateAgent(dlg.config());
 }
@@ -406,6 +479,18 @@ void MainWindow::editAgentDialog() {
 void MainWindow::removeSelectedAgent() {
     const QString id = selectedAgentInDock();
     if (id.isEmpty()) return;
+    if (const QString src = d_->sourceOf(id); !src.isEmpty()) {
+        QString name;
+        for (const auto& c : d_->prometheusSources())
+            if (c.id == src) name = c.name;
+        if (!confirm_(tr("Remove the Prometheus source %1 and all its targets from this dashboard?\n\n"
+                         "Their charts here are dropped; Prometheus is not changed.")
+                          .arg(name)))
+            return;
+        d_->removeAgent(id);
+        saveSettings();
+        return;
+    }
     if (!confirm_(tr("Remove agent %1 from this dashboard?\n\nIts charts and events here are dropped; the "
                      "agent itself is not changed.")
                       .arg(d_->agentName(id))))
@@ -414,6 +499,7 @@ void MainWindow::removeSelectedAgent() {
 }
 
 void MainWindow::updateStatus() {
+    if (live_stream_action_) live_stream_action_->setEnabled(d_->isRedlineTarget(current_));
     if (current_.isEmpty()) {
         status_state_->setText(tr("No agent selected"));
     } else {

@@ -5,14 +5,17 @@
 // once.
 //
 // Every menu action has an objectName (tests and keyboard-shortcut docs rely on them): actionAddAgent
-// (Ctrl+N), actionEditAgent (Ctrl+E), actionRemoveAgent, actionReconnect (F5), actionQuit (Ctrl+Q),
-// actionGoOverview .. actionGoEvents (Alt+1..6), actionPause (P, checkable), actionRange60/300/900/3600
-// (Ctrl+1..4, exclusive), actionToggleAgents (Ctrl+D), actionSlo (Ctrl+Shift+O), actionShortcuts (F1),
-// actionAbout. Removing an agent asks first (setConfirm replaces the question in tests).
+// (Ctrl+N), actionEditAgent (Ctrl+E), actionRemoveAgent, actionReconnect (F5), actionAddPrometheus
+// (Ctrl+Shift+N), actionOpenLiveStream (Ctrl+L, a Prometheus target that is a Redline agent), actionQuit
+// (Ctrl+Q), actionGoOverview .. actionGoEvents (Alt+1..6), actionPause (P, checkable),
+// actionRange60/300/900/3600 (Ctrl+1..4, exclusive), actionToggleAgents (Ctrl+D), actionSlo (Ctrl+Shift+O),
+// actionShortcuts (F1), actionAbout. Removing an agent asks first (setConfirm replaces the question in
+// tests).
 //
 // Threading: GUI thread only.
 #pragma once
 
+#include <QHash>
 #include <QList>
 #include <QMainWindow>
 #include <functional>
@@ -116,6 +119,11 @@ class MainWindow : public QMainWindow {
     void operatorNameDialog();
     void editAgentDialog();
     void removeSelectedAgent();
+    /// Agents ▸ Add Prometheus source… (PrometheusDialog).
+    void addPrometheusDialog();
+    /// Agents ▸ Open live stream: the selected Prometheus target is a Redline agent; connect to it directly
+    /// (its admin API is the scrape address) with a token asked once per source, and select it.
+    void openLiveStream();
     QString selectedAgentInDock() const;
 
     Dashboard* d_;
@@ -138,6 +146,8 @@ class MainWindow : public QMainWindow {
     SloDialog* slo_dialog_ = nullptr;
     QString settings_file_;
     QDockWidget* dock_ = nullptr;
+    QAction* live_stream_action_ = nullptr;
+    QHash<QString, QString> live_tokens_;  // source id -> token typed for its targets (memory only)
     bool debug_ui_ = false;
     bool fitted_ = false;  // REDLINE_DEBUG_UI=1: developer figures (repaints) in the status bar
     std::function<bool(const QString&)> confirm_;

@@ -2,6 +2,8 @@
 //   redline                                  agents from the settings
 //   redline --demo                           local sample server + background traffic
 //   redline --agent URL --token-file F       connect straight away
+//   redline --prometheus URL [--prometheus-selector M] [--prometheus-preset otel|prometheus]
+//                                            watch a Prometheus-compatible server's targets
 //   --screenshot DIR [--screenshot-delay S]  save PNGs of the main screens (dark and light) and quit
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -15,7 +17,11 @@
 #include <QTabWidget>
 #include <QThread>
 #include <QTimer>
+#include <QUrl>
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <optional>
 
 #include "core/agent_client.h"
 #include "ui/demo/demo_session.h"
@@ -89,9 +95,50 @@ int main(int argc, char** argv) {
     QCommandLineOption delay(QStringLiteral("screenshot-delay"),
                              QStringLiteral("Seconds before screenshots (default 40)."), QStringLiteral("S"),
                              QStringLiteral("40"));
+    QCommandLineOption prometheus(
+        QStringLiteral("prometheus"),
+        QStringLiteral("Watch the targets of the Prometheus-compatible server at URL."),
+        QStringLiteral("URL"));
+    QCommandLineOption promSelector(QStringLiteral("prometheus-selector"),
+                                    QStringLiteral("Label matchers for --prometheus, e.g. job=\"api\"."),
+                                    QStringLiteral("MATCHERS"));
+    QCommandLineOption promPreset(
+        QStringLiteral("prometheus-preset"),
+        QStringLiteral("Metric mapping for --prometheus: otel (Redline agents, OpenTelemetry HTTP server; "
+                       "default) or prometheus (Prometheus' own HTTP metrics)."),
+        QStringLiteral("NAME"), QStringLiteral("otel"));
+    QCommandLineOption promRefresh(
+        QStringLiteral("prometheus-refresh"),
+        QStringLiteral("Refresh interval for --prometheus in seconds (default 5)."), QStringLiteral("S"),
+        QStringLiteral("5"));
     QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Debug logging."));
-    cli.addOptions({demo, agent, tokenFile, theme, shots, delay, verbose});
+    cli.addOptions({demo, agent, tokenFile, prometheus, promSelector, promPreset, promRefresh, theme, shots,
+                    delay, verbose});
     cli.process(app);
+    std::optional<PrometheusSourceConfig> promSource;
+    if (cli.isSet(prometheus)) {
+        const QString preset = cli.value(promPreset);
+        if (preset != "otel" && preset != "prometheus") {
+            std::fprintf(stderr, "redline: --prometheus-preset must be otel or prometheus, not '%s'\n",
+                         qPrintable(preset));
+            return 2;
+        }
+        PrometheusSourceConfig c =
+            preset == "prometheus" ? PrometheusSourceConfig::prometheusSelf({}) : PrometheusSourceConfig{};
+        c.url = cli.value(prometheus);
+        c.name = QUrl(c.url).authority();
+        if (cli.isSet(promSelector)) c.selector = cli.value(promSelector);
+        bool ok = false;
+        c.refreshS = cli.value(promRefresh).toInt(&ok);
+        if (!ok) c.refreshS = 0;  // validate() names the field
+        c.windowS = std::max(c.windowS, c.refreshS);
+        c.ephemeral = true;
+        if (const QString err = c.validate(); !err.isEmpty()) {
+            std::fprintf(stderr, "redline: --prometheus: %s\n", qPrintable(err));
+            return 2;
+        }
+        promSource = c;
+    }
     spdlog::set_level(cli.isSet(verbose) ? spdlog::level::debug : spdlog::level::info);
 
     Dashboard dashboard;
@@ -99,7 +146,7 @@ int main(int argc, char** argv) {
         // SLOs always come from the settings; the saved agents only without --demo / --agent (those sessions
         // are session-only and must not overwrite the saved agent list on exit either).
         QSettings s;
-        dashboard.setPersistAgents(!cli.isSet(demo) && !cli.isSet(agent));
+        dashboard.setPersistAgents(!cli.isSet(demo) && !cli.isSet(agent) && !promSource);
         dashboard.load(s);
     }
     MainWindow window(&dashboard);
@@ -122,6 +169,10 @@ int main(int argc, char** argv) {
         c.tokenFile = cli.value(tokenFile);
         c.ephemeral = true;
         window.selectAgent(dashboard.addAgent(c));
+    }
+    if (promSource) {
+        const QString id = dashboard.addPrometheusSource(*promSource);
+        window.selectAgent(Dashboard::sourceAgentId(id, QStringLiteral("*")));
     }
     QObject::connect(&app, &QApplication::aboutToQuit, [&] { session.shutdown(); });
 

@@ -40,36 +40,58 @@ bool PrometheusServer::start(const Options& o, QString* error) {
     QString targets;
     for (const auto& t : o.targets)
         targets += (targets.isEmpty() ? "'" : ", '") + t + "'";
-    QFile cfg(dir_.filePath(QStringLiteral("prometheus.yml")));
-    if (!cfg.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("cannot write prometheus.yml");
+    const bool vm = o.kind == Options::Kind::VictoriaMetrics;
+    const QString binary = vm ? QStringLiteral(REDLINE_VICTORIA_METRICS) : QStringLiteral(REDLINE_PROMETHEUS);
+    if (binary.isEmpty()) {
+        *error = vm ? QStringLiteral("victoria-metrics not found: install Debian's 'victoria-metrics'")
+                    : QStringLiteral("prometheus not found: install Debian's 'prometheus'");
         return false;
     }
-    cfg.write(
-        QStringLiteral("global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
-                       "scrape_configs:\n  - job_name: %2\n    static_configs:\n      - targets: [%3]\n")
-            .arg(o.scrape_interval_ms)
-            .arg(o.job, targets)
-            .toUtf8());
-    cfg.close();
-
     for (int attempt = 0; attempt < 3; ++attempt) {
         port_ = ChildProcess::free_port();
+        QFile cfg(dir_.filePath(QStringLiteral("prometheus.yml")));
+        if (!cfg.open(QIODevice::WriteOnly)) {
+            *error = QStringLiteral("cannot write prometheus.yml");
+            return false;
+        }
+        QString yml = QStringLiteral(
+                          "global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
+                          "scrape_configs:\n  - job_name: %2\n    static_configs:\n"
+                          "      - targets: [%3]\n")
+                          .arg(o.scrape_interval_ms)
+                          .arg(o.job, targets);
+        if (o.scrape_self)
+            yml += QStringLiteral(
+                       "  - job_name: prometheus\n    static_configs:\n"
+                       "      - targets: ['127.0.0.1:%1']\n")
+                       .arg(port_);
+        cfg.write(yml.toUtf8());
+        cfg.close();
         proc_ = std::make_unique<QProcess>();
         proc_->setProcessChannelMode(QProcess::MergedChannels);
-        QStringList args = {
-            "--config.file=" + cfg.fileName(), "--storage.tsdb.path=" + dir_.filePath(QStringLiteral("tsdb")),
-            QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port_), "--log.level=warn"};
-        if (o.native_histograms) args << QStringLiteral("--enable-feature=native-histograms");
-        proc_->start(QStringLiteral(REDLINE_PROMETHEUS), args);
+        QStringList args;
+        if (vm) {
+            args = {"-promscrape.config=" + cfg.fileName(),
+                    "-storageDataPath=" + dir_.filePath(QStringLiteral("vmdata")),
+                    QStringLiteral("-httpListenAddr=127.0.0.1:%1").arg(port_),
+                    "-search.latencyOffset=1s",
+                    "-search.disableCache",
+                    "-loggerLevel=ERROR"};
+        } else {
+            args = {"--config.file=" + cfg.fileName(),
+                    "--storage.tsdb.path=" + dir_.filePath(QStringLiteral("tsdb")),
+                    QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port_), "--log.level=warn"};
+            if (o.native_histograms) args << QStringLiteral("--enable-feature=native-histograms");
+        }
+        proc_->start(binary, args);
         if (!proc_->waitForStarted(10'000)) {
-            *error = QStringLiteral("prometheus did not start: ") + proc_->errorString();
+            *error = binary + QStringLiteral(" did not start: ") + proc_->errorString();
             return false;
         }
         redline::AgentClient client(url(), "", std::chrono::seconds(2));
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         while (std::chrono::steady_clock::now() < deadline && proc_->state() == QProcess::Running) {
-            const auto r = client.request("GET", "/-/ready");
+            const auto r = client.request("GET", vm ? "/health" : "/-/ready");
             if (r.transport_ok() && r.status == 200) return true;
             QThread::msleep(100);
         }

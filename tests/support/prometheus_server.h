@@ -1,8 +1,11 @@
 // Test helper: a real Prometheus server (Debian's package, REDLINE_PROMETHEUS) on 127.0.0.1, scraping the
 // given targets every scrape_interval, optionally with --enable-feature=native-histograms (then it scrapes
-// the protobuf format). Prometheus cannot listen on port 0: a port is picked by binding first, and start()
-// retries on another port when Prometheus exits at once (the port was taken in between). Stopped (SIGTERM,
-// then SIGKILL) by stop() or the destructor; its TSDB lives in a temporary directory.
+// the protobuf format) and optionally itself (job "prometheus"). With kind = VictoriaMetrics the same helper
+// runs Debian's victoria-metrics (the same query API; it scrapes the text format) with the same scrape
+// configuration, its query latency offset at 1 s and its result cache off, so tests see fresh samples.
+// Prometheus cannot listen on port 0: a port is picked by binding first, and start() retries on another port
+// when Prometheus exits at once (the port was taken in between). Stopped (SIGTERM, then SIGKILL) by stop() or
+// the destructor; its TSDB lives in a temporary directory.
 //
 // Threading: use from one thread.
 #pragma once
@@ -25,6 +28,8 @@ class PrometheusServer {
         bool native_histograms = false;
         int scrape_interval_ms = 1000;
         QString job = QStringLiteral("redline");
+        bool scrape_self = false;  // also scrape the server's own /metrics as job "prometheus"
+        enum class Kind { Prometheus, VictoriaMetrics } kind = Kind::Prometheus;
     };
 
     PrometheusServer() = default;
@@ -36,6 +41,7 @@ class PrometheusServer {
     bool start(const Options& options, QString* error);
     void stop();
     std::string url() const;  // "http://127.0.0.1:PORT"
+    qint64 pid() const { return proc_ ? proc_->processId() : 0; }
 
     /// Instant query at unix time time_s (0: now). Returns data.result; on failure an empty array and *error.
     nlohmann::json query(const std::string& promql, double time_s = 0, std::string* error = nullptr) const;

@@ -229,7 +229,10 @@ const CanaryConfig& CanaryPanel::target() const {
 
 void CanaryPanel::reload() {
     auto* conn = d_->connection(agent_);
-    if (!conn) return;
+    if (!conn) {
+        setError(d_->noControlsReason(agent_));
+        return;
+    }
     const int gen = ++load_generation_;
     conn->fetchCanary([this, alive = QPointer<CanaryPanel>(this), gen](Result<CanaryConfig> r) {
         if (!alive || gen != load_generation_) return;  // panel gone, or superseded

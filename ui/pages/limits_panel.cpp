@@ -127,7 +127,10 @@ void LimitsPanel::setStatus(const QString& text, bool error) {
 
 void LimitsPanel::reload() {
     auto* conn = d_->connection(agent_);
-    if (!conn) return;
+    if (!conn) {
+        setStatus(d_->noControlsReason(agent_), false);
+        return;
+    }
     const int gen = ++generation_;
     setBusy(true);
     setStatus(tr("Loading…"), false);

@@ -293,6 +293,14 @@ bool Dashboard::exports(const QString& agentId, Metric m) const {
     }
 }
 
+QString Dashboard::noControlsReason(const QString& agentId) const {
+    if (sourceOf(agentId).isEmpty()) return {};
+    return isRedlineTarget(agentId)
+               ? tr("Watched through Prometheus: figures only. This target is a Redline agent: Agents ▸ Open "
+                    "live stream (Ctrl+L) connects to it directly for its controls and 1 s figures.")
+               : tr("Watched through Prometheus: figures only, no controls.");
+}
+
 QList<PrometheusSourceConfig> Dashboard::prometheusSources() const {
     return source_configs_;
 }
@@ -354,7 +362,8 @@ void Dashboard::addSourceRow(const PrometheusSourceConfig& src, const QString& i
     AgentConfig c;
     c.id = sourceAgentId(src.id, instance);
     if (agents_.rowOf(c.id) >= 0) return;
-    c.name = instance == QLatin1String("*") ? tr("%1 · fleet").arg(src.name) : src.name + " / " + instance;
+    // The instance alone (the dock is narrow; the reason column names the source).
+    c.name = instance == QLatin1String("*") ? tr("%1 · fleet").arg(src.name) : instance;
     c.url = src.url;
     c.ephemeral = true;
     c.sourceId = src.id;

@@ -70,6 +70,8 @@ class Dashboard : public QObject {
     /// false when the agent's figures cannot include m at all: a Prometheus target that does not export
     /// the cache or status metric ("not exported", never a zero).
     bool exports(const QString& agentId, Metric m) const;
+    /// Why an agent row has no control panel (a Prometheus target: figures only), empty when it has one.
+    QString noControlsReason(const QString& agentId) const;
     /// The agent the operator looks at: a source's target gets its per-route series (history included).
     void setFocusAgent(const QString& agentId);
 
