@@ -54,12 +54,26 @@ bool PrometheusServer::start(const Options& o, QString* error) {
             *error = QStringLiteral("cannot write prometheus.yml");
             return false;
         }
-        QString yml = QStringLiteral(
-                          "global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
-                          "scrape_configs:\n  - job_name: %2\n    static_configs:\n"
-                          "      - targets: [%3]\n")
+        QString yml = QStringLiteral("global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
+                                     "scrape_configs:\n  - job_name: %2\n    static_configs:\n")
                           .arg(o.scrape_interval_ms)
-                          .arg(o.job, targets);
+                          .arg(o.job);
+        if (o.replicas <= 1) {
+            yml += QStringLiteral("      - targets: [%1]\n").arg(targets);
+        } else {
+            // Fake addresses "<real>/<k>" become the instance label; the real address is what is scraped.
+            for (const auto& t : o.targets) {
+                QString fakes;
+                for (int k = 0; k < o.replicas; ++k)
+                    fakes += (k ? ", '" : "'") + t + "/" + QString::number(k) + "'";
+                yml += QStringLiteral("      - targets: [%1]\n        labels: {redline_real: '%2'}\n")
+                           .arg(fakes, t);
+            }
+            yml += QStringLiteral("    relabel_configs:\n"
+                                  "      - {source_labels: [__address__], target_label: instance}\n"
+                                  "      - {source_labels: [redline_real], target_label: __address__}\n"
+                                  "      - {regex: redline_real, action: labeldrop}\n");
+        }
         if (o.scrape_self)
             yml += QStringLiteral(
                        "  - job_name: prometheus\n    static_configs:\n"

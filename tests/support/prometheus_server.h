@@ -29,6 +29,9 @@ class PrometheusServer {
         int scrape_interval_ms = 1000;
         QString job = QStringLiteral("redline");
         bool scrape_self = false;  // also scrape the server's own /metrics as job "prometheus"
+        // Each target scraped as this many targets, with instance labels "<host:port>/<k>" (relabelling:
+        // a fleet of distinct instances from a few real agents, for fleet-scale tests and benchmarks).
+        int replicas = 1;
         enum class Kind { Prometheus, VictoriaMetrics } kind = Kind::Prometheus;
     };
 
