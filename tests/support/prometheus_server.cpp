@@ -45,12 +45,12 @@ bool PrometheusServer::start(const Options& o, QString* error) {
         *error = QStringLiteral("cannot write prometheus.yml");
         return false;
     }
-    cfg.write(
-        QStringLiteral("global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
-                       "scrape_configs:\n  - job_name: %2\n    static_configs:\n      - targets: [%3]\n")
-            .arg(o.scrape_interval_ms)
-            .arg(o.job, targets)
-            .toUtf8());
+    cfg.write(QStringLiteral("global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
+                             "scrape_configs:\n  - job_name: %2\n    honor_labels: %4\n    static_configs:\n"
+                             "      - targets: [%3]\n")
+                  .arg(o.scrape_interval_ms)
+                  .arg(o.job, targets, o.honor_labels ? QStringLiteral("true") : QStringLiteral("false"))
+                  .toUtf8());
     cfg.close();
 
     for (int attempt = 0; attempt < 3; ++attempt) {

@@ -25,6 +25,7 @@ class PrometheusServer {
         bool native_histograms = false;
         int scrape_interval_ms = 1000;
         QString job = QStringLiteral("redline");
+        bool honor_labels = false;  // keep the scraped job/instance labels (a Pushgateway's groups)
     };
 
     PrometheusServer() = default;
