@@ -32,9 +32,8 @@ constexpr const char* kUsage =
     "            written), 2 usage error, invalid scenario or unusable --out/--agent-token-file, 1 runtime "
     "error\n"
     "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n"
-    "--push URL: push the run's cumulative figures to a Prometheus Pushgateway every --push-interval "
-    "(default\n"
-    "            5s, 1s..1h) and at the end, grouped by job=redline-load, run_id (--run-id, required) and\n"
+    "--push URL: push cumulative figures to a Prometheus Pushgateway every --push-interval (default 5s,\n"
+    "            1s..1h) and at the end, grouped by job=redline-load, run_id (--run-id, required) and\n"
     "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n";
 
 int usage_error(const std::string& msg) {

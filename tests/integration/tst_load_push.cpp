@@ -265,14 +265,17 @@ class TestLoadPush : public QObject {
         const json s = read_json(dir.filePath("s.json"));
         QVERIFY(s.is_object());
         QCOMPARE(s["outcome"].get<std::string>(), std::string("passed"));
-        QCOMPARE(s["completed"].get<std::uint64_t>(), std::uint64_t(40));  // 20/s for 2 s, all sent
+        // 20/s for 2 s: every arrival was sent (or counted as unsent on a starved machine), and answered.
+        const auto completed = s["completed"].get<std::uint64_t>();
+        QCOMPARE(completed + s["unsent"].get<std::uint64_t>(), std::uint64_t(40));
+        QVERIFY(completed >= 30);
         QCOMPARE(s["push"]["succeeded"].get<int>(), 0);
         QVERIFY(s["push"]["failed"].get<int>() >= 2);
         QCOMPARE(s["push"]["failed"].get<int>(), s["push"]["attempted"].get<int>());
         QVERIFY(!s["push"]["final_pushed"].get<bool>());
         QVERIFY(!s["push"]["last_error"].get<std::string>().empty());
         QVERIFY2(out.contains("pushes to") && out.contains("did NOT reach the Pushgateway"), qPrintable(out));
-        QCOMPARE(srv.requests.load(), std::uint64_t(40));
+        QCOMPARE(srv.requests.load(), completed);
     }
 };
 
