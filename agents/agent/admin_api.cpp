@@ -8,6 +8,7 @@
 #include "agents/agent/control_store.h"
 #include "agents/agent/error_reporter.h"
 #include "agents/agent/event_log.h"
+#include "agents/agent/metrics_collectable.h"
 #include "agents/agent/metrics_protobuf.h"
 #include "agents/agent/tokens.h"
 #include "core/json_strict.h"

@@ -14,24 +14,6 @@ namespace redline::agent {
 
 namespace {
 
-// Classic bounds 2^(k/4) s, k = -44..24: 69 bounds from 0.49 ms to 64 s, four per octave (a bucket ratio of
-// 1.19), so histogram_quantile() over them is off by at most ~20 % (docs/metrics.md); every bound is a
-// schema-5 native boundary (k/4 = 8k/32).
-constexpr int kFirstK = -44;
-constexpr int kLastK = 24;
-const std::array<double, kLastK - kFirstK + 1> kBoundsS = [] {
-    std::array<double, kLastK - kFirstK + 1> b{};
-    // Rounded to 15 significant digits: the text serializer's 16-digit spelling of these values reads back
-    // as the same double, so text and protobuf carry identical bounds (tst_native_histogram checks all 69).
-    // The rounding (< 1e-15 relative) is far inside cumulative_at()'s tolerance for "on the boundary".
-    for (int k = kFirstK; k <= kLastK; ++k) {
-        char digits[32];
-        std::snprintf(digits, sizeof digits, "%.15g", std::exp2(double(k) / 4.0));
-        b[std::size_t(k - kFirstK)] = std::strtod(digits, nullptr);
-    }
-    return b;
-}();
-
 constexpr const char* kMethod = "http_request_method";
 constexpr const char* kRoute = "http_route";
 constexpr const char* kVersion = "version";
@@ -69,7 +51,7 @@ MetricsCollectable::MetricsCollectable(std::string service, TotalsSource source)
     : service_(std::move(service)), source_(std::move(source)) {}
 
 std::span<const double> MetricsCollectable::bucket_bounds_s() noexcept {
-    return kBoundsS;
+    return classic_duration_bounds_s();
 }
 
 std::vector<prometheus::MetricFamily> MetricsCollectable::Collect() const {
@@ -94,18 +76,8 @@ MetricsCollectable::Exposition MetricsCollectable::collect_exposition() const {
         source_([&](const SeriesInfo& s, const Counters& c, const LatencySketch& sk, std::int64_t inflight) {
             const auto labels = series_labels(s);
 
-            prometheus::ClientMetric h;
-            h.label = labels;
-            h.histogram.sample_count = sk.count();
-            h.histogram.sample_sum = sk.sum_ns() / 1e9;
-            // Classic buckets are sums of the native ones, so the two views of one scrape agree.
-            auto native = to_native_histogram(sk);
-            const auto cumulative = cumulative_at(native, kBoundsS);
-            h.histogram.bucket.reserve(kBoundsS.size() + 1);
-            for (std::size_t k = 0; k < kBoundsS.size(); ++k)
-                h.histogram.bucket.push_back({cumulative[k], kBoundsS[k]});
-            h.histogram.bucket.push_back({sk.count(), std::numeric_limits<double>::infinity()});
-            duration.metric.push_back(std::move(h));
+            NativeHistogram native;
+            duration.metric.push_back(histogram_metric(sk, labels, native));
             out.duration_native.push_back(std::move(native));
 
             // Exact codes first; a series that saw more than Counters::kMaxCodes distinct codes reports the

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/agent/exposition.h"
 #include "agents/agent/native_histogram.h"
 #include "agents/agent/recorder.h"
 #include "core/sketch.h"
@@ -38,10 +39,7 @@ class MetricsCollectable : public prometheus::Collectable {
 
     /// One scrape: the families (as Collect()) plus, for every metric of http_server_request_duration_seconds
     /// in order, its native histogram (the protobuf exposition carries both).
-    struct Exposition {
-        std::vector<prometheus::MetricFamily> families;
-        std::vector<NativeHistogram> duration_native;
-    };
+    using Exposition = redline::agent::Exposition;
     Exposition collect_exposition() const;
 
     std::vector<prometheus::MetricFamily> Collect() const override;
@@ -63,9 +61,6 @@ std::shared_ptr<MetricsCollectable> make_metrics_collectable(const Recorder& rec
 std::string serialize_metrics(const std::vector<prometheus::MetricFamily>& families);
 /// Collect() + serialize_metrics().
 std::string metrics_text(const prometheus::Collectable& collectable);
-
-/// Name of the family that carries the native histogram.
-inline constexpr const char* kDurationFamily = "http_server_request_duration_seconds";
 
 /// Content-Type of serialize_metrics() output.
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -142,7 +142,7 @@ struct Best {
 
 }  // namespace
 
-std::string serialize_metrics_protobuf(const MetricsCollectable::Exposition& exposition) {
+std::string serialize_metrics_protobuf(const Exposition& exposition) {
     std::string out;
     google::protobuf::io::StringOutputStream raw(&out);
     google::protobuf::io::CodedOutputStream coded(&raw);
@@ -152,7 +152,7 @@ std::string serialize_metrics_protobuf(const MetricsCollectable::Exposition& exp
         f.set_name(family.name);
         if (!family.help.empty()) f.set_help(family.help);
         f.set_type(to_pb(family.type));
-        const bool duration = family.name == kDurationFamily;
+        const bool duration = family.name == exposition.native_family;
         for (std::size_t i = 0; i < family.metric.size(); ++i) {
             auto* m = f.add_metric();
             fill_metric(*m, family.metric[i], family.type);

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "agents/agent/metrics_collectable.h"
+#include "agents/agent/exposition.h"
 
 namespace redline::agent {
 
@@ -17,9 +17,10 @@ namespace redline::agent {
 inline constexpr const char* kMetricsProtobufContentType =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 
-/// Encodes a scrape: every family of exposition.families; the metrics of the duration family also carry
-/// exposition.duration_native[i] (schema, zero bucket, positive spans and deltas).
-std::string serialize_metrics_protobuf(const MetricsCollectable::Exposition& exposition);
+/// Encodes a scrape (or a push): every family of exposition.families; the metrics of the family named
+/// exposition.native_family also carry exposition.duration_native[i] (schema, zero bucket, positive spans and
+/// deltas).
+std::string serialize_metrics_protobuf(const Exposition& exposition);
 
 /// The format /metrics answers for an Accept header value (several Accept headers joined with ','). Protobuf
 /// only when the delimited MetricFamily protobuf type is acceptable (q > 0) and strictly preferred to

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <optional>
 
+#include "agents/load_push/pushgateway_pusher.h"
 #include "core/agent_client.h"
 #include "core/load/engine.h"
 
@@ -23,13 +24,17 @@ namespace {
 constexpr const char* kUsage =
     "usage: redline-load run FILE|BUILTIN [--target URL] [--rate N[/s]] [--duration S[s|m]] [--vus N]\n"
     "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
-    "                        [--agent-token-file FILE] [--quiet] [--verbose]\n"
+    "                        [--agent-token-file FILE] [--run-id ID] [--push URL [--push-interval S[s|m]]\n"
+    "                        [--generator NAME]] [--quiet] [--verbose]\n"
     "       redline-load list\n"
     "       redline-load validate FILE|BUILTIN\n"
     "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted (Ctrl-C/SIGTERM; summary still\n"
     "            written), 2 usage error, invalid scenario or unusable --out/--agent-token-file, 1 runtime "
     "error\n"
-    "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n";
+    "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n"
+    "--push URL: push cumulative figures to a Prometheus Pushgateway every --push-interval (default 5s,\n"
+    "            1s..1h) and at the end, grouped by job=redline-load, run_id (--run-id, required) and\n"
+    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -99,6 +104,39 @@ void print_progress_line(const Progress& p) {
         p.in_flight);
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
+}
+
+struct PushSetup {
+    load_push::PushOptions options;
+    std::chrono::milliseconds interval{5000};
+    bool enabled = false;
+};
+
+std::string default_generator() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0]) std::strcpy(host, "generator");
+    std::string name;
+    for (const char* c = host; *c; ++c)  // keep it a valid grouping value
+        name += load_push::grouping_value_problem(std::string_view(c, 1)) ? '_' : *c;
+    return name.substr(0, 100) + "-" + std::to_string(getpid());
+}
+
+void print_push(const PushSetup& push, const load_push::PushStats& st) {
+    std::printf("push       %llu of %llu pushes to %s failed%s%s%s\n", (unsigned long long)st.failed,
+                (unsigned long long)st.attempted, load_push::group_url(push.options).c_str(),
+                st.failed ? " (last: " : "", st.last_error.c_str(), st.failed ? ")" : "");
+    if (!st.final_pushed) std::printf("           the final figures did NOT reach the Pushgateway\n");
+}
+
+nlohmann::json push_json(const PushSetup& push, const load_push::PushStats& st) {
+    return {{"url", push.options.url},
+            {"group", load_push::group_url(push.options)},
+            {"interval_s", double(push.interval.count()) / 1000.0},
+            {"attempted", st.attempted},
+            {"succeeded", st.succeeded},
+            {"failed", st.failed},
+            {"final_pushed", st.final_pushed},
+            {"last_error", st.last_error}};
 }
 
 void print_summary(const Summary& s) {
@@ -205,6 +243,8 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     ScenarioOverrides ov;
     std::string agent_url, agent_token_file;
     bool quiet = false;
+    std::string run_id, push_interval, generator;
+    PushSetup push;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](const char* opt) -> std::optional<std::string> {
@@ -218,10 +258,29 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             spdlog::set_level(spdlog::level::info);
         else if (a == "--target" || a == "--rate" || a == "--duration" || a == "--vus" ||
                  a == "--connections" || a == "--threads" || a == "--out" || a == "--agent" ||
-                 a == "--agent-token-file") {
+                 a == "--agent-token-file" || a == "--run-id" || a == "--push" || a == "--push-interval" ||
+                 a == "--generator") {
             auto v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
-            if (a == "--target")
+            if (a == "--run-id") {
+                if (auto why = load_push::grouping_value_problem(*v)) return usage_error("--run-id " + *why);
+                run_id = *v;
+            } else if (a == "--push") {
+                if (auto why = load_push::pushgateway_url_problem(*v))
+                    return usage_error("--push URL " + *why);
+                push.options.url = *v;
+                push.enabled = true;
+            } else if (a == "--push-interval") {
+                auto d = parse_number(*v, "", 60);
+                if (!d || *d < 1 || *d > 3600)
+                    return usage_error("--push-interval must be a duration from 1s to 1h, e.g. 5s or 1m");
+                push.interval = std::chrono::milliseconds(std::llround(*d * 1000));
+                push_interval = *v;
+            } else if (a == "--generator") {
+                if (auto why = load_push::grouping_value_problem(*v))
+                    return usage_error("--generator " + *why);
+                generator = *v;
+            } else if (a == "--target")
                 ov.target = *v;
             else if (a == "--out")
                 out = *v;
@@ -261,6 +320,11 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         }
     }
     if (name.empty()) return usage_error("run needs a FILE or BUILTIN scenario");
+    if (push.enabled && run_id.empty())
+        return usage_error("--push needs --run-id ID (the id every generator of the distributed run shares)");
+    if (!push.enabled && (!push_interval.empty() || !generator.empty()))
+        return usage_error(std::string(push_interval.empty() ? "--generator" : "--push-interval") +
+                           " only applies with --push URL");
     auto sc = load(name);
     if (!sc) return kExitUsage;
     if (auto errs = apply_overrides(*sc, ov); !errs.empty()) {
@@ -297,6 +361,16 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         opt.on_progress = [](const Progress& p) {
             if (p.state == RunState::Running || p.state == RunState::Stopping) print_progress_line(p);
         };
+    opt.run_id = run_id;
+    std::unique_ptr<load_push::PushgatewayPusher> pusher;
+    if (push.enabled) {
+        push.options.run_id = run_id;
+        push.options.generator = generator.empty() ? default_generator() : generator;
+        // The push gets its own thread; the engine only hands over totals at its once-a-second close.
+        pusher = std::make_unique<load_push::PushgatewayPusher>(push.options);
+        opt.totals_interval = push.interval;
+        opt.on_totals = [p = pusher.get()](const RunTotals& t) { p->submit(t); };
+    }
     Engine engine(*sc, opt);
     engine.start();
     int seen = 0;
@@ -308,16 +382,21 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         }
     }
     const Summary s = engine.wait();
+    load_push::PushStats push_stats;
+    if (pusher) push_stats = pusher->finish();  // the final figures, pushed before the summary is shown
     if (tty) std::fputs("\n", stderr);
-    if (!quiet)
+    if (!quiet) {
         print_summary(s);
-    else if (s.outcome == RunOutcome::Error)
+        if (pusher) print_push(push, push_stats);
+    } else if (s.outcome == RunOutcome::Error)
         std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
     int rc = s.exit_code();
     if (s.outcome == RunOutcome::Error && !quiet) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
     if (!out.empty()) {
         std::ofstream f(out, std::ios::trunc);
-        f << to_json(s).dump(2) << "\n";
+        nlohmann::json j = to_json(s);
+        if (pusher) j["push"] = push_json(push, push_stats);
+        f << j.dump(2) << "\n";
         f.close();
         if (!f) {
             std::fprintf(stderr, "redline-load: cannot write the summary to %s: %s\n", out.c_str(),

@@ -141,7 +141,39 @@ struct Engine::Impl {
     void start_workers(const std::vector<tcp::endpoint>& endpoints, const std::string& host_header,
                        Summary& s);
     void finish(Summary s);
+    /// Builds the cumulative figures from the collector's totals and hands them to opt.on_totals.
+    void emit_totals(const EpochStats& tot, double at_s, std::uint64_t unsent, bool final);
 };
+
+void Engine::Impl::emit_totals(const EpochStats& tot, double at_s, std::uint64_t unsent, bool final) {
+    if (!opt.on_totals) return;
+    RunTotals t;
+    t.run_id = opt.run_id;
+    t.scenario = sc.name;
+    t.started_unix_ms = started_unix_ns / 1'000'000;
+    t.elapsed_s = at_s;
+    t.open_model = is_open_model(sc.executor);
+    t.target = sc.target_at(std::min(at_s, sc.duration_s()));
+    t.requests.reserve(mix->size());
+    for (std::size_t i = 0; i < mix->size(); ++i) {
+        RunTotals::Request r;
+        r.name = mix->entry(i).name;
+        r.method = mix->entry(i).method;
+        if (i < tot.requests.size()) {
+            r.counters = tot.requests[i].counters;
+            r.corrected = tot.requests[i].corrected;
+        }
+        t.requests.push_back(std::move(r));
+    }
+    t.transport = tot.transport;
+    t.unsent = unsent;
+    t.final = final;
+    try {
+        opt.on_totals(t);
+    } catch (const std::exception& e) {
+        spdlog::error("load totals callback threw: {}", e.what());
+    }
+}
 
 std::optional<Snapshot> Engine::Impl::agent_snapshot(int window_s, std::string* err) {
     if (opt.agent_snapshot) return opt.agent_snapshot(window_s, err);
@@ -539,6 +571,11 @@ void Engine::Impl::run() {
     const auto interval =
         std::clamp(opt.progress_interval, std::chrono::milliseconds(100), std::chrono::milliseconds(10'000));
     auto next_progress = t0 + interval;
+    const auto totals_every = opt.on_totals && opt.totals_interval.count() > 0
+                                  ? std::clamp(opt.totals_interval, std::chrono::milliseconds(1000),
+                                               std::chrono::milliseconds(3'600'000))
+                                  : std::chrono::milliseconds(0);
+    auto next_totals = t0 + totals_every;
     std::string abort_reason;
     bool aborted = false;
     std::this_thread::sleep_until(t0);
@@ -557,6 +594,12 @@ void Engine::Impl::run() {
             if (check_aborts(abort_reason)) {
                 aborted = true;
                 spdlog::warn("load run {} aborted: {}", sc.name, abort_reason);
+            }
+            // Exporters get the cumulative totals at this once-a-second point, never on a worker.
+            if (totals_every.count() > 0 && Clock::now() >= next_totals) {
+                emit_totals(collector->totals(), el, open ? backlog(std::min(el, planned)) : 0, false);
+                next_totals += totals_every;
+                if (next_totals < Clock::now()) next_totals = Clock::now() + totals_every;
             }
         }
         if (Clock::now() >= next_progress) {
@@ -588,6 +631,7 @@ void Engine::Impl::run() {
     if (need_agent) agent_snap = final_agent_snapshot(stop_s, &agent_err);
     evaluate_thresholds(s, tot, ran_s, agent_snap ? &*agent_snap : nullptr, agent_err, aborted);
     decide_outcome(s, aborted, abort_reason);
+    emit_totals(tot, ran_s, s.unsent, true);
     spdlog::info("load run {} finished: {} ({} requests, {:.1f}/s, p99 {:.2f} ms)", sc.name,
                  to_string(s.outcome), s.completed, s.achieved_rate, s.latency.p99_ms);
     finish(std::move(s));

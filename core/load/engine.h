@@ -37,6 +37,7 @@
 
 #include "core/load/connect_filter.h"
 #include "core/load/results.h"
+#include "core/load/run_totals.h"
 #include "core/load/scenario.h"
 #include "core/snapshot.h"
 
@@ -54,6 +55,11 @@ struct EngineOptions {
         agent_snapshot;  // empty: built from scenario.agent (AgentClient) when agent thresholds exist
     std::function<void(const Progress&)> on_progress;
     std::function<void(const Summary&)> on_finished;  // after the run, before wait() returns
+    /// Cumulative figures every totals_interval while running (at the engine's per-second close, never on a
+    /// worker) and once at the end with final = true, before on_finished. Must return quickly (hand the value
+    /// to another thread). totals_interval: 0 = off; otherwise clamped to 1 s .. 1 h.
+    std::function<void(const RunTotals&)> on_totals;
+    std::chrono::milliseconds totals_interval{0};
 };
 
 class Engine {

@@ -74,6 +74,19 @@ json quantiles(const LatencyQuantiles& q) {
     return j;
 }
 
+/// The corrected-latency sketch in the form LatencySketch::from_sparse() reads back: summaries of several
+/// generators merge into the exact sketch of the whole distributed run.
+json sketch_json(const LatencySketch& sk) {
+    json buckets = json::array();
+    for (const auto& [index, n] : sk.sparse())
+        buckets.push_back(json::array({index, n}));
+    return json{{"count", sk.count()},
+                {"sum_ns", sk.sum_ns()},
+                {"min_ns", sk.min_ns()},
+                {"max_ns", sk.max_ns()},
+                {"buckets", buckets}};
+}
+
 }  // namespace
 
 json to_json(const Progress& p) {
@@ -212,6 +225,7 @@ json to_json(const Summary& s) {
                 {"latency", quantiles(s.latency)},
                 {"latency_uncorrected", quantiles(s.latency_uncorrected)},
                 {"lateness", quantiles(s.lateness)},
+                {"latency_sketch", sketch_json(s.latency_sketch)},
                 {"requests", reqs},
                 {"checks", checks},
                 {"checks_passed", s.checks_passed},

@@ -188,6 +188,6 @@ struct Summary {
 };
 
 nlohmann::json to_json(const Progress& p);
-nlohmann::json to_json(const Summary& s);  // the --out summary.json document (sketch omitted)
+nlohmann::json to_json(const Summary& s);  // the --out summary.json document
 
 }  // namespace redline::load

@@ -73,6 +73,23 @@ class TestLoadCli : public QObject {
             << QStringList{"run", "nope"} << "no scenario file or built-in named 'nope'";
         QTest::newRow("bad target") << QStringList{"run", "smoke", "--target", "ftp://x"}
                                     << "target: must start with http://";
+        QTest::newRow("push without run id")
+            << QStringList{"run", "smoke", "--push", "http://127.0.0.1:9091"} << "--push needs --run-id";
+        QTest::newRow("bad push url") << QStringList{"run", "smoke", "--run-id", "r1", "--push", "ftp://x"}
+                                      << "--push URL must start with http:// or https://";
+        QTest::newRow("bad push interval") << QStringList{"run",
+                                                          "smoke",
+                                                          "--run-id",
+                                                          "r1",
+                                                          "--push",
+                                                          "http://127.0.0.1:9091",
+                                                          "--push-interval",
+                                                          "0.5s"}
+                                           << "--push-interval must be a duration from 1s to 1h";
+        QTest::newRow("bad run id") << QStringList{"run", "smoke", "--run-id", "a/b"}
+                                    << "--run-id may only hold letters";
+        QTest::newRow("generator without push")
+            << QStringList{"run", "smoke", "--generator", "g1"} << "--generator only applies with --push";
     }
     void usage_errors_exit_2() {
         QFETCH(QStringList, args);

@@ -55,9 +55,9 @@ bool PrometheusServer::start(const Options& o, QString* error) {
             return false;
         }
         QString yml = QStringLiteral("global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
-                                     "scrape_configs:\n  - job_name: %2\n    static_configs:\n")
+                                     "scrape_configs:\n  - job_name: %2\n    honor_labels: %3\n    static_configs:\n")
                           .arg(o.scrape_interval_ms)
-                          .arg(o.job);
+                          .arg(o.job, o.honor_labels ? QStringLiteral("true") : QStringLiteral("false"));
         if (o.replicas <= 1) {
             yml += QStringLiteral("      - targets: [%1]\n").arg(targets);
         } else {

@@ -33,6 +33,7 @@ class PrometheusServer {
         // a fleet of distinct instances from a few real agents, for fleet-scale tests and benchmarks).
         int replicas = 1;
         enum class Kind { Prometheus, VictoriaMetrics } kind = Kind::Prometheus;
+        bool honor_labels = false;  // keep the scraped job/instance labels (a Pushgateway's groups)
     };
 
     PrometheusServer() = default;

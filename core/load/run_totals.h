@@ -1,0 +1,39 @@
+// Cumulative figures of a load run since its start, for exporters that publish a run while it goes on (the
+// Pushgateway push of redline-load --push): per request name its counters and coordinated-omission-corrected
+// latency sketch, the transport failures by kind, the open model's backlog and the current target.
+//
+// Threading: a plain value; the engine builds one on its control thread (EngineOptions::on_totals) and the
+// receiver may move it to any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/load/run_stats.h"
+#include "core/sketch.h"
+#include "core/window.h"
+
+namespace redline::load {
+
+struct RunTotals {
+    struct Request {
+        std::string name;
+        std::string method;
+        Counters counters;        // status 0 (by_class[0]) = no HTTP response
+        LatencySketch corrected;  // from the intended start (= from the send in the closed model)
+    };
+    std::string run_id;
+    std::string scenario;
+    std::int64_t started_unix_ms = 0;
+    double elapsed_s = 0;
+    bool open_model = true;
+    double target = 0;  // arrival rate (requests/s, open model) or VUs (closed model) at elapsed_s
+    std::vector<Request> requests;
+    std::array<std::uint64_t, kTransportKinds> transport{};  // by TransportError
+    std::uint64_t unsent = 0;  // open model: intended start passed, never started (backlog; final at the end)
+    bool final = false;        // the run has ended: these are its final figures
+};
+
+}  // namespace redline::load
