@@ -39,6 +39,39 @@ bool parse_point(const nlohmann::json& p, std::pair<std::int64_t, double>& out) 
     return true;
 }
 
+// One [time, {"count": "...", "sum": "...", "buckets": [[rule, "lower", "upper", "count"], ...]}].
+bool parse_histogram(const nlohmann::json& p, std::pair<std::int64_t, PromHistogram>& out) {
+    if (!p.is_array() || p.size() != 2 || !p[1].is_object()) return false;
+    const auto t = parse_time(p[0]);
+    if (!t) return false;
+    const nlohmann::json& h = p[1];
+    auto num = [&](const nlohmann::json& v) -> std::optional<double> {
+        if (!v.is_string()) return std::nullopt;
+        return PrometheusClient::parse_value(v.get<std::string>());
+    };
+    PromHistogram out_h;
+    auto c = h.find("count");
+    auto sm = h.find("sum");
+    if (c == h.end() || sm == h.end()) return false;
+    const auto cv = num(*c), sv = num(*sm);
+    if (!cv || !sv) return false;
+    out_h.count = *cv;
+    out_h.sum = *sv;
+    if (auto b = h.find("buckets"); b != h.end()) {
+        if (!b->is_array()) return false;
+        out_h.buckets.reserve(b->size());
+        for (const auto& x : *b) {
+            if (!x.is_array() || x.size() != 4 || !x[0].is_number_integer()) return false;
+            const auto lo = num(x[1]), hi = num(x[2]), n = num(x[3]);
+            const auto rule = x[0].get<std::int64_t>();
+            if (!lo || !hi || !n || rule < 0 || rule > 3 || !(*lo <= *hi)) return false;
+            out_h.buckets.push_back({static_cast<int>(rule), *lo, *hi, *n});
+        }
+    }
+    out = {*t, std::move(out_h)};
+    return true;
+}
+
 PromLabels parse_labels(const nlohmann::json& m) {
     PromLabels out;
     if (!m.is_object()) return out;
@@ -152,7 +185,18 @@ PromResult<std::vector<PromSeries>> PrometheusClient::parse_answer(long http_sta
                 if (!parse_point(*v1, p)) return malformed();
                 ps.points.push_back(p);
             }
-            // "histogram"/"histograms" (native histogram samples) carry no float: skipped by design.
+            std::pair<std::int64_t, PromHistogram> hp;
+            if (auto hs = s.find("histograms"); hs != s.end()) {
+                if (!hs->is_array()) return malformed();
+                ps.histograms.reserve(hs->size());
+                for (const auto& x : *hs) {
+                    if (!parse_histogram(x, hp)) return malformed();
+                    ps.histograms.push_back(std::move(hp));
+                }
+            } else if (auto h1 = s.find("histogram"); h1 != s.end()) {
+                if (!parse_histogram(*h1, hp)) return malformed();
+                ps.histograms.push_back(std::move(hp));
+            }
             out.push_back(std::move(ps));
         }
     } else {
@@ -170,6 +214,10 @@ struct PrometheusClient::Impl {
     std::chrono::milliseconds timeout;
     char errbuf[CURL_ERROR_SIZE] = {};
 };
+
+void PrometheusClient::set_timeout(std::chrono::milliseconds timeout) {
+    impl_->timeout = timeout;
+}
 
 PrometheusClient::PrometheusClient(std::string base_url, PromAuth auth, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()), base_url_(std::move(base_url)) {

@@ -4,9 +4,9 @@
 // its errorType ("bad_data: parse error at char 5: ..."), or a protocol error for a body that is not the
 // API's.
 //
-// Values: the API sends sample values as strings; "NaN", "+Inf" and "-Inf" are parsed as such. Points of a
-// native-histogram result (a "histogram" instead of a "value") are not floats and are skipped: the dashboard
-// asks only for float-valued expressions (rates, ratios, histogram_quantile()).
+// Values: the API sends sample values as strings; "NaN", "+Inf" and "-Inf" are parsed as such. Samples of a
+// native-histogram result ("histogram"/"histograms" instead of "value"/"values") are parsed into
+// PromSeries::histograms (count, sum, buckets with their bounds).
 //
 // Threading: a PrometheusClient is used by one thread at a time (it owns one CURL easy handle, reused for
 // keep-alive).
@@ -30,10 +30,21 @@ struct PromAuth {
 
 using PromLabels = std::map<std::string, std::string>;
 
+/// A native-histogram sample as the API writes it: count, sum and the populated buckets with their bounds.
+struct PromHistogram {
+    struct Bucket {
+        int boundaries = 0;  // the API's rule: 0 open left, 1 open right, 2 open both, 3 closed both
+        double lower = 0, upper = 0, count = 0;
+    };
+    double count = 0, sum = 0;
+    std::vector<Bucket> buckets;  // ascending
+};
+
 /// One series of a range query (matrix) or one sample of an instant query (vector: one point).
 struct PromSeries {
     PromLabels labels;
-    std::vector<std::pair<std::int64_t, double>> points;  // (time in ms since the epoch, value)
+    std::vector<std::pair<std::int64_t, double>> points;             // (time in ms since the epoch, value)
+    std::vector<std::pair<std::int64_t, PromHistogram>> histograms;  // native-histogram samples
 };
 
 template <class T>
@@ -63,6 +74,8 @@ class PrometheusClient {
                                                     std::int64_t end_ms, std::int64_t step_ms);
 
     const std::string& base_url() const { return base_url_; }
+    /// The timeout of the following requests (a backfill of many steps may take longer than a refresh).
+    void set_timeout(std::chrono::milliseconds timeout);
 
     /// Parses an API answer (exposed for the fuzz target and tests): status/data/resultType, errors,
     /// warnings.

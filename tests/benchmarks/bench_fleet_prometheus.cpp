@@ -92,13 +92,18 @@ struct Fleet {
     }
 };
 
-Fleet* fleet() {
-    static Fleet* f = [] {
-        auto* x = new Fleet;
-        x->start();  // on failure x->error says why; every benchmark then skips with it
-        return x;
-    }();
+std::unique_ptr<Fleet>& fleetHolder() {
+    static std::unique_ptr<Fleet> f;
     return f;
+}
+
+Fleet* fleet() {
+    auto& f = fleetHolder();
+    if (!f) {
+        f = std::make_unique<Fleet>();
+        f->start();  // on failure f->error says why; every benchmark then skips with it
+    }
+    return f.get();
 }
 
 int instancesWithFigures(Dashboard& d) {
@@ -192,5 +197,6 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
+    fleetHolder().reset();  // stops Prometheus and the agents before the application goes
     return 0;
 }

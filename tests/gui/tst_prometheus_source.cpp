@@ -171,9 +171,11 @@ void TestPrometheusSource::addedWithTheKeyboardAndCharted() {
     QTRY_VERIFY_WITH_TIMEOUT(sampleCount(d, fleet, kTotalSeries) >= 5, 15'000);
     QVERIFY(d.freshness(a, QDateTime::currentMSecsSinceEpoch()).live);
     // Rates as the agents generate them (100/s and 300/s), the fleet their sum.
-    // rate() over the default 30 s window: exact once the window lies inside the agents' lifetime.
-    QTRY_VERIFY_WITH_TIMEOUT(std::abs(lastValue(d, a, Metric::Rate) - 100) < 15, 45'000);
-    QVERIFY2(std::abs(lastValue(d, b, Metric::Rate) - 300) < 45,
+    // rate() over the default 30 s window: exact once the window lies inside the agents' lifetime. The agents
+    // aim at 100/s and 300/s; on a loaded machine they may fall behind, never exceed it.
+    QTRY_VERIFY_WITH_TIMEOUT(lastValue(d, a, Metric::Rate) > 60 && lastValue(d, a, Metric::Rate) < 110,
+                             45'000);
+    QVERIFY2(lastValue(d, b, Metric::Rate) > 180 && lastValue(d, b, Metric::Rate) < 330,
              qPrintable(QString::number(lastValue(d, b, Metric::Rate))));
     const double sum = lastValue(d, a, Metric::Rate) + lastValue(d, b, Metric::Rate);
     QVERIFY2(std::abs(lastValue(d, fleet, Metric::Rate) - sum) < 0.1 * sum,
@@ -184,11 +186,11 @@ void TestPrometheusSource::addedWithTheKeyboardAndCharted() {
     QVERIFY(d.exports(fleet, Metric::CacheHitRatio));
     const auto snap = d.store().latest(fleet);
     QVERIFY(snap && !snap->series.empty());  // the service's routes, fleet-wide
-    // A fixed number of queries per refresh, whatever the number of instances: 6 range queries and `up`
+    // A fixed number of queries per refresh, whatever the number of instances: 4 range queries and `up`
     // (plus the native probe and target_info once a minute).
     auto* source = d.prometheusSource(src.id);
     QVERIFY(source);
-    QTRY_COMPARE_WITH_TIMEOUT(source->lastQueryCount(), 7, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(source->lastQueryCount(), 5, 10'000);
     QVERIFY(!source->native());  // this Prometheus stores classic buckets
     // Per-route series of the selected instance only, with history fetched once on selection.
     QVERIFY(d.store().routes(a).isEmpty());

@@ -60,7 +60,7 @@ void TestPrometheusClient::parsesTheApiFormat() {
     auto r = PrometheusClient::parse_answer(
         200, R"({"status":"success","warnings":["w1"],"data":{"resultType":"matrix","result":[
                 {"metric":{"instance":"a"},"values":[[1700000000.25,"1.5"],[1700000001,"NaN"],[1700000002,"+Inf"]]},
-                {"metric":{},"histograms":[[1700000000,{"count":"3"}]]}]}})");
+                {"metric":{},"histograms":[[1700000000,{"count":"3","sum":"1.5","buckets":[[0,"0.5","1","3"]]}]]}]}})");
     QVERIFY(r.ok());
     QCOMPARE(r.value->size(), std::size_t(2));
     const auto& s = r.value->front();
@@ -71,6 +71,21 @@ void TestPrometheusClient::parsesTheApiFormat() {
     QVERIFY(std::isnan(s.points[1].second));
     QVERIFY(std::isinf(s.points[2].second));
     QVERIFY(r.value->back().points.empty());  // a native histogram sample is not a float
+    QCOMPARE(r.value->back().histograms.size(), std::size_t(1));
+    const PromHistogram& h = r.value->back().histograms.front().second;
+    QCOMPARE(h.count, 3.0);
+    QCOMPARE(h.buckets.size(), std::size_t(1));
+    QCOMPARE(h.buckets[0].upper, 1.0);
+    QCOMPARE(native_quantile(0.5, h), 0.75);  // linear within the bucket
+    QCOMPARE(classic_quantile(0.5, {{0.1, 0}, {0.2, 10}, {INFINITY, 10}}), 0.15);
+    QCOMPARE(classic_quantile(0.99, {{0.1, 0}, {0.2, 5}, {INFINITY, 10}}),
+             0.2);                                                     // in +Inf: the highest bound
+    QVERIFY(std::isnan(classic_quantile(0.5, {{0.1, 1}, {0.2, 2}})));  // no +Inf bucket
+    // A malformed histogram fails the answer.
+    QVERIFY(
+        !PrometheusClient::parse_answer(200, R"({"status":"success","data":{"resultType":"vector","result":[
+                      {"metric":{},"histogram":[1700000000,{"count":"x","sum":"1"}]}]}})")
+             .ok());
     QCOMPARE(r.warnings, std::vector<std::string>{"w1"});
     auto sc = PrometheusClient::parse_answer(
         200, R"({"status":"success","data":{"resultType":"scalar","result":[1,"2"]}})");
@@ -151,7 +166,7 @@ void TestPrometheusClient::fleetQueriesPerInstanceRouteAndVersion() {
     m.selector = R"(job="redline")";
     const std::string focus = a_.admin_url().mid(7).toStdString();
     const auto queries = fleet_queries(m, 5, {focus});
-    QCOMPARE(queries.size(), std::size_t(6));  // the count docs/dashboard.md states, whatever the fleet size
+    QCOMPARE(queries.size(), std::size_t(4));  // the count docs/dashboard.md states, whatever the fleet size
     // Enough history for rate() over 5 s windows.
     QTest::qWait(8000);
     const std::int64_t end = now_ms() / 1000 * 1000, start = end - 20'000;
@@ -162,10 +177,27 @@ void TestPrometheusClient::fleetQueriesPerInstanceRouteAndVersion() {
         if (q.figure != FleetFigure::Cache) QVERIFY2(!r.value->empty(), q.promql.c_str());
         for (const auto& s : *r.value)
             QVERIFY2(s.labels.count(kFleetLevelLabel), q.promql.c_str());
+        if (!q.level.empty()) tag_level(*r.value, q.level);
         answers.emplace_back(q.figure, std::move(*r.value));
     }
     const FleetFrame f = fleet_frame(m, 5, answers);
     QCOMPARE(f.instances.size(), std::size_t(2));  // both agents, from one query per figure
+    // The fleet's quantiles, computed here from the instances' rated buckets, are Prometheus' own
+    // histogram_quantile() over the whole selection at the same step.
+    {
+        const Snapshot& last = f.fleet.back();
+        for (const auto& [phi, ours] :
+             {std::pair{"0.5", last.total.latency->p50_ms}, std::pair{"0.99", last.total.latency->p99_ms}}) {
+            const auto theirs = client_->query(
+                std::string("histogram_quantile(") + phi +
+                    ", sum by (le) (rate(http_server_request_duration_seconds_bucket{job=\"redline\"}[5s])))",
+                last.time_ms);
+            QVERIFY2(theirs.ok() && theirs.value->size() == 1, theirs.error.c_str());
+            const double p = theirs.value->front().points.at(0).second * 1000;
+            QVERIFY2(std::abs(ours - p) <= 1e-6 * p,
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(phi).arg(ours).arg(p)));
+        }
+    }
     QVERIFY(f.status_exported);
     QVERIFY(!f.fleet.empty());
     const Snapshot& fleet = f.fleet.back();
@@ -216,7 +248,7 @@ void TestPrometheusClient::aServiceNoOneHereWrote() {
     m.version_label.clear();
     m.cache_metric.clear();
     const auto queries = fleet_queries(m, 5);
-    QCOMPARE(queries.size(), std::size_t(5));  // no cache figure: "not exported", not zero
+    QCOMPARE(queries.size(), std::size_t(3));  // no cache figure: "not exported", not zero
     const std::int64_t end = now_ms() / 1000 * 1000;
     std::vector<std::pair<FleetFigure, std::vector<PromSeries>>> answers;
     for (const auto& q : queries) {
@@ -293,20 +325,41 @@ void TestPrometheusClient::nativeHistogramsAreDetectedAndQueried() {
         30'000);
     QTest::qWait(7000);  // history for rate() over 5 s
     m.native = true;
-    for (const auto& q : fleet_queries(m, 5)) {
-        if (q.figure == FleetFigure::Cache || q.figure == FleetFigure::Status) continue;  // counters
-        const auto r = nc.query(q.promql);
-        QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
-        QVERIFY2(!r.value->empty(), q.promql.c_str());
-        bool finite = false;
-        for (const auto& s : *r.value)
-            finite = finite || std::isfinite(s.points.at(0).second);
-        QVERIFY2(finite, q.promql.c_str());
+    const FleetQuery latency = fleet_queries(m, 5).at(2);
+    QVERIFY(latency.figure == FleetFigure::Latency && latency.level == "instance");
+    const auto r = nc.query(latency.promql);
+    QVERIFY2(r.ok(), (latency.promql + " -> " + r.error).c_str());
+    QVERIFY2(!r.value->empty(), latency.promql.c_str());
+    for (const auto& s : *r.value) {
+        std::string labels;
+        for (const auto& [k, v] : s.labels)
+            labels += k + "=" + v + " ";
+        QVERIFY2(!s.histograms.empty() && s.points.empty(),
+                 qPrintable(QStringLiteral("%1: %2 histograms, %3 points")
+                                .arg(QString::fromStdString(labels))
+                                .arg(s.histograms.size())
+                                .arg(s.points.size())));
+    }
+    // The quantiles computed here from the rated native histograms are Prometheus' own histogram_quantile().
+    const std::int64_t t = now_ms() / 1000 * 1000;
+    const auto hist = nc.query("sum(rate(http_server_request_duration_seconds{job=\"redline\"}[5s]))", t);
+    QVERIFY2(hist.ok() && hist.value->size() == 1 && hist.value->front().histograms.size() == 1,
+             hist.error.c_str());
+    for (const char* phi : {"0.5", "0.95", "0.99"}) {
+        const auto theirs =
+            nc.query(std::string("histogram_quantile(") + phi +
+                         ", sum(rate(http_server_request_duration_seconds{job=\"redline\"}[5s])))",
+                     t);
+        QVERIFY2(theirs.ok() && theirs.value->size() == 1, theirs.error.c_str());
+        const double ours = native_quantile(std::stod(phi), hist.value->front().histograms.front().second);
+        const double p = theirs.value->front().points.at(0).second;
+        QVERIFY2(std::abs(ours - p) <= 1e-9 * p,
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(phi).arg(ours).arg(p)));
     }
     // The classic form finds nothing there: why the probe matters.
     m.native = false;
-    const auto p99 = nc.query(fleet_queries(m, 5)[4].promql);
-    QVERIFY(p99.ok() && p99.value->empty());
+    const auto classic_hist = nc.query(fleet_queries(m, 5).at(2).promql);
+    QVERIFY(classic_hist.ok() && classic_hist.value->empty());
 }
 
 QTEST_GUILESS_MAIN(TestPrometheusClient)

@@ -54,8 +54,9 @@ bool PrometheusServer::start(const Options& o, QString* error) {
             *error = QStringLiteral("cannot write prometheus.yml");
             return false;
         }
-        QString yml = QStringLiteral("global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
-                                     "scrape_configs:\n  - job_name: %2\n    honor_labels: %3\n    static_configs:\n")
+        QString yml = QStringLiteral(
+                          "global:\n  scrape_interval: %1ms\n  scrape_timeout: %1ms\n"
+                          "scrape_configs:\n  - job_name: %2\n    honor_labels: %3\n    static_configs:\n")
                           .arg(o.scrape_interval_ms)
                           .arg(o.job, o.honor_labels ? QStringLiteral("true") : QStringLiteral("false"));
         if (o.replicas <= 1) {
@@ -69,10 +70,11 @@ bool PrometheusServer::start(const Options& o, QString* error) {
                 yml += QStringLiteral("      - targets: [%1]\n        labels: {redline_real: '%2'}\n")
                            .arg(fakes, t);
             }
-            yml += QStringLiteral("    relabel_configs:\n"
-                                  "      - {source_labels: [__address__], target_label: instance}\n"
-                                  "      - {source_labels: [redline_real], target_label: __address__}\n"
-                                  "      - {regex: redline_real, action: labeldrop}\n");
+            yml += QStringLiteral(
+                "    relabel_configs:\n"
+                "      - {source_labels: [__address__], target_label: instance}\n"
+                "      - {source_labels: [redline_real], target_label: __address__}\n"
+                "      - {regex: redline_real, action: labeldrop}\n");
         }
         if (o.scrape_self)
             yml += QStringLiteral(

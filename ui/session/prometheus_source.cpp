@@ -20,12 +20,8 @@ const char* figureName(FleetFigure f) {
             return "request-rate";
         case FleetFigure::Status:
             return "status (5xx/429)";
-        case FleetFigure::P50:
-            return "p50";
-        case FleetFigure::P95:
-            return "p95";
-        case FleetFigure::P99:
-            return "p99";
+        case FleetFigure::Latency:
+            return "latency histogram";
         case FleetFigure::Cache:
             return "cache";
     }
@@ -33,6 +29,11 @@ const char* figureName(FleetFigure f) {
 }
 
 constexpr std::int64_t kMaxBackfillMs = 15 * 60 * 1000;
+// At most this many steps per series in one backfill (at a 1 s refresh: 5 min): 500 instances x 6 figures x
+// 300 steps is already ~1M points to evaluate and send.
+constexpr std::int64_t kMaxBackfillSteps = 300;
+// A backfill may take longer than a refresh; increments may not (a stalled server is said within seconds).
+constexpr auto kBackfillTimeout = std::chrono::seconds(60);
 constexpr int kMaxBackoffMs = 60'000;
 constexpr std::int64_t kProbeEveryMs = 60'000;
 
@@ -92,10 +93,11 @@ void PrometheusSource::refreshNow() {
     const std::int64_t step = std::int64_t{config_.refreshS} * 1000;
     const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
     const std::int64_t end = now / step * step;
-    const std::int64_t span =
-        std::min<std::int64_t>(kMaxBackfillMs, static_cast<std::int64_t>(history_steps_ - 1) * step);
+    const std::int64_t span = std::min(
+        {kMaxBackfillMs, static_cast<std::int64_t>(history_steps_ - 1) * step, kMaxBackfillSteps * step});
     const std::int64_t earliest = end - span / step * step;
-    const std::int64_t start = last_end_ms_ > 0 ? last_end_ms_ + step : earliest;
+    // After an outage longer than the backfill, the steps in between stay a gap.
+    const std::int64_t start = last_end_ms_ > 0 ? std::max(last_end_ms_ + step, earliest) : earliest;
     const bool probe = last_probe_ms_ == 0 || now - last_probe_ms_ >= kProbeEveryMs;
     FleetMapping m = config_.mapping();
     m.native = native_;
@@ -109,15 +111,18 @@ void PrometheusSource::refreshNow() {
     const std::int64_t backfill_end = last_end_ms_;
 
     QPointer<PrometheusSource> self(this);
+    const auto timeout = std::chrono::milliseconds(std::clamp(config_.refreshS * 3, 5, 30) * 1000);
     runOnPool([self, client = client_, m, window, step, start, end, earliest, backfill_end, probe, focus,
-               backfill]() mutable {
+               backfill, timeout]() mutable {
+        client->set_timeout(timeout);
+        std::int64_t from = start;
         auto u = std::make_shared<Update>();
         std::optional<bool> native;
         std::optional<QSet<QString>> redline;
         auto deliver = [&] {
             QMetaObject::invokeMethod(
                 QCoreApplication::instance(),
-                [self, u, end, native, redline, ran = start <= end] {
+                [self, u, end, native, redline, ran = from <= end] {
                     if (self) self->onDone(u, ran ? end : 0, native, redline);
                 },
                 Qt::QueuedConnection);
@@ -166,24 +171,38 @@ void PrometheusSource::refreshNow() {
             t.up = !s.points.empty() && s.points.front().second == 1;
             u->targets.push_back(std::move(t));
         }
-        if (start <= end) {
+        // The first backfill is bounded by a budget of points: 500 targets get 60 steps of history at once,
+        // a handful get 300 (the series store fills on from there).
+        if (backfill_end == 0 && !u->targets.empty())
+            from = std::max(
+                from, end - std::clamp<std::int64_t>(30'000 / static_cast<std::int64_t>(u->targets.size()),
+                                                     10, kMaxBackfillSteps) *
+                                step);
+        if (from <= end) {
+            // More than a few steps at once (the first refresh, or after an outage): the backfill timeout.
+            client->set_timeout(end - from > 4 * step ? std::chrono::milliseconds(kBackfillTimeout)
+                                                      : timeout);
             std::vector<std::pair<FleetFigure, std::vector<PromSeries>>> answers;
             for (const auto& q : fleet_queries(m, window, focus)) {
-                auto r = timed([&] { return client->query_range(q.promql, start, end, step); });
+                auto r = timed([&] { return client->query_range(q.promql, from, end, step); });
                 if (!r.ok()) return failed(figureName(q.figure), r);
+                if (!q.level.empty()) tag_level(*r.value, q.level);
                 answers.emplace_back(q.figure, std::move(*r.value));
             }
             u->frame = fleet_frame(m, window, answers);
         }
         if (!backfill.empty() && backfill_end >= earliest) {
+            client->set_timeout(kBackfillTimeout);
             std::vector<std::pair<FleetFigure, std::vector<PromSeries>>> answers;
             for (const auto& q : fleet_queries(m, window, backfill, true)) {
                 auto r = timed([&] { return client->query_range(q.promql, earliest, backfill_end, step); });
                 if (!r.ok()) return failed(figureName(q.figure), r);
+                if (!q.level.empty()) tag_level(*r.value, q.level);
                 answers.emplace_back(q.figure, std::move(*r.value));
             }
             u->focus_history = fleet_frame(m, window, answers, true).instances;
         }
+        client->set_timeout(timeout);
         u->ok = true;
         deliver();
     });

@@ -1,5 +1,5 @@
 // One Prometheus-compatible source, polled: every refresh interval a job on the global QThreadPool runs the
-// fleet queries (core/prometheus_fleet.h: six range queries with step = refresh, plus `up` for the targets;
+// fleet queries (core/prometheus_fleet.h: four range queries with step = refresh, plus `up` for the targets;
 // the native-histogram probe and target_info once a minute) and hands the new steps to the GUI thread as
 // Snapshots per instance and for the whole fleet. The first refresh backfills history (up to the series
 // store's capacity, at most 15 min); later ones ask only for the steps since the last one.
