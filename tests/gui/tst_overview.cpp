@@ -20,6 +20,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
@@ -119,6 +120,7 @@ class TestOverview : public QObject {
     void figureFormats();
     void savedOldDefaultsGiveWayToNewDefaults();
     void emptyStateShowsAHint();
+    void sparklineBreaksAtAGap();
     void rowsAppearWithFiguresAndAbsence();
     void sortByClickingHeaders();
     void absentFiguresSortLastWithinGroups();
@@ -266,6 +268,50 @@ void TestOverview::emptyStateShowsAHint() {
     QCOMPARE(page.order(), QStringList{id});
     d.removeAgent(id);
     QVERIFY(hint->isVisible());
+}
+
+void TestOverview::sparklineBreaksAtAGap() {
+    // SeriesStore::points() puts one NaN point where a sample is missing: the delegate draws two runs, never
+    // a line across the gap; a lone point between two gaps is a run of one (a dot); points outside the span
+    // are not drawn.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    SparkData d;
+    d.from_ms = 1000;
+    d.to_ms = 9000;
+    d.points = {{500, 1}, {1000, 2}, {2000, 3}, {3000, nan}, {4000, 4}, {5000, nan}, {6000, 5}, {7000, 6}};
+    const auto runs = d.runs();
+    QCOMPARE(runs.size(), 3);
+    QCOMPARE(runs[0].size(), 2);  // 1000, 2000 (500 is before the span)
+    QCOMPARE(runs[1].size(), 1);  // the lone 4000
+    QCOMPARE(runs[2].size(), 2);
+    QCOMPARE(d.top(), 6 * 1.15);
+    // Painted: no pixel of the line in the middle of the gap between 2000 and 4000.
+    QImage img(200, 40, QImage::Format_ARGB32);
+    img.fill(Qt::black);
+    {
+        QPainter p(&img);
+        paintSparkline(p, QRectF(0, 0, 200, 40), d, colors::rate);
+    }
+    const int gapX = int(200.0 * (3000 - 1000) / 8000);
+    int blue = 0;
+    for (int y = 0; y < 38; ++y)  // above the faint baseline
+        for (int x = gapX - 2; x <= gapX + 2; ++x)
+            if (img.pixelColor(x, y).blue() > 100) ++blue;
+    QCOMPARE(blue, 0);
+    d.greyed = true;  // a greyed line is drawn in the muted colour
+    QImage grey(200, 40, QImage::Format_ARGB32);
+    grey.fill(Qt::black);
+    {
+        QPainter p(&grey);
+        paintSparkline(p, QRectF(0, 0, 200, 40), d, colors::rate);
+    }
+    const int x = int(200.0 * (1500 - 1000) / 8000);
+    bool greyPixel = false;
+    for (int y = 0; y < 38; ++y) {
+        const QColor c = grey.pixelColor(x, y);
+        if (c.blue() > 60 && std::abs(c.blue() - c.red()) < 30) greyPixel = true;
+    }
+    QVERIFY(greyPixel);
 }
 
 void TestOverview::rowsAppearWithFiguresAndAbsence() {

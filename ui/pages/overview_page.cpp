@@ -119,11 +119,24 @@ OverviewPage::OverviewPage(Dashboard* dashboard, QWidget* parent) : Page(parent)
     };
     connect(model_, &QAbstractItemModel::rowsInserted, this, due);
     connect(model_, &QAbstractItemModel::rowsRemoved, this, due);
+    // Live -> stale greys the row at once; a burst of changes (a whole Prometheus job going down) is one
+    // refresh at the end of the burst.
     connect(d_, &Dashboard::agentStateChanged, this, [this] {
-        if (isVisible()) refreshNow();  // live -> stale greys the row at once
+        if (isVisible()) throttle_.start(0);
+    });
+    // At most one refresh per kMinRefreshMs: with hundreds of agents their snapshots arrive spread over the
+    // second and the Dashboard ticks many times a second, but each row's figures change once a second.
+    throttle_.setSingleShot(true);
+    connect(&throttle_, &QTimer::timeout, this, [this] {
+        if (isVisible()) refreshNow();
     });
     connect(d_, &Dashboard::ticked, this, [this] {
-        if (isVisible()) refreshNow();
+        if (!isVisible() || throttle_.isActive()) return;
+        const std::int64_t since = QDateTime::currentMSecsSinceEpoch() - last_refresh_ms_;
+        if (since >= kMinRefreshMs)
+            refreshNow();
+        else
+            throttle_.start(static_cast<int>(kMinRefreshMs - since));
     });
     connect(d_, &Dashboard::sloChanged, this, [this] {
         sort_due_ = true;
@@ -136,6 +149,8 @@ OverviewPage::OverviewPage(Dashboard* dashboard, QWidget* parent) : Page(parent)
 
 void OverviewPage::refreshNow() {
     const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    last_refresh_ms_ = now;
+    throttle_.stop();
     model_->refresh(now);
     if (sort_due_ || now - last_sort_ms_ >= kResortMs) {
         sort_due_ = false;

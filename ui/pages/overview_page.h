@@ -15,10 +15,12 @@
 // charts).
 //
 // Threading: GUI thread only. Refreshes the model on Dashboard::ticked() while visible (at least once a
-// second, so "last seen N s ago" keeps counting) and when shown.
+// second, so "last seen N s ago" keeps counting; ticks closer than kMinRefreshMs are folded into one), on a
+// stream state change, and when shown.
 #pragma once
 
 #include <QStringList>
+#include <QTimer>
 #include <QWidget>
 #include <cstdint>
 
@@ -39,6 +41,8 @@ class OverviewPage : public Page {
     Q_OBJECT
   public:
     static constexpr int kResortMs = 5000;
+    /// Ticks closer together than this are folded into one refresh (the last data is shown within it).
+    static constexpr int kMinRefreshMs = 1000;
 
     explicit OverviewPage(Dashboard* dashboard, QWidget* parent = nullptr);
     void refreshNow();
@@ -75,6 +79,8 @@ class OverviewPage : public Page {
     QLabel* count_;
     QLabel* empty_;
     QWidget* body_;
+    QTimer throttle_;
+    std::int64_t last_refresh_ms_ = 0;
     std::int64_t last_sort_ms_ = 0;
     bool sort_due_ = false;
 };
