@@ -497,8 +497,6 @@ QVariant FleetModel::headerData(int section, Qt::Orientation o, int role) const 
                 return tr("Request rate over the last %1 minutes").arg(kTrendSeconds / 60);
         }
     }
-    if (role == Qt::TextAlignmentRole && isFigure(section))
-        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     return {};
 }
 

@@ -158,8 +158,6 @@ QVariant RouteModel::headerData(int section, Qt::Orientation o, int role) const 
                 return tr("Rate, last %1 min").arg(FleetModel::kTrendSeconds / 60);
         }
     }
-    if (role == Qt::TextAlignmentRole && isFigure(section))
-        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     return {};
 }
 

@@ -136,7 +136,7 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     split->setChildrenCollapsible(false);
     split->addWidget(chartsHost);
     split->addWidget(route_host_);
-    split->setStretchFactor(0, 4);
+    split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 1);
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(6, 6, 6, 6);
@@ -186,9 +186,6 @@ void DetailPage::buildRouteTable() {
     h->resizeSection(RouteModel::P99Col, width(QStringLiteral("999.9 ms  ")));
     h->resizeSection(RouteModel::HitCol, width(QStringLiteral("Cache hit  ")));
     h->resizeSection(RouteModel::TrendCol, std::max(120, width(QStringLiteral("Rate, last 5 min"))));
-    // Room for the header and five routes before the splitter is moved.
-    route_table_->setMinimumHeight(route_table_->horizontalHeader()->sizeHint().height() +
-                                   5 * (fm.height() + 8) + 4);
     route_table_->setSortingEnabled(true);
     route_table_->sortByColumn(RouteModel::RateCol, Qt::DescendingOrder);  // top routes first
     route_table_->setToolTip(tr("Double-click or Enter: show this route on the charts"));
@@ -208,6 +205,9 @@ void DetailPage::buildRouteTable() {
     lay->setSpacing(2);
     lay->addWidget(title);
     lay->addWidget(route_table_, 1);
+    // The table takes a third of the height the charts leave (the splitter moves) but adds nothing to the
+    // page's minimum height, so the window's minimum size stays what it was without it.
+    route_host_->setMinimumHeight(1);
 }
 
 void DetailPage::refreshRouteTable() {
