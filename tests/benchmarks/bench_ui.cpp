@@ -14,6 +14,12 @@
 //  - BM_GuiThreadCpuRealAgents/<Hz>/<range s>: the same with 8 REAL agents: 8 redline-sample-server
 //    processes on port 0, each streaming snapshots at Hz over SSE and receiving ~20 req/s of
 //    background traffic from the load engine (the demo's scenario), 1 h of history prefilled.
+//  - BM_GuiThreadCpuFleet/<agents>/<Hz>: GUI-thread CPU with the Overview's fleet table visible (1600x1000)
+//    and <agents> FAKE agents (in-process producers, 4 threads, each snapshot 10 route/version series + the
+//    total, 10 services) streaming at <Hz> into the real AgentConnection queue -> Dashboard drain ->
+//    SeriesStore -> FleetModel/FleetSortProxy/QTableView pipeline; 5 min of history prefilled (the trend
+//    column's span). Also reports RSS and time_to_full_table_ms (page created to every row filled and
+//    painted). Not a real Prometheus source: that measurement is separate (docs/benchmarks.md).
 //  - BM_TimeToFirstChart: real redline-sample-server on port 0 (started before timing); time from
 //    creating the Dashboard + charts to the first point in the rate chart.
 #include <benchmark/benchmark.h>
@@ -27,6 +33,7 @@
 #include <QGridLayout>
 #include <QLineSeries>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
@@ -36,11 +43,12 @@
 #include <thread>
 
 #include "core/agent_client.h"
-#include "ui/widgets/chart_view.h"
-#include "ui/session/dashboard.h"
-#include "ui/pages/detail_page.h"
-#include "ui/session/load_controller.h"
 #include "ui/demo/sample_server_process.h"
+#include "ui/pages/detail_page.h"
+#include "ui/pages/overview_page.h"
+#include "ui/session/dashboard.h"
+#include "ui/session/load_controller.h"
+#include "ui/widgets/chart_view.h"
 
 using namespace redline;
 using namespace redline::ui;
@@ -76,6 +84,12 @@ Snapshot fakeSnapshot(std::int64_t t_ms, int k) {
         }
     s.total = s.series[1];
     s.total.method = s.total.route = s.total.version = "*";
+    return s;
+}
+
+Snapshot fakeSnapshot(std::int64_t t_ms, int k, const std::string& service) {
+    Snapshot s = fakeSnapshot(t_ms, k);
+    s.service = service;
     return s;
 }
 
@@ -278,6 +292,80 @@ void BM_GuiThreadCpu(benchmark::State& state) {
 }
 BENCHMARK(BM_GuiThreadCpu)
     ->ArgsProduct({{1, 10}, {3600, 300}})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+// The Overview's fleet table with `agents` fake agents at `Hz`, for 10 s (see the header comment).
+void BM_GuiThreadCpuFleet(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    const int hz = static_cast<int>(state.range(1));
+    constexpr int kPrefillS = 300;
+    constexpr int kThreads = 4;
+    for (auto _ : state) {
+        Dashboard d(nullptr, kHistory);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        QStringList agents;
+        std::vector<std::string> service;
+        for (int i = 0; i < n; ++i) {
+            const QString a = d.addAgent({QString(), QString("fake %1").arg(i, 3, 10, QChar('0')),
+                                          QString("http://127.0.0.2:%1").arg(9000 + i)},
+                                         false);
+            d.agentsModel()->setState(a, StreamState::Live, {});
+            service.push_back("svc-" + std::to_string(i % 10));
+            for (int k = kPrefillS; k > 0; --k)
+                d.store().append(a, fakeSnapshot(now - k * 1000LL, k + i, service.back()));
+            agents << a;
+        }
+        QApplication::processEvents();
+        const double rss_before = rssMiB();
+        // Time to the first full table: the page created, shown, every row filled and painted once.
+        QElapsedTimer first;
+        first.start();
+        OverviewPage page(&d);
+        page.resize(1600, 1000);
+        page.show();
+        page.refreshNow();
+        page.table()->viewport()->repaint();
+        QApplication::processEvents();
+        const double first_ms = static_cast<double>(first.nsecsElapsed()) / 1e6;
+        if (page.order().size() != n) state.SkipWithError("not every agent has a row");
+
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> producers;
+        for (int t = 0; t < kThreads; ++t)
+            producers.emplace_back([&, t] {
+                int k = 0;
+                auto next = std::chrono::steady_clock::now();
+                while (!stop.load()) {
+                    ++k;
+                    // This thread's agents, spread over the interval like independent streams.
+                    const int mine = (n - t + kThreads - 1) / kThreads;
+                    const auto step = std::chrono::microseconds(1'000'000 / hz) / std::max(1, mine);
+                    for (int i = t; i < n && !stop.load(); i += kThreads) {
+                        d.connection(agents[i])->enqueueSnapshot(fakeSnapshot(
+                            QDateTime::currentMSecsSinceEpoch(), k + i, service[std::size_t(i)]));
+                        next += step;
+                        std::this_thread::sleep_until(next);
+                    }
+                }
+            });
+        QTest::qWait(3000);  // steady state
+        const double rss = rssMiB();
+        measureGuiThread(state, d, rss);
+        stop = true;
+        for (auto& t : producers)
+            t.join();
+        state.counters.erase("rss_MiB_8agents_1h");  // measureGuiThread's name for the 8-agent cases
+        state.counters["rss_MiB"] = rss;
+        state.counters["rss_MiB_before_page"] = rss_before;
+        state.counters["time_to_full_table_ms"] = first_ms;
+        state.counters["store_MiB"] = static_cast<double>(d.store().memoryBytes()) / (1024.0 * 1024.0);
+    }
+}
+BENCHMARK(BM_GuiThreadCpuFleet)
+    ->Args({500, 1})
+    ->Args({100, 1})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);

@@ -12,6 +12,7 @@
 
 #include "core/agent_client.h"
 #include "core/stream_consumer.h"
+#include "tests/support/fleet_table.h"
 #include "tests/support/gui_fixture.h"
 #include "ui/demo/sample_server_process.h"
 #include "ui/pages/canary_panel.h"
@@ -21,7 +22,6 @@
 #include "ui/pages/overview_page.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
-#include "ui/widgets/agent_card.h"
 #include "ui/widgets/chart_view.h"
 
 using namespace redline;
@@ -250,14 +250,14 @@ void TestDashboard::timeAxisTicksAreRoundClockTimes() {
 void TestDashboard::overviewCardShowsFigures() {
     OverviewPage page(dash_.get());
     page.show();
-    QVERIFY(page.card(agent_));
     page.refreshNow();
-    QTRY_VERIFY_WITH_TIMEOUT(page.card(agent_)->tileText(AgentCard::RateTile) != QStringLiteral("—"),
+    QVERIFY(page.viewRowOf(agent_) >= 0);
+    QTRY_VERIFY_WITH_TIMEOUT(test::fleetText(page, agent_, FleetModel::RateCol) != QStringLiteral("—"),
                              kTimeout);
     Slo tight;
     tight.max_p99_ms = 1e-6;  // any latency breaches
     dash_->setSlo(tight);
-    QTRY_COMPARE_WITH_TIMEOUT(page.card(agent_)->tileHealth(AgentCard::P99Tile), Health::Breach, kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(test::fleetHealth(page, agent_, FleetModel::P99Col), Health::Breach, kTimeout);
     dash_->setSlo(Slo{});
 }
 

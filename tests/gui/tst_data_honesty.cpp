@@ -18,6 +18,7 @@
 
 #include "core/agent_client.h"
 #include "core/stream_consumer.h"
+#include "tests/support/fleet_table.h"
 #include "tests/support/gui_fixture.h"
 #include "tests/support/raw_http.h"
 #include "ui/demo/sample_server_process.h"
@@ -25,7 +26,6 @@
 #include "ui/pages/overview_page.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
-#include "ui/widgets/agent_card.h"
 #include "ui/widgets/chart_view.h"
 
 using namespace redline;
@@ -346,10 +346,10 @@ void TestDataHonesty::killedAgentIsShownStaleNotHealthy() {
     detail.show();
     detail.setAgent(agent_);
     QVERIFY(QTest::qWaitForWindowExposed(&overview));
-    AgentCard* card = overview.card(agent_);
-    QVERIFY(card);
-    QTRY_COMPARE_WITH_TIMEOUT(card->tileHealth(AgentCard::RateTile), Health::Good, kTimeout);
-    QVERIFY(visibleLabelWith(card, "last seen").isEmpty());
+    using test::fleetHealth;
+    using test::fleetText;
+    QTRY_COMPARE_WITH_TIMEOUT(fleetHealth(overview, agent_, FleetModel::RateCol), Health::Good, kTimeout);
+    QVERIFY(!fleetText(overview, agent_, FleetModel::StateCol).contains("last seen"));
 
     const quint16 apiPort = server_->apiPort(), adminPort = server_->adminPort();
     const QString data = server_->dataDir();
@@ -357,42 +357,53 @@ void TestDataHonesty::killedAgentIsShownStaleNotHealthy() {
     server_->kill();
     QTRY_VERIFY_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_) != StreamState::Live, kTimeout);
 
-    // Every tile keeps its last figure but none is coloured by the SLOs any more.
-    auto tilesGreyed = [&] {
-        for (int i = 0; i < AgentCard::TileCount; ++i) {
-            const Health h = card->tileHealth(i);
-            if (h == Health::Good || h == Health::Warning || h == Health::Breach) return false;
-        }
+    // Every figure keeps its last value but none is coloured by the SLOs any more: the row is greyed.
+    const int figures[] = {FleetModel::RateCol, FleetModel::ErrorCol, FleetModel::P99Col, FleetModel::HitCol};
+    auto rowGreyed = [&] {
+        for (int col : figures)
+            if (fleetHealth(overview, agent_, col) != Health::Stale) return false;
         return true;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(tilesGreyed(), kTimeout);
-    QVERIFY(card->tileText(AgentCard::RateTile) != QStringLiteral("—"));  // the last figure is still shown
-    for (const QLabel* l : card->findChildren<QLabel*>())
-        if (l->objectName() == "tileValue")
-            QCOMPARE(l->property("health").toString(), QStringLiteral("stale"));
+    QTRY_VERIFY_WITH_TIMEOUT(rowGreyed(), kTimeout);
+    QVERIFY(fleetText(overview, agent_, FleetModel::RateCol) !=
+            QStringLiteral("—"));  // the last figure stays
+    const QColor grey =
+        test::fleetCell(overview, agent_, FleetModel::RateCol, Qt::ForegroundRole).value<QColor>();
+    for (int col = 0; col < FleetModel::ColumnCount; ++col)
+        if (col != FleetModel::TrendCol)
+            QCOMPARE(test::fleetCell(overview, agent_, col, Qt::ForegroundRole).value<QColor>(), grey);
+    QVERIFY(test::fleetCell(overview, agent_, FleetModel::TrendCol, FleetModel::SparkRole)
+                .value<SparkData>()
+                .greyed);
 
-    // "last seen N s ago" and the reason, on the card and on the detail page; N keeps counting with no data.
-    auto seenSeconds = [&](const QWidget* root) {
-        const QString text = visibleLabelWith(root, "last seen");
-        static const QRegularExpression re(QStringLiteral("last seen (\\d+) s ago"));
+    // "last seen N s ago" in the state cell (the reason in its tooltip) and on the detail page; N keeps
+    // counting with no data.
+    static const QRegularExpression re(QStringLiteral("last seen (\\d+) s ago"));
+    auto seconds = [](const QString& text) {
         const auto m = re.match(text);
         return m.hasMatch() ? m.captured(1).toInt() : -1;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(seenSeconds(card) >= 0, kTimeout);
-    QTRY_VERIFY_WITH_TIMEOUT(seenSeconds(&detail) >= 0, kTimeout);
+    auto rowSeconds = [&] { return seconds(fleetText(overview, agent_, FleetModel::StateCol)); };
+    auto detailSeconds = [&] { return seconds(visibleLabelWith(&detail, "last seen")); };
+    QTRY_VERIFY_WITH_TIMEOUT(rowSeconds() >= 0, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(detailSeconds() >= 0, kTimeout);
     const QString reason = dash_->agentsModel()->reasonOf(agent_);
     QVERIFY(!reason.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(
-        visibleLabelWith(card, "last seen").contains(dash_->agentsModel()->reasonOf(agent_)), kTimeout);
-    const int n0 = seenSeconds(card);
-    QTRY_VERIFY_WITH_TIMEOUT(seenSeconds(card) >= n0 + 2, kTimeout);
-    QVERIFY(seenSeconds(&detail) >= n0 + 1);
+        test::fleetCell(overview, agent_, FleetModel::StateCol, Qt::ToolTipRole)
+            .toString()
+            .contains(AgentListModel::readableReason(dash_->agentsModel()->reasonOf(agent_))),
+        kTimeout);
+    const int n0 = rowSeconds();
+    QTRY_VERIFY_WITH_TIMEOUT(rowSeconds() >= n0 + 2, kTimeout);
+    QVERIFY(detailSeconds() >= n0 + 1);
 
     // Back live: SLO colours again, no stale text.
     QVERIFY(test::startAndWait(*server_, data, 500, 2, apiPort, adminPort));
     QTRY_COMPARE_WITH_TIMEOUT(dash_->agentsModel()->stateOf(agent_), StreamState::Live, 30000);
-    QTRY_COMPARE_WITH_TIMEOUT(card->tileHealth(AgentCard::RateTile), Health::Good, kTimeout);
-    QTRY_VERIFY_WITH_TIMEOUT(visibleLabelWith(card, "last seen").isEmpty(), kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(fleetHealth(overview, agent_, FleetModel::RateCol), Health::Good, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(!fleetText(overview, agent_, FleetModel::StateCol).contains("last seen"),
+                             kTimeout);
     QTRY_VERIFY_WITH_TIMEOUT(visibleLabelWith(&detail, "last seen").isEmpty(), kTimeout);
 }
 

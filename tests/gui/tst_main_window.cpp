@@ -1,8 +1,8 @@
 // GUI tests of the main window and its editors (offscreen platform, no network: agents are added without
 // connecting and snapshots are put into the store directly): the SLO editor (inline validation, apply
-// recolours the overview cards, defaults, following outside changes), the keyboard shortcuts of the common
-// actions, the window layout and view settings round trip through an ini file, and the stable-versus-canary
-// comparison when the canary gets no traffic (weight 0 %).
+// recolours the overview's fleet table, defaults, following outside changes), the keyboard shortcuts of the
+// common actions, the window layout and view settings round trip through an ini file, and the
+// stable-versus-canary comparison when the canary gets no traffic (weight 0 %).
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QDateTime>
@@ -22,11 +22,11 @@
 #include "ui/dialogs/slo_dialog.h"
 #include "ui/main_window.h"
 #include "ui/models/comparison_model.h"
+#include "ui/models/fleet_model.h"
 #include "ui/pages/canary_panel.h"
 #include "ui/pages/detail_page.h"
 #include "ui/pages/overview_page.h"
 #include "ui/session/dashboard.h"
-#include "ui/widgets/agent_card.h"
 #include "ui/widgets/error_banner.h"
 #include "ui/widgets/theme.h"
 
@@ -193,11 +193,16 @@ void TestMainWindow::sloDialogApplyRecoloursOverviewCards() {
     OverviewPage page(&d);
     page.show();
     page.refreshNow();
-    AgentCard* card = page.card(id);
-    QVERIFY(card);
-    QCOMPARE(card->tileText(AgentCard::P99Tile), QStringLiteral("45.0 ms"));
-    QCOMPARE(card->tileHealth(AgentCard::P99Tile), Health::Good);      // 45 ms against 250 ms
-    QCOMPARE(card->tileHealth(AgentCard::ErrorTile), Health::Breach);  // 2.5 % against 1 %
+    const int row = page.model()->rowOfAgent(id);
+    QVERIFY(row >= 0);
+    // The cell as the table shows it (through the proxy): text and the health it is coloured by.
+    auto cell = [&](int col, int role) {
+        return page.table()->model()->index(page.viewRowOf(id), col).data(role);
+    };
+    auto health = [&](int col) { return static_cast<Health>(cell(col, FleetModel::HealthRole).toInt()); };
+    QCOMPARE(cell(FleetModel::P99Col, Qt::DisplayRole).toString(), QStringLiteral("45.0 ms"));
+    QCOMPARE(health(FleetModel::P99Col), Health::Good);      // 45 ms against 250 ms
+    QCOMPARE(health(FleetModel::ErrorCol), Health::Breach);  // 2.5 % against 1 %
 
     SloDialog dlg(&d);
     dlg.show();
@@ -205,11 +210,11 @@ void TestMainWindow::sloDialogApplyRecoloursOverviewCards() {
     typeInto(dlg.errorRatioBox(), QStringLiteral("5"));  // 2.5 % is within 5 %, below the 80 % warning
     QVERIFY(dlg.apply());
     // Recoloured at once, without waiting for a tick.
-    QCOMPARE(card->tileHealth(AgentCard::P99Tile), Health::Breach);
-    QCOMPARE(card->tileHealth(AgentCard::ErrorTile), Health::Good);
+    QCOMPARE(health(FleetModel::P99Col), Health::Breach);
+    QCOMPARE(health(FleetModel::ErrorCol), Health::Good);
     typeInto(dlg.p99Box(), QStringLiteral("50"));  // 45 ms is beyond 80 % of 50 ms: warning
     QVERIFY(dlg.apply());
-    QCOMPARE(card->tileHealth(AgentCard::P99Tile), Health::Warning);
+    QCOMPARE(health(FleetModel::P99Col), Health::Warning);
 }
 
 void TestMainWindow::sloDialogResetAndFollow() {

@@ -188,7 +188,7 @@ bool SloDialog::apply() {
     edited_ = false;
     spdlog::info("SLOs applied: error ratio <= {}, p99 <= {} ms, hit ratio >= {}, rate >= {}/s, warn at {}",
                  s.max_error_ratio, s.max_p99_ms, s.min_cache_hit_ratio, s.min_rate_per_s, s.warn_fraction);
-    showNotice(tr("Applied: the overview cards colour against these objectives."));
+    showNotice(tr("Applied: the Overview and the route table colour against these objectives."));
     emit applied(s);
     return true;
 }

@@ -1,8 +1,9 @@
-// Non-modal editor of the service-level objectives the overview cards colour against (View ▸ Service-level
-// objectives…). Spin boxes in display units (error ratio %, p99 ms, hit ratio %, minimum rate /s with 0 =
-// off, warning threshold in % of a bound), validated as they are typed: an invalid entry shows an inline
-// message and disables Apply. Apply calls Dashboard::setSlo, so the cards recolour at once; Reset to defaults
-// loads the built-in objectives into the fields (Apply makes them effective); Close discards unapplied edits.
+// Non-modal editor of the service-level objectives the Overview (fleet table) colours against (View ▸
+// Service-level objectives…). Spin boxes in display units (error ratio %, p99 ms, hit ratio %, minimum rate
+// /s with 0 = off, warning threshold in % of a bound), validated as they are typed: an invalid entry shows an
+// inline message and disables Apply. Apply calls Dashboard::setSlo, so the table recolours at once; Reset to
+// defaults loads the built-in objectives into the fields (Apply makes them effective); Close discards
+// unapplied edits.
 //
 // Threading: GUI thread only (opened from a user action, never from a data slot).
 #pragma once

@@ -5,16 +5,23 @@
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSplitter>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "ui/models/fleet_model.h"
+#include "ui/models/fleet_sort_proxy.h"
+#include "ui/models/route_model.h"
 #include "ui/session/dashboard.h"
+#include "ui/widgets/sparkline_delegate.h"
 #include "ui/widgets/theme.h"
 
 namespace redline::ui {
@@ -120,10 +127,21 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
             QTimer::singleShot(0, this, &DetailPage::alignPlots);
         });
     }
+    auto* chartsHost = new QWidget;
+    chartsHost->setLayout(grid);
+    grid->setContentsMargins(0, 0, 0, 0);
+    buildRouteTable();
+    auto* split = new QSplitter(Qt::Vertical);
+    split->setObjectName("chartsRoutesSplitter");
+    split->setChildrenCollapsible(false);
+    split->addWidget(chartsHost);
+    split->addWidget(route_host_);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 1);
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(6, 6, 6, 6);
     lay->addLayout(top);
-    lay->addLayout(grid, 1);
+    lay->addWidget(split, 1);
 
     connect(route_box_, &QComboBox::activated, this,
             [this](int i) { setRoute(route_box_->itemData(i).toString()); });
@@ -136,9 +154,77 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     rebuildSeries();
 }
 
+void DetailPage::buildRouteTable() {
+    routes_ = new RouteModel(d_, this);
+    route_proxy_ = new FleetSortProxy(this);
+    route_proxy_->setGrouped(false);
+    route_proxy_->setTieColumn(RouteModel::RouteCol);
+    route_proxy_->setSourceModel(routes_);
+    route_table_ = new QTableView;
+    route_table_->setObjectName("routeTable");
+    route_table_->setModel(route_proxy_);
+    route_table_->setItemDelegateForColumn(RouteModel::TrendCol,
+                                           new SparklineDelegate(FleetModel::SparkRole, route_table_));
+    route_table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    route_table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    route_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    route_table_->setTabKeyNavigation(false);
+    route_table_->setShowGrid(false);
+    route_table_->setAlternatingRowColors(true);
+    route_table_->setWordWrap(false);
+    route_table_->verticalHeader()->hide();
+    const QFontMetrics fm(route_table_->font());
+    route_table_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    route_table_->verticalHeader()->setDefaultSectionSize(fm.height() + 8);
+    QHeaderView* h = route_table_->horizontalHeader();
+    h->setSectionResizeMode(QHeaderView::Interactive);
+    h->setSectionResizeMode(RouteModel::RouteCol, QHeaderView::Stretch);
+    auto width = [&](const QString& sample) { return fm.horizontalAdvance(sample) + 28; };
+    h->resizeSection(RouteModel::VersionCol, width(QStringLiteral("Version  ")));
+    h->resizeSection(RouteModel::RateCol, width(QStringLiteral("Rate /s  99999")));
+    h->resizeSection(RouteModel::ErrorCol, width(QStringLiteral("100.0 %  ")));
+    h->resizeSection(RouteModel::P99Col, width(QStringLiteral("999.9 ms  ")));
+    h->resizeSection(RouteModel::HitCol, width(QStringLiteral("Cache hit  ")));
+    h->resizeSection(RouteModel::TrendCol, std::max(120, width(QStringLiteral("Rate, last 5 min"))));
+    route_table_->setSortingEnabled(true);
+    route_table_->sortByColumn(RouteModel::RateCol, Qt::DescendingOrder);  // top routes first
+    route_table_->setToolTip(tr("Double-click or Enter: show this route on the charts"));
+    connect(route_table_, &QAbstractItemView::activated, this, [this](const QModelIndex& i) {
+        const QString key = i.data(FleetModel::IdRole).toString();
+        setRoute(key.section(QLatin1Char('|'), 0, 0));
+    });
+    auto due = [this] { route_sort_due_ = true; };
+    connect(routes_, &QAbstractItemModel::rowsInserted, this, due);
+    connect(routes_, &QAbstractItemModel::modelReset, this, due);
+    auto* title =
+        new QLabel(tr("Top routes (newest snapshot; re-sorted every %1 s)").arg(kRouteResortMs / 1000));
+    title->setObjectName("mutedLabel");
+    route_host_ = new QWidget;
+    auto* lay = new QVBoxLayout(route_host_);
+    lay->setContentsMargins(0, 4, 0, 0);
+    lay->setSpacing(2);
+    lay->addWidget(title);
+    lay->addWidget(route_table_, 1);
+    // The table takes a third of the height the charts leave (the splitter moves) but adds nothing to the
+    // page's minimum height, so the window's minimum size stays what it was without it.
+    route_host_->setMinimumHeight(1);
+}
+
+void DetailPage::refreshRouteTable() {
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    routes_->setDark(palette().color(QPalette::Window).lightness() < 128);
+    routes_->refresh(now);
+    if (route_sort_due_ || now - route_sorted_ms_ >= kRouteResortMs) {
+        route_sort_due_ = false;
+        route_sorted_ms_ = now;
+        route_proxy_->resort();
+    }
+}
+
 void DetailPage::setAgent(const QString& id) {
     if (id == agent_) return;
     agent_ = id;
+    routes_->setAgent(id);
     route_.clear();
     refreshRoutes();
     rebuildSeries();
@@ -363,6 +449,7 @@ void DetailPage::rebuildSeries() {
 
 void DetailPage::onTick() {
     if (!isVisible()) return;
+    refreshRouteTable();  // the newest figures, also while the charts are paused
     if (paused_)
         updateFreshness();
     else
@@ -389,6 +476,7 @@ void DetailPage::updateFreshness() {
 void DetailPage::refreshNow() {
     if (agent_.isEmpty()) return;
     refreshRoutes();
+    refreshRouteTable();
     if (client_series_ != d_->store().seriesKeys(agent_).contains(kClientSeries)) rebuildSeries();
     const auto [from, to] = viewRange();
     for (auto* c : charts_)

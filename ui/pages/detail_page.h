@@ -1,6 +1,8 @@
 // Detail charts of one agent: request rate (with 429/5xx), latency p50/p95/p99 (plus the client-side latency
 // of a running load test), error ratio and cache hit ratio; for all routes or one route, with stable and
-// canary overlaid in distinct styles. Time range, pause/resume and per-chart PNG/CSV export.
+// canary overlaid in distinct styles. Time range, pause/resume and per-chart PNG/CSV export. Under the
+// charts, the "top routes" table of the agent (RouteModel: rate, error ratio, p99, cache hit ratio and a rate
+// sparkline per route and version, sorted by rate descending).
 //
 // The four charts move together: a range dragged on one zooms all of them (the view pauses on that range;
 // "Reset zoom", Esc or a double-click returns to live), Shift+drag and Left/Right pan, + / - zoom, and one
@@ -22,10 +24,13 @@
 class QComboBox;
 class QPushButton;
 class QLabel;
+class QTableView;
 
 namespace redline::ui {
 
 class Dashboard;
+class FleetSortProxy;
+class RouteModel;
 
 class DetailPage : public Page {
     Q_OBJECT
@@ -68,6 +73,12 @@ class DetailPage : public Page {
     void refreshNow();
 
     static const QList<int>& rangeChoices();  // seconds: 60, 300, 900, 3600
+    /// The "top routes" table under the charts (RouteModel, sorted by rate descending by default; rows
+    /// re-sorted at most every kRouteResortMs so they do not jump every tick). Enter or a double-click on a
+    /// row shows that route on the charts.
+    QTableView* routeTable() const { return route_table_; }
+    RouteModel* routeModel() const { return routes_; }
+    static constexpr int kRouteResortMs = 5000;
 
   signals:
     void pausedChanged(bool paused);
@@ -81,6 +92,8 @@ class DetailPage : public Page {
     void updateFreshness();
     void alignPlots();
     void updateZoomLabel();
+    void buildRouteTable();
+    void refreshRouteTable();
 
     Dashboard* d_;
     QString agent_;
@@ -100,6 +113,12 @@ class DetailPage : public Page {
     QPushButton* markers_btn_ = nullptr;
     QLabel* dropped_ = nullptr;
     QLabel* stale_ = nullptr;
+    RouteModel* routes_ = nullptr;
+    FleetSortProxy* route_proxy_ = nullptr;
+    QTableView* route_table_ = nullptr;
+    QWidget* route_host_ = nullptr;
+    std::int64_t route_sorted_ms_ = 0;
+    bool route_sort_due_ = false;
 };
 
 }  // namespace redline::ui

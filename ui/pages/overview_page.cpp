@@ -1,131 +1,237 @@
 #include "ui/pages/overview_page.h"
 
+#include <QCheckBox>
 #include <QDateTime>
-#include <QGridLayout>
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
-#include <QResizeEvent>
-#include <QScrollArea>
+#include <QLineEdit>
+#include <QTableView>
 #include <QVBoxLayout>
-#include <algorithm>
 
-#include "core/stream_consumer.h"
+#include "ui/models/fleet_model.h"
+#include "ui/models/fleet_sort_proxy.h"
 #include "ui/session/dashboard.h"
-#include "ui/widgets/agent_card.h"
+#include "ui/widgets/sparkline_delegate.h"
 
 namespace redline::ui {
 
 OverviewPage::OverviewPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_(dashboard) {
-    auto* scroll = new QScrollArea;
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    grid_host_ = new QWidget;
-    grid_ = new QGridLayout(grid_host_);
-    grid_->setSpacing(10);
-    grid_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    scroll->setWidget(grid_host_);
+    model_ = new FleetModel(d_, this);
+    proxy_ = new FleetSortProxy(this);
+    proxy_->setSourceModel(model_);
+
+    filter_ = new QLineEdit;
+    filter_->setObjectName("fleetFilter");
+    filter_->setClearButtonEnabled(true);
+    filter_->setPlaceholderText(tr("Filter: name, URL or service; service=catalog, state=stale …"));
+    filter_->setToolTip(
+        tr("Words match an agent's name, URL or service; key=value matches one field "
+           "(service, name, url, state). Down or Enter moves into the table."));
+    filter_->installEventFilter(this);
+    group_ = new QCheckBox(tr("Group by service"));
+    group_->setChecked(true);
+    count_ = new QLabel;
+    count_->setObjectName("mutedLabel");
+    auto* top = new QHBoxLayout;
+    top->addWidget(filter_, 1);
+    top->addWidget(group_);
+    top->addWidget(count_);
+
+    auto* note = new QLabel(tr("Figures: each agent's newest snapshot (its stream's window) · trend: request "
+                               "rate, last %1 min · totals: live instances only, p99 = the worst instance's")
+                                .arg(FleetModel::kTrendSeconds / 60));
+    note->setObjectName("mutedLabel");
+    note->setWordWrap(true);
+
+    table_ = new QTableView;
+    table_->setObjectName("fleetTable");
+    table_->setModel(proxy_);
+    table_->setItemDelegateForColumn(FleetModel::TrendCol,
+                                     new SparklineDelegate(FleetModel::SparkRole, table_));
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setWordWrap(false);
+    table_->setShowGrid(false);
+    table_->setAlternatingRowColors(true);
+    table_->setTabKeyNavigation(false);  // Tab leaves the table (to the filter and the rest of the window)
+    table_->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    table_->verticalHeader()->hide();
+    // Fixed row heights and column widths from the font: nothing is measured per row, with 500 rows or 5.
+    const QFontMetrics fm(table_->font());
+    table_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    table_->verticalHeader()->setDefaultSectionSize(fm.height() + 10);
+    QHeaderView* h = table_->horizontalHeader();
+    h->setSectionsMovable(false);
+    h->setHighlightSections(false);
+    h->setStretchLastSection(false);
+    h->setSectionResizeMode(QHeaderView::Interactive);
+    h->setSectionResizeMode(FleetModel::NameCol, QHeaderView::Stretch);
+    auto width = [&](const QString& sample) { return fm.horizontalAdvance(sample) + 28; };
+    h->resizeSection(FleetModel::StateCol, width(QStringLiteral("stale · last seen 999 s ago")));
+    h->resizeSection(FleetModel::RateCol, width(QStringLiteral("Rate /s  99999")));
+    h->resizeSection(FleetModel::ErrorCol, width(QStringLiteral("100.0 %  ")));
+    h->resizeSection(FleetModel::P99Col, width(QStringLiteral("max 999.9 ms")));
+    h->resizeSection(FleetModel::HitCol, width(QStringLiteral("Cache hit    ")));
+    h->resizeSection(FleetModel::TrendCol,
+                     std::max(120, fm.horizontalAdvance(QStringLiteral("Rate, last 5 min")) + 24));
+    h->setMinimumSectionSize(fm.horizontalAdvance(QStringLiteral("Agent")) + 24);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(FleetModel::StateCol, Qt::AscendingOrder);
+    // A header click sorts at once; the periodic re-sort counts from there.
+    connect(h, &QHeaderView::sortIndicatorChanged, this,
+            [this] { last_sort_ms_ = QDateTime::currentMSecsSinceEpoch(); });
+
+    body_ = new QWidget;
+    auto* body = new QVBoxLayout(body_);
+    body->setContentsMargins(0, 0, 0, 0);
+    body->addLayout(top);
+    body->addWidget(note);
+    body->addWidget(table_, 1);
     empty_ =
         new QLabel(tr("No agents yet. Add one with Agents ▸ Add agent… (Ctrl+N), or start redline --demo."));
     empty_->setAlignment(Qt::AlignCenter);
     empty_->setObjectName("mutedLabel");
     auto* lay = new QVBoxLayout(this);
     lay->addWidget(empty_);
-    lay->addWidget(scroll, 1);
+    lay->addWidget(body_, 1);
+    setFocusProxy(filter_);
 
-    for (const auto& id : d_->agentIds())
-        addCard(id);
-    connect(d_, &Dashboard::agentAdded, this, &OverviewPage::addCard);
-    connect(d_, &Dashboard::agentRemoved, this, &OverviewPage::removeCard);
-    connect(d_, &Dashboard::agentStateChanged, this,
-            [this](const QString& id, StreamState s, const QString& r) {
-                if (auto* c = cards_.value(id)) c->setState(s, r);
-                if (isVisible()) refreshNow();  // live -> stale greys the figures at once
-            });
-    connect(d_, &Dashboard::ticked, this, [this] {
+    connect(filter_, &QLineEdit::textChanged, this, [this](const QString& t) {
+        proxy_->setFilterText(t);
+        updateEmpty();
+    });
+    connect(group_, &QCheckBox::toggled, this, [this](bool on) {
+        proxy_->setGrouped(on);
+        updateEmpty();
+    });
+    connect(table_, &QAbstractItemView::activated, this, [this](const QModelIndex& i) {
+        if (static_cast<FleetModel::Kind>(i.data(FleetModel::KindRole).toInt()) == FleetModel::Kind::Agent)
+            emit agentActivated(i.data(FleetModel::IdRole).toString());
+    });
+    // Structure changed (agent or service added/removed): sort again at the next refresh.
+    auto due = [this] {
+        sort_due_ = true;
+        updateEmpty();
+    };
+    connect(model_, &QAbstractItemModel::rowsInserted, this, due);
+    connect(model_, &QAbstractItemModel::rowsRemoved, this, due);
+    // Live -> stale greys the row at once; a burst of changes (a whole Prometheus job going down) is one
+    // refresh at the end of the burst.
+    connect(d_, &Dashboard::agentStateChanged, this, [this] {
+        if (isVisible()) throttle_.start(0);
+    });
+    // At most one refresh per kMinRefreshMs: with hundreds of agents their snapshots arrive spread over the
+    // second and the Dashboard ticks many times a second, but each row's figures change once a second.
+    throttle_.setSingleShot(true);
+    connect(&throttle_, &QTimer::timeout, this, [this] {
         if (isVisible()) refreshNow();
     });
-    connect(d_, &Dashboard::sloChanged, this, &OverviewPage::refreshNow);
-    connect(d_->agentsModel(), &QAbstractItemModel::dataChanged, this, [this] {
-        for (auto it = cards_.cbegin(); it != cards_.cend(); ++it)
-            it.value()->setName(d_->agentName(it.key()));
-        relayout();  // a renamed agent may sort elsewhere
+    connect(d_, &Dashboard::ticked, this, [this] {
+        if (!isVisible() || throttle_.isActive()) return;
+        const std::int64_t since = QDateTime::currentMSecsSinceEpoch() - last_refresh_ms_;
+        if (since >= kMinRefreshMs)
+            refreshNow();
+        else
+            throttle_.start(static_cast<int>(kMinRefreshMs - since));
     });
-    relayout(true);
-}
-
-void OverviewPage::addCard(const QString& id) {
-    if (cards_.contains(id)) return;
-    auto* c = new AgentCard(id, d_->agentName(id), grid_host_);
-    c->setState(d_->agentsModel()->stateOf(id), d_->agentsModel()->reasonOf(id));
-    connect(c, &AgentCard::activated, this, &OverviewPage::agentActivated);
-    cards_.insert(id, c);
-    ranks_.insert(id, SortRank{static_cast<int>(c->figures().state)});
-    relayout(true);
-}
-
-void OverviewPage::removeCard(const QString& id) {
-    if (auto* c = cards_.take(id)) c->deleteLater();
-    ranks_.remove(id);
-    relayout(true);
-}
-
-bool OverviewPage::updateRank(const QString& id, int rank, std::int64_t now_ms) {
-    SortRank& r = ranks_[id];
-    if (rank <= r.rank) {  // worse (a lower rank sorts first) or the same: at once
-        const bool changed = rank != r.rank;
-        r = SortRank{rank};
-        return changed;
-    }
-    if (r.pending != rank) {  // better: only once it has held for kSortHoldMs
-        r.pending = rank;
-        r.pending_since_ms = now_ms;
-    }
-    if (now_ms - r.pending_since_ms < kSortHoldMs) return false;
-    r = SortRank{rank};
-    return true;
-}
-
-QStringList OverviewPage::sortedIds() const {
-    QStringList ids = cards_.keys();
-    std::sort(ids.begin(), ids.end(), [this](const QString& a, const QString& b) {
-        const int ra = ranks_.value(a).rank, rb = ranks_.value(b).rank;
-        if (ra != rb) return ra < rb;
-        const int byName = cards_.value(a)->name().compare(cards_.value(b)->name(), Qt::CaseInsensitive);
-        if (byName != 0) return byName < 0;
-        return a < b;
+    connect(d_, &Dashboard::sloChanged, this, [this] {
+        sort_due_ = true;
+        refreshNow();
     });
-    return ids;
-}
-
-void OverviewPage::relayout(bool force) {
-    const int cols = std::max(1, grid_host_->width() / 340);
-    empty_->setVisible(cards_.isEmpty());
-    const QStringList order = sortedIds();
-    if (!force && cols == columns_ && order == order_) return;
-    columns_ = cols;
-    order_ = order;
-    // takeAt hands the layout item over (the card itself stays): delete it, or it leaks (LeakSanitizer).
-    while (QLayoutItem* item = grid_->takeAt(0))
-        delete item;
-    for (int i = 0; i < order_.size(); ++i)
-        grid_->addWidget(cards_.value(order_[i]), i / cols, i % cols);
-}
-
-void OverviewPage::resizeEvent(QResizeEvent* e) {
-    QWidget::resizeEvent(e);
-    relayout();
+    model_->setDark(palette().color(QPalette::Window).lightness() < 128);
+    refreshNow();
+    updateEmpty();
 }
 
 void OverviewPage::refreshNow() {
     const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
-    for (auto it = cards_.cbegin(); it != cards_.cend(); ++it) {
-        const auto snap = d_->store().latest(it.key());
-        const Freshness fresh = d_->freshness(it.key(), now);
-        const CardFigures f = CardFigures::from(snap.get(), d_->slo(), fresh);
-        it.value()->setFigures(f, snap.get(), fresh, now);
-        it.value()->setHistory(d_->store(), it.key(), d_->slo(), now);
-        updateRank(it.key(), static_cast<int>(f.state), now);
+    last_refresh_ms_ = now;
+    throttle_.stop();
+    model_->refresh(now);
+    if (sort_due_ || now - last_sort_ms_ >= kResortMs) {
+        sort_due_ = false;
+        last_sort_ms_ = now;
+        resort();
     }
-    relayout();
+}
+
+void OverviewPage::resort() {
+    proxy_->resort();
+    updateEmpty();
+}
+
+void OverviewPage::updateEmpty() {
+    const int agents = static_cast<int>(d_->agentIds().size());
+    empty_->setVisible(agents == 0);
+    body_->setVisible(agents > 0);
+    int shown = 0;
+    for (int r = 0; r < proxy_->rowCount(); ++r)
+        if (proxy_->index(r, 0).data(FleetModel::KindRole).toInt() == int(FleetModel::Kind::Agent)) ++shown;
+    const QString text = shown == agents ? tr("%n agent(s)", nullptr, agents)
+                                         : tr("%1 of %n agent(s)", nullptr, agents).arg(shown);
+    if (count_->text() != text) count_->setText(text);
+}
+
+QStringList OverviewPage::order() const {
+    QStringList ids;
+    for (int r = 0; r < proxy_->rowCount(); ++r) {
+        const QModelIndex i = proxy_->index(r, 0);
+        if (i.data(FleetModel::KindRole).toInt() == int(FleetModel::Kind::Agent))
+            ids << i.data(FleetModel::IdRole).toString();
+    }
+    return ids;
+}
+
+int OverviewPage::viewRowOf(const QString& id) const {
+    const int src = model_->rowOfAgent(id);
+    if (src < 0) return -1;
+    return proxy_->mapFromSource(model_->index(src, 0)).row();
+}
+
+void OverviewPage::focusTable() {
+    // Onto the first agent row (skipping the fleet and group totals) unless an agent row is current.
+    const QModelIndex cur = table_->currentIndex();
+    if (!cur.isValid() || cur.data(FleetModel::KindRole).toInt() != int(FleetModel::Kind::Agent)) {
+        for (int r = 0; r < proxy_->rowCount(); ++r) {
+            const QModelIndex i = proxy_->index(r, FleetModel::NameCol);
+            if (i.data(FleetModel::KindRole).toInt() == int(FleetModel::Kind::Agent)) {
+                table_->setCurrentIndex(i);
+                break;
+            }
+        }
+    }
+    table_->setFocus(Qt::TabFocusReason);
+}
+
+bool OverviewPage::eventFilter(QObject* o, QEvent* e) {
+    if (o == filter_ && e->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent*>(e)->key();
+        if (key == Qt::Key_Down || key == Qt::Key_Return || key == Qt::Key_Enter) {
+            focusTable();
+            return true;
+        }
+        if (key == Qt::Key_Escape && !filter_->text().isEmpty()) {
+            filter_->clear();
+            return true;
+        }
+    }
+    return Page::eventFilter(o, e);
+}
+
+void OverviewPage::showEvent(QShowEvent* e) {
+    Page::showEvent(e);
+    refreshNow();
+}
+
+void OverviewPage::changeEvent(QEvent* e) {
+    Page::changeEvent(e);
+    // Theme switched: the text colours follow the palette.
+    if (e->type() == QEvent::PaletteChange || e->type() == QEvent::ApplicationPaletteChange)
+        model_->setDark(palette().color(QPalette::Window).lightness() < 128);
 }
 
 }  // namespace redline::ui

@@ -1,5 +1,6 @@
-// Service-level objectives the overview cards colour against, persisted in QSettings, and CardFigures: what
-// a card (or, later, a row of a fleet table) shows of one agent, computed without any widget.
+// Service-level objectives the Overview (fleet table) colours against, persisted in QSettings, and
+// CardFigures: what a row of the fleet table (or of the top-routes table) shows of one agent, computed
+// without any widget.
 //
 // Threading: plain values; GUI thread in practice.
 #pragma once
