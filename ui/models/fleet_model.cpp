@@ -307,6 +307,17 @@ void FleetModel::setDark(bool dark) {
                      {Qt::ForegroundRole, Qt::DecorationRole});
 }
 
+bool FleetModel::notExported(const QString& id, Figure f) const {
+    switch (f) {
+        case Figure::HitRatio:
+            return !d_->exports(id, Metric::CacheHitRatio);
+        case Figure::ErrorRatio:
+            return !d_->exports(id, Metric::ErrorRatio);
+        default:
+            return false;
+    }
+}
+
 QVariant FleetModel::display(const Row& r, int col) const {
     switch (col) {
         case StateCol:
@@ -323,6 +334,8 @@ QVariant FleetModel::display(const Row& r, int col) const {
             break;
     }
     const Figure f = figureOf(col);
+    // A Prometheus target without the family is "not exported", not "no data" and never 0.
+    if (r.kind == Kind::Agent && !r.fig[f] && notExported(r.id, f)) return tr("not exported");
     const QString text = r.fig.text(f);
     // A total's p99 is the worst instance's, not the group's p99: say so in the cell.
     if (f == Figure::P99 && r.kind != Kind::Agent && r.fig[f]) return tr("max %1").arg(text);
@@ -344,6 +357,9 @@ QVariant FleetModel::toolTip(const Row& r, int col) const {
     const auto v = r.fig[f];
     if (!v) {
         if (r.kind != Kind::Agent && r.live == 0) return tr("No live instance: no total");
+        if (r.kind == Kind::Agent && notExported(r.id, f))
+            return tr("The Prometheus source finds no series of this figure's metric for this selection: "
+                      "not exported (not 0). Check the source's metric mapping.");
         switch (f) {
             case Figure::Rate:
                 return tr("No snapshot yet");

@@ -91,6 +91,7 @@ class FleetModel : public QAbstractTableModel {
     void syncGroups();
     void computeAgent(Row& r, std::int64_t now_ms) const;
     void computeTotals(std::int64_t now_ms);
+    bool notExported(const QString& id, Figure f) const;
     QVariant display(const Row& r, int col) const;
     QVariant toolTip(const Row& r, int col) const;
     QVariant sortKey(const Row& r, int col) const;

@@ -171,13 +171,15 @@ void PrometheusSource::refreshNow() {
             t.up = !s.points.empty() && s.points.front().second == 1;
             u->targets.push_back(std::move(t));
         }
-        // The first backfill is bounded by a budget of points: 500 targets get 60 steps of history at once,
-        // a handful get 300 (the series store fills on from there).
-        if (backfill_end == 0 && !u->targets.empty())
-            from = std::max(
-                from, end - std::clamp<std::int64_t>(30'000 / static_cast<std::int64_t>(u->targets.size()),
-                                                     10, kMaxBackfillSteps) *
-                                step);
+        // The first backfill is bounded by a budget of points: 500 targets get 60 steps of history at once
+        // (3 with native histograms), a handful get 300 (the series store fills on from there).
+        if (backfill_end == 0 && !u->targets.empty()) {
+            // A native histogram sample is ~10 KB of JSON (its buckets): 20x the budget of a float.
+            const std::int64_t budget = m.native ? 1'500 : 30'000;
+            const std::int64_t steps = std::clamp<std::int64_t>(
+                budget / static_cast<std::int64_t>(u->targets.size()), 3, kMaxBackfillSteps);
+            from = std::max(from, end - steps * step);
+        }
         if (from <= end) {
             // More than a few steps at once (the first refresh, or after an outage): the backfill timeout.
             client->set_timeout(end - from > 4 * step ? std::chrono::milliseconds(kBackfillTimeout)
