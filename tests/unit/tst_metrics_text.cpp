@@ -229,7 +229,9 @@ void TestMetricsText::promtoolAcceptsAndCountsMatch() {
     QCOMPARE(find(samples, "redline_rate_limit_decisions_total", plus(gs, "decision", "rejected")), 3.0);
     QCOMPARE(find(samples, "redline_rate_limit_decisions_total", plus(gs, "decision", "shadow_rejected")),
              1.0);
-    QCOMPARE(find(samples, "target_info", {{"service_name", "redline-test"}}), 1.0);
+    QCOMPARE(
+        find(samples, "target_info", {{"service_name", "redline-test"}, {"telemetry_sdk_name", "redline"}}),
+        1.0);
     QVERIFY(text.find("# TYPE http_server_request_duration_seconds histogram") != std::string::npos);
     QVERIFY(text.find("# TYPE http_server_requests_total counter") != std::string::npos);
     QVERIFY(text.find("# TYPE http_server_active_requests gauge") != std::string::npos);
@@ -280,7 +282,9 @@ void TestMetricsText::escapedLabelValues() {
     QCOMPARE(find(samples, "http_server_requests_total",
                   plus(series("GET", route, "stable"), "http_response_status_code", "200")),
              1.0);
-    QCOMPARE(find(samples, "target_info", {{"service_name", "svc \"quoted\""}}), 1.0);
+    QCOMPARE(
+        find(samples, "target_info", {{"service_name", "svc \"quoted\""}, {"telemetry_sdk_name", "redline"}}),
+        1.0);
 }
 
 void TestMetricsText::emptyBeforeTraffic() {
