@@ -248,13 +248,17 @@ void FleetModel::computeTotals(std::int64_t now_ms) {
     int fleet_members = 0;
     for (const Row& r : rows_) {
         if (r.kind != Kind::Agent) continue;
+        // A Prometheus source's fleet row already is the sum of its targets' rows: it is its own group and
+        // stays out of the overall total (counted twice otherwise).
+        const int mrow = d_->agentsModel()->rowOf(r.id);
+        const bool aggregate = mrow >= 0 && d_->agentsModel()->configAt(mrow).instance == QLatin1String("*");
         ++members[r.service];
-        ++fleet_members;
+        if (!aggregate) ++fleet_members;
         if (!r.fresh.live) continue;
         const auto snap = d_->store().latest(r.id);
         if (!snap) continue;
         groups[r.service].add(*snap);
-        fleet.add(*snap);
+        if (!aggregate) fleet.add(*snap);
     }
     auto judge = [&](Row& t, const Sums& s, int m) {
         t.members = m;
@@ -358,8 +362,9 @@ QVariant FleetModel::toolTip(const Row& r, int col) const {
     if (!v) {
         if (r.kind != Kind::Agent && r.live == 0) return tr("No live instance: no total");
         if (r.kind == Kind::Agent && notExported(r.id, f))
-            return tr("The Prometheus source finds no series of this figure's metric for this selection: "
-                      "not exported (not 0). Check the source's metric mapping.");
+            return tr(
+                "The Prometheus source finds no series of this figure's metric for this selection: "
+                "not exported (not 0). Check the source's metric mapping.");
         switch (f) {
             case Figure::Rate:
                 return tr("No snapshot yet");
