@@ -383,12 +383,19 @@ void TestRecorder::counterExactnessAcrossThreads() {
 
     std::atomic<int> running{threads};
     std::atomic<bool> go{false};
+    // Halfway through, every worker waits for the closer's first close: on a loaded 2-core machine the
+    // workers could otherwise finish before the closer ran once, and the test would not test closes while
+    // recording.
+    std::atomic<std::uint64_t> closed{0};
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t)
         workers.emplace_back([&, t] {
             while (!go.load())
                 std::this_thread::yield();
             for (std::uint64_t i = 0; i < kPerThread; ++i) {
+                if (i == kPerThread / 2)
+                    while (closed.load() == 0)
+                        std::this_thread::yield();
                 const SeriesHandle h = handles[(i + std::uint64_t(t)) % handles.size()];
                 r.request_started(h);
                 r.record_rate_limit(h, rl_of(i));
@@ -410,6 +417,7 @@ void TestRecorder::counterExactnessAcrossThreads() {
             epoch_hits += s.total.cache_hits;
             epoch_rejected += s.total.rl_rejected;
             ++closes;
+            closed.store(closes);
             (void)r.snapshot(10);
             (void)r.snapshot(60);
             (void)redline::agent::metrics_text(*collectable);
