@@ -98,8 +98,28 @@ std::string fleet_native_probe(const FleetMapping& m) {
     return fmt::format("count({}) or vector(0)", fleet_series(m.duration_metric, m.selector));
 }
 
+namespace {
+// The series whose instances are targets too (fleet_targets_query).
+std::string counted_series(const FleetMapping& m) {
+    return fleet_series(!m.requests_metric.empty() ? m.requests_metric
+                        : m.native                 ? m.duration_metric
+                                                   : m.duration_metric + "_count",
+                        m.selector);
+}
+}  // namespace
+
+std::string fleet_no_target_text(const FleetMapping& m) {
+    return fmt::format("no target matches {} and no series {}", fleet_series("up", m.selector),
+                       counted_series(m));
+}
+
 std::string fleet_targets_query(const FleetMapping& m) {
-    return fleet_series("up", m.selector);
+    // The series' own instances too: a pushed series (a load generator's, through a Pushgateway scraped
+    // with honor_labels) has no `up` of its own, and an instance that only a federation or remote-write
+    // brought in neither. They are answered with redline_target="series" and the value 1.
+    return fmt::format("{} or on ({}) label_replace(group by (job, {}) ({}), \"{}\", \"series\", \"\", \"\")",
+                       fleet_series("up", m.selector), m.instance_label, m.instance_label, counted_series(m),
+                       kFleetTargetLabel);
 }
 
 std::string fleet_target_info_query(const FleetMapping& m) {

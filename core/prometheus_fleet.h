@@ -53,6 +53,22 @@ struct FleetMapping {
         "redline_cache_lookups_total";  // counter with result="hit"|"miss"; empty = none
     bool native = false;                // the duration metric is a native histogram
     bool operator==(const FleetMapping&) const = default;
+
+    /// redline-load runs pushed to a Pushgateway (`redline-load --push`, scraped with honor_labels): the
+    /// generators are the instances (they have no `up`: fleet_targets_query finds them by their series),
+    /// the scenario's requests are the routes, the latency is the corrected one, errors are "5xx" answers.
+    static FleetMapping load_generators() {
+        FleetMapping m;
+        m.selector = "job=\"redline-load\"";
+        m.duration_metric = "redline_load_request_duration_seconds";
+        m.requests_metric = "redline_load_requests_total";
+        m.status_label = "status_class";
+        m.method_label = "method";
+        m.route_label = "request";
+        m.version_label.clear();
+        m.cache_metric.clear();
+        return m;
+    }
 };
 
 enum class FleetFigure { Rate, Status, Latency, Cache };
@@ -81,8 +97,13 @@ std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s,
 /// feature keeps only the native form, so the mapping must follow what is stored (`native` above).
 std::string fleet_native_probe(const FleetMapping& m);
 
-/// `up{selector}`: every target of the selection with its job, including the ones that are down.
+/// `up{selector}`: every target of the selection with its job, including the ones that are down; and the
+/// instances of the requests (or duration) series that have no `up` (pushed or federated series), tagged
+/// kFleetTargetLabel="series" with the value 1.
 std::string fleet_targets_query(const FleetMapping& m);
+inline constexpr const char* kFleetTargetLabel = "redline_target";
+/// "no target matches up{…} and no series …": what an empty answer of fleet_targets_query() means.
+std::string fleet_no_target_text(const FleetMapping& m);
 /// `target_info{selector}`: the targets' resource attributes; a Redline agent says
 /// telemetry_sdk_name="redline".
 std::string fleet_target_info_query(const FleetMapping& m);

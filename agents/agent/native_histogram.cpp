@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/prometheus_fleet.h"
+
 namespace redline::agent {
 
 namespace {
@@ -100,42 +102,21 @@ std::vector<std::uint64_t> cumulative_at(const NativeHistogram& h, std::span<con
 
 double prometheus_native_quantile(double q, double zero_count, double zero_threshold,
                                   std::span<const std::pair<std::int32_t, double>> buckets) {
-    double total = zero_count;
-    for (const auto& b : buckets)
-        total += b.second;
-    if (!(total > 0.0)) return std::numeric_limits<double>::quiet_NaN();
-    const double rank = q * total;
-    double lower = 0.0, upper = zero_threshold, in_bucket = zero_count, count = zero_count;
-    if (count < rank) {
-        for (const auto& [index, n] : buckets) {
-            lower = native_upper_bound(index - 1);
-            upper = native_upper_bound(index);
-            in_bucket = n;
-            count += n;
-            if (count >= rank) break;
-        }
+    // The schema's bucket bounds, then the one implementation of Prometheus' algorithm
+    // (core/prometheus_fleet, the dashboard's) over them.
+    PromHistogram h;
+    h.count = zero_count;
+    if (zero_count > 0) h.buckets.push_back({3, -zero_threshold, zero_threshold, zero_count});
+    for (const auto& [index, n] : buckets) {
+        h.buckets.push_back({0, native_upper_bound(index - 1), native_upper_bound(index), n});
+        h.count += n;
     }
-    count = std::min(count, total);
-    if (count < rank) return upper;
-    const double r = rank - (count - in_bucket);
-    return lower + (upper - lower) * (r / in_bucket);
+    if (!(h.count > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+    return native_quantile(q, h);
 }
 
 double prometheus_classic_quantile(double q, std::span<const std::pair<double, double>> cumulative) {
-    if (cumulative.size() < 2 || !(cumulative.back().second > 0.0))
-        return std::numeric_limits<double>::quiet_NaN();
-    const double rank = q * cumulative.back().second;
-    std::size_t b = 0;
-    while (b < cumulative.size() && cumulative[b].second < rank)
-        ++b;
-    if (b >= cumulative.size() - 1) return cumulative[cumulative.size() - 2].first;
-    double start = 0.0, count = cumulative[b].second, r = rank;
-    if (b > 0) {
-        start = cumulative[b - 1].first;
-        count -= cumulative[b - 1].second;
-        r -= cumulative[b - 1].second;
-    }
-    return start + (cumulative[b].first - start) * (r / count);
+    return classic_quantile(q, {cumulative.begin(), cumulative.end()});
 }
 
 }  // namespace redline::agent

@@ -64,6 +64,7 @@ double prometheus_native_quantile(double q, double zero_count, double zero_thres
                                   std::span<const std::pair<std::int32_t, double>> buckets);
 /// The same for classic buckets: (upper bound, cumulative count), ascending, last one +Inf (Prometheus'
 /// bucketQuantile: first bucket's lower bound is 0, a rank in +Inf answers the highest finite bound).
+/// Both are core's native_quantile()/classic_quantile() (core/prometheus_fleet.h) over these inputs.
 double prometheus_classic_quantile(double q, std::span<const std::pair<double, double>> cumulative);
 
 }  // namespace redline::agent

@@ -2,7 +2,7 @@
 //   redline                                  agents from the settings
 //   redline --demo                           local sample server + background traffic
 //   redline --agent URL --token-file F       connect straight away
-//   redline --prometheus URL [--prometheus-selector M] [--prometheus-preset otel|prometheus]
+//   redline --prometheus URL [--prometheus-selector M] [--prometheus-preset otel|prometheus|load]
 //                                            watch a Prometheus-compatible server's targets
 //   --screenshot DIR [--screenshot-delay S]  save PNGs of the main screens (dark and light) and quit
 #include <spdlog/spdlog.h>
@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
     QCommandLineOption promPreset(
         QStringLiteral("prometheus-preset"),
         QStringLiteral("Metric mapping for --prometheus: otel (Redline agents, OpenTelemetry HTTP server; "
-                       "default) or prometheus (Prometheus' own HTTP metrics)."),
+                       "default), prometheus (Prometheus' own HTTP metrics) or load (redline-load "
+                       "generators pushed to a Pushgateway)."),
         QStringLiteral("NAME"), QStringLiteral("otel"));
     QCommandLineOption promRefresh(
         QStringLiteral("prometheus-refresh"),
@@ -118,13 +119,14 @@ int main(int argc, char** argv) {
     std::optional<PrometheusSourceConfig> promSource;
     if (cli.isSet(prometheus)) {
         const QString preset = cli.value(promPreset);
-        if (preset != "otel" && preset != "prometheus") {
-            std::fprintf(stderr, "redline: --prometheus-preset must be otel or prometheus, not '%s'\n",
+        if (preset != "otel" && preset != "prometheus" && preset != "load") {
+            std::fprintf(stderr, "redline: --prometheus-preset must be otel, prometheus or load, not '%s'\n",
                          qPrintable(preset));
             return 2;
         }
-        PrometheusSourceConfig c =
-            preset == "prometheus" ? PrometheusSourceConfig::prometheusSelf({}) : PrometheusSourceConfig{};
+        PrometheusSourceConfig c = preset == "prometheus" ? PrometheusSourceConfig::prometheusSelf({})
+                                   : preset == "load"     ? PrometheusSourceConfig::loadGenerators({})
+                                                          : PrometheusSourceConfig{};
         c.url = cli.value(prometheus);
         c.name = QUrl(c.url).authority();
         if (cli.isSet(promSelector)) c.selector = cli.value(promSelector);

@@ -38,6 +38,7 @@
 #include "ui/demo/sample_server_process.h"
 #include "ui/models/fleet_model.h"
 #include "ui/models/fleet_sort_proxy.h"
+#include "ui/models/route_model.h"
 #include "ui/pages/overview_page.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
@@ -128,6 +129,7 @@ class TestOverview : public QObject {
     void filterByTypingAndKeyboard();
     void doubleClickAndEnterDrillDown();
     void groupTotalsFromSums();
+    void routeTableIsAConsistentModel();
     void killedServerRowTurnsStaleAndGreys();  // last: kills bravo's server
 
   private:
@@ -193,6 +195,37 @@ void TestOverview::cleanupTestCase() {
     dash_.reset();
     if (alpha_server_) QVERIFY(alpha_server_->stop(10000));
     if (bravo_server_) QVERIFY(bravo_server_->stop(10000));
+}
+
+// The Charts page's top-routes table under QAbstractItemModelTester while routes appear, figures change
+// and the agent is switched (a reset) and cleared: every signal consistent with the rows it reports.
+void TestOverview::routeTableIsAConsistentModel() {
+    RouteModel m(dash_.get());
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(m.rowCount(), 0);
+    m.setAgent(alpha_);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            m.refresh(QDateTime::currentMSecsSinceEpoch());
+            return m.rowCount() >= 2;
+        }(),
+        15'000);
+    QSet<QString> routes;
+    for (int r = 0; r < m.rowCount(); ++r) {
+        routes.insert(m.routeAt(r) + '|' + m.index(r, RouteModel::VersionCol).data().toString());
+        QVERIFY(!m.index(r, RouteModel::RouteCol).data().toString().isEmpty());
+        QVERIFY(m.index(r, RouteModel::RateCol).data(FleetModel::SortRole).isValid());
+    }
+    QCOMPARE(routes.size(), m.rowCount());  // one row per (route, version), no duplicates
+    for (int i = 0; i < 3; ++i) {
+        QTest::qWait(kIntervalMs);
+        m.refresh(QDateTime::currentMSecsSinceEpoch());
+    }
+    m.setAgent(bravo_);
+    m.refresh(QDateTime::currentMSecsSinceEpoch());
+    m.setAgent(QString());
+    m.refresh(QDateTime::currentMSecsSinceEpoch());
+    QCOMPARE(m.rowCount(), 0);
 }
 
 std::unique_ptr<AgentClient> TestOverview::client(const SampleServerProcess& s) const {

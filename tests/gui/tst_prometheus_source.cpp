@@ -24,6 +24,8 @@
 #include "tests/support/prometheus_server.h"
 #include "ui/dialogs/prometheus_dialog.h"
 #include "ui/main_window.h"
+#include "ui/models/fleet_model.h"
+#include "ui/pages/overview_page.h"
 #include "ui/session/dashboard.h"
 
 using namespace redline;
@@ -84,6 +86,7 @@ class TestPrometheusSource : public QObject {
     void errorsAreInlineAndRecover();
     void openLiveStreamOnARedlineTarget();
     void victoriaMetricsSpeaksTheSameApi();
+    void basicAuth();
     void savedWithTheSettings();
 
   private:
@@ -167,6 +170,17 @@ void TestPrometheusSource::addedWithTheKeyboardAndCharted() {
     QVERIFY2(d.agentsModel()->reasonOf(down).contains("up == 0"),
              qPrintable(d.agentsModel()->reasonOf(down)));
     QCOMPARE(d.agentName(a), hostport(a_));
+    // The overview's fleet table groups the target that was never up under its job, not under "no snapshot
+    // yet": it has no figures, but Prometheus says which service it belongs to.
+    auto* page = w.findChild<OverviewPage*>();
+    QVERIFY(page);
+    FleetModel* fm = page->model();
+    QTRY_VERIFY_WITH_TIMEOUT(fm->rowOfAgent(a) >= 0 && fm->rowOfAgent(down) >= 0, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(fm->index(fm->rowOfAgent(down), 0).data(FleetModel::GroupRole).toString(),
+                              QStringLiteral("redline"), 10'000);
+    QCOMPARE(fm->index(fm->rowOfAgent(a), 0).data(FleetModel::GroupRole).toString(),
+             QStringLiteral("redline"));
+    QVERIFY(fm->rowOfGroup(QString()) < 0);
     // The first refresh backfilled history: many steps at once, not one.
     QTRY_VERIFY_WITH_TIMEOUT(sampleCount(d, fleet, kTotalSeries) >= 5, 15'000);
     QVERIFY(d.freshness(a, QDateTime::currentMSecsSinceEpoch()).live);
@@ -334,6 +348,15 @@ void TestPrometheusSource::openLiveStreamOnARedlineTarget() {
     QVERIFY(!liveB.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(d.agentsModel()->reasonOf(liveB).contains("401"), 15'000);
     QVERIFY(d.agentsModel()->stateOf(liveB) != StreamState::Live);
+    // The overview's overall total counts each process once: a (live stream, not also its source row), b
+    // (through the source: its stream is refused) and the target that is down; not the source's fleet row.
+    w.show();
+    w.showTab(MainWindow::OverviewTab);  // the table refreshes while it is shown
+    auto* page = w.findChild<OverviewPage*>();
+    QVERIFY(page);
+    FleetModel* fm = page->model();
+    QTRY_COMPARE_WITH_TIMEOUT(fm->index(fm->fleetRow(), FleetModel::StateCol).data().toString(),
+                              QStringLiteral("2 / 3 live"), 10'000);
     // Opening an already open target selects its stream instead of adding another.
     const int rows = d.agentsModel()->rowCount();
     w.selectAgent(row);
@@ -363,6 +386,36 @@ void TestPrometheusSource::victoriaMetricsSpeaksTheSameApi() {
     const double p99 = lastValue(d, fleet, Metric::P99);
     QVERIFY2(p99 > 0 && p99 < 10'000, qPrintable(QString::number(p99)));
     QVERIFY(d.exports(fleet, Metric::CacheHitRatio));
+}
+
+// A Prometheus behind HTTP basic auth (its own --web.config.file): the right password charts the targets, a
+// wrong one is "Unauthorized" on the rows, never a dialog, and fixing it brings them back.
+void TestPrometheusSource::basicAuth() {
+    test::PrometheusServer locked;
+    test::PrometheusServer::Options o;
+    o.targets = {hostport(a_)};
+    o.basic_auth_user = "sre";
+    QString error;
+    QVERIFY2(locked.start(o, &error), qPrintable(error));
+    Dashboard d;
+    PrometheusSourceConfig c;
+    c.url = QString::fromStdString(locked.url());
+    c.user = "sre";
+    c.password = "not-the-password";
+    c.refreshS = 1;
+    c.windowS = 5;
+    const QString id = d.addPrometheusSource(c);
+    const QString fleet = Dashboard::sourceAgentId(id, "*");
+    QTRY_VERIFY_WITH_TIMEOUT(
+        d.agentsModel()->rowOf(fleet) >= 0 && d.agentsModel()->reasonOf(fleet).contains("Unauthorized"),
+        15'000);
+    QVERIFY(d.agentsModel()->stateOf(fleet) != StreamState::Live);
+    c = d.prometheusSources().front();
+    c.password = test::PrometheusServer::kBasicAuthPassword;
+    d.updatePrometheusSource(c);
+    const QString a = Dashboard::sourceAgentId(id, hostport(a_));
+    QTRY_COMPARE_WITH_TIMEOUT(d.agentsModel()->stateOf(a), StreamState::Live, 30'000);
+    QTRY_VERIFY_WITH_TIMEOUT(lastValue(d, a, Metric::Rate) > 0, 30'000);
 }
 
 void TestPrometheusSource::savedWithTheSettings() {

@@ -5,6 +5,7 @@
 // corrected-latency sketches of the three summaries predict, within the re-bucketing bound of
 // docs/metrics.md. And a push to an address where nothing listens: the run completes with its own exit code,
 // one warning line, and the summary says the pushes failed.
+#include <QDateTime>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -16,6 +17,8 @@
 #include <thread>
 
 #include "agents/agent/native_histogram.h"
+#include "core/prometheus_client.h"
+#include "core/prometheus_fleet.h"
 #include "core/sketch.h"
 #include "tests/support/child_process.h"
 #include "tests/support/prometheus_server.h"
@@ -159,6 +162,9 @@ class TestLoadPush : public QObject {
         po.job = QStringLiteral("pushgateway");
         po.honor_labels = true;
         QVERIFY2(prom.start(po, &error), qPrintable(error));
+        // Prometheus applies its targets ~5 s after it starts: the run is scraped while it goes (a rate()
+        // needs two samples), not only once at its end.
+        QTRY_COMPARE_WITH_TIMEOUT(prom.scalar("count(up == 1)"), 1.0, 20'000);
 
         QTemporaryDir dir;
         const QString sc = write_scenario(dir, srv.url(), 30, 3.0);
@@ -245,6 +251,57 @@ class TestLoadPush : public QObject {
         QVERIFY2(p99 > 0.97104 * a && p99 < 1.02988 * b,
                  qPrintable(QStringLiteral("p99 %1 s, exact in [%2, %3) s").arg(p99).arg(a).arg(b)));
         QVERIFY(p99 > 0.002);  // the slow request makes the tail (2..12 ms)
+
+        // 3. The dashboard's Prometheus source charts the run with the load-generators preset: the
+        // generators are its instances (found by their series: pushed series have no `up`), the scenario's
+        // requests its routes, with rates and latency, from the same queries as any fleet.
+        redline::FleetMapping m = redline::FleetMapping::load_generators();
+        m.selector += ",run_id=" + redline::promql_string(run_id);
+        m.native = true;
+        redline::PrometheusClient client(prom.url());
+        const auto targets = client.query(redline::fleet_targets_query(m));
+        QVERIFY2(targets.ok(), targets.error.c_str());
+        std::set<std::string> found;
+        for (const auto& t : *targets.value) {
+            QCOMPARE(t.labels.at("job"), std::string("redline-load"));
+            QCOMPARE(t.labels.count(redline::kFleetTargetLabel), std::size_t(1));
+            QCOMPARE(t.points.at(0).second, 1.0);
+            found.insert(t.labels.at("instance"));
+        }
+        QCOMPARE(found, instances);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        std::vector<std::pair<redline::FleetFigure, std::vector<redline::PromSeries>>> answers;
+        constexpr int kWindow = 10;
+        for (const auto& q : redline::fleet_queries(m, kWindow)) {
+            auto r = client.query_range(q.promql, now - 30'000, now, 1000);
+            QVERIFY2(r.ok(), qPrintable(QString::fromStdString(q.promql + ": " + r.error)));
+            if (!q.level.empty()) redline::tag_level(*r.value, q.level);
+            answers.emplace_back(q.figure, std::move(*r.value));
+        }
+        const redline::FleetFrame frame = redline::fleet_frame(m, kWindow, answers);
+        QVERIFY(frame.status_exported);
+        QCOMPARE(frame.instances.size(), std::size_t(kGenerators));
+        for (const auto& [instance, snaps] : frame.instances) {
+            double peak = 0;
+            for (const auto& sn : snaps)
+                peak = std::max(peak, sn.total.rate_per_s);
+            QVERIFY2(peak > 0 && peak < 30 * 1.5,
+                     qPrintable(QString::fromStdString(instance) + ": " + QString::number(peak)));
+        }
+        double fleet_peak = 0, fleet_p99 = 0;
+        std::set<std::string> routes;
+        std::uint64_t errors = 0;
+        for (const auto& sn : frame.fleet) {
+            fleet_peak = std::max(fleet_peak, sn.total.rate_per_s);
+            if (sn.total.latency) fleet_p99 = std::max(fleet_p99, sn.total.latency->p99_ms);
+            errors += sn.total.errors;
+            for (const auto& r : sn.series)
+                routes.insert(r.id());
+        }
+        QVERIFY2(fleet_peak > 0 && fleet_peak < 90 * 1.5, qPrintable(QString::number(fleet_peak)));
+        QVERIFY2(fleet_p99 > 2.0 && fleet_p99 < 100, qPrintable(QString::number(fleet_p99)));
+        QCOMPARE(errors, std::uint64_t(0));
+        QCOMPARE(routes, (std::set<std::string>{"GET fast", "GET slow"}));
     }
 
     void unreachablePushgatewayDoesNotStopTheRun() {

@@ -103,7 +103,16 @@ class TestPrometheusFleet : public QObject {
         QVERIFY2(out.contains("SUCCESS: 7 rules found"), out.constData());
     }
 
+    // The example rules and the Grafana dashboard over a Prometheus that stores the agent's latency as
+    // classic buckets, and over one with native histograms (2.42 then keeps only the native form: no
+    // _bucket series, so every latency query also has a native branch).
+    void prometheusScrapesTheAgent_data() {
+        QTest::addColumn<bool>("native");
+        QTest::newRow("classic") << false;
+        QTest::newRow("native") << true;
+    }
     void prometheusScrapesTheAgent() {
+        QFETCH(bool, native);
         QTemporaryDir data, prom_dir;
         QVERIFY(data.isValid() && prom_dir.isValid());
         ChildProcess agent;
@@ -128,9 +137,10 @@ class TestPrometheusFleet : public QObject {
         const auto port = ChildProcess::free_port();
         QProcess prom;
         prom.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        prom.start(QStringLiteral(REDLINE_PROMETHEUS),
-                   {"--config.file=" + cfg.fileName(), "--storage.tsdb.path=" + prom_dir.filePath("tsdb"),
-                    QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port), "--log.level=warn"});
+        QStringList args{"--config.file=" + cfg.fileName(), "--storage.tsdb.path=" + prom_dir.filePath("tsdb"),
+                         QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port), "--log.level=warn"};
+        if (native) args << QStringLiteral("--enable-feature=native-histograms");
+        prom.start(QStringLiteral(REDLINE_PROMETHEUS), args);
         QVERIFY(prom.waitForStarted(10'000));
         auto stop_prom = qScopeGuard([&] {
             prom.terminate();
@@ -155,6 +165,8 @@ class TestPrometheusFleet : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!query(client, "redline:http_requests:rate1m > 0").empty(), 30'000);
         QTRY_VERIFY_WITH_TIMEOUT(!query(client, "redline:http_request_duration_seconds:p99_1m > 0").empty(),
                                  30'000);
+        // This run stores the form it is meant to (else the native branch is not what was tested).
+        QCOMPARE(query(client, "http_server_request_duration_seconds_bucket").empty(), native);
 
         // Every query of the Grafana dashboard (packaging/grafana) is valid PromQL over these metrics, and
         // the main panels have data.

@@ -98,6 +98,21 @@ bool PrometheusServer::start(const Options& o, QString* error) {
                     "--storage.tsdb.path=" + dir_.filePath(QStringLiteral("tsdb")),
                     QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port_), "--log.level=warn"};
             if (o.native_histograms) args << QStringLiteral("--enable-feature=native-histograms");
+            if (!o.basic_auth_user.isEmpty()) {
+                // bcrypt (cost 4: this is a test) of kBasicAuthPassword, made with Python's
+                // crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)).
+                QFile web(dir_.filePath(QStringLiteral("web.yml")));
+                if (!web.open(QIODevice::WriteOnly)) {
+                    *error = QStringLiteral("cannot write the web config");
+                    return false;
+                }
+                web.write(QStringLiteral("basic_auth_users:\n  %1: "
+                                         "$2b$04$v/HgaVRNdxtoT2v9RNyBjes86nqKg9nyRTVsaPGLFWYKMy5TQQIua\n")
+                              .arg(o.basic_auth_user)
+                              .toUtf8());
+                web.close();
+                args << "--web.config.file=" + web.fileName();
+            }
         }
         proc_->start(binary, args);
         if (!proc_->waitForStarted(10'000)) {
@@ -108,7 +123,8 @@ bool PrometheusServer::start(const Options& o, QString* error) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         while (std::chrono::steady_clock::now() < deadline && proc_->state() == QProcess::Running) {
             const auto r = client.request("GET", vm ? "/health" : "/-/ready");
-            if (r.transport_ok() && r.status == 200) return true;
+            if (r.transport_ok() && (r.status == 200 || (r.status == 401 && !o.basic_auth_user.isEmpty())))
+                return true;
             QThread::msleep(100);
         }
         *error = QStringLiteral("prometheus not ready: ") + QString::fromUtf8(proc_->readAll());

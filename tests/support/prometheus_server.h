@@ -34,7 +34,11 @@ class PrometheusServer {
         int replicas = 1;
         enum class Kind { Prometheus, VictoriaMetrics } kind = Kind::Prometheus;
         bool honor_labels = false;  // keep the scraped job/instance labels (a Pushgateway's groups)
+        // Prometheus only: HTTP basic auth on its API (--web.config.file) for this user, whose password is
+        // kBasicAuthPassword. query()/scalar() below do not authenticate: they fail on such a server.
+        QString basic_auth_user;
     };
+    static constexpr const char* kBasicAuthPassword = "redline-test-password";
 
     PrometheusServer() = default;
     ~PrometheusServer();

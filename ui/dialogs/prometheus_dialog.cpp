@@ -21,7 +21,7 @@
 namespace redline::ui {
 
 namespace {
-enum Preset { PresetOtel, PresetPrometheus, PresetCustom };
+enum Preset { PresetOtel, PresetPrometheus, PresetLoad, PresetCustom };
 }
 
 PrometheusDialog::PrometheusDialog(const PrometheusSourceConfig& initial, QWidget* parent)
@@ -65,6 +65,7 @@ PrometheusDialog::PrometheusDialog(const PrometheusSourceConfig& initial, QWidge
     preset_->setObjectName("promPreset");
     preset_->addItem(tr("Redline agents / OpenTelemetry HTTP server metrics"));
     preset_->addItem(tr("Prometheus' own HTTP metrics (by handler)"));
+    preset_->addItem(tr("redline-load generators (pushed to a Pushgateway)"));
     preset_->addItem(tr("Custom"));
     duration_ = line({}, "promDurationMetric");
     requests_ = line({}, "promRequestsMetric");
@@ -150,15 +151,17 @@ void PrometheusDialog::setMapping(const PrometheusSourceConfig& c) {
     };
     preset_->setCurrentIndex(same(PrometheusSourceConfig{})                     ? PresetOtel
                              : same(PrometheusSourceConfig::prometheusSelf({})) ? PresetPrometheus
+                             : same(PrometheusSourceConfig::loadGenerators({})) ? PresetLoad
                                                                                 : PresetCustom);
 }
 
 void PrometheusDialog::applyPreset(int index) {
     if (index == PresetCustom) return;
-    const PrometheusSourceConfig p =
-        index == PresetOtel ? PrometheusSourceConfig{} : PrometheusSourceConfig::prometheusSelf({});
+    const PrometheusSourceConfig p = index == PresetOtel         ? PrometheusSourceConfig{}
+                                     : index == PresetPrometheus ? PrometheusSourceConfig::prometheusSelf({})
+                                                                 : PrometheusSourceConfig::loadGenerators({});
     setMapping(p);
-    if (index == PresetPrometheus && selector_->text().trimmed().isEmpty()) selector_->setText(p.selector);
+    if (index != PresetOtel && selector_->text().trimmed().isEmpty()) selector_->setText(p.selector);
 }
 
 void PrometheusDialog::setSessionOnly(bool sessionOnly) {
@@ -221,7 +224,7 @@ void PrometheusDialog::testSource() {
         if (!up.ok()) {
             *text = tr("✗ %1").arg(QString::fromStdString(up.error));
         } else if (up.value->empty()) {
-            *text = tr("✗ no target matches %1").arg(QString::fromStdString(fleet_targets_query(m)));
+            *text = tr("✗ %1").arg(QString::fromStdString(fleet_no_target_text(m)));
         } else {
             int live = 0;
             for (const auto& s : *up.value)

@@ -196,7 +196,7 @@ void FleetModel::computeAgent(Row& r, std::int64_t now_ms) const {
     const auto snap = d_->store().latest(r.id);
     r.fresh = d_->freshness(r.id, now_ms);
     r.fig = CardFigures::from(snap.get(), d_->slo(), r.fresh);
-    r.service = snap ? QString::fromStdString(snap->service) : QString();
+    r.service = snap ? QString::fromStdString(snap->service) : d_->serviceHint(r.id);
     r.state = d_->agentsModel()->stateOf(r.id);
     switch (r.fig.state) {
         case CardFigures::State::Ok:
@@ -246,19 +246,35 @@ void FleetModel::computeTotals(std::int64_t now_ms) {
     QHash<QString, int> members;
     Sums fleet;
     int fleet_members = 0;
+    // Agents streamed directly, by admin URL, and whether they are live: a source's target opened as a live
+    // stream ("Open live stream") is the same process twice.
+    QHash<QString, bool> direct;
     for (const Row& r : rows_) {
         if (r.kind != Kind::Agent) continue;
+        const int mrow = d_->agentsModel()->rowOf(r.id);
+        if (mrow >= 0 && d_->agentsModel()->configAt(mrow).sourceId.isEmpty())
+            direct.insert(d_->agentsModel()->configAt(mrow).url, r.fresh.live);
+    }
+    for (const Row& r : rows_) {
+        if (r.kind != Kind::Agent) continue;
+        const int mrow = d_->agentsModel()->rowOf(r.id);
+        const AgentConfig* cfg = mrow >= 0 ? &d_->agentsModel()->configAt(mrow) : nullptr;
         // A Prometheus source's fleet row already is the sum of its targets' rows: it is its own group and
         // stays out of the overall total (counted twice otherwise).
-        const int mrow = d_->agentsModel()->rowOf(r.id);
-        const bool aggregate = mrow >= 0 && d_->agentsModel()->configAt(mrow).instance == QLatin1String("*");
+        const bool aggregate = cfg && cfg->instance == QLatin1String("*");
+        // A source's target that is also streamed directly counts once in the overall total: as the live
+        // stream while that is live, else through the source.
+        const auto twin = cfg && !cfg->sourceId.isEmpty() && !aggregate
+                              ? direct.constFind(QStringLiteral("http://") + cfg->instance)
+                              : direct.constEnd();
+        const bool twinned = twin != direct.constEnd();
         ++members[r.service];
-        if (!aggregate) ++fleet_members;
+        if (!aggregate && !twinned) ++fleet_members;
         if (!r.fresh.live) continue;
         const auto snap = d_->store().latest(r.id);
         if (!snap) continue;
         groups[r.service].add(*snap);
-        if (!aggregate) fleet.add(*snap);
+        if (!aggregate && !(twinned && *twin)) fleet.add(*snap);
     }
     auto judge = [&](Row& t, const Sums& s, int m) {
         t.members = m;

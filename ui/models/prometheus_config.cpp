@@ -90,6 +90,24 @@ PrometheusSourceConfig PrometheusSourceConfig::prometheusSelf(const QString& url
     return c;
 }
 
+PrometheusSourceConfig PrometheusSourceConfig::loadGenerators(const QString& url) {
+    const FleetMapping m = FleetMapping::load_generators();
+    const auto q = [](const std::string& s) { return QString::fromStdString(s); };
+    PrometheusSourceConfig c;
+    c.url = url;
+    c.name = QStringLiteral("Load generators");
+    c.selector = q(m.selector);
+    c.durationMetric = q(m.duration_metric);
+    c.requestsMetric = q(m.requests_metric);
+    c.statusLabel = q(m.status_label);
+    c.methodLabel = q(m.method_label);
+    c.routeLabel = q(m.route_label);
+    c.versionLabel = q(m.version_label);
+    c.instanceLabel = q(m.instance_label);
+    c.cacheMetric = q(m.cache_metric);
+    return c;
+}
+
 QList<PrometheusSourceConfig> PrometheusSourceConfig::load(QSettings& s) {
     QList<PrometheusSourceConfig> out;
     const int n = s.beginReadArray(QStringLiteral("prometheusSources"));

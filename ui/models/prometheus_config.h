@@ -46,6 +46,9 @@ struct PrometheusSourceConfig {
 
     /// The mapping for Prometheus' own HTTP server metrics (by handler, status "code", no version, no cache).
     static PrometheusSourceConfig prometheusSelf(const QString& url);
+    /// redline-load runs pushed to a Pushgateway (`redline-load --push`): one row per generator, the
+    /// scenario's requests as routes, the corrected latency (native histogram).
+    static PrometheusSourceConfig loadGenerators(const QString& url);
 
     static QList<PrometheusSourceConfig> load(QSettings& s);
     static void save(QSettings& s, const QList<PrometheusSourceConfig>& sources);

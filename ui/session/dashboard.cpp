@@ -293,6 +293,13 @@ bool Dashboard::exports(const QString& agentId, Metric m) const {
     }
 }
 
+QString Dashboard::serviceHint(const QString& agentId) const {
+    const QString src = sourceOf(agentId);
+    if (src.isEmpty()) return {};
+    const auto it = source_state_.constFind(src);
+    return it == source_state_.constEnd() ? QString{} : it->job.value(agentId);
+}
+
 QString Dashboard::noControlsReason(const QString& agentId) const {
     if (sourceOf(agentId).isEmpty()) return {};
     return isRedlineTarget(agentId)
@@ -421,6 +428,7 @@ void Dashboard::onSourceUpdated(const QString& sourceId, const PrometheusSource:
         addSourceRow(cfg, inst);
         const QString id = sourceAgentId(sourceId, inst);
         jobOf.insert(inst, QString::fromStdString(t.job));
+        st.job.insert(id, QString::fromStdString(t.job));
         if (t.redline)
             st.redline.insert(id);
         else
@@ -432,8 +440,10 @@ void Dashboard::onSourceUpdated(const QString& sourceId, const PrometheusSource:
         else if (!wasUp && t.up)
             addLocalEvent(id, "prometheus.target_up", "Prometheus scrapes the target again (up == 1)");
         setRowState(id, t.up ? StreamState::Live : StreamState::Disconnected,
-                    t.up ? tr("via %1 · %2").arg(cfg.name, src->status())
-                         : tr("target down in Prometheus (up == 0) · via %1").arg(cfg.name));
+                    t.pushed
+                        ? tr("pushed series, no scrape target · via %1 · %2").arg(cfg.name, src->status())
+                    : t.up ? tr("via %1 · %2").arg(cfg.name, src->status())
+                           : tr("target down in Prometheus (up == 0) · via %1").arg(cfg.name));
     }
     setRowState(fleetId, StreamState::Live, tr("via %1 · %2").arg(cfg.name, src->status()));
     for (const auto& [instance, snaps] : u.focus_history) {

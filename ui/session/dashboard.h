@@ -70,6 +70,9 @@ class Dashboard : public QObject {
     /// false when the agent's figures cannot include m at all: a Prometheus target that does not export
     /// the cache or status metric ("not exported", never a zero).
     bool exports(const QString& agentId, Metric m) const;
+    /// The service an agent row belongs to before any snapshot says so: a source's target, by its job in
+    /// Prometheus (a target that is down from the start still groups with its job); empty otherwise.
+    QString serviceHint(const QString& agentId) const;
     /// Why an agent row has no control panel (a Prometheus target: figures only), empty when it has one.
     QString noControlsReason(const QString& agentId) const;
     /// The agent the operator looks at: a source's target gets its per-route series (history included).
@@ -150,6 +153,7 @@ class Dashboard : public QObject {
         bool failing = false;
         QSet<QString> redline;  // rows of targets that are Redline agents
         QHash<QString, bool> up;
+        QHash<QString, QString> job;  // row -> its job label
     };
     QHash<QString, SourceState> source_state_;
     QHash<QString, int> row_interval_;  // agent row -> its sample spacing (sources: their refresh)

@@ -157,8 +157,7 @@ void PrometheusSource::refreshNow() {
         auto up = timed([&] { return client->query(fleet_targets_query(m)); });
         if (!up.ok()) return failed("up", up);
         if (up.value->empty()) {
-            u->error =
-                QStringLiteral("no target matches %1").arg(QString::fromStdString(fleet_targets_query(m)));
+            u->error = QString::fromStdString(fleet_no_target_text(m));
             return deliver();
         }
         for (const auto& s : *up.value) {
@@ -169,6 +168,7 @@ void PrometheusSource::refreshNow() {
             auto job = s.labels.find("job");
             if (job != s.labels.end()) t.job = job->second;
             t.up = !s.points.empty() && s.points.front().second == 1;
+            t.pushed = s.labels.count(kFleetTargetLabel) > 0;
             u->targets.push_back(std::move(t));
         }
         // The first backfill is bounded by a budget of points: 500 targets get 60 steps of history at once

@@ -33,6 +33,7 @@ class PrometheusSource : public QObject {
         std::string instance, job;
         bool up = false;
         bool redline = false;  // target_info says telemetry_sdk_name="redline"
+        bool pushed = false;   // known from its series only: no scrape target (`up`) of its own
     };
     struct Update {
         bool ok = false;
