@@ -3,7 +3,8 @@
 # build, then checks with dpkg-deb, readelf and lintian that
 #  - redline, redline-agent-dev and redline-dbgsym are made;
 #  - redline's binaries are stripped, each with its debug info (by build id) in redline-dbgsym;
-#  - the icon redline.desktop names, the systemd units (hardened) and copyright/changelog are in redline;
+#  - the icon redline.desktop names, the systemd units (hardened), manual pages and copyright/changelog are in
+#    redline;
 #  - redline-agent-dev has the public headers, debug-stripped static libraries and the CMake package, and the
 #    example service builds and runs against the unpacked package;
 #  - lintian reports no error (E:) on any of them.
@@ -45,6 +46,9 @@ for f in usr/bin/redline usr/bin/redline-load usr/bin/redlinectl usr/bin/redline
          usr/lib/systemd/system/redline-sample-server.service usr/lib/systemd/system/redline-proxy.service \
          usr/share/doc/redline/copyright usr/share/doc/redline/changelog.gz; do
   [ -f "$tmp/rt/$f" ] || fail "redline lacks /$f"
+done
+for b in redline redlinectl redline-load redline-sample-server redline-agent-demo; do
+  [ -f "$tmp/rt/usr/share/man/man1/$b.1.gz" ] || fail "redline lacks the manual page of $b"
 done
 icon=$(sed -n 's/^Icon=//p' "$tmp/rt/usr/share/applications/redline.desktop")
 [ -f "$tmp/rt/usr/share/icons/hicolor/scalable/apps/$icon.svg" ] || fail "icon '$icon' named by redline.desktop is not installed"
