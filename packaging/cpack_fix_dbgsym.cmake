@@ -1,0 +1,43 @@
+# CPACK_POST_BUILD_SCRIPTS: repairs the -dbgsym package CMake 3.25's CPackDeb makes (lintian errors otherwise):
+#  - its DEBIAN/md5sums names the files by absolute staging paths: rewritten relative, as dpkg expects;
+#  - its .debug files are mode 0755: made 0644 (they are data);
+#  - it has no /usr/share/doc: adds usr/share/doc/<pkg>-dbgsym -> <pkg>, the link Debian's own dbgsym packages
+#    carry (allowed because -dbgsym depends on <pkg> of the same version).
+# The package is unpacked with dpkg-deb -R and rebuilt with dpkg-deb --root-owner-group -b.
+set(_ddebs)
+foreach(_f IN LISTS CPACK_PACKAGE_FILES)
+  get_filename_component(_dir "${_f}" DIRECTORY)
+  file(GLOB _found "${_dir}/*.ddeb")
+  list(APPEND _ddebs ${_found})
+endforeach()
+list(REMOVE_DUPLICATES _ddebs)
+foreach(_ddeb IN LISTS _ddebs)
+  set(_root "${_ddeb}.d")
+  file(REMOVE_RECURSE "${_root}")
+  execute_process(COMMAND dpkg-deb -R "${_ddeb}" "${_root}" RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "dpkg-deb -R ${_ddeb} failed")
+  endif()
+  execute_process(COMMAND dpkg-deb -f "${_ddeb}" Package OUTPUT_VARIABLE _pkg OUTPUT_STRIP_TRAILING_WHITESPACE)
+  string(REGEX REPLACE "-dbgsym$" "" _main "${_pkg}")
+  file(MAKE_DIRECTORY "${_root}/usr/share/doc")
+  file(CREATE_LINK "${_main}" "${_root}/usr/share/doc/${_pkg}" SYMBOLIC)
+  file(GLOB_RECURSE _files LIST_DIRECTORIES false RELATIVE "${_root}" "${_root}/usr/*")
+  list(SORT _files)
+  set(_md5 "")
+  foreach(_rel IN LISTS _files)
+    if(NOT IS_SYMLINK "${_root}/${_rel}")
+      file(CHMOD "${_root}/${_rel}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)  # data, not programs
+      file(MD5 "${_root}/${_rel}" _sum)
+      string(APPEND _md5 "${_sum}  ${_rel}\n")
+    endif()
+  endforeach()
+  file(WRITE "${_root}/DEBIAN/md5sums" "${_md5}")
+  file(CHMOD "${_root}/DEBIAN/md5sums" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+  execute_process(COMMAND dpkg-deb --root-owner-group -Zgzip -b "${_root}" "${_ddeb}" OUTPUT_QUIET RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "dpkg-deb -b ${_ddeb} failed")
+  endif()
+  file(REMOVE_RECURSE "${_root}")
+  message(STATUS "Repaired ${_ddeb} (md5sums, usr/share/doc/${_pkg} -> ${_main})")
+endforeach()
