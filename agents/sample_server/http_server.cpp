@@ -1,37 +1,18 @@
 #include "agents/sample_server/http_server.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <ctime>
 #include <stdexcept>
 
 #include "agents/sample_server/http_session.h"
+#include "agents/sample_server/listener.h"
 
 namespace redline::sample {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-namespace {
-
-std::string http_date() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-    return buf;
-}
-
-constexpr char kTooManyConnections[] =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
-    "Connection: close\r\nContent-Length: 94\r\n\r\n"
-    R"({"type":"about:blank","title":"Service Unavailable","status":503,"detail":"too many connections"})";
-
-}  // namespace
 
 HttpServer::HttpServer(const ServerOptions& options, Api& api) : options_(options), api_(api) {}
 
@@ -40,8 +21,7 @@ HttpServer::~HttpServer() {
 }
 
 std::string HttpServer::url() const {
-    const bool v6 = host_.find(':') != std::string::npos;
-    return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+    return base_url(host_, port_);
 }
 
 void HttpServer::start() {
@@ -49,27 +29,18 @@ void HttpServer::start() {
     if (!split_host_port(options_.listen, host_, port))
         throw std::runtime_error("bad --listen " + options_.listen);
     boost::system::error_code ec;
-    const auto address = asio::ip::make_address(host_ == "localhost" ? "127.0.0.1" : host_, ec);
-    if (ec) throw std::runtime_error("bad listen host '" + host_ + "': " + ec.message());
+    const auto address = listen_address(host_, "listen");
     unsigned n = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) {
         auto w = std::make_unique<WorkerContext>();
         w->options = &options_;
         w->api = &api_;
         w->connections = &connections_;
-        w->date = http_date();
+        w->date = http_date_line();
         w->acceptor.emplace(*w->ioc);
         tcp::acceptor& a = *w->acceptor;
         const tcp::endpoint ep(address, port);
-        a.open(ep.protocol(), ec);
-        if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-        if (!ec) {
-            int one = 1;
-            if (::setsockopt(a.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-                ec.assign(errno, boost::system::system_category());
-        }
-        if (!ec) a.bind(ep, ec);
-        if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+        listen_reuseport(a, ep, ec);
         if (ec) throw std::runtime_error("cannot listen on " + options_.listen + ": " + ec.message());
         if (port == 0) port = a.local_endpoint().port();  // the others join the chosen port
         workers_.push_back(std::move(w));
@@ -100,8 +71,8 @@ void HttpServer::accept(WorkerContext& w) {
             if (connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections) {
                 connections_.fetch_sub(1, std::memory_order_relaxed);
                 boost::system::error_code ignored;
-                asio::write(socket, asio::buffer(kTooManyConnections, sizeof kTooManyConnections - 1),
-                            ignored);
+                const std::string_view busy = too_many_connections_response();
+                asio::write(socket, asio::buffer(busy.data(), busy.size()), ignored);
                 socket.close(ignored);
             } else {
                 std::make_shared<HttpSession>(std::move(socket), w)->start();
@@ -117,7 +88,7 @@ void HttpServer::arm_sweeper(WorkerContext& w) {
     w.sweeper->expires_after(std::chrono::milliseconds(w.draining ? 20 : 200));
     w.sweeper->async_wait([this, &w](boost::system::error_code ec) {
         if (ec) return;
-        w.date = http_date();
+        w.date = http_date_line();
         const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                              std::chrono::steady_clock::now().time_since_epoch())
                              .count();
