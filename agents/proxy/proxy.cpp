@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <filesystem>
@@ -20,7 +21,7 @@ namespace redline::proxy {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Proxy::Proxy(ProxyConfig config) : config_(std::move(config)) {
+Proxy::Proxy(ProxyConfig config) : config_(std::move(config)), cache_(0, std::chrono::milliseconds(30'000)) {
     for (const auto& r : config_.routes)
         if (auto e = routes_.add(r); !e.empty()) throw std::runtime_error(e);
     if (!config_.routes_file.empty())
@@ -53,10 +54,12 @@ Proxy::Proxy(ProxyConfig config) : config_(std::move(config)) {
     shared_.pools = pools_.get();
     shared_.limiter = limiter_.get();
     shared_.router = &router_;
+    shared_.cache = &cache_;
     shared_.record = config_.record;
 
     agent_->on_limits([this](const LimitsConfig& l) { limiter_->apply(l); });
     agent_->on_canary([this](const CanaryConfig& c) { router_.apply(c); });
+    sample::install_cache_control(*agent_, cache_, CacheConfig{0, 30'000});
     agent_->add_info("proxy", [p = pools_.get()] { return p->info(); });
     // Load tests through the agent always target this proxy's own listen address.
     agent::LoadtestOptions lo;
@@ -83,6 +86,10 @@ void Proxy::register_series() {
             const std::string method(kMethods[m]);
             slot.limiter_index = ids.size();
             ids.push_back(method + " " + route);
+            slot.cacheable =
+                method == "GET" && (config_.cache_routes.empty() ||
+                                    std::find(config_.cache_routes.begin(), config_.cache_routes.end(),
+                                              ids.back()) != config_.cache_routes.end());
             for (int v = 0; v < 2; ++v) {
                 const char* version = v ? "canary" : "stable";
                 slot.series[v] = agent_->register_series(method, route, version);
@@ -94,6 +101,9 @@ void Proxy::register_series() {
     for (std::size_t r = 0; r < routes_.size(); ++r)
         for (std::size_t m = 0; m < kMethods.size(); ++m)
             if (!(routes_.at(r).methods >> m & 1u)) shared_.slots[r][m] = shared_.slots[routes_.size()][m];
+    for (const auto& id : config_.cache_routes)
+        if (std::find(ids.begin(), ids.end(), id) == ids.end())
+            throw std::runtime_error("cache_routes: '" + id + "' is not a route id (\"GET /template\")");
     limiter_ = std::make_unique<sample::RateLimiter>(std::move(ids));
 }
 

@@ -53,6 +53,7 @@ class Proxy {
     std::unique_ptr<UpstreamPools> pools_;
     std::unique_ptr<sample::RateLimiter> limiter_;
     sample::CanaryRouter router_;
+    sample::ResponseCache cache_;  // off (capacity 0) until the "cache" control enables it
     ProxyShared shared_;
     std::unique_ptr<HealthChecker> health_;
     std::shared_ptr<agent::LoadtestService> loadtests_;

@@ -142,6 +142,7 @@ ConfigResult parse_config_json(const std::string& text, ProxyConfig base) {
         {"threads", integer(c.threads, 1, 256)},
         {"routes", strings(c.routes)},
         {"routes_file", string_key(c.routes_file)},
+        {"cache_routes", strings(c.cache_routes)},
         {"record", boolean(c.record)},
         {"upstreams", section("upstreams", {{"stable", strings(c.stable)},
                                             {"canary", strings(c.canary)},

@@ -18,10 +18,11 @@ struct ProxyConfig {
     std::string listen = "127.0.0.1:8081";
     std::string admin_listen = "127.0.0.1:9465";
     std::string data_dir;
-    unsigned threads = 0;             // 0 = number of cores
-    std::vector<std::string> routes;  // path templates ("/v1/products/{id}")
-    std::string routes_file;          // OpenAPI (yaml/json) or a list of templates, one a line
-    std::vector<std::string> stable;  // backend URLs, http://host:port
+    unsigned threads = 0;                   // 0 = number of cores
+    std::vector<std::string> routes;        // path templates ("/v1/products/{id}")
+    std::string routes_file;                // OpenAPI (yaml/json) or a list of templates, one a line
+    std::vector<std::string> cache_routes;  // route ids the response cache may serve; empty = every GET route
+    std::vector<std::string> stable;        // backend URLs, http://host:port
     std::vector<std::string> canary;
     bool canary_fallback = true;  // canary pool without a usable backend: send to stable (else 503)
 

@@ -4,10 +4,12 @@
 
 #include <array>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <charconv>
 
 #include "agents/proxy/forwarding.h"
+#include "agents/proxy/proxy_cache.h"
 #include "core/problem.h"
 
 namespace redline::proxy {
@@ -22,6 +24,24 @@ void append_uint(std::string& out, std::uint64_t v) {
     char buf[24];
     auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
     out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
+/// True when the request fields hold "Expect: 100-continue".
+bool expects_continue(std::string_view fields) {
+    for (std::size_t at = 0; at < fields.size();) {
+        const auto eol = fields.find("\r\n", at);
+        const std::string_view line =
+            fields.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+        at = eol == std::string_view::npos ? fields.size() : eol + 2;
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || !boost::beast::iequals(line.substr(0, colon), "expect"))
+            continue;
+        std::string_view v = line.substr(colon + 1);
+        while (!v.empty() && v.front() == ' ')
+            v.remove_prefix(1);
+        if (boost::beast::iequals(v, "100-continue")) return true;
+    }
+    return false;
 }
 
 /// Statuses whose responses carry no body and no Content-Length of ours.
@@ -112,6 +132,7 @@ void ProxySession::read_more() {
 
 void ProxySession::parse() {
     if (!parser_) {
+        continue_sent_ = false;
         req_.reset();
         parser_.emplace(req_, config_.max_header_bytes, config_.max_body_bytes, true);
     }
@@ -119,7 +140,11 @@ void ProxySession::parse() {
         boost::beast::error_code ec;
         const std::size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
-        if (ec == http::error::need_more) return read_more();
+        if (ec == http::error::need_more) {
+            if (!continue_sent_ && parser_->is_header_done() && expects_continue(req_.fields))
+                return send_continue();
+            return read_more();
+        }
         if (ec == http::error::header_limit) return refuse(431, "request header fields too large");
         if (ec == http::error::body_limit) return refuse(413, "request body too large");
         if (ec && parser_->framing_error())
@@ -128,6 +153,19 @@ void ProxySession::parse() {
         if (parser_->is_done()) return dispatch();
         if (used == 0 || buffer_.size() == 0) return read_more();
     }
+}
+
+void ProxySession::send_continue() {
+    // The client waits for this before sending its body (curl does for bodies over 1 KiB); the proxy reads
+    // bodies itself, so it answers at once instead of forwarding Expect.
+    continue_sent_ = true;
+    static constexpr char k100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(socket_, asio::buffer(k100, sizeof k100 - 1),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          if (self->phase_ == Phase::Closed) return;
+                          if (ec) return self->close();
+                          self->read_more();
+                      });
 }
 
 void ProxySession::dispatch() {
@@ -144,6 +182,8 @@ void ProxySession::dispatch() {
     fields_.clear();
     body_.clear();
     head_length_.reset();
+    cache_key_.clear();
+    cache_outcome_ = agent::CacheOutcome::None;
 
     const std::string_view target = req_.target;
     const std::string_view path = target.substr(0, target.find('?'));
@@ -161,6 +201,7 @@ void ProxySession::dispatch() {
     if (target.empty() || target.front() != '/')
         return fail(400, "only origin-form request targets (/path?query) are proxied");
     if (!admit(*slot_, client_key)) return;
+    if (serve_cached()) return respond();
 
     Backend* b = sh.pools->pick(pool_);
     if (!b && pool_ == 1 && config_.canary_fallback) {
@@ -197,6 +238,36 @@ bool ProxySession::admit(const RouteSlot& slot, std::string_view client_key) {
     return false;
 }
 
+bool ProxySession::serve_cached() {
+    ProxyShared& sh = *worker_.shared;
+    if (req_.method != http::verb::get || !slot_->cacheable || !sh.cache->enabled() ||
+        request_bypasses_cache(req_.fields))
+        return false;
+    cache_key_.assign(pool_ ? "c\n" : "s\n");
+    cache_key_.append(req_.host);
+    cache_key_.push_back('\n');
+    cache_key_.append(req_.target);
+    cache_outcome_ = agent::CacheOutcome::Miss;
+    const auto entry = sh.cache->get(cache_key_, start_);
+    std::string_view fields, body;
+    if (!entry || !read_cache_entry(*entry, steady_now_ns(), fields, body)) return false;
+    cache_outcome_ = agent::CacheOutcome::Hit;
+    status_ = 200;
+    fields_.append(fields);
+    fields_.append("X-Cache: HIT\r\n");
+    body_.assign(body);
+    return true;
+}
+
+void ProxySession::store_cached(std::string_view upstream_fields) {
+    const auto life_ms = cacheable_for_ms(upstream_fields);
+    if (!life_ms) return;
+    const std::int64_t expires = steady_now_ns() + *life_ms * 1'000'000;
+    worker_.shared->cache->put(
+        cache_key_, std::make_shared<const std::string>(make_cache_entry(expires, upstream_fields, body_)),
+        Clock::now());
+}
+
 void ProxySession::attempt(Backend& b, bool fresh) {
     ++attempts_;
     b.outstanding.fetch_add(1, std::memory_order_relaxed);
@@ -220,6 +291,10 @@ void ProxySession::on_upstream(std::shared_ptr<UpstreamConn> conn, UpstreamResul
         status_ = r.status;
         fields_.append(r.fields);
         body_ = std::move(r.body);
+        if (cache_outcome_ == agent::CacheOutcome::Miss) {
+            fields_.append("X-Cache: MISS\r\n");
+            if (status_ == 200) store_cached(r.fields);
+        }
         if (head_only_) head_length_ = r.content_length;
         worker_.give_back(std::move(conn));
         if (phase_ == Phase::Closed) {
@@ -307,7 +382,7 @@ void ProxySession::finish_request() {
     counted_ = false;
     ProxyShared& sh = *worker_.shared;
     if (sh.record && slot_) {
-        sh.agent->record(slot_->series[pool_], status_, Clock::now() - start_);
+        sh.agent->record(slot_->series[pool_], status_, Clock::now() - start_, cache_outcome_);
         if (upstream_time_.count() > 0)
             sh.agent->record_upstream(slot_->upstream[pool_], status_, upstream_time_);
     }

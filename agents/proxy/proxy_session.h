@@ -46,8 +46,12 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
   private:
     void read_more();
     void parse();
+    void send_continue();
     void dispatch();
     bool admit(const RouteSlot& slot, std::string_view client_key);
+    /// Answers from the response cache when it holds a fresh entry; otherwise prepares cache_key_.
+    bool serve_cached();
+    void store_cached(std::string_view upstream_fields);
     void attempt(Backend& b, bool fresh = false);
     void on_upstream(std::shared_ptr<UpstreamConn> conn, UpstreamResult& r);
     /// Answers a problem+json made by the proxy (recorded like any response).
@@ -78,6 +82,8 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     agent::SeriesHandle active_;
     std::chrono::steady_clock::time_point start_;
     std::chrono::nanoseconds upstream_time_{0};
+    std::string cache_key_;  // set when the response may be cached
+    agent::CacheOutcome cache_outcome_ = agent::CacheOutcome::None;
 
     // The response being written.
     int status_ = 200;
@@ -86,6 +92,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     std::string body_;
     std::optional<std::uint64_t> head_length_;  // HEAD: the upstream's Content-Length
     bool head_only_ = false;
+    bool continue_sent_ = false;
     bool close_after_ = false;
     Phase phase_ = Phase::Idle;
     std::int64_t deadline_ns_ = 0;

@@ -21,6 +21,7 @@
 #include "agents/proxy/upstream_pool.h"
 #include "agents/sample_server/canary_router.h"
 #include "agents/sample_server/rate_limiter.h"
+#include "agents/sample_server/response_cache.h"
 
 namespace redline::proxy {
 
@@ -29,6 +30,7 @@ struct RouteSlot {
     std::size_t limiter_index = 0;
     agent::SeriesHandle series[2];    // [stable, canary]
     agent::SeriesHandle upstream[2];  // upstream wait, same labels
+    bool cacheable = false;           // a GET route the response cache may serve
 };
 
 struct ProxyShared {
@@ -40,6 +42,7 @@ struct ProxyShared {
     UpstreamPools* pools = nullptr;
     sample::RateLimiter* limiter = nullptr;
     sample::CanaryRouter* router = nullptr;
+    sample::ResponseCache* cache = nullptr;
     std::atomic<std::size_t> connections{0};
     std::atomic<std::int64_t> inflight{0};
     bool record = true;

@@ -173,6 +173,41 @@ class TstProxyForwarding : public QObject {
         QCOMPARE(proxy.stop(), 0);
     }
 
+    void responseCacheFollowsCacheControl() {
+        TestUpstream up;
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url(),
+                             QStringLiteral("--route"), QStringLiteral("/cached/{id}"),
+                             QStringLiteral("--route"), QStringLiteral("/fine")}));
+        SampleHttp http(proxy.api_url());
+        // Off by default: nothing is cached.
+        QVERIFY(http.get("/cached/1").header("x-cache").empty());
+        QVERIFY(http.get("/cached/1").header("x-cache").empty());
+        QCOMPARE(up.requests.load(), 2);
+        auto put = proxy.admin().set_control("cache", {{"capacity", 100}, {"ttl_ms", 60000}});
+        QVERIFY2(put.ok(), put.error_message().c_str());
+        QCOMPARE(http.get("/cached/1").header("x-cache"), std::string("MISS"));
+        auto hit = http.get("/cached/1");
+        QCOMPARE(hit.header("x-cache"), std::string("HIT"));
+        QCOMPARE(json_string(parse_json(hit.body), "/path"), std::string("/cached/1"));
+        QCOMPARE(up.requests.load(), 3);
+        // No Cache-Control from the upstream: never stored. Authorization: never served from the cache.
+        QCOMPARE(http.get("/fine").header("x-cache"), std::string("MISS"));
+        QCOMPARE(http.get("/fine").header("x-cache"), std::string("MISS"));
+        QCOMPARE(http.get("/cached/1", {{"Authorization", "Bearer x"}}).status, 200);
+        QCOMPARE(up.requests.load(), 6);
+        std::string text;
+        for (int i = 0; i < 40 && text.find("result=\"hit\"} 1") == std::string::npos; ++i) {
+            QTest::qWait(150);
+            text = proxy.admin().metrics().value.value_or("");
+        }
+        QVERIFY2(
+            text.find("redline_cache_lookups_total{http_request_method=\"GET\",http_route=\"/cached/{id}\","
+                      "version=\"stable\",result=\"hit\"} 1") != std::string::npos,
+            text.c_str());
+        QCOMPARE(proxy.stop(), 0);
+    }
+
     void strictFramingNeverForwards_data() {
         QTest::addColumn<QByteArray>("request");
         QTest::addColumn<int>("status");

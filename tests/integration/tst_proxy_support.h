@@ -135,17 +135,18 @@ class TestUpstream {
                 while (!stop_ && std::chrono::steady_clock::now() < until)
                     std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
-            respond(c, 200, "{\"upstream\":\"" + name_ + "\",\"path\":\"" + path + "\"}");
+            respond(c, 200, "{\"upstream\":\"" + name_ + "\",\"path\":\"" + path + "\"}",
+                    path.rfind("/cached", 0) == 0 ? "Cache-Control: public, max-age=60\r\n" : "");
         }
         ::close(c);
     }
 
-    void respond(int c, int status, const std::string& body) {
+    void respond(int c, int status, const std::string& body, const std::string& extra = {}) {
         const std::string r = "HTTP/1.1 " + std::to_string(status) +
                               " OK\r\nContent-Type: application/json\r\nConnection: keep-alive, X-Hop\r\n"
                               "X-Hop: secret\r\nKeep-Alive: timeout=5\r\nX-Upstream: " +
-                              name_ + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-                              body;
+                              name_ + "\r\n" + extra + "Content-Length: " + std::to_string(body.size()) +
+                              "\r\n\r\n" + body;
         ::send(c, r.data(), r.size(), MSG_NOSIGNAL);
     }
 
