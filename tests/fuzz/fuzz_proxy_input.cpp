@@ -3,7 +3,8 @@
 //   1: a routes document (OpenAPI JSON, OpenAPI YAML or a template list, by the second byte) followed by
 //      match() of paths taken from the rest — a match is always a template index or the catch-all;
 //   2: a client request through the parser in forwarding mode (keep_fields) and build_upstream_request() —
-//      the upstream request is parsed again by the same strict parser and never carries a hop-by-hop field.
+//      the upstream request is parsed again by the same strict parser and never carries a hop-by-hop field;
+//   3: response fields through the cache rules (proxy_cache.h) — a stored entry reads back the same.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "agents/proxy/forwarding.h"
+#include "agents/proxy/proxy_cache.h"
 #include "agents/proxy/proxy_config.h"
 #include "agents/proxy/route_table.h"
 #include "agents/sample_server/request_parser.h"
@@ -75,20 +77,36 @@ void fuzz_request(std::string_view wire) {
     }
 }
 
+void fuzz_cache(std::string_view fields) {
+    const auto life = redline::proxy::cacheable_for_ms(fields);
+    if (life && *life <= 0) std::abort();
+    redline::proxy::request_bypasses_cache(fields);
+    const std::string entry = redline::proxy::make_cache_entry(1'000'000, fields, "body");
+    std::string_view f, b;
+    // A field list holding NUL cannot be split back; every other must round-trip.
+    if (fields.find('\0') == std::string_view::npos &&
+        (!redline::proxy::read_cache_entry(entry, 0, f, b) || f != fields || b != "body"))
+        std::abort();
+    if (redline::proxy::read_cache_entry(entry, 1'000'000, f, b)) std::abort();  // expired
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     redline::fuzz::Input in{data, size};
     if (in.size == 0) return 0;
-    switch (in.take_byte() % 3) {
+    switch (in.take_byte() % 4) {
         case 0:
             fuzz_config(in.rest());
             break;
         case 1:
             fuzz_routes(in);
             break;
-        default:
+        case 2:
             fuzz_request(in.rest());
+            break;
+        default:
+            fuzz_cache(in.rest());
             break;
     }
     return 0;

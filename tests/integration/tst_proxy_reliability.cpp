@@ -201,6 +201,27 @@ class TstProxyReliability : public QObject {
         QCOMPARE(proxy.stop(), 0);
     }
 
+    void sigtermDrainsInFlightRequests() {
+        TestUpstream up("slow", 1000);
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        RawResponse slow;
+        std::thread t([&] { slow = http_request(proxy.port(), "GET", "/slow", {}, {}, 8000); });
+        const auto until = Clock::now() + std::chrono::seconds(5);
+        while (up.requests.load() == 0 && Clock::now() < until)
+            QTest::qWait(10);
+        QCOMPARE(up.requests.load(), 1);  // in flight at the upstream
+        QCOMPARE(::kill(static_cast<pid_t>(proxy.proc().pid()), SIGTERM), 0);
+        QTest::qWait(200);
+        // New connections are refused while the in-flight request finishes.
+        RawConnection late;
+        QVERIFY(!late.connect(proxy.port(), 1000));
+        t.join();
+        QCOMPARE(slow.status, 200);
+        QCOMPARE(slow.header("connection"), std::string("close"));
+        QCOMPARE(proxy.stop(), 0);
+    }
+
     void twoThousandConcurrentConnections() {
         SampleServerProcess upstream;
         QVERIFY(upstream.start());
