@@ -3,13 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <filesystem>
 #include <stdexcept>
 
 #include "agents/proxy/proxy_session.h"
 #include "agents/sample_server/listener.h"
+#include "agents/sample_server/worker_loop.h"
 #include "core/event.h"
 
 #ifndef REDLINE_VERSION
@@ -132,63 +131,19 @@ void Proxy::start() {
     }
     port_ = port;
     for (auto& w : workers_) {
-        accept(*w);
+        sample::accept_connections<ProxySession>(*w, shared_.connections, config_.max_connections);
         w->sweeper.emplace(*w->ioc);
-        arm_sweeper(*w);
-        threads_.emplace_back([ctx = w.get()] {
-            for (;;) {
-                try {
-                    ctx->ioc->run();
-                    return;
-                } catch (const std::exception& e) {
-                    spdlog::error("proxy worker: unexpected exception: {}", e.what());
-                }
-            }
+        const auto idle_ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(config_.upstream_idle_timeout).count();
+        sample::arm_sweeper(*w, [ctx = w.get(), idle_ns](std::int64_t now) {
+            ctx->expire_idle(ctx->draining ? now + 1 : now - idle_ns);  // draining: close every pooled one
         });
+        threads_.emplace_back([ctx = w.get()] { sample::run_worker(*ctx->ioc, "proxy worker"); });
     }
     agent_->set_api_url(url());
     health_->start();
     spdlog::info("proxy listening on {} with {} worker threads; {} stable and {} canary backends, {} routes",
                  url(), workers_.size(), pools_->pool(0).size(), pools_->pool(1).size(), routes_.size());
-}
-
-void Proxy::accept(ProxyWorker& w) {
-    w.acceptor->async_accept(*w.ioc, [this, &w](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !w.acceptor->is_open()) return;
-        if (!ec) {
-            if (shared_.connections.fetch_add(1, std::memory_order_relaxed) >= config_.max_connections) {
-                shared_.connections.fetch_sub(1, std::memory_order_relaxed);
-                boost::system::error_code ignored;
-                const std::string_view busy = sample::too_many_connections_response();
-                asio::write(socket, asio::buffer(busy.data(), busy.size()), ignored);
-                socket.close(ignored);
-            } else {
-                std::make_shared<ProxySession>(std::move(socket), w)->start();
-            }
-        } else {
-            spdlog::warn("accept failed: {}", ec.message());
-        }
-        accept(w);
-    });
-}
-
-void Proxy::arm_sweeper(ProxyWorker& w) {
-    w.sweeper->expires_after(std::chrono::milliseconds(w.draining ? 20 : 200));
-    w.sweeper->async_wait([this, &w](boost::system::error_code ec) {
-        if (ec) return;
-        w.date = sample::http_date_line();
-        const std::int64_t now = steady_now_ns();
-        for (ProxySession* s = w.sessions; s;) {
-            ProxySession* next = s->next;  // sweep() never destroys synchronously
-            s->sweep(now);
-            s = next;
-        }
-        w.expire_idle(w.draining ? now + 1
-                                 : now - std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             config_.upstream_idle_timeout)
-                                             .count());
-        arm_sweeper(w);
-    });
 }
 
 std::string Proxy::ready_line() const {
@@ -202,22 +157,8 @@ bool Proxy::shutdown() {
     stopped_ = true;
     if (loadtests_) loadtests_->shutdown();
     for (auto& w : workers_)
-        asio::post(*w->ioc, [ctx = w.get()] {
-            ctx->draining = true;
-            boost::system::error_code ec;
-            if (ctx->acceptor) ctx->acceptor->close(ec);
-            const std::int64_t now = steady_now_ns();
-            for (ProxySession* s = ctx->sessions; s;) {
-                ProxySession* next = s->next;
-                s->sweep(now);
-                s = next;
-            }
-        });
-    const auto until = std::chrono::steady_clock::now() + config_.drain_timeout;
-    while (shared_.connections.load() > 0 && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const std::size_t left = shared_.connections.load();
-    if (left > 0) spdlog::warn("drain deadline passed with {} connections open", left);
+        sample::begin_drain(*w);
+    const bool clean = sample::wait_drained(shared_.connections, config_.drain_timeout);
     for (auto& w : workers_)
         w->ioc->stop();
     for (auto& t : threads_)
@@ -226,7 +167,7 @@ bool Proxy::shutdown() {
     workers_.clear();
     if (health_) health_->stop();
     agent_->stop();
-    return left == 0;
+    return clean;
 }
 
 }  // namespace redline::proxy

@@ -44,8 +44,6 @@ class Proxy {
 
   private:
     void register_series();
-    void accept(ProxyWorker& w);
-    void arm_sweeper(ProxyWorker& w);
 
     ProxyConfig config_;
     RouteTable routes_;

@@ -8,6 +8,7 @@
 
 #include "agents/sample_server/http_session.h"
 #include "agents/sample_server/listener.h"
+#include "agents/sample_server/worker_loop.h"
 
 namespace redline::sample {
 
@@ -47,82 +48,18 @@ void HttpServer::start() {
     }
     port_ = port;
     for (auto& w : workers_) {
-        accept(*w);
+        accept_connections<HttpSession>(*w, connections_, options_.max_connections);
         w->sweeper.emplace(*w->ioc);
-        arm_sweeper(*w);
-        threads_.emplace_back([ctx = w.get()] {
-            for (;;) {
-                try {
-                    ctx->ioc->run();
-                    return;
-                } catch (const std::exception& e) {
-                    spdlog::error("worker: unexpected exception: {}", e.what());
-                }
-            }
-        });
+        arm_sweeper(*w, [](std::int64_t) {});
+        threads_.emplace_back([ctx = w.get()] { run_worker(*ctx->ioc, "worker"); });
     }
     spdlog::info("API listening on {} with {} worker threads", url(), workers_.size());
 }
 
-void HttpServer::accept(WorkerContext& w) {
-    w.acceptor->async_accept(*w.ioc, [this, &w](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !w.acceptor->is_open()) return;
-        if (!ec) {
-            if (connections_.fetch_add(1, std::memory_order_relaxed) >= options_.max_connections) {
-                connections_.fetch_sub(1, std::memory_order_relaxed);
-                boost::system::error_code ignored;
-                const std::string_view busy = too_many_connections_response();
-                asio::write(socket, asio::buffer(busy.data(), busy.size()), ignored);
-                socket.close(ignored);
-            } else {
-                std::make_shared<HttpSession>(std::move(socket), w)->start();
-            }
-        } else {
-            spdlog::warn("accept failed: {}", ec.message());
-        }
-        accept(w);
-    });
-}
-
-void HttpServer::arm_sweeper(WorkerContext& w) {
-    w.sweeper->expires_after(std::chrono::milliseconds(w.draining ? 20 : 200));
-    w.sweeper->async_wait([this, &w](boost::system::error_code ec) {
-        if (ec) return;
-        w.date = http_date_line();
-        const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now().time_since_epoch())
-                             .count();
-        for (HttpSession* s = w.sessions; s;) {
-            HttpSession* next = s->next;  // sweep() never destroys synchronously
-            s->sweep(now);
-            s = next;
-        }
-        arm_sweeper(w);
-    });
-}
-
 bool HttpServer::drain(std::chrono::milliseconds deadline) {
-    for (auto& w : workers_) {
-        asio::post(*w->ioc, [ctx = w.get()] {
-            ctx->draining = true;
-            boost::system::error_code ec;
-            if (ctx->acceptor) ctx->acceptor->close(ec);
-            const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::steady_clock::now().time_since_epoch())
-                                 .count();
-            for (HttpSession* s = ctx->sessions; s;) {
-                HttpSession* next = s->next;
-                s->sweep(now);
-                s = next;
-            }
-        });
-    }
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (connections() > 0 && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const std::size_t left = connections();
-    if (left > 0) spdlog::warn("drain deadline passed with {} connections open", left);
-    return left == 0;
+    for (auto& w : workers_)
+        begin_drain(*w);
+    return wait_drained(connections_, deadline);
 }
 
 void HttpServer::stop() {
