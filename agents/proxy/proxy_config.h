@@ -52,7 +52,7 @@ struct ProxyConfig {
     std::chrono::milliseconds max_ejection{30'000};
 
     unsigned max_attempts = 2;         // first try + retries, idempotent requests only
-    double retry_budget_percent = 20;  // retries at most this share of requests (plus 3 per second)
+    double retry_budget_percent = 20;  // each request earns this share of a retry (the bucket starts with 3)
 
     bool record = true;
     bool help = false;

@@ -73,6 +73,12 @@ class TstProxyForwarding : public QObject {
         QCOMPARE(json_string(*info.value, "/proxy/pools/stable/0/url"), upstream.api_url().toStdString());
         QCOMPARE(json_string(*info.value, "/proxy/pools/stable/0/circuit"), std::string("closed"));
         QCOMPARE(json_string(*info.value, "/api_url"), proxy.api_url().toStdString());
+
+        // Load tests through the proxy's agent may target only the proxy's own address.
+        const nlohmann::json elsewhere = {{"scenario", "smoke"},
+                                          {"target", upstream.api_url().toStdString()}};
+        auto lt = proxy.admin().call_json("POST", "/v1/loadtests", &elsewhere);
+        QCOMPARE(lt.http_status, 403L);
         QCOMPARE(proxy.stop(), 0);
     }
 

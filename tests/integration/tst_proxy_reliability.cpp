@@ -182,6 +182,40 @@ class TstProxyReliability : public QObject {
         QCOMPARE(proxy.stop(), 0);
     }
 
+    void circuitBreakerEjectsAndReadmitsExponentially() {
+        TestUpstream up("flaky");
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()},
+                            QStringLiteral(R"({"circuit_breaker": {"failures": 2, "base_ejection_ms": 1000,
+                                                "max_ejection_ms": 10000}, "retries": {"max_attempts": 1}})")));
+        QCOMPARE(http_request(proxy.port(), "GET", "/reset").status, 502);
+        QCOMPARE(http_request(proxy.port(), "GET", "/reset").status, 502);  // 2nd failure in a row: ejected
+        auto refused = http_request(proxy.port(), "GET", "/ok");
+        QCOMPARE(refused.status, 503);
+        QVERIFY2(refused.body.find("no usable backend") != std::string::npos, refused.body.c_str());
+        QCOMPARE(up.requests.load(), 2);  // the ejected backend got nothing
+        auto info = proxy.admin().call_json("GET", "/v1/info");
+        QVERIFY(info.ok());
+        QCOMPARE(json_string(*info.value, "/proxy/pools/stable/0/circuit"), std::string("open"));
+        // Margins of a second or more around each ejection's end: a loaded 2-core machine may be slow to answer.
+        QTest::qWait(1300);
+        QCOMPARE(http_request(proxy.port(), "GET", "/reset").status, 502);  // half-open probe fails
+        QTest::qWait(500);  // the second ejection lasts 2,000 ms: still out
+        QCOMPARE(http_request(proxy.port(), "GET", "/ok").status, 503);
+        QTest::qWait(2500);
+        QCOMPARE(http_request(proxy.port(), "GET", "/ok").status, 200);  // half-open probe succeeds
+        std::vector<std::string> messages;
+        auto ev = proxy.admin().events(0, 500);
+        QVERIFY(ev.ok());
+        for (const auto& e : ev.value->events)
+            if (e.kind.rfind("proxy.backend.", 0) == 0) messages.push_back(e.kind + ": " + e.message);
+        QCOMPARE(messages.size(), std::size_t(3));
+        QVERIFY2(messages[0].find("ejected for 1000 ms") != std::string::npos, messages[0].c_str());
+        QVERIFY2(messages[1].find("ejected for 2000 ms") != std::string::npos, messages[1].c_str());
+        QVERIFY2(messages[2].rfind("proxy.backend.readmitted", 0) == 0, messages[2].c_str());
+        QCOMPARE(proxy.stop(), 0);
+    }
+
     void postNeverSentTwiceUnderLoad() {
         TestUpstream up("count");
         ProxyProcess proxy;
