@@ -135,6 +135,9 @@ struct Agent::Impl {
     ErrorReporter errors;
     TokenStore tokens;
     Recorder recorder;
+    Recorder upstream;  // upstream wait per series (forwarding hosts only; empty otherwise)
+    bool has_upstream = false;
+    std::vector<std::pair<std::string, std::function<nlohmann::json()>>> info_extra;
     std::unique_ptr<EventLog> events;
     std::unique_ptr<ControlStore> controls;
     std::vector<HostHandler> handlers;
@@ -184,16 +187,23 @@ struct Agent::Impl {
         std::set<std::string> seen;
         for (auto& s : recorder.series())
             if (seen.insert(s.version).second) versions.push_back(s.version);
-        return nlohmann::json{{"agent_id", agent_id},
-                              {"service", options.service},
-                              {"service_version", options.service_version},
-                              {"agent_version", REDLINE_VERSION},
-                              {"started_ms", started_ms.load()},
-                              {"routes", route_ids()},
-                              {"versions", versions},
-                              {"controls", controls->names()},
-                              {"role", std::string(to_string(caller))},
-                              {"api_url", api_url_or_null()}};
+        nlohmann::json j{{"agent_id", agent_id},
+                         {"service", options.service},
+                         {"service_version", options.service_version},
+                         {"agent_version", REDLINE_VERSION},
+                         {"started_ms", started_ms.load()},
+                         {"routes", route_ids()},
+                         {"versions", versions},
+                         {"controls", controls->names()},
+                         {"role", std::string(to_string(caller))},
+                         {"api_url", api_url_or_null()}};
+        for (const auto& [key, fn] : info_extra)
+            j[key] = fn();
+        return j;
+    }
+
+    void add_upstream_families(std::vector<prometheus::MetricFamily>& families) const {
+        if (has_upstream) families.push_back(upstream_duration_family(upstream));
     }
 
     nlohmann::json api_url_or_null() const {
@@ -205,13 +215,16 @@ struct Agent::Impl {
         std::call_once(collectable_once,
                        [&] { collectable = make_metrics_collectable(recorder, options.service); });
         auto families = collectable->Collect();
+        add_upstream_families(families);
         return prometheus::TextSerializer().Serialize(families);
     }
 
     std::string metrics_protobuf() {
         std::call_once(collectable_once,
                        [&] { collectable = make_metrics_collectable(recorder, options.service); });
-        return serialize_metrics_protobuf(collectable->collect_exposition());
+        auto exposition = collectable->collect_exposition();
+        add_upstream_families(exposition.families);
+        return serialize_metrics_protobuf(exposition);
     }
 
     void load_agent_id() {
@@ -337,6 +350,16 @@ void Agent::add_handler(std::string method, std::string path_template, Role min_
                                std::move(handler), std::move(query)});
 }
 
+SeriesHandle Agent::register_upstream_series(std::string_view method, std::string_view route,
+                                             std::string_view version) {
+    impl_->has_upstream = true;
+    return impl_->upstream.register_series(method, route, version);
+}
+
+void Agent::add_info(std::string key, std::function<nlohmann::json()> fn) {
+    if (fn) impl_->info_extra.emplace_back(std::move(key), std::move(fn));
+}
+
 void Agent::on_limits(std::function<void(const LimitsConfig&)> fn) {
     if (fn) impl_->limits_fns.push_back(std::move(fn));
 }
@@ -350,6 +373,7 @@ void Agent::start() {
     std::lock_guard lock(im.life_mutex);
     if (im.started) return;
     im.recorder.freeze();
+    im.upstream.freeze();
     im.controls->load_and_apply();
     im.started_ms = unix_ms();
     if (im.has_admin) {
@@ -395,6 +419,7 @@ void Agent::start() {
         spdlog::info("agent: admin API on {}", admin_url());
     }
     if (im.options.clock) im.recorder.start_clock();
+    if (im.options.clock && im.has_upstream) im.upstream.start_clock();
     im.started = true;
     Event e;
     e.kind = "agent.started";
@@ -415,12 +440,19 @@ void Agent::stop() {
     if (im.options.clock) {
         im.recorder.stop_clock();
         im.recorder.close_epoch(unix_ms() / 1000);
+        if (im.has_upstream) {
+            im.upstream.stop_clock();
+            im.upstream.close_epoch(unix_ms() / 1000);
+        }
     }
 }
 
 void Agent::record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
                    CacheOutcome cache) noexcept {
     impl_->recorder.record(h, status, latency, cache);
+}
+void Agent::record_upstream(SeriesHandle h, int status, std::chrono::nanoseconds latency) noexcept {
+    impl_->upstream.record(h, status, latency);
 }
 void Agent::record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept {
     impl_->recorder.record_rate_limit(h, outcome);
@@ -482,6 +514,7 @@ std::shared_ptr<prometheus::Collectable> Agent::collectable() {
 
 void Agent::close_epoch(std::int64_t epoch) {
     impl_->recorder.close_epoch(epoch);
+    if (impl_->has_upstream) impl_->upstream.close_epoch(epoch);
 }
 
 std::uint16_t Agent::admin_port() const {

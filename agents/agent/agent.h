@@ -65,6 +65,13 @@ class Agent {
     /// serves itself (checked at start()).
     void add_handler(std::string method, std::string path_template, Role min_role, AdminHandler handler,
                      std::vector<std::string> query = {});
+    /// Hosts that forward requests (redline-proxy) keep the time spent waiting for their upstream apart: a
+    /// second recorder with the same (method, route, version) series, exposed on /metrics as
+    /// redline_upstream_request_duration_seconds (docs/metrics.md). Register before start().
+    SeriesHandle register_upstream_series(std::string_view method, std::string_view route,
+                                          std::string_view version);
+    /// Adds a member `key` to /v1/info, computed by `fn` at every request (admin thread). Before start().
+    void add_info(std::string key, std::function<nlohmann::json()> fn);
     void on_limits(std::function<void(const LimitsConfig&)> fn);
     void on_canary(std::function<void(const CanaryConfig&)> fn);
     /// Binds the admin server, loads persisted control state, calls every apply/on_* once, starts the clock.
@@ -76,6 +83,8 @@ class Agent {
     void record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
                 CacheOutcome cache = CacheOutcome::None) noexcept;
     void record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept;
+    /// Upstream wait of one request, on a handle from register_upstream_series().
+    void record_upstream(SeriesHandle h, int status, std::chrono::nanoseconds latency) noexcept;
     void request_started(SeriesHandle h) noexcept;
     void request_finished(SeriesHandle h) noexcept;
 

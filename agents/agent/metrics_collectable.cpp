@@ -130,6 +130,18 @@ MetricsCollectable::Exposition MetricsCollectable::collect_exposition() const {
     return out;
 }
 
+prometheus::MetricFamily upstream_duration_family(const Recorder& upstream) {
+    auto f = family("redline_upstream_request_duration_seconds",
+                    "Time a forwarding host waited for its upstream (request sent to response received).",
+                    prometheus::MetricType::Histogram);
+    upstream.totals([&](const SeriesInfo& s, const Counters& c, const LatencySketch& sk, std::int64_t) {
+        if (c.requests == 0) return;
+        NativeHistogram native;
+        f.metric.push_back(histogram_metric(sk, series_labels(s), native));
+    });
+    return f;
+}
+
 std::string serialize_metrics(const std::vector<prometheus::MetricFamily>& families) {
     std::ostringstream out;
     prometheus::TextSerializer().Serialize(out, families);

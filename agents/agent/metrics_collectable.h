@@ -57,6 +57,10 @@ class MetricsCollectable : public prometheus::Collectable {
 /// The collectable of a recorder's totals; holds the recorder weakly (safe after its destruction).
 std::shared_ptr<MetricsCollectable> make_metrics_collectable(const Recorder& recorder, std::string service);
 
+/// redline_upstream_request_duration_seconds: the upstream wait recorded by a forwarding host (one classic
+/// histogram per series, same labels and buckets as the request duration). Any thread.
+prometheus::MetricFamily upstream_duration_family(const Recorder& upstream);
+
 /// Serialises families in the Prometheus text format 0.0.4 (prometheus::TextSerializer).
 std::string serialize_metrics(const std::vector<prometheus::MetricFamily>& families);
 /// Collect() + serialize_metrics().

@@ -250,22 +250,8 @@ bool Api::admit_rate(Route r, std::string_view client_key, HttpResponse& res, Th
         agent_->record_rate_limit(res.series, !d.admit            ? agent::RateLimitOutcome::Rejected
                                               : d.shadow_rejected ? agent::RateLimitOutcome::ShadowRejected
                                                                   : agent::RateLimitOutcome::Allowed);
-    // draft-ietf-httpapi-ratelimit-headers: policy quota q over window w; remaining r, seconds to reset t.
-    std::string& h = ts.key;
-    h.assign("\"default\";q=");
-    append_int(h, static_cast<std::int64_t>(d.limit));
-    h.append(";w=");
-    append_int(h, static_cast<std::int64_t>(d.window_s));
-    res.add_header("RateLimit-Policy", h);
-    h.assign("\"default\";r=");
-    append_int(h, d.remaining);
-    h.append(";t=");
-    append_int(h, d.admit ? d.reset_s : d.retry_after_s);
-    res.add_header("RateLimit", h);
+    append_rate_limit_headers(d, res.headers);
     if (d.admit) return true;
-    h.clear();
-    append_int(h, d.retry_after_s);
-    res.add_header("Retry-After", h);
     problem(res, 429, "rate limit exceeded for this client; retry after the indicated time");
     return false;
 }

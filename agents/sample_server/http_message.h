@@ -26,6 +26,13 @@ struct HttpRequest {
     bool keep_alive = true;
     int version = 11;
     std::string remote_ip;  // per connection
+    // Filled only by a RequestParser built with keep_fields (redline-proxy forwards them): every field line
+    // except Content-Length, Transfer-Encoding and X-Forwarded-For as "Name: value\r\n"; the Connection
+    // field values joined with ','; X-Forwarded-For values joined with ", ".
+    std::string fields;
+    std::string connection;
+    std::string forwarded_for;
+    std::string host;
 
     void reset() {
         method = boost::beast::http::verb::unknown;
@@ -38,6 +45,10 @@ struct HttpRequest {
         has_idempotency_key = false;
         keep_alive = true;
         version = 11;
+        fields.clear();
+        connection.clear();
+        forwarded_for.clear();
+        host.clear();
     }
 };
 

@@ -42,9 +42,6 @@ class HttpServer {
     void stop();
 
   private:
-    void accept(WorkerContext& w);
-    void arm_sweeper(WorkerContext& w);
-
     const ServerOptions& options_;
     Api& api_;
     std::vector<std::unique_ptr<WorkerContext>> workers_;

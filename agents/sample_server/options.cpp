@@ -20,27 +20,6 @@ bool parse_number(const std::string& text, T& out, T min, T max) {
 
 }  // namespace
 
-bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port) {
-    std::string h, p;
-    if (!address.empty() && address.front() == '[') {
-        const auto close = address.find(']');
-        if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':')
-            return false;
-        h = address.substr(1, close - 1);
-        p = address.substr(close + 2);
-    } else {
-        const auto colon = address.rfind(':');
-        if (colon == std::string::npos) return false;
-        h = address.substr(0, colon);
-        p = address.substr(colon + 1);
-    }
-    unsigned v = 0;
-    if (h.empty() || !parse_number<unsigned>(p, v, 0, 65535)) return false;
-    host = h;
-    port = static_cast<std::uint16_t>(v);
-    return true;
-}
-
 std::string usage_text() {
     return R"(usage: redline-sample-server --data-dir DIR [options]
 

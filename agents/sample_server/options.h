@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "agents/sample_server/listener.h"
+
 namespace redline::sample {
 
 struct ServerOptions {
@@ -25,7 +27,8 @@ struct ServerOptions {
     std::size_t max_inflight = 1'024;                 // more concurrent requests -> 503 + Retry-After
     std::chrono::milliseconds drain_timeout{10'000};  // SIGTERM: wait this long for in-flight requests
     bool record = true;                               // --no-record switches agent recording off
-    bool metrics_without_token = false;  // --metrics-without-token: /metrics open on a non-loopback admin bind
+    bool metrics_without_token =
+        false;  // --metrics-without-token: /metrics open on a non-loopback admin bind
     bool help = false;
 };
 
@@ -37,8 +40,5 @@ struct ParsedOptions {
 /// Parses argv (argv[0] ignored). "--help" yields options with help = true.
 ParsedOptions parse_options(const std::vector<std::string>& args);
 std::string usage_text();
-
-/// Splits "host:port" ("[::1]:80" too). Returns false on a malformed address or port.
-bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port);
 
 }  // namespace redline::sample

@@ -1,9 +1,32 @@
 #include "agents/sample_server/rate_limiter.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace redline::sample {
+
+void append_rate_limit_headers(const RateDecision& d, std::string& out) {
+    auto num = [&out](std::int64_t v) {
+        char buf[24];
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, static_cast<std::size_t>(p - buf));
+    };
+    // Policy quota q over window w; remaining r, seconds to reset t.
+    out.append("RateLimit-Policy: \"default\";q=");
+    num(static_cast<std::int64_t>(d.limit));
+    out.append(";w=");
+    num(static_cast<std::int64_t>(d.window_s));
+    out.append("\r\nRateLimit: \"default\";r=");
+    num(d.remaining);
+    out.append(";t=");
+    num(d.admit ? d.reset_s : d.retry_after_s);
+    out.append("\r\n");
+    if (d.admit) return;
+    out.append("Retry-After: ");
+    num(d.retry_after_s);
+    out.append("\r\n");
+}
 
 RateLimiter::RateLimiter(std::vector<std::string> route_ids)
     : route_ids_(std::move(route_ids)), policies_(std::make_shared<const Policies>()) {

@@ -32,6 +32,11 @@ struct RateDecision {
     std::int64_t retry_after_s = 0;
 };
 
+/// Appends the draft-ietf-httpapi-ratelimit-headers lines of a decision of a limited route to `out`
+/// ("RateLimit-Policy: ...\r\nRateLimit: ...\r\n", plus "Retry-After" when the request is refused). Shared by
+/// the sample server and redline-proxy so both answer the same headers.
+void append_rate_limit_headers(const RateDecision& d, std::string& out);
+
 class RateLimiter {
   public:
     /// `route_ids` fixes the route index order used by check().

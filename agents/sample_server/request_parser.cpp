@@ -7,8 +7,9 @@ namespace redline::sample {
 
 namespace http = boost::beast::http;
 
-RequestParser::RequestParser(HttpRequest& req, std::size_t max_header_bytes, std::size_t max_body_bytes)
-    : req_(req), max_body_(max_body_bytes) {
+RequestParser::RequestParser(HttpRequest& req, std::size_t max_header_bytes, std::size_t max_body_bytes,
+                             bool keep_fields)
+    : req_(req), max_body_(max_body_bytes), keep_fields_(keep_fields) {
     header_limit(static_cast<std::uint32_t>(max_header_bytes));
     body_limit(max_body_bytes);
     eager(true);
@@ -23,6 +24,7 @@ void RequestParser::on_request_impl(http::verb method, string_view method_str, s
 }
 
 void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value, error_code&) {
+    if (keep_fields_) keep_field(name, name_string, value);
     if (name == http::field::transfer_encoding) {
         if (has_transfer_encoding_) transfer_encoding_ += ',';
         transfer_encoding_.append(value.data(), value.size());
@@ -39,6 +41,32 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
             req_.has_idempotency_key = true;
         }
     }
+}
+
+void RequestParser::keep_field(http::field name, string_view name_string, string_view value) {
+    auto join = [](std::string& to, string_view v, const char* sep) {
+        if (!to.empty()) to.append(sep);
+        to.append(v.data(), v.size());
+    };
+    switch (name) {
+        case http::field::content_length:
+        case http::field::transfer_encoding:
+            return;
+        case http::field::connection:
+            join(req_.connection, value, ",");
+            break;
+        case http::field::host:
+            req_.host.assign(value);
+            break;
+        default:
+            if (boost::beast::iequals(name_string, "x-forwarded-for"))
+                return join(req_.forwarded_for, value, ", ");
+            break;
+    }
+    req_.fields.append(name_string.data(), name_string.size());
+    req_.fields.append(": ");
+    req_.fields.append(value.data(), value.size());
+    req_.fields.append("\r\n");
 }
 
 void RequestParser::on_header_impl(error_code& ec) {

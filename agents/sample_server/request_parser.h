@@ -15,7 +15,9 @@ namespace redline::sample {
 
 class RequestParser : public boost::beast::http::basic_parser<true> {
   public:
-    RequestParser(HttpRequest& req, std::size_t max_header_bytes, std::size_t max_body_bytes);
+    /// keep_fields: also keep every field for forwarding (HttpRequest::fields, connection, forwarded_for).
+    RequestParser(HttpRequest& req, std::size_t max_header_bytes, std::size_t max_body_bytes,
+                  bool keep_fields = false);
 
     /// Set when put() failed because the framing is refused (core/http_framing.h): answer this status and
     /// close the connection; the body must never be read as the next request.
@@ -36,6 +38,7 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
     void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
     std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override;
     void on_finish_impl(error_code&) override {}
+    void keep_field(boost::beast::http::field name, string_view name_string, string_view value);
 
     HttpRequest& req_;
     std::size_t max_body_;
@@ -43,6 +46,7 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
         transfer_encoding_;  // every Transfer-Encoding value joined with ',' (allocates only when sent)
     bool has_transfer_encoding_ = false;
     bool has_content_length_ = false;
+    bool keep_fields_ = false;
     std::optional<FramingError> framing_error_;
 };
 

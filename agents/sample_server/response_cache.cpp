@@ -1,6 +1,10 @@
 #include "agents/sample_server/response_cache.h"
 
+#include <spdlog/spdlog.h>
+
 #include <functional>
+
+#include "agents/agent/agent.h"
 
 namespace redline::sample {
 
@@ -93,6 +97,55 @@ std::size_t ResponseCache::size() const {
         n += s.lru.size();
     }
     return n;
+}
+
+void install_cache_control(agent::Agent& agent, ResponseCache& cache_ref, const CacheConfig& initial_config) {
+    agent::ControlResource cache;
+    cache.name = "cache";
+    nlohmann::json initial;
+    to_json(initial, initial_config);
+    cache.initial = initial;
+    cache.validate = [](const nlohmann::json& body) {
+        Parsed<nlohmann::json> out;
+        auto p = parse_cache(body);
+        if (!p.ok()) {
+            out.v.emplace<1>(p.errors());
+            return out;
+        }
+        nlohmann::json j;
+        to_json(j, p.value());
+        out.v.emplace<0>(std::move(j));
+        return out;
+    };
+    cache.apply = [&cache_ref](const nlohmann::json& state) {
+        auto p = parse_cache(state);
+        if (!p.ok()) {
+            spdlog::error("cache control: invalid committed state {}", state.dump());
+            return;
+        }
+        cache_ref.configure(p.value().capacity, std::chrono::milliseconds(p.value().ttl_ms));
+        spdlog::info("cache: capacity {} entries, ttl {} ms", p.value().capacity, p.value().ttl_ms);
+    };
+    cache.describe = [](const nlohmann::json& before, const nlohmann::json& after) {
+        auto num = [](const nlohmann::json& j, const char* k) {
+            return j.is_object() && j.contains(k) ? j.at(k).dump() : std::string("?");
+        };
+        return "cache capacity " + num(before, "capacity") + " -> " + num(after, "capacity") + ", ttl " +
+               num(before, "ttl_ms") + " ms -> " + num(after, "ttl_ms") + " ms";
+    };
+    agent.add_control(std::move(cache));
+
+    agent.add_handler("POST", "/v1/cache/flush", agent::Role::Operator,
+                      [&agent, &cache_ref](const agent::AdminRequest& req) {
+                          const std::size_t n = cache_ref.flush();
+                          Event e;
+                          e.kind = "cache.flushed";
+                          e.actor = std::string(agent::to_string(req.role));
+                          e.message = "cache flushed (" + std::to_string(n) + " entries removed)";
+                          e.after = {{"flushed", n}};
+                          agent.publish_event(std::move(e));
+                          return agent::AdminResponse::json(200, {{"flushed", n}});
+                      });
 }
 
 }  // namespace redline::sample

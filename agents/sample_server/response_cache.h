@@ -18,6 +18,12 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/control.h"
+
+namespace redline::agent {
+class Agent;
+}
+
 namespace redline::sample {
 
 class ResponseCache {
@@ -60,5 +66,10 @@ class ResponseCache {
     std::atomic<std::int64_t> ttl_ns_;
     std::atomic<std::uint64_t> evictions_{0};
 };
+
+/// Adds the agent's "cache" control (CacheConfig: capacity, ttl_ms; strict, audited, persisted; capacity 0
+/// switches the cache off) applied to `cache`, and POST /v1/cache/flush (operator, event "cache.flushed").
+/// Configuration time (before agent.start()); shared by the sample server and redline-proxy.
+void install_cache_control(agent::Agent& agent, ResponseCache& cache, const CacheConfig& initial);
 
 }  // namespace redline::sample

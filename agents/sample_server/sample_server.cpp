@@ -56,52 +56,7 @@ SampleServer::~SampleServer() {
 }
 
 void SampleServer::add_cache_control() {
-    agent::ControlResource cache;
-    cache.name = "cache";
-    nlohmann::json initial;
-    to_json(initial, CacheConfig{});
-    cache.initial = initial;
-    cache.validate = [](const nlohmann::json& body) {
-        Parsed<nlohmann::json> out;
-        auto p = parse_cache(body);
-        if (!p.ok()) {
-            out.v.emplace<1>(p.errors());
-            return out;
-        }
-        nlohmann::json j;
-        to_json(j, p.value());
-        out.v.emplace<0>(std::move(j));
-        return out;
-    };
-    cache.apply = [this](const nlohmann::json& state) {
-        auto p = parse_cache(state);
-        if (!p.ok()) {
-            spdlog::error("cache control: invalid committed state {}", state.dump());
-            return;
-        }
-        cache_.configure(p.value().capacity, std::chrono::milliseconds(p.value().ttl_ms));
-        spdlog::info("cache: capacity {} entries, ttl {} ms", p.value().capacity, p.value().ttl_ms);
-    };
-    cache.describe = [](const nlohmann::json& before, const nlohmann::json& after) {
-        auto num = [](const nlohmann::json& j, const char* k) {
-            return j.is_object() && j.contains(k) ? j.at(k).dump() : std::string("?");
-        };
-        return "cache capacity " + num(before, "capacity") + " -> " + num(after, "capacity") + ", ttl " +
-               num(before, "ttl_ms") + " ms -> " + num(after, "ttl_ms") + " ms";
-    };
-    agent_->add_control(std::move(cache));
-
-    agent_->add_handler("POST", "/v1/cache/flush", agent::Role::Operator,
-                        [this](const agent::AdminRequest& req) {
-                            const std::size_t n = cache_.flush();
-                            Event e;
-                            e.kind = "cache.flushed";
-                            e.actor = std::string(agent::to_string(req.role));
-                            e.message = "cache flushed (" + std::to_string(n) + " entries removed)";
-                            e.after = {{"flushed", n}};
-                            agent_->publish_event(std::move(e));
-                            return agent::AdminResponse::json(200, {{"flushed", n}});
-                        });
+    install_cache_control(*agent_, cache_, CacheConfig{});
 }
 
 void SampleServer::start() {
