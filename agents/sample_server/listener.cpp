@@ -7,9 +7,6 @@
 #include <charconv>
 #include <ctime>
 #include <stdexcept>
-#include <thread>
-
-#include "agents/sample_server/worker_loop.h"
 
 namespace redline::sample {
 
@@ -86,26 +83,6 @@ std::string_view too_many_connections_response() {
         "Connection: close\r\nContent-Length: 94\r\n\r\n"
         R"({"type":"about:blank","title":"Service Unavailable","status":503,"detail":"too many connections"})";
     return {kText, sizeof kText - 1};
-}
-
-bool wait_drained(const std::atomic<std::size_t>& connections, std::chrono::milliseconds deadline) {
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (connections.load(std::memory_order_relaxed) > 0 && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const std::size_t left = connections.load(std::memory_order_relaxed);
-    if (left > 0) spdlog::warn("drain deadline passed with {} connections open", left);
-    return left == 0;
-}
-
-void run_worker(asio::io_context& ioc, const char* what) {
-    for (;;) {
-        try {
-            ioc.run();
-            return;
-        } catch (const std::exception& e) {
-            spdlog::error("{}: unexpected exception: {}", what, e.what());
-        }
-    }
 }
 
 }  // namespace redline::sample
