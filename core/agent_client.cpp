@@ -146,7 +146,71 @@ void to_json(nlohmann::json& j, const AgentInfo& v) {
                        {"controls", v.controls},
                        {"role", v.role},
                        {"api_url", v.api_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.api_url)}};
+    if (v.proxy) {
+        nlohmann::json pools = {{"stable", nlohmann::json::array()}, {"canary", nlohmann::json::array()}};
+        for (const auto& b : v.proxy->backends)
+            pools[b.pool].push_back({{"url", b.url},
+                                     {"pool", b.pool},
+                                     {"healthy", b.healthy},
+                                     {"circuit", b.circuit},
+                                     {"consecutive_failures", b.consecutive_failures},
+                                     {"ejections", b.ejections},
+                                     {"outstanding", b.outstanding},
+                                     {"requests", b.requests},
+                                     {"failures", b.failures}});
+        j["proxy"] = {{"pools", std::move(pools)},
+                      {"canary_fallback", v.proxy->canary_fallback},
+                      {"health_check",
+                       {{"enabled", v.proxy->health_interval_ms > 0},
+                        {"path", v.proxy->health_path},
+                        {"interval_ms", v.proxy->health_interval_ms}}}};
+    }
 }
+
+namespace {
+// The "proxy" member of /v1/info, read leniently: a field of the wrong type is left at its default (the info
+// of a newer host must not make the dashboard refuse the agent).
+ProxyInfo proxy_info_from(const nlohmann::json& j) {
+    ProxyInfo p;
+    auto num = [](const nlohmann::json& o, const char* k) -> std::int64_t {
+        auto it = o.find(k);
+        return it != o.end() && it->is_number() ? it->get<std::int64_t>() : 0;
+    };
+    auto str = [](const nlohmann::json& o, const char* k) -> std::string {
+        auto it = o.find(k);
+        return it != o.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    };
+    if (auto pools = j.find("pools"); pools != j.end() && pools->is_object())
+        for (const char* pool : {"stable", "canary"}) {
+            auto list = pools->find(pool);
+            if (list == pools->end() || !list->is_array()) continue;
+            for (const auto& b : *list) {
+                if (!b.is_object()) continue;
+                ProxyBackend e;
+                e.pool = pool;
+                e.url = str(b, "url");
+                e.circuit = str(b, "circuit");
+                auto h = b.find("healthy");
+                e.healthy = h == b.end() || !h->is_boolean() || h->get<bool>();
+                e.outstanding = num(b, "outstanding");
+                e.requests = num(b, "requests");
+                e.failures = num(b, "failures");
+                e.consecutive_failures = num(b, "consecutive_failures");
+                e.ejections = num(b, "ejections");
+                p.backends.push_back(std::move(e));
+            }
+        }
+    if (auto f = j.find("canary_fallback"); f != j.end() && f->is_boolean())
+        p.canary_fallback = f->get<bool>();
+    if (auto hc = j.find("health_check"); hc != j.end() && hc->is_object()) {
+        p.health_path = str(*hc, "path");
+        auto en = hc->find("enabled");
+        if (en == hc->end() || !en->is_boolean() || en->get<bool>())
+            p.health_interval_ms = num(*hc, "interval_ms");
+    }
+    return p;
+}
+}  // namespace
 
 void from_json(const nlohmann::json& j, AgentInfo& v) {
     // Required identity fields throw when missing or mistyped; the rest default (newer agents may add
@@ -165,6 +229,7 @@ void from_json(const nlohmann::json& j, AgentInfo& v) {
     opt("controls", v.controls);
     opt("role", v.role);
     opt("api_url", v.api_url);
+    if (auto it = j.find("proxy"); it != j.end() && it->is_object()) v.proxy = proxy_info_from(*it);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

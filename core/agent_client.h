@@ -59,6 +59,23 @@ struct Result {
     std::string error_message() const;
 };
 
+/// One upstream backend of a forwarding host (redline-proxy's /v1/info "proxy" member, docs/proxy.md).
+struct ProxyBackend {
+    std::string pool;     // "stable" | "canary"
+    std::string url;      // http://host:port
+    std::string circuit;  // "closed" | "open" | "half-open"
+    bool healthy = true;  // the active health check's verdict
+    std::int64_t outstanding = 0, requests = 0, failures = 0, consecutive_failures = 0, ejections = 0;
+    bool operator==(const ProxyBackend&) const = default;
+};
+struct ProxyInfo {
+    std::vector<ProxyBackend> backends;  // stable pool first, then canary
+    bool canary_fallback = true;
+    std::string health_path;
+    std::int64_t health_interval_ms = 0;  // 0: no active health check
+    bool operator==(const ProxyInfo&) const = default;
+};
+
 struct AgentInfo {
     std::string agent_id, service, service_version, agent_version;
     std::int64_t started_ms = 0;
@@ -67,6 +84,7 @@ struct AgentInfo {
     std::vector<std::string> controls;  // "limits", "canary", "cache", ...
     std::string role;                   // role of the token used: "viewer" | "operator"
     std::string api_url;                // the API this agent measures; empty when the host did not say
+    std::optional<ProxyInfo> proxy;     // set when the host forwards to upstream pools (redline-proxy)
 };
 void from_json(const nlohmann::json& j, AgentInfo& v);
 void to_json(nlohmann::json& j, const AgentInfo& v);

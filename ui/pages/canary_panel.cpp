@@ -147,6 +147,35 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     cl->addWidget(table_);
     connect(route_, &QComboBox::activated, this, &CanaryPanel::refreshComparison);
 
+    // Upstream backends (redline-proxy): where the weight sends the traffic, and whether it gets there.
+    auto* backendsBox = new QGroupBox(tr("Upstream backends (redline-proxy)"));
+    backendsBox->setObjectName("backendsBox");
+    backends_box_ = backendsBox;
+    auto* backendsTable = new QTableView;
+    backendsTable->setObjectName("backendsTable");
+    backendsTable->setModel(&backends_);
+    backendsTable->verticalHeader()->hide();
+    backendsTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    backendsTable->horizontalHeader()->setSectionResizeMode(BackendsModel::UrlCol, QHeaderView::Stretch);
+    backendsTable->setSelectionMode(QAbstractItemView::NoSelection);
+    backendsTable->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    backends_note_ = new QLabel;
+    backends_note_->setObjectName("backendsNote");
+    backends_note_->setWordWrap(true);
+    auto* bl = new QVBoxLayout(backendsBox);
+    bl->addWidget(backendsTable);
+    bl->addWidget(backends_note_);
+    backendsBox->hide();
+    backends_timer_ = new QTimer(this);
+    backends_timer_->setInterval(kBackendsRefreshMs);
+    connect(backends_timer_, &QTimer::timeout, this, [this] {
+        if (isVisible() && backends_box_->isVisible()) refreshBackends();
+    });
+    backends_timer_->start();
+    connect(d_, &Dashboard::connectionInfoChanged, this, [this](const QString& id) {
+        if (id == agent_) showBackends();
+    });
+
     status_ = new QLabel;
     status_->setObjectName("canaryStatus");
     status_->setWordWrap(true);
@@ -159,6 +188,7 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     top->addWidget(cmpBox, 1);
     auto* lay = new QVBoxLayout(this);
     lay->addLayout(top, 1);
+    lay->addWidget(backendsBox);
     lay->addWidget(status_);
 
     connect(d_, &Dashboard::ticked, this, [this] {
@@ -168,7 +198,38 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
         if (id != agent_) return;
         const auto& ev = d_->store().events(id);
         if (!ev.empty() && ev.back().kind == "canary.changed") reload();
+        if (!ev.empty() && ev.back().kind.rfind("proxy.backend.", 0) == 0) refreshBackends();
     });
+}
+
+void CanaryPanel::refreshBackends() {
+    if (auto* c = d_->connection(agent_)) c->refreshInfo();
+}
+
+void CanaryPanel::showBackends() {
+    auto* c = agent_.isEmpty() ? nullptr : d_->connection(agent_);
+    const auto& proxy = c ? c->info().proxy : std::optional<ProxyInfo>{};
+    backends_box_->setVisible(proxy.has_value());
+    if (!proxy) {
+        backends_.clear();
+        return;
+    }
+    backends_.setDark(palette().color(QPalette::Window).lightness() < 128);
+    backends_.setBackends(proxy->backends);
+    int stable = 0, canary = 0, canaryUsable = 0;
+    for (const auto& b : proxy->backends) {
+        (b.pool == "canary" ? canary : stable) += 1;
+        if (b.pool == "canary" && BackendsModel::usable(b)) ++canaryUsable;
+    }
+    QString note = proxy->health_interval_ms > 0 ? tr("Health check GET %1 every %2 ms.")
+                                                       .arg(QString::fromStdString(proxy->health_path))
+                                                       .arg(proxy->health_interval_ms)
+                                                 : tr("No active health check.");
+    if (canary > 0 && canaryUsable == 0)
+        note += ' ' + (proxy->canary_fallback
+                           ? tr("No canary backend takes traffic: the canary's share goes to stable.")
+                           : tr("No canary backend takes traffic: the canary's share is answered 503."));
+    backends_note_->setText(note);
 }
 
 void CanaryPanel::setAgent(const QString& id) {
@@ -184,6 +245,7 @@ void CanaryPanel::setAgent(const QString& id) {
     comparison_.clear();
     route_->clear();
     route_->addItem(tr("All routes"), QString());
+    showBackends();
     if (isVisible()) refreshComparison();
     if (!id.isEmpty()) reload();
 }

@@ -12,14 +12,14 @@
 // Threading: GUI thread only; network calls go through AgentConnection (pool threads).
 #pragma once
 
-#include "ui/pages/page.h"
-
 #include <QWidget>
 #include <functional>
 #include <optional>
 
 #include "core/control.h"
+#include "ui/models/backends_model.h"
 #include "ui/models/comparison_model.h"
+#include "ui/pages/page.h"
 
 class QDoubleSpinBox;
 class QLabel;
@@ -38,6 +38,11 @@ class CanaryPanel : public Page {
     explicit CanaryPanel(Dashboard* dashboard, QWidget* parent = nullptr);
     void setAgent(const QString& id) override;
     ComparisonModel* comparison() { return &comparison_; }
+    /// The upstream backends of a forwarding host (redline-proxy); empty and hidden for other agents.
+    BackendsModel* backends() { return &backends_; }
+    /// Asks the agent's /v1/info again (every kBackendsRefreshMs while shown, and on a proxy.backend event).
+    void refreshBackends();
+    static constexpr int kBackendsRefreshMs = 2000;
     /// Idle time after the last key or wheel step before the slider's weight is sent.
     static constexpr int kCommitIdleMs = 400;
 
@@ -87,6 +92,11 @@ class CanaryPanel : public Page {
     QString agent_;
     CanaryConfig applied_;
     ComparisonModel comparison_;
+    BackendsModel backends_;
+    QWidget* backends_box_ = nullptr;
+    QLabel* backends_note_ = nullptr;
+    QTimer* backends_timer_ = nullptr;
+    void showBackends();                        // from the current connection's info
     std::optional<CanaryConfig> in_flight_;     // sent, no answer yet
     std::optional<CanaryConfig> queued_;        // asked for while a PUT was in flight
     std::optional<CanaryFaults> faults_shown_;  // what the fault knobs were last set to from the agent

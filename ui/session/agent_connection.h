@@ -75,9 +75,13 @@ class AgentConnection : public QObject {
     /// info() changed (fetched on every transition to Live).
     void infoChanged();
 
+  public:
+    /// Reads /v1/info again (pool thread); infoChanged() when it answered. The last known info stays on
+    /// failure.
+    void refreshInfo();
+
   private:
     void setState(StreamState s, const QString& reason);
-    void refreshInfo();
 
     AgentConfig config_;
     QString token_;

@@ -68,6 +68,7 @@ QString Dashboard::addAgent(AgentConfig c, bool connectNow) {
 void Dashboard::wire(AgentConnection* c) {
     const QString id = c->config().id;
     connect(c, &AgentConnection::dataPending, this, &Dashboard::onDataPending);
+    connect(c, &AgentConnection::infoChanged, this, [this, id] { emit connectionInfoChanged(id); });
     connect(c, &AgentConnection::stateChanged, this, [this, id](StreamState s, const QString& reason) {
         agents_.setState(id, s, reason);
         const StreamState before = last_state_.value(id, StreamState::Connecting);

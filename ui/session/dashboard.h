@@ -133,6 +133,8 @@ class Dashboard : public QObject {
     void eventsArrived(const QString& id, int count);
     /// Raw non-snapshot stream messages (e.g. "loadtest" progress).
     void streamMessage(const QString& id, const nlohmann::json& message);
+    /// A directly streamed agent's /v1/info was (re)read (AgentConnection::info()).
+    void connectionInfoChanged(const QString& id);
     void sloChanged();
 
   private:
