@@ -23,6 +23,9 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Whether ELF file $1 has section $2. Not `readelf | grep -q`: under pipefail, grep -q leaving early kills
+# readelf with SIGPIPE when its output is longer than one write, and the pipeline then fails at random.
+has_section() { [ "$(readelf -S -W "$1" 2>/dev/null | grep -cF " $2 ")" -gt 0 ]; }
 
 t0=$(date +%s)
 cpack --config "$build/CPackConfig.cmake" -B "$tmp/out" > "$tmp/cpack.log" 2>&1 || { tail -30 "$tmp/cpack.log"; fail "cpack"; }
@@ -47,7 +50,7 @@ for f in usr/bin/redline usr/bin/redline-load usr/bin/redlinectl usr/bin/redline
          usr/share/doc/redline/copyright usr/share/doc/redline/changelog.gz; do
   [ -f "$tmp/rt/$f" ] || fail "redline lacks /$f"
 done
-for b in redline redlinectl redline-load redline-sample-server redline-agent-demo; do
+for b in redline redlinectl redline-load redline-sample-server redline-proxy redline-agent-demo; do
   [ -f "$tmp/rt/usr/share/man/man1/$b.1.gz" ] || fail "redline lacks the manual page of $b"
 done
 icon=$(sed -n 's/^Icon=//p' "$tmp/rt/usr/share/applications/redline.desktop")
@@ -60,13 +63,13 @@ n=0
 for b in "$tmp"/rt/usr/bin/*; do
   file -b "$b" | grep -q '^ELF' || continue
   n=$((n + 1))
-  readelf -S -W "$b" | grep -q '\.debug_info' && fail "$(basename "$b") carries .debug_info"
-  readelf -S -W "$b" | grep -q '\.symtab' && fail "$(basename "$b") carries .symtab (not stripped)"
+  has_section "$b" .debug_info && fail "$(basename "$b") carries .debug_info"
+  has_section "$b" .symtab && fail "$(basename "$b") carries .symtab (not stripped)"
   id=$(readelf -n "$b" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
   [ -n "$id" ] || fail "$(basename "$b") has no build id"
   d="$tmp/dbg/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
   [ -f "$d" ] || fail "no debug file for $(basename "$b") ($id) in redline-dbgsym"
-  readelf -S -W "$d" 2>/dev/null | grep -q '\.debug_info' || fail "$d has no .debug_info"
+  has_section "$d" .debug_info || fail "$d has no .debug_info"
 done
 [ $n -ge 4 ] || fail "only $n ELF binaries in redline"
 echo "binaries: $n stripped, debug info in redline-dbgsym"
@@ -105,7 +108,7 @@ for f in include/redline/agents/agent/agent.h include/redline/core/snapshot.h \
 done
 [ -z "$(find "$tmp/devroot" -name recorder.h -o -name admin_server.h -o -name '*.pb.h')" ] || fail "internal headers in redline-agent-dev"
 for a in "$tmp"/devroot/usr/lib/*.a; do
-  readelf -S -W "$a" 2>/dev/null | grep -q '\.debug_info' && fail "$(basename "$a") carries .debug_info"
+  has_section "$a" .debug_info && fail "$(basename "$a") carries .debug_info"
 done
 export CCACHE_BASEDIR=$tmp
 cmake -S "$src/agents/examples/minimal_service" -B "$tmp/ex" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/devroot/usr" \
