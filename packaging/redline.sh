@@ -3,9 +3,15 @@
 #
 #   packaging/redline.sh demo   install missing packages, build (release preset), start the dashboard on a local
 #                               sample server with its agent and gentle background traffic
+#   packaging/redline.sh demo --proxy
+#                               the same with a real two-process canary: two sample servers (stable and canary)
+#                               behind redline-proxy, traffic through the proxy, the dashboard on the proxy's
+#                               agent (canary tab: weight, backends) and on the canary service's own agent
+#                               (its fault injection slows or breaks the canary process)
 #   packaging/redline.sh test   install missing packages, build (release preset), run the whole CTest suite
 #
-# Options: --preset NAME (dev|release|asan|tsan, default release), --jobs N, --no-install (skip apt).
+# Options: --preset NAME (dev|release|asan|tsan, default release), --jobs N, --no-install (skip apt),
+# --proxy (demo only: the two-process canary above).
 # Idempotent: packages already installed and an up-to-date build are left alone. Prints every step it takes.
 set -euo pipefail
 
@@ -14,11 +20,12 @@ root=$(cd "$here/.." && pwd)
 preset=release
 jobs=$(nproc 2>/dev/null || echo 2)
 install=1
+proxy=0
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -26,6 +33,7 @@ while [ $# -gt 0 ]; do
     --preset) preset=${2:?--preset needs a name}; shift 2 ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
     --no-install) install=0; shift ;;
+    --proxy) proxy=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; break ;;
     *) break ;;
@@ -69,6 +77,60 @@ build() {
   cmake --build --preset "$preset" -j "$jobs"
 }
 
+# demo --proxy: stable and canary sample servers behind redline-proxy on fixed loopback ports, background traffic
+# through the proxy from redline-load, then the dashboard on both agents. Everything started here is stopped
+# when the dashboard closes (or on Ctrl+C).
+proxy_demo() {
+  local bin=$1 data=$2/proxy p
+  demo_pids=()
+  local stable_api=127.0.0.1:9101 stable_admin=127.0.0.1:9111 canary_api=127.0.0.1:9102
+  local canary_admin=127.0.0.1:9112 proxy_api=127.0.0.1:8081 proxy_admin=127.0.0.1:9465
+  for b in agents/sample_server/redline-sample-server agents/proxy/redline-proxy app/redline app/redline-load \
+           app/redlinectl; do
+    [ -x "$bin/$b" ] || { echo "error: demo --proxy needs $b, which is not built in $bin" >&2; exit 1; }
+  done
+  stop_all() {
+    for p in "${demo_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${demo_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  }
+  trap stop_all EXIT
+  trap 'exit 130' INT TERM
+  # start NAME LOGFILE COMMAND...: runs it in the background and waits for its REDLINE_READY line.
+  start() {
+    local name=$1 log=$2 i
+    shift 2
+    "$@" > "$log.out" 2> "$log.err" &
+    demo_pids+=($!)
+    for i in $(seq 100); do
+      grep -q '^REDLINE_READY' "$log.out" 2>/dev/null && { say "$name: $(head -1 "$log.out")"; return; }
+      kill -0 "${demo_pids[-1]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    echo "error: $name did not start (is a port taken?); its log:" >&2
+    tail -5 "$log.err" >&2
+    exit 1
+  }
+  mkdir -p "$data/stable" "$data/canary" "$data/proxy"
+  start "stable sample server" "$data/stable/log" "$bin/agents/sample_server/redline-sample-server" \
+    --listen $stable_api --admin-listen $stable_admin --data-dir "$data/stable" --seed-products 3000 --threads 1
+  start "canary sample server" "$data/canary/log" "$bin/agents/sample_server/redline-sample-server" \
+    --listen $canary_api --admin-listen $canary_admin --data-dir "$data/canary" --seed-products 3000 --threads 1
+  # The canary process's own canary takes all its requests, so its fault injection applies to every request the
+  # proxy sends it (the proxy's own canary control splits clients between the two processes).
+  "$bin/app/redlinectl" --agent "http://$canary_admin" --token-file "$data/canary/operator.token" --as demo \
+    canary set --weight 100 > /dev/null
+  start "redline-proxy" "$data/proxy/log" "$bin/agents/proxy/redline-proxy" --listen $proxy_api \
+    --admin-listen $proxy_admin --data-dir "$data/proxy" --routes "$root/docs/openapi.yaml" \
+    --upstream stable=http://$stable_api --upstream canary=http://$canary_api --health-interval-ms 500 --threads 1
+  "$bin/app/redline-load" run "$root/resources/demo/background.json" --target "http://$proxy_api" --rate 30 \
+    --quiet > "$data/load.out" 2> "$data/load.err" &
+  demo_pids+=($!)
+  say "Background traffic: 30 requests/s through the proxy (http://$proxy_api)"
+  say "Dashboard: the proxy's agent (canary weight, backends) and the canary service's agent (fault injection)"
+  "$bin/app/redline" --agent "http://$proxy_admin" --token-file "$data/proxy/operator.token" \
+    --agent "http://$canary_admin" --token-file "$data/canary/operator.token" "$@"
+}
+
 case "$cmd" in
   demo)
     install_packages
@@ -76,6 +138,10 @@ case "$cmd" in
     bin="$root/build/$preset"
     data="${XDG_CACHE_HOME:-$HOME/.cache}/redline/demo"
     mkdir -p "$data"
+    if [ "$proxy" = 1 ]; then
+      proxy_demo "$bin" "$data" "$@"
+      exit $?
+    fi
     if [ -x "$bin/app/redline" ]; then
       say "Starting the dashboard on a local sample server with gentle background traffic (redline --demo)"
       exec "$bin/app/redline" --demo "$@"

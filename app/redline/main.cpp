@@ -84,10 +84,13 @@ int main(int argc, char** argv) {
     cli.addVersionOption();
     QCommandLineOption demo(QStringLiteral("demo"),
                             QStringLiteral("Start a local sample server with background traffic."));
-    QCommandLineOption agent(QStringLiteral("agent"), QStringLiteral("Connect to the agent at URL."),
+    QCommandLineOption agent(QStringLiteral("agent"),
+                             QStringLiteral("Connect to the agent at URL (repeatable)."),
                              QStringLiteral("URL"));
-    QCommandLineOption tokenFile(QStringLiteral("token-file"), QStringLiteral("Token file for --agent."),
-                                 QStringLiteral("FILE"));
+    QCommandLineOption tokenFile(
+        QStringLiteral("token-file"),
+        QStringLiteral("Token file for --agent (repeatable: the n-th goes with the n-th --agent)."),
+        QStringLiteral("FILE"));
     QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("system, dark or light."),
                              QStringLiteral("MODE"));
     QCommandLineOption shots(QStringLiteral("screenshot"),
@@ -165,12 +168,20 @@ int main(int argc, char** argv) {
         session.start();
     }
     if (cli.isSet(agent)) {
-        AgentConfig c;
-        c.url = cli.value(agent);
-        c.name = c.url;
-        c.tokenFile = cli.value(tokenFile);
-        c.ephemeral = true;
-        window.selectAgent(dashboard.addAgent(c));
+        // --agent and --token-file repeat in pairs (the n-th token file goes with the n-th agent); the first
+        // agent is shown.
+        const QStringList urls = cli.values(agent), tokens = cli.values(tokenFile);
+        QString first;
+        for (qsizetype i = 0; i < urls.size(); ++i) {
+            AgentConfig c;
+            c.url = urls[i];
+            c.name = c.url;
+            if (i < tokens.size()) c.tokenFile = tokens[i];
+            c.ephemeral = true;
+            const QString id = dashboard.addAgent(c);
+            if (first.isEmpty()) first = id;
+        }
+        window.selectAgent(first);
     }
     if (promSource) {
         const QString id = dashboard.addPrometheusSource(*promSource);

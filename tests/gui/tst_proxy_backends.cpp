@@ -5,6 +5,7 @@
 // redline-sample-servers (stable and canary, two versions) behind a real redline-proxy on port 0. An agent
 // that is not a proxy shows no backends box.
 #include <QApplication>
+#include <QGroupBox>
 #include <QLabel>
 #include <QStandardPaths>
 #include <QTableView>
@@ -109,6 +110,11 @@ void TestProxyBackends::backendsShownAndAKilledCanaryIsSeen() {
     QVERIFY(box && note);
     const BackendsModel* m = panel.backends();
     QTRY_VERIFY_WITH_TIMEOUT(box->isVisible() && m->rowCount() == 2, kTimeout);
+    // The proxy ignores the canary control's fault knobs: they are disabled and say where faults go.
+    auto* faults = panel.findChild<QGroupBox*>("faultBox");
+    QVERIFY(faults && !faults->isEnabled());
+    QVERIFY2(faults->title().contains("not in redline-proxy"), qPrintable(faults->title()));
+    QVERIFY2(faults->toolTip().contains("canary service's own agent"), qPrintable(faults->toolTip()));
     QCOMPARE(cell(m, "canary", BackendsModel::UrlCol), canary_->apiUrl());
     QCOMPARE(cell(m, "stable", BackendsModel::UrlCol), stable_->apiUrl());
     QTRY_COMPARE_WITH_TIMEOUT(cell(m, "canary", BackendsModel::CircuitCol), QStringLiteral("closed"),
@@ -170,6 +176,7 @@ void TestProxyBackends::anAgentThatIsNotAProxyShowsNoBackends() {
     QTest::qWait(500);
     QVERIFY(!panel.findChild<QWidget*>("backendsBox")->isVisible());
     QCOMPARE(panel.backends()->rowCount(), 0);
+    QVERIFY(panel.findChild<QGroupBox*>("faultBox")->isEnabled());
 }
 
 QTEST_MAIN(TestProxyBackends)

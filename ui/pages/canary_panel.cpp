@@ -108,6 +108,8 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
 
     // Faults.
     auto* faultBox = new QGroupBox(tr("Canary fault injection (demos)"));
+    faultBox->setObjectName("faultBox");
+    fault_box_ = faultBox;
     latency_ = new QDoubleSpinBox;
     latency_->setRange(0, 60000);
     latency_->setSuffix(tr(" ms"));
@@ -210,6 +212,15 @@ void CanaryPanel::showBackends() {
     auto* c = agent_.isEmpty() ? nullptr : d_->connection(agent_);
     const auto& proxy = c ? c->info().proxy : std::optional<ProxyInfo>{};
     backends_box_->setVisible(proxy.has_value());
+    // redline-proxy does not inject faults (its canary is another process: inject them there), so its knobs
+    // would change nothing.
+    fault_box_->setEnabled(!proxy);
+    fault_box_->setTitle(proxy ? tr("Canary fault injection (not in redline-proxy)")
+                               : tr("Canary fault injection (demos)"));
+    fault_box_->setToolTip(
+        proxy ? tr("redline-proxy sends the canary's share to another process: inject faults "
+                   "there, through the canary service's own agent")
+              : QString());
     if (!proxy) {
         backends_.clear();
         return;
@@ -253,6 +264,8 @@ void CanaryPanel::setAgent(const QString& id) {
 void CanaryPanel::showEvent(QShowEvent* e) {
     QWidget::showEvent(e);
     refreshComparison();
+    // The backends' figures were last fetched when the tab was shown before: fetch them now.
+    if (backends_box_->isVisible()) refreshBackends();
 }
 
 void CanaryPanel::refreshComparison() {

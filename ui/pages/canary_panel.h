@@ -22,6 +22,7 @@
 #include "ui/pages/page.h"
 
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QSlider;
 class QComboBox;
@@ -94,6 +95,7 @@ class CanaryPanel : public Page {
     ComparisonModel comparison_;
     BackendsModel backends_;
     QWidget* backends_box_ = nullptr;
+    QGroupBox* fault_box_ = nullptr;
     QLabel* backends_note_ = nullptr;
     QTimer* backends_timer_ = nullptr;
     void showBackends();                        // from the current connection's info
