@@ -46,7 +46,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() {  # wait_http URL
     for _ in $(seq 1 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done
-    echo "no answer from $1" >&2; exit 1
+    echo "no answer from $1; the servers' logs:" >&2
+    tail -n 3 "$WORK"/*/stderr "$WORK"/*/error.log "$WORK"/*/log >&2 2>/dev/null || true
+    exit 1
 }
 rss_kb() {  # rss_kb PID... -> sum of VmRSS in kB of the processes and their children
     local total=0 p c
