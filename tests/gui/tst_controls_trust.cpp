@@ -98,17 +98,6 @@ QString weightText(double w) {
     return QStringLiteral("%1 %").arg(w);
 }
 
-/// With REDLINE_SCREENSHOT_DIR set (and REDLINE_THEME=dark|light, QT_SCALE_FACTOR as wished), keeps a PNG of
-/// `w` named <name>-<theme>[-<scale>x].png there to look at; without it, does nothing.
-void shot(QWidget* w, const QString& name) {
-    const QString dir = qEnvironmentVariable("REDLINE_SCREENSHOT_DIR");
-    if (dir.isEmpty()) return;
-    QString file = dir + '/' + name + '-' + qEnvironmentVariable("REDLINE_THEME", "system");
-    if (qEnvironmentVariableIsSet("QT_SCALE_FACTOR"))
-        file += '-' + qEnvironmentVariable("QT_SCALE_FACTOR") + 'x';
-    QVERIFY(w->grab().save(file + ".png"));
-}
-
 void showActive(QWidget* w) {
     w->resize(1100, 650);
     w->show();
@@ -155,7 +144,7 @@ void answerNextDialog(DialogAnswer* out, bool tick, bool accept) {
             if (tick && !cb->isChecked()) QTest::keyClick(cb, Qt::Key_Space);
             out->checked = cb->isChecked();
         }
-        shot(box, "canary-rollback-dialog");
+        test::shot(box, "canary-rollback-dialog");
         QAbstractButton* b = box->button(accept ? QMessageBox::Yes : QMessageBox::Cancel);
         if (b)
             QTest::mouseClick(b, Qt::LeftButton);
@@ -317,7 +306,7 @@ void TestControlsTrust::arrowStepsAreSentOnceWhenTheUserStops() {
     QTest::keyClick(slider, Qt::Key_Right);
     QTest::keyClick(slider, Qt::Key_Right);
     QCOMPARE(slider->value(), 3);
-    shot(&panel, "canary-unsent");
+    test::shot(&panel, "canary-unsent");
     QTRY_COMPARE_WITH_TIMEOUT(agentWeight(), 3.0, kTimeout);
     QTRY_VERIFY_WITH_TIMEOUT(!labelContaining(&panel, "Canary receives 3 %").isEmpty(), kTimeout);
     QTest::qWait(1000);  // nothing else may follow: the three steps were one change
@@ -337,7 +326,7 @@ void TestControlsTrust::arrowStepsAreSentOnceWhenTheUserStops() {
     QVERIFY(pending->isVisible());
     QVERIFY2(pending->text().contains(weightText(8)), qPrintable(pending->text()));
     QCOMPARE(confirmed->text(), weightText(3));
-    shot(&panel, "canary-pending");
+    test::shot(&panel, "canary-pending");
     QTRY_COMPARE_WITH_TIMEOUT(confirmed->text(), weightText(8), kTimeout);
     QVERIFY(!pending->isVisible());
     QCOMPARE(agentWeight(), 8.0);
@@ -430,7 +419,7 @@ void TestControlsTrust::refusedChangeReturnsToConfirmedWeight() {
     QVERIFY(!pending->isVisible());
     QCOMPARE(agentWeight(), 5.0);
     QCOMPARE(eventsSince(mark, "canary.changed").size(), std::size_t(0));
-    shot(&panel, "canary-refused");
+    test::shot(&panel, "canary-refused");
     dash_->removeAgent(viewer);
 }
 
@@ -509,7 +498,7 @@ void TestControlsTrust::negativeRateIsRefusedAndNotApplied() {
     QVERIFY2(cell.contains("-5"), qPrintable(cell));           // what was typed, not the previous 100
     QVERIFY2(cell.contains("must be > 0"), qPrintable(cell));  // and why, in the cell itself
     QVERIFY(m->index(row, LimitsModel::Status).data().toString().contains("must be > 0"));
-    shot(&panel, "limits-refused");
+    test::shot(&panel, "limits-refused");
 
     QTest::keyClick(v, Qt::Key_Return, Qt::ControlModifier);  // Apply's shortcut
     QVERIFY(!panel.busy());
@@ -566,7 +555,7 @@ void TestControlsTrust::typedTextIsKeptAndRefusedWithReason() {
     QVERIFY2(cell.contains("12abc"), qPrintable(cell));
     QVERIFY2(cell.contains("not a number"), qPrintable(cell));
     QVERIFY(!apply->isEnabled());
-    shot(&panel, "limits-refused-two");
+    test::shot(&panel, "limits-refused-two");
 
     // Escape abandons the edit in that editor and nothing else.
     typeInCell(v, m->index(row, LimitsModel::Burst), "77", Qt::Key_Escape);

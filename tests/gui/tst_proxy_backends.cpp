@@ -31,17 +31,6 @@ static void initRedlineResources() {
 namespace {
 constexpr int kTimeout = 20000;
 
-/// With REDLINE_SCREENSHOT_DIR set (and REDLINE_THEME=dark|light, QT_SCALE_FACTOR as wished), keeps a PNG of
-/// `w` named <name>-<theme>[-<scale>x].png there to look at; without it, does nothing.
-void shot(QWidget* w, const QString& name) {
-    const QString dir = qEnvironmentVariable("REDLINE_SCREENSHOT_DIR");
-    if (dir.isEmpty()) return;
-    QString file = dir + '/' + name + '-' + qEnvironmentVariable("REDLINE_THEME", "system");
-    if (qEnvironmentVariableIsSet("QT_SCALE_FACTOR"))
-        file += '-' + qEnvironmentVariable("QT_SCALE_FACTOR") + 'x';
-    QVERIFY(w->grab().save(file + ".png"));
-}
-
 int rowOfPool(const BackendsModel* m, const QString& pool) {
     for (int r = 0; r < m->rowCount(); ++r)
         if (m->index(r, BackendsModel::PoolCol).data().toString() == pool) return r;
@@ -139,7 +128,7 @@ void TestProxyBackends::backendsShownAndAKilledCanaryIsSeen() {
                                          cell(m, "stable", BackendsModel::RequestsCol).toInt() >=
                                      40,
                              kTimeout);
-    shot(&panel, "proxy-backends");
+    test::shot(&panel, "proxy-backends");
 
     // The canary process dies: the health check marks it down within an interval or two; the panel follows
     // (timer refresh of /v1/info and the proxy.backend event) and says the canary's share goes to stable.
@@ -162,7 +151,7 @@ void TestProxyBackends::backendsShownAndAKilledCanaryIsSeen() {
                                     {{"X-API-Key", "k" + std::to_string(i)}})
                      .status,
                  200);
-    shot(&panel, "proxy-backends-canary-down");
+    test::shot(&panel, "proxy-backends-canary-down");
 }
 
 void TestProxyBackends::anAgentThatIsNotAProxyShowsNoBackends() {

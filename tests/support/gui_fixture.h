@@ -9,12 +9,24 @@
 #include <QSignalSpy>
 #include <QStringList>
 #include <QTest>
+#include <QWidget>
 #include <memory>
 
 #include "ui/demo/sample_server_process.h"
 #include "ui/session/dashboard.h"
 
 namespace redline::test {
+
+/// With REDLINE_SCREENSHOT_DIR set (and REDLINE_THEME=dark|light, QT_SCALE_FACTOR as wished), keeps a PNG of
+/// `w` named <name>-<theme>[-<scale>x].png there to look at; without it, does nothing.
+inline void shot(QWidget* w, const QString& name) {
+    const QString dir = qEnvironmentVariable("REDLINE_SCREENSHOT_DIR");
+    if (dir.isEmpty()) return;
+    QString file = dir + '/' + name + '-' + qEnvironmentVariable("REDLINE_THEME", "system");
+    if (qEnvironmentVariableIsSet("QT_SCALE_FACTOR"))
+        file += '-' + qEnvironmentVariable("QT_SCALE_FACTOR") + 'x';
+    QVERIFY(w->grab().save(file + ".png"));
+}
 
 /// Starts (or restarts, on the same data and ports) redline-sample-server as `s` and waits until it printed
 /// its ready line (60 s). api/admin 0 = any free port.
