@@ -75,7 +75,8 @@ void TestProxyBackends::initTestCase() {
 }
 
 void TestProxyBackends::cleanupTestCase() {
-    QCOMPARE(proxy_.stop(), 0);
+    proxy_
+        .stop();  // stopped (and its exit code checked) by the first test; here only if that one failed early
     if (stable_) QVERIFY(stable_->stop(10000));
 }
 
@@ -152,6 +153,13 @@ void TestProxyBackends::backendsShownAndAKilledCanaryIsSeen() {
                      .status,
                  200);
     test::shot(&panel, "proxy-backends-canary-down");
+
+    // The proxy itself goes away: the table greys out and the note says its figures are the last contact's.
+    QCOMPARE(proxy_.stop(), 0);  // a clean stop (SIGTERM drain)
+    auto* table = panel.findChild<QTableView*>("backendsTable");
+    QTRY_VERIFY_WITH_TIMEOUT(!table->isEnabled(), kTimeout);
+    QVERIFY2(note->text().contains("not live"), qPrintable(note->text()));
+    test::shot(&panel, "proxy-backends-proxy-gone");
 }
 
 void TestProxyBackends::anAgentThatIsNotAProxyShowsNoBackends() {

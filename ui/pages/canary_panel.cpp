@@ -155,6 +155,7 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     backends_box_ = backendsBox;
     auto* backendsTable = new QTableView;
     backendsTable->setObjectName("backendsTable");
+    backends_table_ = backendsTable;
     backendsTable->setModel(&backends_);
     backendsTable->verticalHeader()->hide();
     backendsTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -171,7 +172,9 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     backends_timer_ = new QTimer(this);
     backends_timer_->setInterval(kBackendsRefreshMs);
     connect(backends_timer_, &QTimer::timeout, this, [this] {
-        if (isVisible() && backends_box_->isVisible()) refreshBackends();
+        if (!isVisible() || !backends_box_->isVisible()) return;
+        showBackends();  // the agent may have gone away since: the table says so
+        refreshBackends();
     });
     backends_timer_->start();
     connect(d_, &Dashboard::connectionInfoChanged, this, [this](const QString& id) {
@@ -240,6 +243,11 @@ void CanaryPanel::showBackends() {
         note += ' ' + (proxy->canary_fallback
                            ? tr("No canary backend takes traffic: the canary's share goes to stable.")
                            : tr("No canary backend takes traffic: the canary's share is answered 503."));
+    // Figures from an agent that is not live are its last word, not the present: grey them and say so.
+    const bool live = c->state() == StreamState::Live;
+    backends_table_->setEnabled(live);
+    if (!live)
+        note = tr("The proxy's agent is not live: these are the figures of its last contact.") + ' ' + note;
     backends_note_->setText(note);
 }
 

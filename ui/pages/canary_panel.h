@@ -96,6 +96,7 @@ class CanaryPanel : public Page {
     BackendsModel backends_;
     QWidget* backends_box_ = nullptr;
     QGroupBox* fault_box_ = nullptr;
+    QTableView* backends_table_ = nullptr;
     QLabel* backends_note_ = nullptr;
     QTimer* backends_timer_ = nullptr;
     void showBackends();                        // from the current connection's info
