@@ -1,6 +1,6 @@
-// Progressive delivery: a rollout plan (steps of canary weight with hold times), its automated canary analysis,
-// and the status the agent serves at GET /v1/rollout (docs/rollouts.md). Shared by the agent (which runs the
-// rollout), the dashboard and redlinectl (which show it): one set of types and one JSON form.
+// Progressive delivery: a rollout plan (steps of canary weight with hold times), its automated canary
+// analysis, and the status the agent serves at GET /v1/rollout (docs/rollouts.md). Shared by the agent (which
+// runs the rollout), the dashboard and redlinectl (which show it): one set of types and one JSON form.
 //
 // Pure value types and functions; thread-safe.
 #pragma once
@@ -33,15 +33,15 @@ struct QuantileBound {
 };
 
 struct AnalysisConfig {
-    int window_s = 10;                 // sliding analysis window, 1..60 one-second epochs
-    double alpha = 0.001;              // significance level of each one-sided test, (0, 0.2]
-    std::uint64_t min_requests = 50;   // per version in the window, else inconclusive; 1..1,000,000
-    int failure_windows = 3;           // M consecutive failing windows trigger the failure policy, 1..60
-    int pass_windows = 5;              // N last windows that must all pass before a step advances, 1..60
-    double max_superiority = 0.6;      // whole distribution: P(canary > stable) allowed, (0.5, 1]
-    QuantileBound p50, p95, p99;       // per-quantile bounds
-    double max_error_increase_pp = 1.0;       // 5xx ratio, percentage points, 0..100
-    double max_cache_hit_decrease_pp = 5.0;   // cache hit ratio, percentage points, 0..100
+    int window_s = 10;                   // sliding analysis window, 1..60 one-second epochs
+    double alpha = 0.001;                // significance level of each one-sided test, (0, 0.2]
+    std::uint64_t min_requests = 50;     // per version in the window, else inconclusive; 1..1,000,000
+    int failure_windows = 3;             // M consecutive failing windows trigger the failure policy, 1..60
+    int pass_windows = 5;                // N last windows that must all pass before a step advances, 1..60
+    double max_superiority = 0.6;        // whole distribution: P(canary > stable) allowed, (0.5, 1]
+    QuantileBound p50, p95, p99;         // per-quantile bounds
+    double max_error_increase_pp = 1.0;  // 5xx ratio, percentage points, 0..100
+    double max_cache_hit_decrease_pp = 5.0;     // cache hit ratio, percentage points, 0..100
     double max_rate_limited_increase_pp = 1.0;  // 429 ratio, percentage points, 0..100
     bool operator==(const AnalysisConfig&) const = default;
 };
@@ -63,8 +63,9 @@ enum class Verdict { Pass, Fail, Inconclusive, NotApplicable };
 
 /// One metric of one analysis window.
 struct MetricScore {
-    std::string metric;  // "latency", "p50", "p95", "p99", "error_ratio", "cache_hit_ratio", "rate_limited_ratio"
-    std::string unit;    // "ms", "%", "P(canary>stable)"
+    std::string
+        metric;  // "latency", "p50", "p95", "p99", "error_ratio", "cache_hit_ratio", "rate_limited_ratio"
+    std::string unit;                      // "ms", "%", "P(canary>stable)"
     std::optional<double> stable, canary;  // the metric's value per version (null without data)
     std::optional<double> difference;      // canary - stable (in `unit`)
     std::optional<double> allowed;         // the bound the canary's value may reach (in `unit`)
@@ -80,7 +81,8 @@ struct MetricScore {
 struct Scorecard {
     std::int64_t epoch = 0;
     int window_s = 0;
-    Verdict verdict = Verdict::Inconclusive;  // fail if any metric fails, else inconclusive if any is, else pass
+    Verdict verdict =
+        Verdict::Inconclusive;  // fail if any metric fails, else inconclusive if any is, else pass
     std::uint64_t stable_requests = 0, canary_requests = 0;
     std::vector<MetricScore> metrics;
     bool operator==(const Scorecard&) const = default;
@@ -100,15 +102,15 @@ Scorecard analyze(const VersionWindow& stable, const VersionWindow& canary, cons
 struct RolloutStatus {
     std::optional<RolloutSpec> spec;  // null before the first PUT
     RolloutState state = RolloutState::None;
-    int step = 0;                  // 0-based index of the current step
-    double weight_percent = 0.0;   // the canary weight the rollout last set
-    int step_held_s = 0;           // seconds spent progressing in the current step
-    int passing_windows = 0;       // consecutive passing windows up to now
-    int failing_windows = 0;       // consecutive failing windows up to now
-    std::string reason;            // why the rollout is in its state (rollback cause, pause, ...)
-    std::string waiting_for;       // what holds the step ("hold 12 s more", "5 passing windows (2 so far)")
+    int step = 0;                 // 0-based index of the current step
+    double weight_percent = 0.0;  // the canary weight the rollout last set
+    int step_held_s = 0;          // seconds spent progressing in the current step
+    int passing_windows = 0;      // consecutive passing windows up to now
+    int failing_windows = 0;      // consecutive failing windows up to now
+    std::string reason;           // why the rollout is in its state (rollback cause, pause, ...)
+    std::string waiting_for;      // what holds the step ("hold 12 s more", "5 passing windows (2 so far)")
     std::int64_t started_ms = 0, updated_ms = 0;
-    std::int64_t last_tick_epoch = 0;  // newest epoch analysed
+    std::int64_t last_tick_epoch = 0;    // newest epoch analysed
     std::optional<Scorecard> scorecard;  // newest window's
     bool operator==(const RolloutStatus&) const = default;
 };
