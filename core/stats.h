@@ -33,7 +33,8 @@ struct RankTest {
 /// Linear in the number of buckets (one pass in value order: underflow, regular buckets, overflow).
 RankTest mann_whitney(const LatencySketch& stable, const LatencySketch& canary) noexcept;
 
-/// Pooled two-proportion z-test of "canary's proportion x/n is greater than stable's".
+/// Pooled two-proportion z-test of "canary's proportion x/n is greater than stable's", with continuity
+/// correction: z = (canary - stable - (1/n_stable + 1/n_canary) / 2) / se.
 struct ProportionTest {
     std::uint64_t x_stable = 0, n_stable = 0, x_canary = 0, n_canary = 0;  // x clamped to n
     double stable = 0.0, canary = 0.0;                                     // the proportions, 0 when n = 0
