@@ -129,7 +129,8 @@ int time_to_rollback(std::uint64_t seed, int rate, const Traffic& fault, const j
     Sim sim(5, seed);
     const Traffic clean;
     if (!sim.start(plan_at_25(analysis))) return -2;
-    for (int i = 0; i < 15; ++i) {
+    const int clean_s = analysis.value("window_s", 10) + 5;  // a full clean window first
+    for (int i = 0; i < clean_s; ++i) {
         sim.second(rate, clean, clean);
         if (sim.agent().rollout().state != redline::RolloutState::Progressing) return -3;  // false rollback
     }
@@ -160,8 +161,9 @@ void report_detection(const char* name, const Traffic& fault, const json& analys
 }
 
 void detect(int reps) {
-    std::printf("\n### Time to rollback at 25 %% weight, 200 req/s (fault starts after 15 clean seconds)\n");
-    std::printf("| fault | runs | median | range | not detected in 120 s | rolled back before the fault |\n");
+    std::printf(
+        "\n### Time to rollback at 25 %% weight, 200 req/s (the fault starts after a clean window + 5 s)\n");
+    std::printf("| fault | runs | median | range | not detected in 180 s | rolled back before the fault |\n");
     std::printf("|---|---|---|---|---|---|\n");
     Traffic f;
     f.extra_ms = 50;
@@ -174,6 +176,10 @@ void detect(int reps) {
     f = Traffic{};
     f.error_ratio = 0.03;
     report_detection("+2 pp 5xx (1 % -> 3 %, bound 1 pp)", f, {}, reps);
+    report_detection("+2 pp 5xx, window 30 s", f, {{"window_s", 30}}, reps);
+    report_detection("+2 pp 5xx, window 60 s", f, {{"window_s", 60}}, reps);
+    report_detection("+2 pp 5xx, window 60 s, bound 0.5 pp", f,
+                     {{"window_s", 60}, {"max_error_increase_pp", 0.5}}, reps);
     f = Traffic{};
     f.cache_hit_ratio = 0.6;
     report_detection("-20 pp cache hits (80 % -> 60 %, bound 5 pp)", f, {}, reps);
@@ -181,7 +187,7 @@ void detect(int reps) {
 
 void curve(int reps) {
     std::printf("\n### Regression size vs time to rollback (25 %% weight, 200 req/s, default analysis)\n");
-    std::printf("| fault | runs | median | range | not detected in 120 s | rolled back before the fault |\n");
+    std::printf("| fault | runs | median | range | not detected in 180 s | rolled back before the fault |\n");
     std::printf("|---|---|---|---|---|---|\n");
     for (double ms : {2.0, 5.0, 10.0, 20.0, 50.0, 100.0}) {
         Traffic f;
