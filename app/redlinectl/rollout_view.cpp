@@ -75,7 +75,7 @@ std::string clock_text(std::int64_t ms) {
 }
 
 void field(std::string& out, const std::string& label, const std::string& value) {
-    out += fmt::format("{:<14}{}\n", label + ":", value);
+    out += fmt::format("{:<16}{}\n", label + ":", value);
 }
 
 std::string steps_text(const RolloutStatus& s) {
