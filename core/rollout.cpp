@@ -42,8 +42,8 @@ void parse_analysis(Checker& c, const json& j, AnalysisConfig& a) {
     const std::string p = "analysis";
     if (!c.object(j, p,
                   {"window_s", "alpha", "min_requests", "failure_windows", "pass_windows", "max_superiority",
-                   "p50", "p95", "p99", "max_error_increase_pp", "max_cache_hit_decrease_pp",
-                   "max_rate_limited_increase_pp"}))
+                   "max_shift_ms", "warmup_s", "p50", "p95", "p99", "max_error_increase_pp",
+                   "max_cache_hit_decrease_pp", "max_rate_limited_increase_pp"}))
         return;
     if (auto v = c.integer(j, p, "window_s", false, 1, 60)) a.window_s = int(*v);
     if (auto v = c.number(j, p, "alpha", false, 0.0, 0.2, /*lo_open=*/true)) a.alpha = *v;
@@ -51,6 +51,8 @@ void parse_analysis(Checker& c, const json& j, AnalysisConfig& a) {
     if (auto v = c.integer(j, p, "failure_windows", false, 1, 60)) a.failure_windows = int(*v);
     if (auto v = c.integer(j, p, "pass_windows", false, 1, 60)) a.pass_windows = int(*v);
     if (auto v = c.number(j, p, "max_superiority", false, 0.5, 1.0, /*lo_open=*/true)) a.max_superiority = *v;
+    if (auto v = c.number(j, p, "max_shift_ms", false, 0.0, 60000.0)) a.max_shift_ms = *v;
+    if (auto v = c.integer(j, p, "warmup_s", false, 0, 3600)) a.warmup_s = int(*v);
     if (auto it = j.find("p50"); it != j.end()) parse_bound(c, *it, "analysis.p50", a.p50);
     if (auto it = j.find("p95"); it != j.end()) parse_bound(c, *it, "analysis.p95", a.p95);
     if (auto it = j.find("p99"); it != j.end()) parse_bound(c, *it, "analysis.p99", a.p99);
@@ -78,6 +80,8 @@ AnalysisConfig read_analysis(const json& j) {
     a.failure_windows = read_or(j, "failure_windows", a.failure_windows);
     a.pass_windows = read_or(j, "pass_windows", a.pass_windows);
     a.max_superiority = read_or(j, "max_superiority", a.max_superiority);
+    a.max_shift_ms = read_or(j, "max_shift_ms", a.max_shift_ms);
+    a.warmup_s = read_or(j, "warmup_s", a.warmup_s);
     if (j.contains("p50")) a.p50 = read_bound(j["p50"]);
     if (j.contains("p95")) a.p95 = read_bound(j["p95"]);
     if (j.contains("p99")) a.p99 = read_bound(j["p99"]);
@@ -161,6 +165,8 @@ void to_json(json& j, const AnalysisConfig& v) {
              {"failure_windows", v.failure_windows},
              {"pass_windows", v.pass_windows},
              {"max_superiority", v.max_superiority},
+             {"max_shift_ms", v.max_shift_ms},
+             {"warmup_s", v.warmup_s},
              {"p50", v.p50},
              {"p95", v.p95},
              {"p99", v.p99},

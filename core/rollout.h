@@ -33,14 +33,18 @@ struct QuantileBound {
 };
 
 struct AnalysisConfig {
-    int window_s = 10;                   // sliding analysis window, 1..60 one-second epochs
-    double alpha = 0.001;                // significance level of each one-sided test, (0, 0.2]
-    std::uint64_t min_requests = 50;     // per version in the window, else inconclusive; 1..1,000,000
-    int failure_windows = 3;             // M consecutive failing windows trigger the failure policy, 1..60
-    int pass_windows = 5;                // N last windows that must all pass before a step advances, 1..60
-    double max_superiority = 0.6;        // whole distribution: P(canary > stable) allowed, (0.5, 1]
-    QuantileBound p50, p95, p99;         // per-quantile bounds
-    double max_error_increase_pp = 1.0;  // 5xx ratio, percentage points, 0..100
+    int window_s = 10;                // sliding analysis window, 1..60 one-second epochs
+    double alpha = 0.001;             // significance level of each one-sided test, (0, 0.2]
+    std::uint64_t min_requests = 50;  // per version in the window, else inconclusive; 1..1,000,000
+    int failure_windows = 3;          // M consecutive failing windows trigger the failure policy, 1..60
+    int pass_windows = 5;             // N last windows that must all pass before a step advances, 1..60
+    double max_superiority = 0.6;  // whole distribution: P(canary > stable + max_shift_ms) allowed, (0.5, 1]
+    double max_shift_ms = 1.0;     // whole distribution: stable is moved up by this first, 0..60000
+    /// Seconds after each weight change (start, step) whose windows are scored and shown but neither pass
+    /// nor fail: caches and pools of the version that just got more traffic warm up. 0..3600.
+    int warmup_s = 10;
+    QuantileBound p50, p95, p99;                // per-quantile bounds
+    double max_error_increase_pp = 1.0;         // 5xx ratio, percentage points, 0..100
     double max_cache_hit_decrease_pp = 5.0;     // cache hit ratio, percentage points, 0..100
     double max_rate_limited_increase_pp = 1.0;  // 429 ratio, percentage points, 0..100
     bool operator==(const AnalysisConfig&) const = default;

@@ -58,6 +58,20 @@ void judge(MetricScore& m, bool significant, bool beyond, double alpha) {
         m.detail += format("; beyond the bound but not significant at alpha %g", alpha);
 }
 
+/// `s` with every value moved up by shift_ns (each regular bucket re-placed at its representative + shift,
+/// so within one bucket width; the underflow bucket from its exact minimum, the overflow bucket stays).
+LatencySketch shifted(const LatencySketch& s, double shift_ns) {
+    if (!(shift_ns > 0.0)) return s;
+    LatencySketch out;
+    const auto& b = s.buckets();
+    const auto shift = static_cast<std::uint64_t>(shift_ns);
+    for (std::size_t i = 0; i < LatencySketch::kRegular; ++i)
+        if (b[i]) out.add(static_cast<std::uint64_t>(LatencySketch::representative_ns(i)) + shift, b[i]);
+    if (b[LatencySketch::kUnderflow]) out.add(s.min_ns() + shift, b[LatencySketch::kUnderflow]);
+    if (b[LatencySketch::kOverflow]) out.add_bucket(LatencySketch::kOverflow, b[LatencySketch::kOverflow]);
+    return out;
+}
+
 MetricScore latency_score(const VersionWindow& stable, const VersionWindow& canary,
                           const AnalysisConfig& cfg) {
     MetricScore m;
@@ -65,7 +79,10 @@ MetricScore latency_score(const VersionWindow& stable, const VersionWindow& cana
     m.unit = "P(canary>stable)";
     m.allowed = cfg.max_superiority;
     m.needed = cfg.min_requests;
-    const stats::RankTest t = stats::mann_whitney(stable.latency, canary.latency);
+    // Against stable moved up by the allowed shift: a canary 30 us slower on a 60 us service is not a reason
+    // to roll back, however many requests show it.
+    const stats::RankTest t =
+        stats::mann_whitney(shifted(stable.latency, cfg.max_shift_ms * 1e6), canary.latency);
     m.n_stable = t.n_stable;
     m.n_canary = t.n_canary;
     if (t.n_stable > 0 && t.n_canary > 0) {
@@ -79,9 +96,11 @@ MetricScore latency_score(const VersionWindow& stable, const VersionWindow& cana
         m.detail = *why;
         return m;
     }
-    m.detail = format("P(canary slower than stable) %.3f (0.5 when alike), allowed %.3f, ", t.superiority,
-                      cfg.max_superiority) +
-               p_text(*m.p_value);
+    m.detail =
+        (cfg.max_shift_ms > 0 ? format("P(canary slower than stable + %s) %.3f",
+                                       ms_text(cfg.max_shift_ms).c_str(), t.superiority)
+                              : format("P(canary slower than stable) %.3f (0.5 when alike)", t.superiority)) +
+        format(", allowed %.3f, ", cfg.max_superiority) + p_text(*m.p_value);
     judge(m, *m.p_value<cfg.alpha, t.superiority> cfg.max_superiority, cfg.alpha);
     return m;
 }

@@ -80,7 +80,12 @@ std::string RolloutEngine::waiting_for(const RolloutStatus& s) const {
     const auto& spec = *s.spec;
     if (s.step < 0 || s.step >= int(spec.steps.size())) return "";
     const RolloutStep& st = spec.steps[std::size_t(s.step)];
+    const int warmup = spec.analysis.warmup_s;
+    if (s.step_held_s < warmup && s.step_held_s < st.hold_s)
+        return fmt::format("warm-up {} s more, then hold {} s more", warmup - s.step_held_s,
+                           st.hold_s - s.step_held_s);
     if (s.step_held_s < st.hold_s) return fmt::format("hold {} s more", st.hold_s - s.step_held_s);
+    if (s.step_held_s <= warmup) return fmt::format("warm-up {} s more", warmup - s.step_held_s + 1);
     if (s.scorecard && s.scorecard->verdict == Verdict::Inconclusive) {
         if (const MetricScore* m = first_inconclusive(*s.scorecard))
             return "conclusive analysis (" + m->metric + ": " + m->detail + ")";
@@ -368,7 +373,9 @@ void RolloutEngine::tick(std::int64_t epoch) {
         return;
     }
     next.step_held_s += int(elapsed);
-    switch (sc.verdict) {
+    // Warming up after a weight change: the window is shown but counts neither way.
+    const Verdict counted = next.step_held_s <= cfg.warmup_s ? Verdict::Inconclusive : sc.verdict;
+    switch (counted) {
         case Verdict::Fail:
             next.failing_windows += 1;
             next.passing_windows = 0;

@@ -46,7 +46,7 @@ for rep in $(seq 1 "$REPS"); do
     auth=(-H "Authorization: Bearer $op" -H "Content-Type: application/json")
     cat >"$dir/scenario.json" <<EOF
 {"name": "rollout-bench", "executor": "constant-arrival-rate", "rate": 200, "duration_s": 90,
- "connections": 16, "requests": [{"name": "product", "method": "GET", "path": "/v1/products/{1..2000}",
+ "connections": 16, "requests": [{"name": "product", "method": "GET", "path": "/v1/products/{1..200}",
  "api_keys": $keys}]}
 EOF
     "$LOAD" run "$dir/scenario.json" --target "$api" --quiet >"$dir/load.log" 2>&1 &
@@ -56,7 +56,11 @@ EOF
     curl -sf "${auth[@]}" -X POST "$admin/v1/rollout/start" -d '{}' >/dev/null
     sleep 15  # a full clean analysis window first
     state=$(curl -sf "${auth[@]}" "$admin/v1/rollout" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-    if [[ $state != progressing ]]; then echo "run $rep: state $state before the fault" >&2; continue; fi
+    if [[ $state != progressing ]]; then
+        echo "run $rep: state $state before the fault: $(curl -sf "${auth[@]}" "$admin/v1/rollout" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"reason\"])")" >&2
+        for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=()
+        continue
+    fi
     t0=$(date +%s.%N)
     curl -sf "${auth[@]}" -X PUT "$admin/v1/canary" -d "$fault_body" >/dev/null
     t1=""

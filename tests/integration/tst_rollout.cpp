@@ -25,7 +25,7 @@ namespace {
 // 4 steps of 3 s hold. At 400 req/s a 10 s window holds 200 canary requests at 5 %, enough for p99 (100).
 const char* kPlan = R"({"steps":[{"weight_percent":5,"hold_s":3},{"weight_percent":25,"hold_s":3},
   {"weight_percent":50,"hold_s":3},{"weight_percent":100}],
-  "analysis":{"window_s":10,"min_requests":20,"pass_windows":2,"failure_windows":3}})";
+  "analysis":{"window_s":10,"min_requests":20,"pass_windows":2,"failure_windows":3,"warmup_s":0}})";
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
