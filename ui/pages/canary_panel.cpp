@@ -16,12 +16,14 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShowEvent>
 #include <QSlider>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "ui/pages/rollout_panel.h"
 #include "ui/session/dashboard.h"
 
 namespace redline::ui {
@@ -191,10 +193,22 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     auto* top = new QHBoxLayout;
     top->addLayout(left, 1);
     top->addWidget(cmpBox, 1);
-    auto* lay = new QVBoxLayout(this);
-    lay->addLayout(top, 1);
+    rollout_ = new RolloutPanel(d_);
+    connect(rollout_, &RolloutPanel::message, this, &CanaryPanel::message);
+    auto* content = new QWidget;
+    auto* lay = new QVBoxLayout(content);
+    lay->addLayout(top);
+    lay->addWidget(rollout_, 1);
     lay->addWidget(backendsBox);
     lay->addWidget(status_);
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName("canaryScroll");
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
 
     connect(d_, &Dashboard::ticked, this, [this] {
         if (isVisible()) refreshComparison();
@@ -265,6 +279,7 @@ void CanaryPanel::setAgent(const QString& id) {
     route_->clear();
     route_->addItem(tr("All routes"), QString());
     showBackends();
+    rollout_->setAgent(id);
     if (isVisible()) refreshComparison();
     if (!id.isEmpty()) reload();
 }
