@@ -72,7 +72,7 @@ QVariant RolloutPlanModel::data(const QModelIndex& index, int role) const {
                 case WeightCol:
                     return QLocale().toString(s.weight_percent, 'g', 6) + tr(" %");
                 case HoldCol:
-                    return index.row() + 1 == rowCount() && s.weight_percent >= 100
+                    return index.row() + 1 == rowCount() && s.weight_percent >= 100 && s.hold_s == 0
                                ? tr("— (promoted)")
                                : QLocale().toString(s.hold_s) + tr(" s");
                 case ProblemCol:
