@@ -7,10 +7,14 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include "core/event.h"
 #include "core/rollout.h"
+#include "ui/models/events_model.h"
 #include "ui/models/rollout_plan_model.h"
 #include "ui/models/scorecard_model.h"
 #include "ui/session/rollout_calls.h"
+#include "ui/widgets/chart_view.h"
+#include "ui/widgets/theme.h"
 
 using namespace redline;
 using namespace redline::ui;
@@ -86,6 +90,7 @@ class TestRolloutModels : public QObject {
     void scorecardGreysWhenStale();
     void planEditsMovesAndRemovals();
     void planErrorsLandOnTheirRows();
+    void rolloutEventsReadAsOneLine();
     void actionsPerState_data();
     void actionsPerState();
 };
@@ -212,6 +217,40 @@ void TestRolloutModels::planErrorsLandOnTheirRows() {
     QVERIFY(m.rowError(2).isEmpty());  // replaced, not added
     m.setErrors({});
     QVERIFY(!m.hasErrors());
+}
+
+void TestRolloutModels::rolloutEventsReadAsOneLine() {
+    // rollout.rolled_back carries the status with its scorecard: the marker's tooltip says what failed, not a
+    // dump of its leaves.
+    Event e;
+    e.kind = "rollout.rolled_back";
+    e.actor = "agent";
+    e.message = rolledBack().reason;
+    e.after = nlohmann::json(rolledBack());
+    const QString after = EventsModel::sideText(e, EventsModel::After);
+    QVERIFY2(after.startsWith("rolled_back at step 2 of 4, canary 0 %"), qPrintable(after));
+    QVERIFY2(after.contains("failing: latency distribution"), qPrintable(after));
+    QVERIFY2(after.contains("p99 latency (canary 61.5, allowed ≤ 16.2 ms)"), qPrintable(after));
+    QVERIFY(!after.contains("error ratio"));  // it passed
+    const QString tip = EventsModel::describe(e);
+    QVERIFY2(tip.contains("rollout.rolled_back") && tip.contains(after.toHtmlEscaped()), qPrintable(tip));
+    Event spec;
+    spec.kind = "rollout.spec";
+    spec.after = nlohmann::json(RolloutSpec{RolloutPlanModel::defaultSteps()});
+    QCOMPARE(EventsModel::sideText(spec, EventsModel::After),
+             QStringLiteral("plan: 5 % 30 s → 25 % 60 s → 50 % 60 s → 100 %; on failure rollback"));
+    // On the charts: their own marker category (the Markers menu can hide them), failures in the breach
+    // colour.
+    QCOMPARE(ChartView::markerCategory("rollout.step"), QStringLiteral("rollout"));
+    QCOMPARE(ChartView::markerColor("rollout.rolled_back"), colors::bad);
+    QCOMPARE(ChartView::markerColor("rollout.promoted"), colors::good);
+    QVERIFY(ChartView::markerColor("rollout.step") != ChartView::markerColor("canary.changed"));
+    QVERIFY(ChartView::markerColor("rollout.step") != colors::stale);
+    // Other kinds are untouched.
+    Event other;
+    other.kind = "canary.changed";
+    other.after = nlohmann::json{{"weight_percent", 5}};
+    QCOMPARE(EventsModel::sideText(other, EventsModel::After), QStringLiteral("weight_percent: 5"));
 }
 
 void TestRolloutModels::actionsPerState_data() {
