@@ -12,7 +12,7 @@ set(REDLINE_SDK_INCLUDE_DIR ${CMAKE_INSTALL_INCLUDEDIR}/redline)
 # else under agents/agent/ and core/ is internal and not installed. tests/sdk checks that this closure holds
 # (each installed header compiles on its own against the installed tree).
 set(REDLINE_SDK_AGENT_HEADERS agent.h admin_types.h types.h loadtests.h)
-set(REDLINE_SDK_CORE_HEADERS control.h event.h problem.h snapshot.h sketch.h window.h)
+set(REDLINE_SDK_CORE_HEADERS control.h event.h problem.h rollout.h snapshot.h sketch.h window.h)
 list(TRANSFORM REDLINE_SDK_AGENT_HEADERS PREPEND ${PROJECT_SOURCE_DIR}/agents/agent/)
 list(TRANSFORM REDLINE_SDK_CORE_HEADERS PREPEND ${PROJECT_SOURCE_DIR}/core/)
 install(FILES ${REDLINE_SDK_AGENT_HEADERS} DESTINATION ${REDLINE_SDK_INCLUDE_DIR}/agents/agent COMPONENT dev)

@@ -419,6 +419,11 @@ Dispatch AdminApi::dispatch(HttpIn& in) {
             return d;
         }
         host->path.match(path, &in.req.params);
+        if (auto bad = check_actor(in)) {
+            d.response = std::move(*bad);
+            return d;
+        }
+        in.req.actor = std::string(to_string(role)) + (in.actor.empty() ? "" : ":" + in.actor);
         try {
             d.response = host->handler(in.req);
         } catch (const std::exception& ex) {

@@ -62,6 +62,8 @@ struct AdminRequest {
     std::string body;
     Role role = Role::None;
     std::string remote;  // "127.0.0.1:53422"
+    /// Who acts, for audit lines: "<role>" or "<role>:<Redline-Actor header>" (the header already validated).
+    std::string actor;
 };
 
 struct AdminResponse {

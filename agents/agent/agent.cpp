@@ -22,6 +22,7 @@
 #include "agents/agent/metrics_collectable.h"
 #include "agents/agent/metrics_protobuf.h"
 #include "agents/agent/recorder.h"
+#include "agents/agent/rollout_engine.h"
 #include "agents/agent/tokens.h"
 
 #ifndef REDLINE_VERSION
@@ -140,6 +141,7 @@ struct Agent::Impl {
     std::vector<std::pair<std::string, std::function<nlohmann::json()>>> info_extra;
     std::unique_ptr<EventLog> events;
     std::unique_ptr<ControlStore> controls;
+    std::unique_ptr<RolloutEngine> rollout;
     std::vector<HostHandler> handlers;
     std::vector<std::function<void(const LimitsConfig&)>> limits_fns;
     std::vector<std::function<void(const CanaryConfig&)>> canary_fns;
@@ -305,9 +307,22 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
     ControlResource canary;
     canary.name = "canary";
     canary.initial = CanaryConfig{};
-    canary.validate = [](const nlohmann::json& body) -> Parsed<nlohmann::json> {
+    canary.validate = [im](const nlohmann::json& body) -> Parsed<nlohmann::json> {
         auto p = parse_canary(body);
         if (!p.ok()) return {p.errors()};
+        if (im->rollout && im->rollout->owns_weight() && !RolloutEngine::writing_weight_here()) {
+            double current = 0.0;
+            {
+                std::lock_guard lock(im->typed_mutex);
+                current = im->canary.weight_percent;
+            }
+            if (p.value().weight_percent != current)
+                return {std::vector<FieldError>{
+                    {"weight_percent",
+                     "a rollout owns the canary weight (now " + fmt_num(current) +
+                         "%) while it is progressing or paused: promote, skip or abort it (POST "
+                         "/v1/rollout/{action}); the fault knobs may still change"}}};
+        }
         return {nlohmann::json(p.value())};
     };
     canary.apply = [im](const nlohmann::json& state) {
@@ -322,6 +337,43 @@ Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(opti
     };
     canary.describe = describe_canary;
     impl_->controls->add(std::move(canary));
+
+    RolloutEngine::Hooks rh;
+    rh.windows = [im](int seconds, VersionWindow& stable, VersionWindow& canary_w) {
+        im->recorder.version_window(seconds, "stable", stable.counters, stable.latency);
+        im->recorder.version_window(seconds, "canary", canary_w.counters, canary_w.latency);
+    };
+    rh.set_weight = [im](double weight) -> std::optional<std::string> {
+        nlohmann::json doc = im->controls->get("canary");
+        if (!doc.is_object()) doc = CanaryConfig{};
+        doc["weight_percent"] = weight;
+        AdminResponse r = im->controls->put_as("canary", doc.dump(), "rollout");
+        if (r.status == 200) return std::nullopt;
+        auto body = nlohmann::json::parse(r.body, nullptr, false);
+        return "HTTP " + std::to_string(r.status) +
+               (body.is_object() ? ": " + body.value("detail", std::string()) : std::string());
+    };
+    rh.current_weight = [im] {
+        std::lock_guard lock(im->typed_mutex);
+        return im->canary.weight_percent;
+    };
+    rh.publish = [im](Event& e) {
+        std::string err;
+        if (im->events->append(e, e.actor != "agent", &err)) return true;
+        im->errors.report("emit " + e.kind + ": " + err);
+        return false;
+    };
+    rh.now_ms = [] { return unix_ms(); };
+    impl_->rollout = std::make_unique<RolloutEngine>((fs::path(o.data_dir) / "rollout.json").string(),
+                                                     std::move(rh), impl_->errors);
+    impl_->recorder.on_epoch_closed([im](std::int64_t epoch) { im->rollout->tick(epoch); });
+    RolloutEngine* engine = impl_->rollout.get();
+    add_handler("GET", "/v1/rollout", Role::Viewer, [engine](const AdminRequest&) { return engine->get(); });
+    add_handler("PUT", "/v1/rollout", Role::Operator,
+                [engine](const AdminRequest& r) { return engine->put(r.body, r.actor); });
+    add_handler("POST", "/v1/rollout/{action}", Role::Operator, [engine](const AdminRequest& r) {
+        return engine->act(r.params.at("action"), r.body, r.actor);
+    });
 }
 
 Agent::~Agent() {
@@ -375,6 +427,7 @@ void Agent::start() {
     im.recorder.freeze();
     im.upstream.freeze();
     im.controls->load_and_apply();
+    im.rollout->load();
     im.started_ms = unix_ms();
     if (im.has_admin) {
         AdminApi::Context ctx;
@@ -433,6 +486,7 @@ void Agent::stop() {
     std::lock_guard lock(im.life_mutex);
     if (!im.started || im.stopped) return;
     im.stopped = true;
+    im.rollout->stop();
     if (im.server) {
         im.server->stop();
         im.server.reset();
@@ -490,6 +544,10 @@ Event Agent::publish_event(Event e) {
         impl_->errors.report(std::string("emit failed: ") + ex.what());
     }
     return e;
+}
+
+RolloutStatus Agent::rollout() const {
+    return impl_->rollout->status();
 }
 
 Snapshot Agent::snapshot(int window_s) const {

@@ -32,6 +32,7 @@
 #include "core/control.h"
 #include "core/event.h"
 #include "core/problem.h"
+#include "core/rollout.h"
 #include "core/snapshot.h"
 
 namespace prometheus {
@@ -92,6 +93,8 @@ class Agent {
     LimitsConfig limits() const;
     CanaryConfig canary() const;
     nlohmann::json control(std::string_view name) const;
+    /// The rollout (GET /v1/rollout; docs/rollouts.md): its plan, state, step and newest scorecard.
+    RolloutStatus rollout() const;
     /// Appends an event (id and time assigned), writes it to the audit log when it has an actor other than
     /// "agent", and pushes it to stream subscribers. Returns the stored event.
     Event publish_event(Event e);

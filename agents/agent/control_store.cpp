@@ -245,6 +245,10 @@ nlohmann::json ControlStore::get(std::string_view name) const {
 
 AdminResponse ControlStore::put(std::string_view name, const std::string& body, Role actor,
                                 const std::string& by) {
+    return put_as(name, body, std::string(to_string(actor)) + (by.empty() ? "" : ":" + by));
+}
+
+AdminResponse ControlStore::put_as(std::string_view name, const std::string& body, const std::string& actor) {
     std::lock_guard put_lock(put_mutex_);
     Entry* entry = nullptr;
     nlohmann::json before;
@@ -280,7 +284,7 @@ AdminResponse ControlStore::put(std::string_view name, const std::string& body, 
     // on state_mutex_ until the new state is committed, so nobody who saw the event reads the old state.
     Event ev;
     ev.kind = std::string(name) + ".changed";
-    ev.actor = std::string(to_string(actor)) + (by.empty() ? "" : ":" + by);
+    ev.actor = actor;
     ev.before = before;
     ev.after = after;
     try {

@@ -43,6 +43,9 @@ class ControlStore {
     /// `by`: who acted (the Redline-Actor header, already validated), recorded as "<role>:<by>".
     AdminResponse put(std::string_view name, const std::string& body, Role actor, const std::string& by = {});
 
+    /// put() on behalf of the agent itself (the rollout engine): `actor` is the audit line's actor as is.
+    AdminResponse put_as(std::string_view name, const std::string& body, const std::string& actor);
+
     std::string file_path(std::string_view name) const;
 
     /// Writes `content` to `path` atomically: temp file, fsync, rename, fsync of the directory.

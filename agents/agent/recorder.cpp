@@ -99,7 +99,8 @@ struct Recorder::Impl {
     std::vector<std::shared_ptr<Shard>> shards;
     std::vector<SeriesState> state;
     std::int64_t last_closed = -1;
-    LatencySketch scratch;  // per-series epoch sketch, reused
+    LatencySketch scratch;                        // per-series epoch sketch, reused
+    std::function<void(std::int64_t)> on_closed;  // configuration thread before freeze; immutable after
 
     std::mutex clock_mutex;
     std::condition_variable clock_cv;
@@ -151,6 +152,8 @@ struct Recorder::Impl {
     void read_series(Shard& shard, std::size_t i, Counters& c, LatencySketch& sk, std::uint64_t& mn,
                      std::uint64_t& mx);
     void clock_loop();
+    /// Merges the shards into the rings as epoch `epoch`; false when the epoch is older than the newest.
+    bool merge(std::int64_t epoch);
 };
 
 Shard* Recorder::Impl::shard_slow() noexcept {
@@ -262,11 +265,20 @@ void settle_extremes(LatencySketch& sk, std::uint64_t mn, std::uint64_t mx) {
 
 void Recorder::Impl::close(std::int64_t epoch) {
     if (!frozen.load(std::memory_order_acquire)) return;
+    if (!merge(epoch) || !on_closed) return;
+    try {
+        on_closed(epoch);
+    } catch (const std::exception& e) {
+        spdlog::error("recorder: the epoch-closed callback threw: {}", e.what());
+    }
+}
+
+bool Recorder::Impl::merge(std::int64_t epoch) {
     std::lock_guard lk(merge_mutex);
     if (epoch < last_closed) {
         // The ring keeps increasing epochs only; leave the data in the shards for the next close.
         spdlog::debug("recorder: close_epoch({}) ignored, newest closed epoch is {}", epoch, last_closed);
-        return;
+        return false;
     }
     adopt_pending();
     // A retired flag read (acquire) before the final reading guarantees that reading sees every write.
@@ -302,6 +314,7 @@ void Recorder::Impl::close(std::int64_t epoch) {
         }
     }
     shards.resize(keep);
+    return true;
 }
 
 void Recorder::Impl::clock_loop() {
@@ -427,6 +440,23 @@ Snapshot Recorder::snapshot(int window_s) const {
     }
     out.total = SeriesSnapshot::from("*", "*", "*", all, *all_sketch, out.window_s, all_inflight);
     return out;
+}
+
+void Recorder::version_window(int seconds, std::string_view version, Counters& out,
+                              LatencySketch& out_sketch) const {
+    Impl& im = *impl_;
+    if (!im.frozen.load(std::memory_order_acquire)) return;
+    std::lock_guard lk(im.merge_mutex);
+    if (im.last_closed < 0) return;
+    for (std::size_t i = 0; i < im.series.size(); ++i)
+        if (im.series[i].version == version)
+            im.state[i].ring.window(im.last_closed, seconds, out, out_sketch);
+}
+
+void Recorder::on_epoch_closed(std::function<void(std::int64_t epoch)> fn) {
+    if (impl_->frozen.load(std::memory_order_acquire))
+        throw ConfigError("on_epoch_closed after freeze(): set it at start-up");
+    impl_->on_closed = std::move(fn);
 }
 
 void Recorder::totals(const TotalsVisitor& fn) const {

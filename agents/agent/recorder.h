@@ -68,6 +68,12 @@ class Recorder {
     /// Calls a visitor with every series' totals; false when the recorder is gone.
     using TotalsSource = std::function<bool(const TotalsVisitor&)>;
 
+    /// Adds every series of `version` over the newest `seconds` closed epochs into out/out_sketch.
+    void version_window(int seconds, std::string_view version, Counters& out,
+                        LatencySketch& out_sketch) const;
+    /// Called after each epoch is merged (on the closing thread, no lock held). Before freeze().
+    void on_epoch_closed(std::function<void(std::int64_t epoch)> fn);
+
     /// Cumulative since start (for /metrics): per series counters and sketch, merged at each close.
     void totals(const TotalsVisitor& fn) const;
     /// totals() behind a weak reference to the recorder: safe to call after the recorder is destroyed (then

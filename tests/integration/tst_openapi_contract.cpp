@@ -123,6 +123,9 @@ const std::string kLongRun =
     R"({"scenario":{"name":"contract-long","executor":"constant-arrival-rate","rate":5,"duration_s":30,)"
     R"("connections":1,"requests":[{"path":"/v1/products?page_size=1"}]}})";
 
+constexpr const char* kRolloutBody =
+    R"({"steps":[{"weight_percent":5,"hold_s":600},{"weight_percent":100}],"on_failure":"pause"})";
+
 const Operation kOperations[] = {
     {"/healthz", "get", false, false, false, ""},
     {"/metrics", "get", false, false, false, ""},
@@ -142,10 +145,15 @@ const Operation kOperations[] = {
     {"/v1/loadtests", "post", true, true, true, "{}"},  // a body that would start nothing
     {"/v1/loadtests/{id}", "get", true, false, false, ""},
     {"/v1/loadtests/{id}", "delete", true, true, false, ""},
+    {"/v1/rollout", "get", true, false, false, ""},
+    {"/v1/rollout", "put", true, true, true, kRolloutBody},
+    {"/v1/rollout/{action}", "post", true, true, true, "{}"},
 };
 
 /// A concrete path for a template (an id that names no run).
 std::string concrete(const std::string& path) {
+    if (const auto a = path.find("{action}"); a != std::string::npos)
+        return path.substr(0, a) + "pause" + path.substr(a + 8);
     const auto p = path.find("{id}");
     return p == std::string::npos ? path : path.substr(0, p) + "lt-000000000000" + path.substr(p + 4);
 }
@@ -389,6 +397,52 @@ std::vector<Case> cases() {
     });
     simple("unknown id", "/v1/loadtests/{id}", "get", 404, "/v1/loadtests/lt-000000000000", false);
     simple("unknown id", "/v1/loadtests/{id}", "delete", 404, "/v1/loadtests/lt-000000000000", true);
+    // The rollout: a plan whose first step holds for 10 minutes, so nothing moves while the cases run.
+    simple("no rollout or the last one", "/v1/rollout", "get", 200, "/v1/rollout", false);
+    simple("set a plan", "/v1/rollout", "put", 200, "/v1/rollout", true, kRolloutBody);
+    simple("weight above 100", "/v1/rollout", "put", 400, "/v1/rollout", true,
+           R"({"steps":[{"weight_percent":150,"hold_s":1}]})");
+    simple("duplicate key", "/v1/rollout", "put", 400, "/v1/rollout", true,
+           R"({"steps":[{"weight_percent":5,"weight_percent":6,"hold_s":1}]})");
+    add("plan state cannot be persisted", "/v1/rollout", "put", 500, [](Ctx& c) {
+        const auto tmp = std::filesystem::path(c.data_dir) / "rollout.json.tmp";
+        std::error_code ec;
+        std::filesystem::create_directories(tmp, ec);
+        Outcome o = c.out(c.call("PUT", "/v1/rollout", c.op, kRolloutBody), "PUT");
+        std::filesystem::remove_all(tmp, ec);
+        if (ec) o.error = "cannot remove " + tmp.string();
+        return o;
+    });
+    add("a new plan while one runs", "/v1/rollout", "put", 409, [](Ctx& c) {
+        c.call("PUT", "/v1/rollout", c.op, kRolloutBody);
+        const auto started = c.call("POST", "/v1/rollout/start", c.op, "{}");
+        Outcome o = c.out(c.call("PUT", "/v1/rollout", c.op, kRolloutBody), "PUT");
+        if (started.status != 200) o.error = "could not start the rollout: " + started.body;
+        c.call("POST", "/v1/rollout/abort", c.op, "{}");
+        return o;
+    });
+    add("start and read it", "/v1/rollout", "get", 200, [](Ctx& c) {
+        c.call("PUT", "/v1/rollout", c.op, kRolloutBody);
+        c.call("POST", "/v1/rollout/start", c.op, "{}");
+        QTest::qWait(2200);  // two analysis ticks: the status carries a scorecard
+        Outcome o = c.out(c.call("GET", "/v1/rollout", c.viewer), "GET");
+        if (json_at(parse_json(o.r.body), "/scorecard").is_null()) o.error = "no scorecard after 2 s";
+        c.call("POST", "/v1/rollout/abort", c.op, "{}");
+        return o;
+    });
+    add("start", "/v1/rollout/{action}", "post", 200, [](Ctx& c) {
+        c.call("PUT", "/v1/rollout", c.op, kRolloutBody);
+        Outcome o = c.out(c.call("POST", "/v1/rollout/start", c.op, R"({"reason":"contract"})"), "POST");
+        c.call("POST", "/v1/rollout/abort", c.op, "{}");
+        return o;
+    });
+    add("not allowed in this state", "/v1/rollout/{action}", "post", 409, [](Ctx& c) {
+        c.call("PUT", "/v1/rollout", c.op, kRolloutBody);
+        return c.out(c.call("POST", "/v1/rollout/resume", c.op, "{}"), "POST");
+    });
+    simple("unknown action", "/v1/rollout/{action}", "post", 404, "/v1/rollout/jump", true, "{}");
+    simple("unknown body field", "/v1/rollout/{action}", "post", 400, "/v1/rollout/pause", true,
+           R"({"contract_unknown":1})");
     add("too many streams for this token", "/v1/stream", "get", 429, [](Ctx& c) {
         // The viewer role may hold 64 streams (max_streams_per_role); the 65th is refused, and the held ones
         // are closed when this case ends.

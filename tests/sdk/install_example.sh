@@ -22,7 +22,7 @@ cmake --install "$build" --prefix "$prefix" --component dev > "$tmp/install.log"
 
 # Exactly the public headers, nothing internal.
 expected="agents/agent/admin_types.h agents/agent/agent.h agents/agent/loadtests.h agents/agent/types.h
-core/control.h core/event.h core/problem.h core/sketch.h core/snapshot.h core/window.h"
+core/control.h core/event.h core/problem.h core/rollout.h core/sketch.h core/snapshot.h core/window.h"
 got=$(cd "$prefix/include/redline" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
 [ "$(echo $expected)" = "$(echo $got)" ] || fail "installed headers: got '$got', want '$(echo $expected)'"
 for f in RedlineAgentConfig.cmake RedlineAgentConfigVersion.cmake RedlineAgentTargets.cmake; do
