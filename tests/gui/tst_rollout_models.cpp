@@ -128,6 +128,15 @@ void TestRolloutModels::scorecardShowsTheAgentsFigures() {
     QCOMPARE(cell(m, "cache_hit_ratio", ScorecardModel::StableCol), QStringLiteral("—"));
     QCOMPARE(cell(m, "cache_hit_ratio", ScorecardModel::DifferenceCol), QStringLiteral("—"));
     QCOMPARE(cell(m, "error_ratio", ScorecardModel::StableCol), QStringLiteral("0.00 %"));
+    // Sub-millisecond latencies keep their digits; a rounding-to-zero difference has no sign.
+    Scorecard small = *s.scorecard;
+    small.metrics[1].stable = 0.0104;
+    small.metrics[1].difference = -0.001;
+    small.metrics[5].difference = -0.0000001;
+    m.setScorecard(small);
+    QCOMPARE(cell(m, "p50", ScorecardModel::StableCol), QStringLiteral("0.0104 ms"));
+    QCOMPARE(cell(m, "p50", ScorecardModel::DifferenceCol), QStringLiteral("-0.001 ms"));
+    QCOMPARE(cell(m, "cache_hit_ratio", ScorecardModel::DifferenceCol), QStringLiteral("0.0000 %"));
     // The detail is every cell's tooltip.
     QVERIFY(cell(m, "p99", ScorecardModel::CanaryCol, Qt::ToolTipRole).contains("detail of p99"));
     QCOMPARE(m.index(m.rowOf("p99"), 0).data(ScorecardModel::VerdictRole).toInt(), int(Verdict::Fail));

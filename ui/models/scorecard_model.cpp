@@ -3,6 +3,7 @@
 #include <QBrush>
 #include <QFont>
 #include <QLocale>
+#include <QRegularExpression>
 #include <cmath>
 
 #include "ui/widgets/health_colors.h"
@@ -101,13 +102,16 @@ QString ScorecardModel::valueText(const std::optional<double>& v, const std::str
                                   bool signedValue) const {
     if (!v || !std::isfinite(*v)) return QStringLiteral("—");
     const QLocale l;
+    const double a = std::fabs(*v);
     QString s;
-    if (unit == "ms")
-        s = l.toString(*v, 'f', std::fabs(*v) < 10 ? 2 : 1) + tr(" ms");
+    if (unit == "ms")  // sub-millisecond latencies keep three significant digits, not "0.00"
+        s = (a > 0 && a < 1 ? l.toString(*v, 'g', 3) : l.toString(*v, 'f', a < 10 ? 2 : 1)) + tr(" ms");
     else if (unit == "%")
-        s = l.toString(*v, 'f', 2) + tr(" %");
+        s = l.toString(*v, 'f', a > 0 && a < 0.005 ? 4 : 2) + tr(" %");
     else
         s = l.toString(*v, 'f', 3);  // a probability (P(canary > stable))
+    static const QRegularExpression nonZero(QStringLiteral("[1-9]"));
+    if (s.startsWith('-') && !s.contains(nonZero)) s.remove(0, 1);  // "-0.00 %" is zero
     if (signedValue && *v > 0) s.prepend('+');
     return s;
 }

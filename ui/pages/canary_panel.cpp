@@ -213,11 +213,19 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     connect(d_, &Dashboard::ticked, this, [this] {
         if (isVisible()) refreshComparison();
     });
-    connect(d_, &Dashboard::eventsArrived, this, [this](const QString& id, int) {
+    connect(d_, &Dashboard::eventsArrived, this, [this](const QString& id, int count) {
         if (id != agent_) return;
+        // Every event of the batch counts: a rollout's step comes as rollout.step and canary.changed
+        // together.
         const auto& ev = d_->store().events(id);
-        if (!ev.empty() && ev.back().kind == "canary.changed") reload();
-        if (!ev.empty() && ev.back().kind.rfind("proxy.backend.", 0) == 0) refreshBackends();
+        bool canary = false, backends = false;
+        for (std::size_t i = ev.size() - std::min<std::size_t>(ev.size(), std::size_t(std::max(count, 0)));
+             i < ev.size(); ++i) {
+            canary |= ev[i].kind == "canary.changed" || ev[i].kind.rfind("rollout.", 0) == 0;
+            backends |= ev[i].kind.rfind("proxy.backend.", 0) == 0;
+        }
+        if (canary) reload();
+        if (backends) refreshBackends();
     });
 }
 
