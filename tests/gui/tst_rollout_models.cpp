@@ -110,7 +110,7 @@ void TestRolloutModels::scorecardShowsTheAgentsFigures() {
     QCOMPARE(cell(m, "p99", ScorecardModel::DifferenceCol), QStringLiteral("+50.3 ms"));
     QCOMPARE(cell(m, "p99", ScorecardModel::AllowedCol), QStringLiteral("≤ 16.2 ms"));
     QCOMPARE(cell(m, "p99", ScorecardModel::PValueCol), QStringLiteral("0.0004"));
-    QCOMPARE(cell(m, "p99", ScorecardModel::SamplesCol), QStringLiteral("400 / 120, needs 50"));
+    QCOMPARE(cell(m, "p99", ScorecardModel::SamplesCol), QStringLiteral("400 / 120 (≥ 50)"));
     QCOMPARE(cell(m, "latency", ScorecardModel::PValueCol), QStringLiteral("< 0.0001"));
     QCOMPARE(cell(m, "latency", ScorecardModel::CanaryCol), QStringLiteral("0.930"));
     // The verdict is a word, not only a colour; fail and pass differ in colour too.
@@ -118,7 +118,7 @@ void TestRolloutModels::scorecardShowsTheAgentsFigures() {
     QVERIFY(cell(m, "error_ratio", ScorecardModel::VerdictCol).contains("pass"));
     QVERIFY(cell(m, "rate_limited_ratio", ScorecardModel::VerdictCol).contains("inconclusive"));
     QCOMPARE(cell(m, "rate_limited_ratio", ScorecardModel::SamplesCol),
-             QStringLiteral("400 / 120, needs 500"));
+             QStringLiteral("400 / 120 (≥ 500)"));
     const auto fail =
         m.index(m.rowOf("p99"), ScorecardModel::VerdictCol).data(Qt::ForegroundRole).value<QBrush>();
     const auto pass =

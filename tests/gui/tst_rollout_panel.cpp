@@ -108,6 +108,7 @@ class TestRolloutPanel : public QObject {
     void aViewerGetsNoVerbs();
     void startPauseResumeShowTheAgentsState();
     void aCanaryLatencyFaultRollsBackWithItsReason();
+    void anAgentThatIsNotLiveGreysOut();  // last: stops the server
 
   private:
     struct Ui {
@@ -395,6 +396,28 @@ void TestRolloutPanel::aCanaryLatencyFaultRollsBackWithItsReason() {
     QTRY_VERIFY_WITH_TIMEOUT(again.rollout->status().has_value(), kTimeout);
     QCOMPARE(again.rollout->status()->state, RolloutState::RolledBack);
     QVERIFY(!again.rollout->findChild<QLabel*>("rolloutRolledBackBannerText")->isVisible());
+}
+
+void TestRolloutPanel::anAgentThatIsNotLiveGreysOut() {
+    Ui u;
+    open(u);
+    QVERIFY(u.rollout);
+    QTRY_VERIFY_WITH_TIMEOUT(u.rollout->status().has_value(), kTimeout);
+    const RolloutState before = u.rollout->status()->state;
+    auto* note = u.rollout->findChild<QLabel*>("staleLabel");
+    auto* table = u.rollout->findChild<QTableView*>("rolloutScorecard");
+    QVERIFY(note && table);
+    QVERIFY(!note->isVisible());
+    QVERIFY(table->isEnabled());
+    QVERIFY(server_->stop(10000));  // a clean stop: the stream ends, the connection is not live
+    QTRY_VERIFY_WITH_TIMEOUT(!table->isEnabled(), kTimeout);
+    QVERIFY(note->isVisible());
+    QVERIFY2(note->text().contains("not live"), qPrintable(note->text()));
+    QVERIFY(u.rollout->scorecard()->stale());
+    for (auto a : {RolloutAction::Start, RolloutAction::Pause, RolloutAction::Abort})
+        QVERIFY(!u.rollout->button(a)->isEnabled());
+    QCOMPARE(u.rollout->status()->state, before);  // the last word stays, marked as such
+    test::shot(u.rollout, "rollout-not-live");
 }
 
 QTEST_MAIN(TestRolloutPanel)

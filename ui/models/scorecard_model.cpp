@@ -68,7 +68,7 @@ QVariant ScorecardModel::headerData(int section, Qt::Orientation o, int role) co
         case PValueCol:
             return tr("p-value");
         case SamplesCol:
-            return tr("Samples (S / C, needed)");
+            return tr("Samples S / C (needed)");
         default:
             return {};
     }
@@ -161,7 +161,7 @@ QVariant ScorecardModel::data(const QModelIndex& index, int role) const {
             const QLocale l;
             QString s = l.toString(qulonglong(m.n_stable)) + QStringLiteral(" / ") +
                         l.toString(qulonglong(m.n_canary));
-            if (m.needed > 0) s += tr(", needs %1").arg(l.toString(qulonglong(m.needed)));
+            if (m.needed > 0) s += tr(" (≥ %1)").arg(l.toString(qulonglong(m.needed)));
             return s;
         }
         default:
