@@ -117,8 +117,7 @@ void TestRolloutModels::scorecardShowsTheAgentsFigures() {
     QVERIFY(cell(m, "p99", ScorecardModel::VerdictCol).contains("FAIL"));
     QVERIFY(cell(m, "error_ratio", ScorecardModel::VerdictCol).contains("pass"));
     QVERIFY(cell(m, "rate_limited_ratio", ScorecardModel::VerdictCol).contains("inconclusive"));
-    QCOMPARE(cell(m, "rate_limited_ratio", ScorecardModel::SamplesCol),
-             QStringLiteral("400 / 120 (≥ 500)"));
+    QCOMPARE(cell(m, "rate_limited_ratio", ScorecardModel::SamplesCol), QStringLiteral("400 / 120 (≥ 500)"));
     const auto fail =
         m.index(m.rowOf("p99"), ScorecardModel::VerdictCol).data(Qt::ForegroundRole).value<QBrush>();
     const auto pass =
@@ -128,14 +127,14 @@ void TestRolloutModels::scorecardShowsTheAgentsFigures() {
     QCOMPARE(cell(m, "cache_hit_ratio", ScorecardModel::StableCol), QStringLiteral("—"));
     QCOMPARE(cell(m, "cache_hit_ratio", ScorecardModel::DifferenceCol), QStringLiteral("—"));
     QCOMPARE(cell(m, "error_ratio", ScorecardModel::StableCol), QStringLiteral("0.00 %"));
-    // Sub-millisecond latencies keep their digits; a rounding-to-zero difference has no sign.
+    // Sub-millisecond latencies are shown in µs, not as "0.00 ms"; a rounding-to-zero difference has no sign.
     Scorecard small = *s.scorecard;
     small.metrics[1].stable = 0.0104;
     small.metrics[1].difference = -0.001;
     small.metrics[5].difference = -0.0000001;
     m.setScorecard(small);
-    QCOMPARE(cell(m, "p50", ScorecardModel::StableCol), QStringLiteral("0.0104 ms"));
-    QCOMPARE(cell(m, "p50", ScorecardModel::DifferenceCol), QStringLiteral("-0.001 ms"));
+    QCOMPARE(cell(m, "p50", ScorecardModel::StableCol), QStringLiteral("10.4 µs"));
+    QCOMPARE(cell(m, "p50", ScorecardModel::DifferenceCol), QStringLiteral("-1 µs"));
     QCOMPARE(cell(m, "cache_hit_ratio", ScorecardModel::DifferenceCol), QStringLiteral("0.0000 %"));
     // The detail is every cell's tooltip.
     QVERIFY(cell(m, "p99", ScorecardModel::CanaryCol, Qt::ToolTipRole).contains("detail of p99"));

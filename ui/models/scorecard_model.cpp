@@ -104,8 +104,10 @@ QString ScorecardModel::valueText(const std::optional<double>& v, const std::str
     const QLocale l;
     const double a = std::fabs(*v);
     QString s;
-    if (unit == "ms")  // sub-millisecond latencies keep three significant digits, not "0.00"
-        s = (a > 0 && a < 1 ? l.toString(*v, 'g', 3) : l.toString(*v, 'f', a < 10 ? 2 : 1)) + tr(" ms");
+    if (unit == "ms" && a > 0 && a < 1)  // sub-millisecond: microseconds, three significant digits
+        s = l.toString(*v * 1000.0, 'g', 3) + tr(" µs");
+    else if (unit == "ms")
+        s = l.toString(*v, 'f', a < 10 ? 2 : 1) + tr(" ms");
     else if (unit == "%")
         s = l.toString(*v, 'f', a > 0 && a < 0.005 ? 4 : 2) + tr(" %");
     else

@@ -136,7 +136,7 @@ RolloutPanel::RolloutPanel(Dashboard* dashboard, QWidget* parent)
     score_table_->verticalHeader()->hide();
     score_table_->setSelectionMode(QAbstractItemView::NoSelection);
     score_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    score_table_->horizontalHeader()->setSectionResizeMode(ScorecardModel::MetricCol, QHeaderView::Stretch);
+    score_table_->horizontalHeader()->setStretchLastSection(true);  // the metric names never wrap
     score_table_->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     score_table_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     score_table_->setMinimumHeight(score_table_->verticalHeader()->defaultSectionSize() * 8 +
