@@ -9,6 +9,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QPushButton>
+#include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
@@ -279,6 +280,11 @@ void TestRolloutPanel::startPauseResumeShowTheAgentsState() {
     QVERIFY(!u.rollout->button(RolloutAction::Start)->isEnabled());
     QVERIFY(!u.rollout->button(RolloutAction::Resume)->isEnabled());
     QVERIFY(!u.rollout->editor()->table()->isEnabled());  // the running plan is not edited
+    // The Canary tab's weight controls are off while the rollout holds the weight, and say so.
+    auto* owned = u.canary->findChild<QLabel*>("rolloutOwnsWeight");
+    QVERIFY(owned && owned->isVisible());
+    QVERIFY2(owned->text().contains("step 1 of 4"), qPrintable(owned->text()));
+    QVERIFY(!u.canary->findChild<QSlider*>()->isEnabled());
     auto* progress = u.rollout->findChild<QLabel*>("rolloutProgress");
     QTRY_VERIFY_WITH_TIMEOUT(progress->text().contains("s left"), kTimeout);
 
@@ -320,6 +326,8 @@ void TestRolloutPanel::startPauseResumeShowTheAgentsState() {
     answer = true;
     QTest::mouseClick(u.rollout->button(RolloutAction::Abort), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(u.rollout->status()->state == RolloutState::Aborted, kTimeout);
+    QVERIFY(!owned->isVisible());
+    QVERIFY(u.canary->findChild<QSlider*>()->isEnabled());
     QCOMPARE(agentRollout(*admin_)->weight_percent, 0.0);
 }
 

@@ -91,6 +91,7 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
         if (w == 0) b->setObjectName("dangerButton");
         if (w == 100) b->setObjectName("primaryButton");
         connect(b, &QPushButton::clicked, this, [this, w] { setWeight(w); });
+        weight_controls_ << b;
         if (w == 0)
             quick->addWidget(b, 1, 0, 1, 3);
         else if (w == 100)
@@ -98,7 +99,13 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
         else
             quick->addWidget(b, 0, 2 * quick_col++, 1, 2);
     }
+    weight_controls_ << slider_;
+    owned_ = new QLabel;
+    owned_->setObjectName("rolloutOwnsWeight");
+    owned_->setWordWrap(true);
+    owned_->hide();
     auto* wl = new QVBoxLayout(weightBox);
+    wl->addWidget(owned_);
     wl->addLayout(sliderRow);
     wl->addWidget(pending_);
     wl->addWidget(error_);
@@ -195,6 +202,7 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     top->addWidget(cmpBox, 1);
     rollout_ = new RolloutPanel(d_);
     connect(rollout_, &RolloutPanel::message, this, &CanaryPanel::message);
+    connect(rollout_, &RolloutPanel::statusChanged, this, &CanaryPanel::showRolloutOwnership);
     auto* content = new QWidget;
     auto* lay = new QVBoxLayout(content);
     lay->addLayout(top);
@@ -271,6 +279,22 @@ void CanaryPanel::showBackends() {
     if (!live)
         note = tr("The proxy's agent is not live: these are the figures of its last contact.") + ' ' + note;
     backends_note_->setText(note);
+}
+
+void CanaryPanel::showRolloutOwnership() {
+    // While a rollout progresses or is paused the agent refuses other weights (400 weight_percent): the
+    // weight controls are off and say who holds the weight. The fault knobs stay (the agent takes them).
+    const auto& s = rollout_->status();
+    const bool owned = s && rollout_active(s->state);
+    for (QWidget* w : weight_controls_)
+        w->setEnabled(!owned);
+    if (owned)
+        owned_->setText(tr("A rollout sets the weight now (%1, step %2 of %3): pause, promote or abort it "
+                           "below.")
+                            .arg(s->state == RolloutState::Paused ? tr("paused") : tr("progressing"))
+                            .arg(s->step + 1)
+                            .arg(s->spec ? int(s->spec->steps.size()) : 0));
+    owned_->setVisible(owned);
 }
 
 void CanaryPanel::setAgent(const QString& id) {

@@ -13,6 +13,7 @@
 // Threading: GUI thread only; network calls go through AgentConnection (pool threads).
 #pragma once
 
+#include <QList>
 #include <QWidget>
 #include <functional>
 #include <optional>
@@ -100,6 +101,9 @@ class CanaryPanel : public Page {
     BackendsModel backends_;
     QWidget* backends_box_ = nullptr;
     RolloutPanel* rollout_ = nullptr;
+    QList<QWidget*> weight_controls_;  // slider and quick buttons: off while a rollout owns the weight
+    QLabel* owned_ = nullptr;          // says so
+    void showRolloutOwnership();
     QGroupBox* fault_box_ = nullptr;
     QTableView* backends_table_ = nullptr;
     QLabel* backends_note_ = nullptr;

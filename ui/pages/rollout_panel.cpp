@@ -373,6 +373,7 @@ void RolloutPanel::showStatus() {
         scorecard_.setScorecard(std::nullopt);
         showBanners();
         updateEnabled();
+        emit statusChanged();
         return;
     }
     const RolloutStatus& s = *status_;
@@ -420,6 +421,7 @@ void RolloutPanel::showStatus() {
     }
     showBanners();
     updateEnabled();
+    emit statusChanged();
 }
 
 void RolloutPanel::showBanners() {

@@ -59,6 +59,8 @@ class RolloutPanel : public QGroupBox {
   signals:
     /// After each answered request (ok: the agent accepted it, or a GET answered).
     void settled(bool ok);
+    /// status() changed (a new answer from the agent, or another agent).
+    void statusChanged();
     void message(const QString& text, bool error);
 
   protected:
