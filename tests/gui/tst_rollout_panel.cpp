@@ -1,9 +1,10 @@
 // GUI test of issue 13 §3 as an operator uses it: the Canary tab's Rollout group against a real
 // redline-sample-server (port 0), driven with mouse clicks and keys. An invalid plan shows the agent
 // parser's field errors beside its rows and sends nothing; a valid plan starts, the panel shows the state and
-// weight the agent reports; pause and resume; a viewer token gets no enabled verb; a latency fault on the
-// canary rolls the rollout back and the banner says why until dismissed (and stays dismissed for that
-// rollout). Screenshots with REDLINE_SCREENSHOT_DIR (tests/support/gui_fixture.h).
+// weight the agent reports; pause, resume, skip step, abort and promote (both confirmed first); a viewer
+// token gets no enabled verb; a latency fault on the canary rolls the rollout back and the banner says why
+// until dismissed (and stays dismissed for that rollout). Screenshots with REDLINE_SCREENSHOT_DIR
+// (tests/support/gui_fixture.h).
 #include <QApplication>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
@@ -30,6 +31,7 @@
 #include "ui/session/agent_connection.h"
 #include "ui/session/dashboard.h"
 #include "ui/widgets/rollout_plan_editor.h"
+#include "ui/widgets/step_timeline.h"
 #include "ui/widgets/theme.h"
 
 using namespace redline;
@@ -312,6 +314,14 @@ void TestRolloutPanel::startPauseResumeShowTheAgentsState() {
     QTRY_VERIFY_WITH_TIMEOUT(u.rollout->status()->state == RolloutState::Progressing, kTimeout);
     QVERIFY(!pausedBanner->isVisible());
 
+    // Skip step: the agent moves on to step 2 and its weight; the panel and the timeline follow the agent.
+    QTest::mouseClick(u.rollout->button(RolloutAction::Skip), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(u.rollout->status()->step == 1, kTimeout);
+    QCOMPARE(agentRollout(*admin_)->weight_percent, 25.0);
+    QCOMPARE(u.rollout->status()->weight_percent, 25.0);
+    QCOMPARE(u.rollout->findChild<StepTimeline*>("rolloutTimeline")->current(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(u.canary->applied().weight_percent, 25.0, kTimeout);
+
     // Abort asks first; a cancelled confirmation sends nothing.
     int asked = 0;
     bool answer = false;
@@ -326,9 +336,19 @@ void TestRolloutPanel::startPauseResumeShowTheAgentsState() {
     answer = true;
     QTest::mouseClick(u.rollout->button(RolloutAction::Abort), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(u.rollout->status()->state == RolloutState::Aborted, kTimeout);
+    QCOMPARE(agentRollout(*admin_)->weight_percent, 0.0);
     QVERIFY(!owned->isVisible());
     QVERIFY(u.canary->findChild<QSlider*>()->isEnabled());
-    QCOMPARE(agentRollout(*admin_)->weight_percent, 0.0);
+
+    // Start again (the same plan: no PUT, only start), then promote now, which asks first too.
+    QTest::mouseClick(u.rollout->button(RolloutAction::Start), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(u.rollout->status()->state == RolloutState::Progressing, kTimeout);
+    QCOMPARE(u.rollout->status()->step, 0);
+    QTest::mouseClick(u.rollout->button(RolloutAction::Promote), Qt::LeftButton);
+    QCOMPARE(asked, 3);
+    QTRY_VERIFY_WITH_TIMEOUT(u.rollout->status()->state == RolloutState::Promoted, kTimeout);
+    QCOMPARE(agentRollout(*admin_)->weight_percent, 100.0);
+    QTRY_COMPARE_WITH_TIMEOUT(u.canary->applied().weight_percent, 100.0, kTimeout);
 }
 
 void TestRolloutPanel::aCanaryLatencyFaultRollsBackWithItsReason() {
