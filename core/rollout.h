@@ -69,7 +69,7 @@ struct MetricScore {
     std::optional<double> stable, canary;  // the metric's value per version (null without data)
     std::optional<double> difference;      // canary - stable (in `unit`)
     std::optional<double> allowed;         // the bound the canary's value may reach (in `unit`)
-    std::optional<double> p_value;         // of the one-sided test "canary worse than stable"
+    std::optional<double> p_value;         // of the one-sided test "canary worse than allowed"
     Verdict verdict = Verdict::Inconclusive;
     std::uint64_t n_stable = 0, n_canary = 0;  // samples the test used
     std::uint64_t needed = 0;                  // per version, for a conclusive verdict

@@ -48,7 +48,8 @@ std::optional<std::string> shortfall(std::uint64_t n_stable, std::uint64_t n_can
     return std::nullopt;
 }
 
-/// The "significant AND beyond the bound" rule, with the reason appended to the detail sentence.
+/// The rule: the test of "canary worse than allowed" (the bound shifted into the null hypothesis) is
+/// significant, and the estimate is beyond the bound; the reason is appended to the detail sentence.
 void judge(MetricScore& m, bool significant, bool beyond, double alpha) {
     m.verdict = significant && beyond ? Verdict::Fail : Verdict::Pass;
     if (significant && !beyond)
@@ -71,7 +72,7 @@ MetricScore latency_score(const VersionWindow& stable, const VersionWindow& cana
         m.stable = 0.5;
         m.canary = t.superiority;
         m.difference = t.superiority - 0.5;
-        m.p_value = t.p_value;
+        m.p_value = stats::superiority_p(t, cfg.max_superiority);
     }
     if (auto why = shortfall(t.n_stable, t.n_canary, m.needed, "requests")) {
         m.verdict = Verdict::Inconclusive;
@@ -80,8 +81,8 @@ MetricScore latency_score(const VersionWindow& stable, const VersionWindow& cana
     }
     m.detail = format("P(canary slower than stable) %.3f (0.5 when alike), allowed %.3f, ", t.superiority,
                       cfg.max_superiority) +
-               p_text(t.p_value);
-    judge(m, t.p_value<cfg.alpha, t.superiority> cfg.max_superiority, cfg.alpha);
+               p_text(*m.p_value);
+    judge(m, *m.p_value<cfg.alpha, t.superiority> cfg.max_superiority, cfg.alpha);
     return m;
 }
 
@@ -108,9 +109,10 @@ MetricScore quantile_score(const char* name, double q, const QuantileBound& boun
         m.allowed = allowed;
     }
     if (m.n_canary > 0) m.canary = t.canary_ms;
+    const stats::QuantileExcess ex = stats::quantile_above(canary.latency, q, allowed * 1e6);
     if (m.n_stable > 0 && m.n_canary > 0) {
         m.difference = t.canary_ms - t.stable_ms;
-        m.p_value = t.p_value;
+        m.p_value = ex.p_value;
     }
     if (auto why = shortfall(m.n_stable, m.n_canary, m.needed, "requests")) {
         m.verdict = Verdict::Inconclusive;
@@ -118,8 +120,11 @@ MetricScore quantile_score(const char* name, double q, const QuantileBound& boun
         return m;
     }
     m.detail = "canary " + m.metric + " " + ms_text(t.canary_ms) + " vs stable " + ms_text(t.stable_ms) +
-               ", allowed " + ms_text(allowed) + ", " + p_text(t.p_value);
-    judge(m, t.p_value<cfg.alpha, t.canary_ms> allowed, cfg.alpha);
+               ", allowed " + ms_text(allowed) + ", " +
+               format("%llu of %llu canary requests above it, ", static_cast<unsigned long long>(ex.above),
+                      static_cast<unsigned long long>(ex.n)) +
+               p_text(ex.p_value);
+    judge(m, ex.p_value<cfg.alpha, t.canary_ms> allowed, cfg.alpha);
     return m;
 }
 
@@ -146,8 +151,8 @@ MetricScore ratio_score(const RatioInput& in, const AnalysisConfig& cfg) {
         m.detail = format("no %s in either version", in.what);
         return m;
     }
-    const stats::ProportionTest t =
-        stats::proportion_greater(in.bad_stable, in.n_stable, in.bad_canary, in.n_canary);
+    const stats::ProportionTest t = stats::proportion_greater_by(in.bad_stable, in.n_stable, in.bad_canary,
+                                                                 in.n_canary, in.max_pp / 100.0);
     const auto shown = [&](double bad) { return 100.0 * (in.shown_as_good ? 1.0 - bad : bad); };
     const double stable = shown(t.stable), canary = shown(t.canary);
     const double allowed =

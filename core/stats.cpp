@@ -128,4 +128,70 @@ QuantileTest quantile_greater(const LatencySketch& stable, const LatencySketch& 
     return r;
 }
 
+ProportionTest proportion_greater_by(std::uint64_t x_stable, std::uint64_t n_stable, std::uint64_t x_canary,
+                                     std::uint64_t n_canary, double margin) noexcept {
+    ProportionTest r;
+    r.n_stable = n_stable;
+    r.n_canary = n_canary;
+    r.x_stable = std::min(x_stable, n_stable);
+    r.x_canary = std::min(x_canary, n_canary);
+    if (n_stable) r.stable = double(r.x_stable) / double(n_stable);
+    if (n_canary) r.canary = double(r.x_canary) / double(n_canary);
+    r.difference = r.canary - r.stable;
+    if (n_stable == 0 || n_canary == 0) return r;
+    const double m1 = double(n_stable) + 2.0, m2 = double(n_canary) + 2.0;
+    const double p1 = (double(r.x_stable) + 1.0) / m1, p2 = (double(r.x_canary) + 1.0) / m2;
+    const double se = std::sqrt(p1 * (1.0 - p1) / m1 + p2 * (1.0 - p2) / m2);  // > 0: 0 < p~ < 1
+    r.z = (p2 - p1 - margin) / se;
+    r.p_value = normal_sf(r.z);
+    return r;
+}
+
+double binomial_sf(std::uint64_t x, std::uint64_t n, double p) noexcept {
+    if (x == 0) return 1.0;
+    if (x > n || p <= 0.0) return 0.0;
+    if (p >= 1.0) return 1.0;
+    const double nn = double(n), mean = nn * p;
+    if (double(x) <= mean) {
+        const double sd = std::sqrt(nn * p * (1.0 - p));
+        return normal_sf((double(x) - 0.5 - mean) / sd);
+    }
+    // Above the mean the terms fall monotonically: sum from x until they stop mattering.
+    const double lp = std::log(p), lq = std::log1p(-p), lg_n1 = std::lgamma(nn + 1.0);
+    double sum = 0.0;
+    for (std::uint64_t k = x; k <= n; ++k) {
+        const double kk = double(k);
+        const double term =
+            std::exp(lg_n1 - std::lgamma(kk + 1.0) - std::lgamma(nn - kk + 1.0) + kk * lp + (nn - kk) * lq);
+        sum += term;
+        if (term < sum * 1e-17 || (sum == 0.0 && k > x + 64)) break;
+    }
+    return std::min(1.0, sum);
+}
+
+QuantileExcess quantile_above(const LatencySketch& canary, double q, double allowed_ns) noexcept {
+    QuantileExcess r;
+    const auto& c = canary.buckets();
+    const std::uint64_t bound = allowed_ns <= 0.0      ? 0
+                                : allowed_ns >= 1.8e19 ? ~std::uint64_t{0}
+                                                       : std::uint64_t(allowed_ns);
+    const std::size_t holding = LatencySketch::index_of(bound);
+    bool past = false;
+    for (const std::size_t b : kOrder) {
+        r.n += c[b];
+        if (past) r.above += c[b];
+        if (b == holding) past = true;
+    }
+    if (r.n == 0) return r;
+    r.p_value = binomial_sf(r.above, r.n, std::clamp(1.0 - q, 0.0, 1.0));
+    return r;
+}
+
+double superiority_p(const RankTest& t, double max_superiority) noexcept {
+    if (t.n_stable == 0 || t.n_canary == 0 || !(t.variance > 0.0)) return 1.0;
+    const double n1n2 = double(t.n_stable) * double(t.n_canary);
+    const double z = (t.superiority - max_superiority - 0.5 / n1n2) / (std::sqrt(t.variance) / n1n2);
+    return normal_sf(z);
+}
+
 }  // namespace redline::stats

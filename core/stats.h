@@ -45,6 +45,32 @@ struct ProportionTest {
 ProportionTest proportion_greater(std::uint64_t x_stable, std::uint64_t n_stable, std::uint64_t x_canary,
                                   std::uint64_t n_canary) noexcept;
 
+/// Non-inferiority form (the analysis' rule, docs/rollout-statistics.md): H0 "the canary's proportion is at
+/// most `margin` (a fraction) above stable's", H1 "more than that". Agresti-Caffo adjusted proportions (one
+/// success and one failure added to each version, Agresti & Caffo 2000) with the unpooled standard error:
+///   z = ((x2+1)/(n2+2) - (x1+1)/(n1+2) - margin) / sqrt(p1~(1-p1~)/(n1+2) + p2~(1-p2~)/(n2+2)).
+/// stable/canary/difference are the raw proportions. With an empty version: z 0, p 1.
+ProportionTest proportion_greater_by(std::uint64_t x_stable, std::uint64_t n_stable, std::uint64_t x_canary,
+                                     std::uint64_t n_canary, double margin) noexcept;
+
+/// P(X >= x) for X ~ Binomial(n, p): exact (log-space sum) above the mean, normal approximation at or below
+/// it (where the answer is about 0.5 or more and only needs to be large).
+double binomial_sf(std::uint64_t x, std::uint64_t n, double p) noexcept;
+
+/// H1 "the canary's q-quantile is above allowed_ns": x = canary values in buckets wholly above allowed_ns
+/// (exact counts; the bucket holding allowed_ns is not counted, so the test errs towards passing), and
+/// p = P(Binomial(n_canary, 1 - q) >= x), since a q-quantile at or below allowed_ns puts at most a share 1 -
+/// q of the values above it. Stable's quantile enters only through allowed_ns (treated as known).
+struct QuantileExcess {
+    std::uint64_t above = 0, n = 0;
+    double p_value = 1.0;
+};
+QuantileExcess quantile_above(const LatencySketch& canary, double q, double allowed_ns) noexcept;
+
+/// H1 "P(canary > stable) exceeds max_superiority": z = (A - max_superiority - 1/(2 n1 n2)) / (sigma_U / (n1
+/// n2)) with the tie-corrected null sigma of `t`. 1 without variance.
+double superiority_p(const RankTest& t, double max_superiority) noexcept;
+
 /// Quantile q compared by exceedance: t = the upper bound of the bucket holding stable's q-quantile; the
 /// numbers of stable and canary values above t are exact bucket counts, and proportion_greater tests whether
 /// the canary exceeds t more often than stable.

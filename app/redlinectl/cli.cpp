@@ -6,10 +6,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "core/number.h"
 
@@ -115,6 +119,14 @@ template const LimitsConfig& require(const Result<LimitsConfig>&, const Context&
 template const CanaryConfig& require(const Result<CanaryConfig>&, const Context&, const char*);
 template const nlohmann::json& require(const Result<nlohmann::json>&, const Context&, const char*);
 
+std::string read_input_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Failure("cannot read " + path + ": " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 bool stdout_is_tty() {
     return ::isatty(STDOUT_FILENO) == 1;
 }
@@ -204,8 +216,7 @@ std::string Table::render() const {
             const std::string cell = c < row.size() ? row[c] : std::string();
             if (c > 0) line += "  ";
             const std::string pad(width[c] - std::min(width[c], display_width(cell)), ' ');
-            // The first two columns (names) are left-aligned, numbers right-aligned.
-            line += c < 2 ? cell + pad : pad + cell;
+            line += c < left_columns ? cell + pad : pad + cell;
         }
         while (!line.empty() && line.back() == ' ')
             line.pop_back();
@@ -216,6 +227,21 @@ std::string Table::render() const {
     for (const auto& r : rows)
         emit(r);
     return out;
+}
+
+void draw_tty(const std::string& text) {
+    std::string out = "\x1b[H";
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t nl = text.find('\n', start);
+        const std::size_t end = nl == std::string::npos ? text.size() : nl;
+        out.append(text, start, end - start);
+        out += "\x1b[K\n";
+        start = end + 1;
+    }
+    out += "\x1b[J";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
 }
 
 Table series_table(const Snapshot& s) {

@@ -25,6 +25,8 @@ inline constexpr const char* kDefaultAgent = "http://127.0.0.1:9464";
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // server, transport or input-file error
 inline constexpr int kExitUsage = 2;    // bad command line
+inline constexpr int kExitRolledBack =
+    3;  // `rollout status --watch`: the rollout ended rolled back or aborted
 
 /// Thrown for a bad command line; main prints the message and the usage of `command` and exits 2.
 struct UsageError : std::runtime_error {
@@ -77,6 +79,9 @@ struct Context {
 template <class T>
 const T& require(const Result<T>& r, const Context& ctx, const char* method);
 
+/// The whole content of an input file (--file); throws Failure "cannot read PATH: reason".
+std::string read_input_file(const std::string& path);
+
 /// Prints JSON (pretty when stdout is a terminal) followed by a newline.
 void print_json(const nlohmann::json& j);
 bool stdout_is_tty();
@@ -97,12 +102,17 @@ std::string format_rate(double per_s);          // "1234.5"
 std::string format_time_ms(std::int64_t ms);    // "2026-01-02T03:04:05.678Z"
 std::string format_duration_s(std::int64_t s);  // "3d4h", "5m12s"
 
-/// A left-aligned text table (first column) with right-aligned numeric columns.
+/// A text table: name columns left-aligned, numeric columns right-aligned.
 struct Table {
     std::vector<std::string> header;
     std::vector<std::vector<std::string>> rows;
+    std::size_t left_columns = 2;  // how many leading columns are left-aligned
     std::string render() const;
 };
+
+/// Redraws `text` in place on a terminal (cursor home, each line's tail and the rest of the screen cleared):
+/// `top` and `rollout status --watch`.
+void draw_tty(const std::string& text);
 
 /// The per-route table used by `status` and `top`.
 Table series_table(const Snapshot& s);
@@ -113,6 +123,7 @@ int cmd_top(Context& ctx, const std::vector<std::string>& args);
 int cmd_limits(Context& ctx, const std::vector<std::string>& args);
 int cmd_canary(Context& ctx, const std::vector<std::string>& args);
 int cmd_events(Context& ctx, const std::vector<std::string>& args);
+int cmd_rollout(Context& ctx, const std::vector<std::string>& args);
 
 /// Usage text for "" (global), "status", "top", "limits", "limits get", "limits set", "canary", ...
 std::string usage(const std::string& command);

@@ -1,11 +1,7 @@
 // `redlinectl limits get|set`: the agent's per-route rate-limit table (GET/PUT /v1/limits).
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "cli.h"
 #include "core/json_strict.h"
@@ -33,16 +29,8 @@ void print_limits(const Context& ctx, const LimitsConfig& limits) {
     std::fputs(t.render().c_str(), stdout);
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Failure("cannot read " + path + ": " + std::strerror(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int limits_set_file(Context& ctx, const std::string& path) {
-    const std::string text = read_file(path);
+    const std::string text = read_input_file(path);
     auto strict = parse_json_strict(text);
     if (!strict.ok()) throw Failure(path + " is not strict JSON: " + join_field_errors(strict.errors()));
     const nlohmann::json& doc = strict.value();

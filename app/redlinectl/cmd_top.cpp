@@ -46,22 +46,6 @@ std::string frame(const Context& ctx, const Snapshot& s, StreamState state, cons
     return out;
 }
 
-// In-place redraw: home the cursor, clear each line's tail and everything below the frame.
-void draw_tty(const std::string& text) {
-    std::string out = "\x1b[H";
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const std::size_t nl = text.find('\n', start);
-        const std::size_t end = nl == std::string::npos ? text.size() : nl;
-        out.append(text, start, end - start);
-        out += "\x1b[K\n";
-        start = end + 1;
-    }
-    out += "\x1b[J";
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
-}
-
 }  // namespace
 
 int cmd_top(Context& ctx, const std::vector<std::string>& args) {

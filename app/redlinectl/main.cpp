@@ -24,6 +24,12 @@ Commands:
   canary get                     show the canary weight and fault injection
   canary set [options]           change the canary weight or faults
   events [--after N] [--follow]  show the audit/event log
+  rollout set --file PLAN.json   store a rollout plan (or --steps 5:30,25:60,50:60,100 [...])
+  rollout start [plan options]   start the stored (or the given) plan from step 0
+  rollout pause|resume|promote|abort|skip [--reason TEXT]
+                                 steer the running rollout
+  rollout status [--watch] [-o json|table]
+                                 state, steps and the analysis scorecard
 
 Global options (anywhere on the line):
   --agent URL         admin API base URL (default http://127.0.0.1:9464, or $REDLINE_AGENT)
@@ -34,7 +40,44 @@ Global options (anywhere on the line):
   --verbose           log HTTP traffic to stderr
   -h, --help          show help (also after a command: redlinectl limits set --help)
 
-Exit codes: 0 ok, 1 server/transport error, 2 usage error.
+Exit codes: 0 ok, 1 server/transport error or invalid input file, 2 usage error,
+3 `rollout status --watch`: the rollout ended rolled back or aborted.
+)";
+
+const char* const kRollout =
+    R"(usage: redlinectl rollout set (--file PLAN.json | --steps STEPS [plan options])
+       redlinectl rollout start [--file PLAN.json | --steps STEPS [plan options]] [--reason TEXT]
+       redlinectl rollout pause|resume|promote|abort|skip [--reason TEXT]
+       redlinectl rollout status [--watch] [-o json|table]
+
+The agent runs the rollout: it moves the canary weight through the plan's steps, holding each step until the
+analysis of stable vs canary passes, and rolls back (or pauses) when it fails. See docs/rollouts.md.
+
+  set                 store a plan (PUT /v1/rollout); the rollout is then pending
+  start               start the plan from step 0 (with a plan given: store it first)
+  pause, resume       stop and go on moving through the steps (the weight stays)
+  promote             go to 100 % now;  abort: back to 0 %;  skip: to the next step now
+  status              state, step k/n, canary weight, time held, what the step waits for, the reason, the
+                      steps (done, current, pending) and the newest analysis window's scorecard
+
+Plan options (validated here with the agent's rules before anything is sent):
+  --file PLAN.json           the whole plan as JSON (RolloutSpec: {"steps": [{"weight_percent": 5,
+                             "hold_s": 30}, ...], "analysis": {...}, "on_failure": "rollback"})
+  --steps STEPS              WEIGHT:HOLD_S per step, comma-separated; the last one may omit its hold:
+                             5:30,25:60,50:60,100
+  --on-failure rollback|pause   what a failed analysis does (default rollback: weight 0)
+  --window S                 analysis window, 1 to 60 seconds (default 10)
+  --p50|--p95|--p99 B        how much worse the canary's quantile may be, e.g. 20%,5ms (it fails only
+                             above both; a part not given keeps its default 20%,5ms)
+  --max-error-increase PP    error ratio increase allowed, percentage points (default 1pp)
+
+  --reason TEXT              recorded with the transition in the agent's event log
+  --watch                    redraw every second until Ctrl-C (exit 0) or the rollout ends:
+                             promoted exit 0, rolled back or aborted exit 3
+  -o json|table              json: the agent's status document (one line per change with --watch)
+
+Exit codes: 0 ok, 1 server/transport error or invalid plan file (field errors one per line; 409 when the
+action is not allowed in the current state), 2 usage error, 3 see --watch.
 )";
 
 std::string usage_text(const std::string& command) {
@@ -93,6 +136,7 @@ std::string usage_text(const std::string& command) {
                "  --limit N    at most N events, 1..1000 (default: all)\n"
                "  --follow     keep printing new events from the agent's stream until Ctrl-C\n";
     }
+    if (command.rfind("rollout", 0) == 0) return kRollout;
     return kGlobal;
 }
 
@@ -206,6 +250,7 @@ int main(int argc, char** argv) {
         if (command == "limits") return cmd_limits(ctx, rest);
         if (command == "canary") return cmd_canary(ctx, rest);
         if (command == "events") return cmd_events(ctx, rest);
+        if (command == "rollout") return cmd_rollout(ctx, rest);
         throw UsageError("", "unknown command '" + command + "'");
     } catch (const UsageError& e) {
         std::fprintf(stderr, "redlinectl: %s\n\n%s", e.what(), usage_text(e.command).c_str());

@@ -3,11 +3,12 @@
 // is recorded through Agent::record, every second ends with Agent::close_epoch (which runs the analysis
 // tick), and the rollout is driven through the real admin API on 127.0.0.1.
 //
-//   bench_rollout detect  [reps]      time to rollback after a fault starts at 25 % weight, 200 req/s
-//   bench_rollout curve   [reps]      regression size vs detection time (latency shift, error increase)
-//   bench_rollout aa      [rollouts]  A/A rollouts at 20, 200 and 2,000 req/s: false-failure rate (Wilson 95
-//   %) bench_rollout cost    [ticks]     CPU per analysis tick with 20 routes x 2 versions bench_rollout all
-//   everything with the documented counts
+//   bench_rollout detect [reps]  time to rollback after a fault starts at 25 %, 200 req/s
+//   bench_rollout curve [reps]   regression size vs detection time
+//   bench_rollout aa [n]         A/A rollouts at 20, 200, 2,000 req/s: false rollbacks (Wilson 95 %)
+//   bench_rollout aa-quiet [n]   A/A at 20 req/s with a plan for a quiet service
+//   bench_rollout cost [ticks]   CPU per analysis tick, 20 routes x 2 versions
+//   bench_rollout all            everything with the documented counts
 //
 // Traffic model: latency lognormal (median 5 ms, sigma 0.5), 1 % 5xx, 80 % cache hits, no 429; each request
 // goes to the canary with probability weight/100 (a canary sticky by client key over many clients).
@@ -129,7 +130,9 @@ int time_to_rollback(std::uint64_t seed, int rate, const Traffic& fault, const j
     Sim sim(5, seed);
     const Traffic clean;
     if (!sim.start(plan_at_25(analysis))) return -2;
-    for (int i = 0; i < 15; ++i) {
+    const int clean_s =
+        (analysis.is_object() ? analysis.value("window_s", 10) : 10) + 5;  // a clean window first
+    for (int i = 0; i < clean_s; ++i) {
         sim.second(rate, clean, clean);
         if (sim.agent().rollout().state != redline::RolloutState::Progressing) return -3;  // false rollback
     }
@@ -160,8 +163,9 @@ void report_detection(const char* name, const Traffic& fault, const json& analys
 }
 
 void detect(int reps) {
-    std::printf("\n### Time to rollback at 25 %% weight, 200 req/s (fault starts after 15 clean seconds)\n");
-    std::printf("| fault | runs | median | range | not detected in 120 s | rolled back before the fault |\n");
+    std::printf(
+        "\n### Time to rollback at 25 %% weight, 200 req/s (the fault starts after a clean window + 5 s)\n");
+    std::printf("| fault | runs | median | range | not detected in 180 s | rolled back before the fault |\n");
     std::printf("|---|---|---|---|---|---|\n");
     Traffic f;
     f.extra_ms = 50;
@@ -174,6 +178,10 @@ void detect(int reps) {
     f = Traffic{};
     f.error_ratio = 0.03;
     report_detection("+2 pp 5xx (1 % -> 3 %, bound 1 pp)", f, {}, reps);
+    report_detection("+2 pp 5xx, window 30 s", f, {{"window_s", 30}}, reps);
+    report_detection("+2 pp 5xx, window 60 s", f, {{"window_s", 60}}, reps);
+    report_detection("+2 pp 5xx, window 60 s, bound 0.5 pp", f,
+                     {{"window_s", 60}, {"max_error_increase_pp", 0.5}}, reps);
     f = Traffic{};
     f.cache_hit_ratio = 0.6;
     report_detection("-20 pp cache hits (80 % -> 60 %, bound 5 pp)", f, {}, reps);
@@ -181,7 +189,7 @@ void detect(int reps) {
 
 void curve(int reps) {
     std::printf("\n### Regression size vs time to rollback (25 %% weight, 200 req/s, default analysis)\n");
-    std::printf("| fault | runs | median | range | not detected in 120 s | rolled back before the fault |\n");
+    std::printf("| fault | runs | median | range | not detected in 180 s | rolled back before the fault |\n");
     std::printf("|---|---|---|---|---|---|\n");
     for (double ms : {2.0, 5.0, 10.0, 20.0, 50.0, 100.0}) {
         Traffic f;
@@ -205,20 +213,27 @@ std::pair<double, double> wilson(int k, int n) {
     return {std::max(0.0, c - h), std::min(1.0, c + h)};
 }
 
-void aa(int rollouts) {
-    std::printf(
-        "\n### A/A rollouts (canary identical to stable), default plan 5 %%/30 s, 25 %%/60 s, 50 %%/60 s, "
-        "100 %%, default analysis; each rollout gets at most 600 simulated seconds\n");
+const json kDefaultPlan = {{"steps",
+                            {{{"weight_percent", 5}, {"hold_s", 30}},
+                             {{"weight_percent", 25}, {"hold_s", 60}},
+                             {{"weight_percent", 50}, {"hold_s", 60}},
+                             {{"weight_percent", 100}}}},
+                           {"on_failure", "rollback"}};
+// At 20 req/s the default plan never gets a conclusive window at 5 % (1 canary request/s): a plan for a quiet
+// service starts at 25 % and analyses 60 s windows.
+const json kQuietPlan = {{"steps",
+                          {{{"weight_percent", 25}, {"hold_s", 120}},
+                           {{"weight_percent", 50}, {"hold_s", 120}},
+                           {{"weight_percent", 100}}}},
+                         {"analysis", {{"window_s", 60}}},
+                         {"on_failure", "rollback"}};
+
+void aa(int rollouts, const json& plan, const std::vector<int>& rates, const char* title) {
+    std::printf("\n### %s; each rollout gets at most 600 simulated seconds\n", title);
     std::printf(
         "| rate | rollouts | promoted | median time to promote | false rollbacks | rate (95 %% CI) | still "
         "waiting after 600 s |\n|---|---|---|---|---|---|---|\n");
-    const json plan = {{"steps",
-                        {{{"weight_percent", 5}, {"hold_s", 30}},
-                         {{"weight_percent", 25}, {"hold_s", 60}},
-                         {{"weight_percent", 50}, {"hold_s", 60}},
-                         {{"weight_percent", 100}}}},
-                       {"on_failure", "rollback"}};
-    for (int rate : {20, 200, 2000}) {
+    for (int rate : rates) {
         Sim sim(5, 77 + std::uint64_t(rate));
         const Traffic same;
         int promoted = 0, failed = 0, waiting = 0;
@@ -300,10 +315,18 @@ int main(int argc, char** argv) {
     const int n = argc > 2 ? std::atoi(argv[2]) : 0;
     if (mode == "detect" || mode == "all") detect(n > 0 ? n : 20);
     if (mode == "curve" || mode == "all") curve(n > 0 ? n : 10);
-    if (mode == "aa" || mode == "all") aa(n > 0 ? n : 1000);
+    if (mode == "aa" || mode == "all")
+        aa(n > 0 ? n : 1000, kDefaultPlan, {20, 200, 2000},
+           "A/A rollouts (canary identical to stable), default plan 5 %/30 s, 25 %/60 s, 50 %/60 s, 100 %, "
+           "default analysis");
+    if (mode == "aa-quiet" || mode == "all")
+        aa(n > 0 ? n : 1000, kQuietPlan, {20},
+           "A/A rollouts at 20 req/s with a plan for a quiet service: 25 %/120 s, 50 %/120 s, 100 %, window "
+           "60 s");
     if (mode == "cost" || mode == "all") cost(n > 0 ? n : 1000);
-    if (mode != "detect" && mode != "curve" && mode != "aa" && mode != "cost" && mode != "all") {
-        std::fprintf(stderr, "usage: bench_rollout detect|curve|aa|cost|all [count]\n");
+    if (mode != "detect" && mode != "curve" && mode != "aa" && mode != "cost" && mode != "all" &&
+        mode != "aa-quiet") {
+        std::fprintf(stderr, "usage: bench_rollout detect|curve|aa|aa-quiet|cost|all [count]\n");
         return 2;
     }
     return 0;
