@@ -4,6 +4,8 @@
 #include <QMap>
 #include <QStringList>
 
+#include "ui/models/rollout_summary.h"
+
 namespace redline::ui {
 
 namespace {
@@ -45,6 +47,11 @@ QList<EventsModel::Change> EventsModel::changes(const nlohmann::json& before, co
 }
 
 QString EventsModel::sideText(const Event& e, Column side) {
+    // A rollout's state is a large document (plan, scorecard): one readable line instead of its leaves.
+    if (e.kind.rfind("rollout.", 0) == 0) {
+        const nlohmann::json& j = side == Before ? e.before : e.after;
+        if (const QString t = rolloutSummary(j); !t.isEmpty()) return t;
+    }
     QStringList parts;
     if (e.before.is_null()) {
         // Not a state change: the event's data, on the "after" side only.
@@ -71,6 +78,12 @@ QString EventsModel::describe(const Event& e) {
                 QString::fromStdString(e.actor).toHtmlEscaped(),
                 QDateTime::fromMSecsSinceEpoch(e.time_ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
                 QString::fromStdString(e.message).toHtmlEscaped());
+    if (e.kind.rfind("rollout.", 0) == 0 && !rolloutSummary(e.after).isEmpty()) {
+        if (!e.before.is_null() && !rolloutSummary(e.before).isEmpty())
+            t += QStringLiteral("<br>") + rolloutSummary(e.before).toHtmlEscaped() + QStringLiteral(" →");
+        return t + QStringLiteral("<br><b>") + rolloutSummary(e.after).toHtmlEscaped() +
+               QStringLiteral("</b>");
+    }
     if (!e.before.is_null()) {
         const auto cs = changes(e.before, e.after);
         if (cs.isEmpty()) t += QStringLiteral("<br><i>no change</i>");

@@ -16,12 +16,14 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShowEvent>
 #include <QSlider>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "ui/pages/rollout_panel.h"
 #include "ui/session/dashboard.h"
 
 namespace redline::ui {
@@ -89,6 +91,7 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
         if (w == 0) b->setObjectName("dangerButton");
         if (w == 100) b->setObjectName("primaryButton");
         connect(b, &QPushButton::clicked, this, [this, w] { setWeight(w); });
+        weight_controls_ << b;
         if (w == 0)
             quick->addWidget(b, 1, 0, 1, 3);
         else if (w == 100)
@@ -96,7 +99,13 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
         else
             quick->addWidget(b, 0, 2 * quick_col++, 1, 2);
     }
+    weight_controls_ << slider_;
+    owned_ = new QLabel;
+    owned_->setObjectName("rolloutOwnsWeight");
+    owned_->setWordWrap(true);
+    owned_->hide();
     auto* wl = new QVBoxLayout(weightBox);
+    wl->addWidget(owned_);
     wl->addLayout(sliderRow);
     wl->addWidget(pending_);
     wl->addWidget(error_);
@@ -191,19 +200,40 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     auto* top = new QHBoxLayout;
     top->addLayout(left, 1);
     top->addWidget(cmpBox, 1);
-    auto* lay = new QVBoxLayout(this);
-    lay->addLayout(top, 1);
+    rollout_ = new RolloutPanel(d_);
+    connect(rollout_, &RolloutPanel::message, this, &CanaryPanel::message);
+    connect(rollout_, &RolloutPanel::statusChanged, this, &CanaryPanel::showRolloutOwnership);
+    auto* content = new QWidget;
+    auto* lay = new QVBoxLayout(content);
+    lay->addLayout(top);
+    lay->addWidget(rollout_, 1);
     lay->addWidget(backendsBox);
     lay->addWidget(status_);
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName("canaryScroll");
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
 
     connect(d_, &Dashboard::ticked, this, [this] {
         if (isVisible()) refreshComparison();
     });
-    connect(d_, &Dashboard::eventsArrived, this, [this](const QString& id, int) {
+    connect(d_, &Dashboard::eventsArrived, this, [this](const QString& id, int count) {
         if (id != agent_) return;
+        // Every event of the batch counts: a rollout's step comes as rollout.step and canary.changed
+        // together.
         const auto& ev = d_->store().events(id);
-        if (!ev.empty() && ev.back().kind == "canary.changed") reload();
-        if (!ev.empty() && ev.back().kind.rfind("proxy.backend.", 0) == 0) refreshBackends();
+        bool canary = false, backends = false;
+        for (std::size_t i = ev.size() - std::min<std::size_t>(ev.size(), std::size_t(std::max(count, 0)));
+             i < ev.size(); ++i) {
+            canary |= ev[i].kind == "canary.changed" || ev[i].kind.rfind("rollout.", 0) == 0;
+            backends |= ev[i].kind.rfind("proxy.backend.", 0) == 0;
+        }
+        if (canary) reload();
+        if (backends) refreshBackends();
     });
 }
 
@@ -251,6 +281,22 @@ void CanaryPanel::showBackends() {
     backends_note_->setText(note);
 }
 
+void CanaryPanel::showRolloutOwnership() {
+    // While a rollout progresses or is paused the agent refuses other weights (400 weight_percent): the
+    // weight controls are off and say who holds the weight. The fault knobs stay (the agent takes them).
+    const auto& s = rollout_->status();
+    const bool owned = s && rollout_active(s->state);
+    for (QWidget* w : weight_controls_)
+        w->setEnabled(!owned);
+    if (owned)
+        owned_->setText(tr("A rollout sets the weight now (%1, step %2 of %3): pause, promote or abort it "
+                           "below.")
+                            .arg(s->state == RolloutState::Paused ? tr("paused") : tr("progressing"))
+                            .arg(s->step + 1)
+                            .arg(s->spec ? int(s->spec->steps.size()) : 0));
+    owned_->setVisible(owned);
+}
+
 void CanaryPanel::setAgent(const QString& id) {
     if (id == agent_) return;
     agent_ = id;
@@ -265,6 +311,7 @@ void CanaryPanel::setAgent(const QString& id) {
     route_->clear();
     route_->addItem(tr("All routes"), QString());
     showBackends();
+    rollout_->setAgent(id);
     if (isVisible()) refreshComparison();
     if (!id.isEmpty()) reload();
 }

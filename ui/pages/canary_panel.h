@@ -7,11 +7,13 @@
 // user stops, not one per step); Esc abandons an unsent move. The big label is always the agent's confirmed
 // weight; a move not yet sent and a PUT in flight are shown beside it ("pending"). A refused PUT puts the
 // slider back on the confirmed weight with the error under it. At most one PUT is in flight; a change asked
-// for meanwhile waits and is sent after it (the newest wins).
+// for meanwhile waits and is sent after it (the newest wins). Below them, the rollout group (RolloutPanel),
+// which owns the weight while a rollout runs; the tab scrolls when the window is too short for it all.
 //
 // Threading: GUI thread only; network calls go through AgentConnection (pool threads).
 #pragma once
 
+#include <QList>
 #include <QWidget>
 #include <functional>
 #include <optional>
@@ -32,6 +34,7 @@ class QTimer;
 namespace redline::ui {
 
 class Dashboard;
+class RolloutPanel;
 
 class CanaryPanel : public Page {
     Q_OBJECT
@@ -41,6 +44,8 @@ class CanaryPanel : public Page {
     ComparisonModel* comparison() { return &comparison_; }
     /// The upstream backends of a forwarding host (redline-proxy); empty and hidden for other agents.
     BackendsModel* backends() { return &backends_; }
+    /// The "Rollout" group: plan, verbs, timeline and scorecard of the agent's rollout (issue 13).
+    RolloutPanel* rollout() const { return rollout_; }
     /// Asks the agent's /v1/info again (every kBackendsRefreshMs while shown, and on a proxy.backend event).
     void refreshBackends();
     static constexpr int kBackendsRefreshMs = 2000;
@@ -95,6 +100,10 @@ class CanaryPanel : public Page {
     ComparisonModel comparison_;
     BackendsModel backends_;
     QWidget* backends_box_ = nullptr;
+    RolloutPanel* rollout_ = nullptr;
+    QList<QWidget*> weight_controls_;  // slider and quick buttons: off while a rollout owns the weight
+    QLabel* owned_ = nullptr;          // says so
+    void showRolloutOwnership();
     QGroupBox* fault_box_ = nullptr;
     QTableView* backends_table_ = nullptr;
     QLabel* backends_note_ = nullptr;

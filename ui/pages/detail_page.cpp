@@ -68,8 +68,9 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     markers_btn_->setToolTip(tr("Which event markers the charts show"));
     auto* markersMenu = new QMenu(markers_btn_);
     const std::pair<const char*, QString> kinds[] = {
-        {"limits", tr("Rate limits")},   {"canary", tr("Canary")},          {"loadtest", tr("Load tests")},
-        {"threshold", tr("Thresholds")}, {"annotation", tr("Annotations")}, {"other", tr("Other")}};
+        {"limits", tr("Rate limits")},  {"canary", tr("Canary")},        {"rollout", tr("Rollouts")},
+        {"loadtest", tr("Load tests")}, {"threshold", tr("Thresholds")}, {"annotation", tr("Annotations")},
+        {"other", tr("Other")}};
     for (const auto& [key, label] : kinds) {
         QAction* a = markersMenu->addAction(label);
         a->setCheckable(true);

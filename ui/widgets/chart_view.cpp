@@ -347,7 +347,7 @@ void ChartView::updateYAxis(double yminPos, double ymax) {
 }
 
 QString ChartView::markerCategory(const std::string& kind) {
-    for (const char* c : {"limits", "canary", "loadtest", "threshold", "annotation"})
+    for (const char* c : {"limits", "canary", "rollout", "loadtest", "threshold", "annotation"})
         if (kind.rfind(c, 0) == 0) return QString::fromLatin1(c);
     return QStringLiteral("other");
 }
@@ -362,6 +362,11 @@ void ChartView::setHiddenMarkerCategories(const QSet<QString>& hidden) {
 QColor ChartView::markerColor(const std::string& kind) {
     if (kind.rfind("limits", 0) == 0) return colors::rate;
     if (kind.rfind("canary", 0) == 0) return colors::canary;
+    // Rollout transitions: the failures in the breach colour, the promotion in the good one, the steps
+    // between in their own pink (apart from the canary's purple weight changes they cause).
+    if (kind == "rollout.rolled_back" || kind == "rollout.aborted") return colors::bad;
+    if (kind == "rollout.promoted") return colors::good;
+    if (kind.rfind("rollout", 0) == 0) return QColor(0xdb, 0x61, 0xa2);
     if (kind.rfind("loadtest", 0) == 0) return QColor(0xf0, 0x88, 0x3e);
     if (kind.rfind("threshold", 0) == 0) return colors::bad;
     if (kind.rfind("cache", 0) == 0) return colors::client;
