@@ -356,13 +356,18 @@ void RolloutEngine::tick(std::int64_t epoch) {
     if (!rollout_active(st)) return;
     if (epoch <= status_.last_tick_epoch) return;  // a re-closed or older epoch: analysed already
     const AnalysisConfig& cfg = status_.spec->analysis;
-    VersionWindow stable, canary;
-    if (hooks_.windows) hooks_.windows(cfg.window_s, stable, canary);
-    Scorecard sc = analyze(stable, canary, cfg, epoch);
-
-    RolloutStatus next = status_;
     const std::int64_t elapsed =
         status_.last_tick_epoch > 0 ? std::clamp<std::int64_t>(epoch - status_.last_tick_epoch, 1, 5) : 1;
+    // After the warm-up the window never reaches back into it: the seconds right after a weight change
+    // (a cold cache of the version that just got traffic) are not judged, neither now nor later.
+    const int held = status_.step_held_s + (st == RolloutState::Progressing ? int(elapsed) : 0);
+    const int window = held > cfg.warmup_s ? std::min(cfg.window_s, held - cfg.warmup_s) : cfg.window_s;
+    VersionWindow stable, canary;
+    if (hooks_.windows) hooks_.windows(window, stable, canary);
+    Scorecard sc = analyze(stable, canary, cfg, epoch);
+    sc.window_s = window;
+
+    RolloutStatus next = status_;
     next.last_tick_epoch = epoch;
     next.scorecard = sc;
     if (st == RolloutState::Paused) {

@@ -45,12 +45,16 @@ for rep in $(seq 1 "$REPS"); do
     op=$(cat "$dir/operator.token")
     auth=(-H "Authorization: Bearer $op" -H "Content-Type: application/json")
     cat >"$dir/scenario.json" <<EOF
-{"name": "rollout-bench", "executor": "constant-arrival-rate", "rate": 200, "duration_s": 90,
+{"name": "rollout-bench", "executor": "constant-arrival-rate", "rate": 200, "duration_s": 120,
  "connections": 16, "requests": [{"name": "product", "method": "GET", "path": "/v1/products/{1..200}",
  "api_keys": $keys}]}
 EOF
+    # A day-long cache TTL: a per-version cache with a short TTL gives the version with less traffic a lower
+    # hit ratio whatever its code (docs/rollouts.md "Limits"); here the hit ratios compare code.
+    curl -sf "${auth[@]}" -X PUT "$admin/v1/cache" -d '{"capacity":10000,"ttl_ms":86400000}' >/dev/null
     "$LOAD" run "$dir/scenario.json" --target "$api" --quiet >"$dir/load.log" 2>&1 &
     PIDS+=($!)
+    sleep 20  # stable serves (and its cache warms) before the rollout, as in production
     curl -sf "${auth[@]}" -X PUT "$admin/v1/rollout" \
         -d '{"steps":[{"weight_percent":25,"hold_s":3600},{"weight_percent":100}]}' >/dev/null
     curl -sf "${auth[@]}" -X POST "$admin/v1/rollout/start" -d '{}' >/dev/null
