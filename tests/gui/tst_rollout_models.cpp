@@ -136,6 +136,12 @@ void TestRolloutModels::scorecardShowsTheAgentsFigures() {
     QCOMPARE(cell(m, "p50", ScorecardModel::StableCol), QStringLiteral("10.4 µs"));
     QCOMPARE(cell(m, "p50", ScorecardModel::DifferenceCol), QStringLiteral("-1 µs"));
     QCOMPARE(cell(m, "cache_hit_ratio", ScorecardModel::DifferenceCol), QStringLiteral("0.0000 %"));
+    // A hit ratio may fall to its bound, the others rise to theirs.
+    small.metrics[5].allowed = 75.0;
+    m.setScorecard(small);
+    QVERIFY2(cell(m, "cache_hit_ratio", ScorecardModel::AllowedCol).startsWith(QStringLiteral("≥ 75")),
+             qPrintable(cell(m, "cache_hit_ratio", ScorecardModel::AllowedCol)));
+    QVERIFY(cell(m, "error_ratio", ScorecardModel::AllowedCol).startsWith(QStringLiteral("≤ ")));
     // The detail is every cell's tooltip.
     QVERIFY(cell(m, "p99", ScorecardModel::CanaryCol, Qt::ToolTipRole).contains("detail of p99"));
     QCOMPARE(m.index(m.rowOf("p99"), 0).data(ScorecardModel::VerdictRole).toInt(), int(Verdict::Fail));

@@ -153,7 +153,10 @@ QVariant ScorecardModel::data(const QModelIndex& index, int role) const {
         case DifferenceCol:
             return valueText(m.difference, m.unit, true);
         case AllowedCol:
-            return m.allowed ? tr("≤ %1").arg(valueText(m.allowed, m.unit, false)) : QStringLiteral("—");
+            // A cache hit ratio may fall to its bound; every other metric may rise to it.
+            return m.allowed ? (m.metric == "cache_hit_ratio" ? tr("≥ %1") : tr("≤ %1"))
+                                   .arg(valueText(m.allowed, m.unit, false))
+                             : QStringLiteral("—");
         case VerdictCol:
             return verdictText(m.verdict);
         case PValueCol:
