@@ -23,6 +23,20 @@ constexpr std::array<std::size_t, Sketch::kBuckets> value_order() {
 }
 constexpr auto kOrder = value_order();
 
+/// The raw proportions of both versions (x clamped to n; 0 when n = 0); z 0 and p 1 until a test fills them.
+ProportionTest counts(std::uint64_t x_stable, std::uint64_t n_stable, std::uint64_t x_canary,
+                      std::uint64_t n_canary) noexcept {
+    ProportionTest r;
+    r.n_stable = n_stable;
+    r.n_canary = n_canary;
+    r.x_stable = std::min(x_stable, n_stable);
+    r.x_canary = std::min(x_canary, n_canary);
+    if (n_stable) r.stable = double(r.x_stable) / double(n_stable);
+    if (n_canary) r.canary = double(r.x_canary) / double(n_canary);
+    r.difference = r.canary - r.stable;
+    return r;
+}
+
 }  // namespace
 
 double normal_sf(double z) noexcept {
@@ -74,14 +88,7 @@ RankTest mann_whitney(const LatencySketch& stable, const LatencySketch& canary) 
 // in 500 requests): an A/A simulation failed about twice as often in the tail as the nominal level.
 ProportionTest proportion_greater(std::uint64_t x_stable, std::uint64_t n_stable, std::uint64_t x_canary,
                                   std::uint64_t n_canary) noexcept {
-    ProportionTest r;
-    r.n_stable = n_stable;
-    r.n_canary = n_canary;
-    r.x_stable = std::min(x_stable, n_stable);
-    r.x_canary = std::min(x_canary, n_canary);
-    if (n_stable) r.stable = double(r.x_stable) / double(n_stable);
-    if (n_canary) r.canary = double(r.x_canary) / double(n_canary);
-    r.difference = r.canary - r.stable;
+    ProportionTest r = counts(x_stable, n_stable, x_canary, n_canary);
     if (n_stable == 0 || n_canary == 0) return r;
     const double pooled = (double(r.x_stable) + double(r.x_canary)) / (double(n_stable) + double(n_canary));
     const double se = std::sqrt(pooled * (1.0 - pooled) * (1.0 / double(n_stable) + 1.0 / double(n_canary)));
@@ -130,14 +137,7 @@ QuantileTest quantile_greater(const LatencySketch& stable, const LatencySketch& 
 
 ProportionTest proportion_greater_by(std::uint64_t x_stable, std::uint64_t n_stable, std::uint64_t x_canary,
                                      std::uint64_t n_canary, double margin) noexcept {
-    ProportionTest r;
-    r.n_stable = n_stable;
-    r.n_canary = n_canary;
-    r.x_stable = std::min(x_stable, n_stable);
-    r.x_canary = std::min(x_canary, n_canary);
-    if (n_stable) r.stable = double(r.x_stable) / double(n_stable);
-    if (n_canary) r.canary = double(r.x_canary) / double(n_canary);
-    r.difference = r.canary - r.stable;
+    ProportionTest r = counts(x_stable, n_stable, x_canary, n_canary);
     if (n_stable == 0 || n_canary == 0) return r;
     const double m1 = double(n_stable) + 2.0, m2 = double(n_canary) + 2.0;
     const double p1 = (double(r.x_stable) + 1.0) / m1, p2 = (double(r.x_canary) + 1.0) / m2;
