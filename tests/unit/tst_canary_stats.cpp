@@ -458,7 +458,7 @@ class TestCanaryStats : public QObject {
         s2.counters.add_status(503, 2'000);
         c2.counters.add_status(200, 197'000);
         c2.counters.add_status(503, 3'000);
-        const MetricScore& e2 = metric(redline::analyze(s2, c2, AnalysisConfig{}, 1), "error_ratio");
+        const MetricScore e2 = metric(redline::analyze(s2, c2, AnalysisConfig{}, 1), "error_ratio");
         QVERIFY(redline::stats::proportion_greater(2'000, 200'000, 3'000, 200'000).p_value < 1e-10);
         QVERIFY2(*e2.p_value > 0.99, std::to_string(*e2.p_value).c_str());
         QVERIFY2(e2.verdict == Verdict::Pass, e2.detail.c_str());
@@ -469,7 +469,7 @@ class TestCanaryStats : public QObject {
         s3.counters.add_status(500, 1);
         c3.counters.add_status(200, 97);
         c3.counters.add_status(500, 3);
-        const MetricScore& e3 = metric(redline::analyze(s3, c3, AnalysisConfig{}, 1), "error_ratio");
+        const MetricScore e3 = metric(redline::analyze(s3, c3, AnalysisConfig{}, 1), "error_ratio");
         QVERIFY2(e3.verdict == Verdict::Pass, e3.detail.c_str());
         QVERIFY2(e3.detail.ends_with("; beyond the bound but not significant at alpha 0.001"),
                  e3.detail.c_str());
@@ -502,7 +502,7 @@ class TestCanaryStats : public QObject {
         QCOMPARE(*rl.stable, 0.0);
 
         // A better cache on the canary passes: lower is worse, higher is not.
-        const MetricScore& better = metric(redline::analyze(c, s, AnalysisConfig{}, 1), "cache_hit_ratio");
+        const MetricScore better = metric(redline::analyze(c, s, AnalysisConfig{}, 1), "cache_hit_ratio");
         QVERIFY(better.verdict == Verdict::Pass);
         QVERIFY(*better.p_value > 0.5);
     }
