@@ -404,11 +404,11 @@ class TestCanaryStats : public QObject {
         QCOMPARE(*p99.allowed, std::max(s99 * 1.2, s99 + 5.0));
         QVERIFY(std::abs(*p99.difference - 50.0) < 1.0);
         QCOMPARE(QString::fromStdString(p99.detail),
-                 QString::asprintf("canary p99 %.1f ms vs stable %.1f ms, allowed %.1f ms, %llu of %llu canary "
-                                   "requests above it, p<1e-15",
-                                   c99, s99, std::max(s99 * 1.2, s99 + 5.0),
-                                   static_cast<unsigned long long>(p99.n_canary),
-                                   static_cast<unsigned long long>(p99.n_canary)));
+                 QString::asprintf(
+                     "canary p99 %.1f ms vs stable %.1f ms, allowed %.1f ms, %llu of %llu canary "
+                     "requests above it, p<1e-15",
+                     c99, s99, std::max(s99 * 1.2, s99 + 5.0), static_cast<unsigned long long>(p99.n_canary),
+                     static_cast<unsigned long long>(p99.n_canary)));
         QVERIFY(metric(sc, "error_ratio").verdict == Verdict::Pass);
     }
 
@@ -580,11 +580,11 @@ class TestCanaryStats : public QObject {
     // failure.
     //
     // The tests put the bound into the null hypothesis ("canary worse than allowed"), so an A/A difference of
-    // zero sits a whole bound away from it: even at 500 canary requests, where the default +1 pp error bound is
-    // only about 2.3 standard errors, a window fails far less often than alpha per metric. (The earlier rule,
-    // "significant against no difference AND beyond the bound", failed 5..14 of 2,000 windows here: the bound
-    // filtered nothing when it was inside the noise.) Measured with this seed: 0 of 2,000 at alpha 0.001, 1 of
-    // 2,000 at alpha 0.05; nothing at 5,000 canary requests.
+    // zero sits a whole bound away from it: even at 500 canary requests, where the default +1 pp error bound
+    // is only about 2.3 standard errors, a window fails far less often than alpha per metric. (The earlier
+    // rule, "significant against no difference AND beyond the bound", failed 5..14 of 2,000 windows here: the
+    // bound filtered nothing when it was inside the noise.) Measured with this seed: 0 of 2,000 at alpha
+    // 0.001, 1 of 2,000 at alpha 0.05; nothing at 5,000 canary requests.
     void aa_false_failures_data() {
         QTest::addColumn<int>("windows");
         QTest::addColumn<std::uint64_t>("n_canary");
