@@ -17,6 +17,8 @@
 
 using nlohmann::json;
 using redline::test::ChildProcess;
+using redline::test::CliRun;
+using redline::test::run_cli;
 using redline::test::SampleHttp;
 using redline::test::SampleServerProcess;
 
@@ -76,23 +78,12 @@ class TestRedlinectlRollout : public QObject {
 };
 
 Run TestRedlinectlRollout::run(const QStringList& args, const QString& role, int timeout_ms) {
-    QProcess p;
     QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
     e.remove("REDLINE_AGENT");
     e.insert("REDLINE_TOKEN", server_.proc().token(role));
-    p.setProcessEnvironment(e);
-    p.start(ctl_, QStringList{"--agent", server_.proc().admin_url(), "--as", "ci"} + args);
-    Run r;
-    if (!p.waitForStarted(10'000) || !p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished(5000);
-        r.err = "did not finish";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    const CliRun c =
+        run_cli(ctl_, QStringList{"--agent", server_.proc().admin_url(), "--as", "ci"} + args, e, timeout_ms);
+    return Run{c.code, c.out, c.err};
 }
 
 void TestRedlinectlRollout::initTestCase() {

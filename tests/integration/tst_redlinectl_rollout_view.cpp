@@ -23,6 +23,8 @@
 
 using nlohmann::json;
 using redline::test::ChildProcess;
+using redline::test::CliRun;
+using redline::test::run_cli;
 using namespace redline;
 
 namespace {
@@ -234,23 +236,12 @@ class TestRedlinectlRolloutView : public QObject {
 
   private:
     Run run(const QStringList& args, int timeout_ms = 20'000) {
-        QProcess p;
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         e.insert("REDLINE_TOKEN", "t");
         e.remove("REDLINE_AGENT");
-        p.setProcessEnvironment(e);
-        p.start(ctl_, QStringList{"--agent", QString::fromStdString(agent_->url())} + args);
-        Run r;
-        if (!p.waitForStarted(10'000) || !p.waitForFinished(timeout_ms)) {
-            p.kill();
-            p.waitForFinished(5000);
-            r.err = "did not finish";
-            return r;
-        }
-        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
+        const CliRun c = run_cli(ctl_, QStringList{"--agent", QString::fromStdString(agent_->url())} + args,
+                                 e, timeout_ms);
+        return Run{c.code, c.out, c.err};
     }
 
     QString ctl_;

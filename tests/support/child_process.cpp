@@ -129,4 +129,22 @@ QByteArray ChildProcess::output() {
     return out_;
 }
 
+CliRun run_cli(const QString& program, const QStringList& args, const QProcessEnvironment& env,
+               int timeout_ms) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    CliRun r;
+    if (!p.waitForStarted(10'000) || !p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished(5000);
+        r.err = "did not finish";
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
 }  // namespace redline::test

@@ -6,16 +6,26 @@
 
 #include <QByteArray>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
-
 #include <cstdint>
 #include <memory>
 
 namespace redline::test {
 
+/// A command-line tool run to completion: exit code (-1 when it crashed or did not finish) and its output.
+struct CliRun {
+    int code = -1;
+    QByteArray out, err;
+};
+/// Runs `program` with `args` in `env` and waits up to timeout_ms; a tool that does not finish is killed
+/// (err = "did not finish").
+CliRun run_cli(const QString& program, const QStringList& args, const QProcessEnvironment& env,
+               int timeout_ms);
+
 class ChildProcess {
-public:
+  public:
     ChildProcess();
     ~ChildProcess();  // stop()s a running child
     ChildProcess(const ChildProcess&) = delete;
@@ -28,7 +38,8 @@ public:
 
     /// Starts `program` and waits up to timeout_ms for the READY line. On failure returns false, fills *error
     /// with the reason and the child's output, and leaves no child running.
-    bool start(const QString& program, const QStringList& args, int timeout_ms = 30'000, QString* error = nullptr);
+    bool start(const QString& program, const QStringList& args, int timeout_ms = 30'000,
+               QString* error = nullptr);
     bool running() const;
     qint64 pid() const;
 
@@ -38,14 +49,15 @@ public:
     /// Contents of DATA_DIR/<role>.token ("viewer" or "operator"), trimmed; empty when unreadable.
     QString token(const QString& role) const;
 
-    /// SIGTERM, wait up to timeout_ms, then SIGKILL. Returns the exit code, or -1 when it did not exit normally.
+    /// SIGTERM, wait up to timeout_ms, then SIGKILL. Returns the exit code, or -1 when it did not exit
+    /// normally.
     int stop(int timeout_ms = 15'000);
     /// SIGKILL at once (a crash, for stale/recovery tests).
     void kill();
     /// Everything the child wrote to stdout so far (stderr is forwarded to the test's stderr).
     QByteArray output();
 
-private:
+  private:
     std::unique_ptr<QProcess> proc_;
     QByteArray out_;
     QString api_, admin_, data_dir_;
