@@ -22,8 +22,9 @@ void Collector::add(const EpochStats& s) {
     }
 }
 
-void Collector::close_through(std::int64_t epoch) {
+std::vector<EpochStats> Collector::close_through(std::int64_t epoch) {
     std::lock_guard lk(mu_);
+    std::vector<EpochStats> closed;
     if (closed_through_ < 0) {
         // First close: start the rings at the first epoch with data (or this one).
         closed_through_ = pending_.empty() ? epoch : std::min(epoch, pending_.begin()->first) - 1;
@@ -54,9 +55,16 @@ void Collector::close_through(std::int64_t epoch) {
         check_slots_.push_back(s.checks);
         while (check_slots_.size() > std::size_t(WindowRing::kSlots))
             check_slots_.pop_front();
-        if (it != pending_.end()) pending_.erase(it);
+        if (it != pending_.end()) {
+            closed.push_back(std::move(it->second));
+            pending_.erase(it);
+        } else {
+            closed.push_back(std::move(empty));
+        }
+        closed.back().epoch = e;
     }
     closed_through_ = std::max(closed_through_, epoch);
+    return closed;
 }
 
 std::int64_t Collector::closed_through() const {

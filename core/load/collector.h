@@ -38,8 +38,8 @@ class Collector {
 
     void add(const EpochStats& s);
     /// Closes every pending epoch <= epoch (ring slots, timeline); later data for them still reaches the
-    /// totals.
-    void close_through(std::int64_t epoch);
+    /// totals. Returns the seconds it closed, oldest first (empty seconds included, with epoch set).
+    std::vector<EpochStats> close_through(std::int64_t epoch);
     std::int64_t closed_through() const;
 
     /// Sum of the last `seconds` closed epochs for one request (index) or all (-1).

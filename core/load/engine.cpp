@@ -143,7 +143,39 @@ struct Engine::Impl {
     void finish(Summary s);
     /// Builds the cumulative figures from the collector's totals and hands them to opt.on_totals.
     void emit_totals(const EpochStats& tot, double at_s, std::uint64_t unsent, bool final);
+    /// Hands each closed second to opt.on_second.
+    void emit_seconds(std::vector<EpochStats> closed, std::uint64_t unsent);
 };
+
+void Engine::Impl::emit_seconds(std::vector<EpochStats> closed, std::uint64_t unsent) {
+    if (!opt.on_second) return;
+    const bool open = is_open_model(sc.executor);
+    for (auto& e : closed) {
+        RunSecond r;
+        r.run_id = opt.run_id;
+        r.epoch = e.epoch;
+        r.t_s = std::max(0.0, double((e.epoch + 1) * 1'000'000'000 - started_unix_ns) / 1e9);
+        r.open_model = open;
+        r.target = sc.target_at(std::min(r.t_s, sc.duration_s()));
+        r.late = e.late;
+        r.unsent = unsent;
+        r.in_flight = shared.in_flight.load();
+        r.transport = e.transport;
+        r.requests.reserve(mix->size());
+        for (std::size_t i = 0; i < mix->size(); ++i) {
+            RunSecond::Request q;
+            q.name = mix->entry(i).name;
+            q.method = mix->entry(i).method;
+            if (i < e.requests.size()) q.stats = std::move(e.requests[i]);
+            r.requests.push_back(std::move(q));
+        }
+        try {
+            opt.on_second(r);
+        } catch (const std::exception& ex) {
+            spdlog::error("load second callback threw: {}", ex.what());
+        }
+    }
+}
 
 void Engine::Impl::emit_totals(const EpochStats& tot, double at_s, std::uint64_t unsent, bool final) {
     if (!opt.on_totals) return;
@@ -590,7 +622,7 @@ void Engine::Impl::run() {
         // Close every second that ended more than 200 ms ago (workers flush at their first event after it).
         const std::int64_t closable = (unix_now_ns() - 200'000'000) / 1'000'000'000 - 1;
         if (closable > collector->closed_through()) {
-            collector->close_through(closable);
+            emit_seconds(collector->close_through(closable), open ? backlog(std::min(el, planned)) : 0);
             if (check_aborts(abort_reason)) {
                 aborted = true;
                 spdlog::warn("load run {} aborted: {}", sc.name, abort_reason);
@@ -621,7 +653,7 @@ void Engine::Impl::run() {
     for (auto& w : workers)
         w->join();
     const double ran_s = std::max(1e-3, elapsed_s());
-    collector->close_through(unix_now_ns() / 1'000'000'000);
+    emit_seconds(collector->close_through(unix_now_ns() / 1'000'000'000), open ? backlog(stop_s) : 0);
 
     const EpochStats tot = summarize(s, ran_s, stop_s);
 

@@ -60,6 +60,9 @@ struct EngineOptions {
     /// to another thread). totals_interval: 0 = off; otherwise clamped to 1 s .. 1 h.
     std::function<void(const RunTotals&)> on_totals;
     std::chrono::milliseconds totals_interval{0};
+    /// Every closed second of the run, in order, each once (also the last partial ones after the stop), on
+    /// the control thread at its once-a-second close. Must return quickly. Empty: off (no cost).
+    std::function<void(const RunSecond&)> on_second;
 };
 
 class Engine {

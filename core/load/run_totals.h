@@ -36,4 +36,25 @@ struct RunTotals {
     bool final = false;        // the run has ended: these are its final figures
 };
 
+/// One closed second of a run (EngineOptions::on_second): what every request name got in that second, with
+/// both latency sketches, so a receiver (streaming output, the run store) can compute any quantile of any
+/// interval later by merging seconds. Seconds are delivered in order, each once, including empty ones.
+struct RunSecond {
+    struct Request {
+        std::string name;
+        std::string method;
+        RequestStats stats;  // counters (status 0 = no HTTP response), corrected and uncorrected latency
+    };
+    std::string run_id;
+    std::int64_t epoch = 0;  // unix second this covers [epoch, epoch + 1)
+    double t_s = 0;          // end of the second, from the run's start (may be < 1 for the first one)
+    bool open_model = true;
+    double target = 0;           // arrival rate or VUs at t_s
+    std::uint64_t late = 0;      // open model: requests that started late in this second
+    std::uint64_t unsent = 0;    // open model: backlog (intended, not started) when it was closed
+    std::int64_t in_flight = 0;  // when it was closed
+    std::array<std::uint64_t, kTransportKinds> transport{};  // by TransportError, this second
+    std::vector<Request> requests;                           // in the scenario's request order
+};
+
 }  // namespace redline::load

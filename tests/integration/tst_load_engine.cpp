@@ -62,6 +62,42 @@ class TestLoadEngine : public QObject {
         QVERIFY(!s.timeline.empty());
     }
 
+    void every_second_is_delivered_once_and_adds_up_to_the_summary() {
+        LoadTestServer srv;
+        const Scenario sc =
+            make({{"name", "seconds"},
+                  {"target", srv.url()},
+                  {"executor", "constant-arrival-rate"},
+                  {"rate", 200},
+                  {"duration_s", 2.5},
+                  {"connections", 4},
+                  {"requests", json::array({{{"name", "a"}, {"weight", 3}, {"path", "/a"}},
+                                            {{"name", "b"}, {"weight", 1}, {"path", "/b"}}})}});
+        EngineOptions o;
+        std::vector<RunSecond> seconds;  // the control thread calls on_second; read only after run()
+        o.on_second = [&](const RunSecond& r) { seconds.push_back(r); };
+        const Summary s = Engine::run(sc, o);
+        QCOMPARE(s.outcome, RunOutcome::Passed);
+        QVERIFY(seconds.size() >= 3);
+        std::uint64_t requests = 0, a = 0;
+        redline::LatencySketch corrected;
+        for (std::size_t i = 0; i < seconds.size(); ++i) {
+            if (i > 0) QCOMPARE(seconds[i].epoch, seconds[i - 1].epoch + 1);
+            QCOMPARE(seconds[i].requests.size(), std::size_t(2));
+            QCOMPARE(seconds[i].requests[0].name, std::string("a"));
+            for (const auto& q : seconds[i].requests) {
+                requests += q.stats.counters.requests;
+                corrected.merge(q.stats.corrected);
+            }
+            a += seconds[i].requests[0].stats.counters.requests;
+        }
+        // Merged seconds are the whole run, exactly: the same count and the same sketch as the summary's.
+        QCOMPARE(requests, s.completed);
+        QCOMPARE(corrected.count(), s.latency_sketch.count());
+        QCOMPARE(corrected.quantile_ns(0.99), s.latency_sketch.quantile_ns(0.99));
+        QCOMPARE(a, s.requests[0].completed);
+    }
+
     void coordinated_omission_is_corrected() {
         LoadTestServer srv;
         const Scenario sc = make({{"name", "co"},
