@@ -550,6 +550,19 @@ RolloutStatus Agent::rollout() const {
     return impl_->rollout->status();
 }
 
+AdminResponse Agent::rollout_call(std::string_view method, std::string_view path, const std::string& body,
+                                  const std::string& actor) {
+    RolloutEngine& r = *impl_->rollout;
+    constexpr std::string_view kBase = "/v1/rollout";
+    if (path == kBase && method == "GET") return r.get();
+    if (path == kBase && method == "PUT") return r.put(body, actor);
+    if (method == "POST" && path.starts_with(kBase) && path.size() > kBase.size() + 1 &&
+        path[kBase.size()] == '/')
+        return r.act(std::string(path.substr(kBase.size() + 1)), body, actor);
+    return AdminResponse::problem(Problem::make(
+        404, "Not Found", std::string(method) + " " + std::string(path) + " is not a rollout call"));
+}
+
 Snapshot Agent::snapshot(int window_s) const {
     return impl_->snapshot(window_s);
 }

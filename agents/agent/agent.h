@@ -95,6 +95,11 @@ class Agent {
     nlohmann::json control(std::string_view name) const;
     /// The rollout (GET /v1/rollout; docs/rollouts.md): its plan, state, step and newest scorecard.
     RolloutStatus rollout() const;
+    /// The rollout API in-process, for the host's own load tests that drive a rollout: GET /v1/rollout,
+    /// PUT /v1/rollout, POST /v1/rollout/{action} exactly as over HTTP (same validation, events, audit, with
+    /// `actor`); 404 for any other path.
+    AdminResponse rollout_call(std::string_view method, std::string_view path, const std::string& body,
+                               const std::string& actor);
     /// Appends an event (id and time assigned), writes it to the audit log when it has an actor other than
     /// "agent", and pushes it to stream subscribers. Returns the stored event.
     Event publish_event(Event e);

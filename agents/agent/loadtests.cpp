@@ -216,7 +216,8 @@ class Service final : public LoadtestService {
     json describe_locked() const;
     /// The engine's options for run `id`: connects only to `allowed`, reports progress and the summary as
     /// events.
-    EngineOptions engine_options(const std::string& id, std::vector<tcp::endpoint> allowed);
+    EngineOptions engine_options(const std::string& id, std::vector<tcp::endpoint> allowed,
+                                 const std::string& actor);
     void emit(std::string kind, std::string actor, std::string message, json after);
 
     Agent& agent_;
@@ -362,7 +363,7 @@ AdminResponse Service::post(const AdminRequest& req) {
     std::unique_ptr<Engine> old = std::move(engine_);
     const std::string id = new_id();
     try {
-        engine_ = std::make_unique<Engine>(sc, engine_options(id, std::move(allowed)));
+        engine_ = std::make_unique<Engine>(sc, engine_options(id, std::move(allowed), req.actor));
     } catch (const std::exception& e) {
         return bad_request({{"scenario", e.what()}});
     }
@@ -388,7 +389,8 @@ AdminResponse Service::post(const AdminRequest& req) {
     return AdminResponse::json(201, resp);
 }
 
-EngineOptions Service::engine_options(const std::string& id, std::vector<tcp::endpoint> allowed) {
+EngineOptions Service::engine_options(const std::string& id, std::vector<tcp::endpoint> allowed,
+                                      const std::string& actor) {
     EngineOptions eo;
     eo.run_id = id;
     eo.progress_interval = std::chrono::milliseconds(opt_.progress_interval_ms);
@@ -400,6 +402,23 @@ EngineOptions Service::engine_options(const std::string& id, std::vector<tcp::en
     };
     eo.agent_snapshot = [this](int window_s, std::string*) -> std::optional<Snapshot> {
         return agent_.snapshot(window_s);
+    };
+    // A scenario's rollout is this agent's own: driven in-process, as the operator who started the test.
+    eo.agent_call = [this, actor](std::string_view method, std::string_view path, const json* body) {
+        const AdminResponse r = agent_.rollout_call(method, path, body ? body->dump() : std::string(), actor);
+        Result<json> out;
+        out.url = std::string(path);
+        out.http_status = r.status;
+        if (r.status >= 200 && r.status < 300) {
+            auto j = json::parse(r.body, nullptr, false);
+            if (j.is_discarded())
+                out.protocol_error = "the rollout answer is not JSON";
+            else
+                out.value = std::move(j);
+        } else {
+            out.problem = Problem::parse(r.body);
+        }
+        return out;
     };
     eo.on_progress = [this, id](const Progress& p) {
         if (p.state != RunState::Running) return;

@@ -139,6 +139,17 @@ nlohmann::json push_json(const PushSetup& push, const load_push::PushStats& st) 
             {"last_error", st.last_error}};
 }
 
+/// The rollout a scenario drove: its outcome against the expectation and every transition the run saw.
+void print_rollout(const RolloutResult& r) {
+    std::printf("\nrollout    %s %s step %d/%d, canary %.4g%% (expected %s)%s%s\n", r.passed ? "ok" : "FAIL",
+                r.state.empty() ? "unknown" : r.state.c_str(), r.step + 1, r.steps, r.weight_percent,
+                r.expected.c_str(), r.reason.empty() ? "" : (": " + r.reason).c_str(),
+                r.note.empty() ? "" : (" - " + r.note).c_str());
+    for (const auto& t : r.transitions)
+        std::printf("  t=%6.1f s  %-12s step %d/%d  canary %5.4g%%  %s\n", t.t_s, t.state.c_str(), t.step + 1,
+                    r.steps, t.weight_percent, t.reason.c_str());
+}
+
 void print_summary(const Summary& s) {
     std::printf("\nscenario   %s (%s) -> %s\n", s.scenario.c_str(), s.executor.c_str(), s.target.c_str());
     std::printf("outcome    %s%s%s\n", std::string(to_string(s.outcome)).c_str(),
@@ -205,6 +216,7 @@ void print_summary(const Summary& s) {
                 r.aborted_run ? " (aborted the run)" : "", r.note.empty() ? "" : (" - " + r.note).c_str());
         }
     }
+    if (s.rollout) print_rollout(*s.rollout);
 }
 
 int cmd_list() {
@@ -348,6 +360,8 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         std::ofstream probe(out, std::ios::app);
         if (!probe) return usage_error("--out " + out + " cannot be written: " + std::strerror(errno));
     }
+    if (sc->rollout.enabled && sc->agent.url.empty())
+        return usage_error("the scenario drives a rollout on its agent: give --agent URL (or \"agent.url\")");
     for (std::size_t i = 0; i < sc->thresholds.size(); ++i)
         if (sc->thresholds[i].source == ThresholdSource::Agent && sc->agent.url.empty())
             return usage_error(

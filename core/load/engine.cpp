@@ -111,8 +111,10 @@ struct Engine::Impl {
     std::int64_t unix_offset_ns = 0;  // unix ns - steady ns
     std::int64_t started_unix_ns = 0;
     std::unique_ptr<AgentClient> agent_client;
-    std::vector<int> streak;  // consecutive violating seconds per threshold (abort checks)
-    int aborted_by = -1;      // index of the threshold that aborted the run
+    std::unique_ptr<RolloutDriver> rollout;  // when the scenario drives a rollout
+    bool rollout_done = false;               // it reached a final state and ends the run (end_run)
+    std::vector<int> streak;                 // consecutive violating seconds per threshold (abort checks)
+    int aborted_by = -1;                     // index of the threshold that aborted the run
 
     double elapsed_s() const { return std::chrono::duration<double>(Clock::now() - t0).count(); }
     std::int64_t unix_now_ns() const {
@@ -132,6 +134,9 @@ struct Engine::Impl {
         return std::uint64_t(std::max(0.0, due - started));
     }
     std::optional<Snapshot> agent_snapshot(int window_s, std::string* err);
+    /// The AgentClient built from scenario.agent (created on first use; control thread only).
+    AgentClient& agent();
+    std::string start_rollout();
     std::string check_agent(std::int64_t* agent_epoch);
     std::optional<Snapshot> final_agent_snapshot(double stop_s, std::string* err);
     void evaluate_thresholds(Summary& s, const EpochStats& tot, double ran_s, const Snapshot* agent_snap,
@@ -207,12 +212,7 @@ void Engine::Impl::emit_totals(const EpochStats& tot, double at_s, std::uint64_t
     }
 }
 
-std::optional<Snapshot> Engine::Impl::agent_snapshot(int window_s, std::string* err) {
-    if (opt.agent_snapshot) return opt.agent_snapshot(window_s, err);
-    if (sc.agent.url.empty()) {
-        if (err) *err = "no agent configured (scenario \"agent.url\" or --agent)";
-        return std::nullopt;
-    }
+AgentClient& Engine::Impl::agent() {
     if (!agent_client) {
         std::string token;
         if (!sc.agent.token_file.empty()) {
@@ -225,8 +225,32 @@ std::optional<Snapshot> Engine::Impl::agent_snapshot(int window_s, std::string* 
             if (const char* v = std::getenv(sc.agent.token_env.c_str())) token = v;
         }
         agent_client = std::make_unique<AgentClient>(sc.agent.url, token, std::chrono::seconds(2));
+        agent_client->set_actor("redline-load " + (opt.run_id.empty() ? sc.name : opt.run_id));
     }
-    auto r = agent_client->snapshot(window_s);
+    return *agent_client;
+}
+
+std::string Engine::Impl::start_rollout() {
+    AgentCallFn call = opt.agent_call;
+    if (!call) {
+        if (sc.agent.url.empty())
+            return "the scenario drives a rollout on its agent: give \"agent\": {\"url\": ...} or --agent "
+                   "URL";
+        call = [this](std::string_view method, std::string_view path, const nlohmann::json* body) {
+            return agent().call_json(method, path, body);
+        };
+    }
+    rollout = std::make_unique<RolloutDriver>(sc.rollout, std::move(call));
+    return rollout->start();
+}
+
+std::optional<Snapshot> Engine::Impl::agent_snapshot(int window_s, std::string* err) {
+    if (opt.agent_snapshot) return opt.agent_snapshot(window_s, err);
+    if (sc.agent.url.empty()) {
+        if (err) *err = "no agent configured (scenario \"agent.url\" or --agent)";
+        return std::nullopt;
+    }
+    auto r = agent().snapshot(window_s);
     if (!r.ok()) {
         if (err) *err = r.error_message();
         return std::nullopt;
@@ -558,11 +582,20 @@ void Engine::Impl::decide_outcome(Summary& s, bool aborted, const std::string& a
                     break;
                 }
             if (stop_requested) s.reason += "; stopped early: " + stop_reason;
+        } else if (s.rollout && !s.rollout->passed) {
+            s.outcome = RunOutcome::ThresholdsFailed;
+            s.reason = "rollout " + (s.rollout->state.empty() ? std::string("unknown") : s.rollout->state) +
+                       (s.rollout->reason.empty() ? "" : " (" + s.rollout->reason + ")") +
+                       (s.rollout->note.empty() ? "" : ": " + s.rollout->note);
+            if (stop_requested) s.reason += "; stopped early: " + stop_reason;
         } else if (stop_requested) {
             s.outcome = RunOutcome::Stopped;
             s.reason = stop_reason;
         } else {
             s.outcome = RunOutcome::Passed;
+            if (rollout_done && s.rollout)
+                s.reason = "the rollout ended " + s.rollout->state +
+                           (s.rollout->reason.empty() ? "" : " (" + s.rollout->reason + ")");
         }
     }
 }
@@ -587,6 +620,7 @@ void Engine::Impl::run() {
         return t.source == ThresholdSource::Agent;
     });
     if (err.empty() && need_agent) err = check_agent(nullptr);
+    if (err.empty() && sc.rollout.enabled) err = start_rollout();
     if (!err.empty()) {
         spdlog::error("load run {}: {}", sc.name, err);
         s.outcome = RunOutcome::Error;
@@ -627,6 +661,7 @@ void Engine::Impl::run() {
                 aborted = true;
                 spdlog::warn("load run {} aborted: {}", sc.name, abort_reason);
             }
+            if (rollout && rollout->poll(el) && sc.rollout.end_run) rollout_done = true;
             // Exporters get the cumulative totals at this once-a-second point, never on a worker.
             if (totals_every.count() > 0 && Clock::now() >= next_totals) {
                 emit_totals(collector->totals(), el, open ? backlog(std::min(el, planned)) : 0, false);
@@ -639,7 +674,7 @@ void Engine::Impl::run() {
             next_progress += interval;
             if (next_progress < Clock::now()) next_progress = Clock::now() + interval;
         }
-        if (aborted || stop_requested || el >= planned) break;
+        if (aborted || rollout_done || stop_requested || el >= planned) break;
     }
     // Stop starting requests; let in-flight ones finish within graceful_stop_s.
     const double stop_s = std::min(elapsed_s(), planned);
@@ -662,6 +697,7 @@ void Engine::Impl::run() {
     std::string agent_err;
     if (need_agent) agent_snap = final_agent_snapshot(stop_s, &agent_err);
     evaluate_thresholds(s, tot, ran_s, agent_snap ? &*agent_snap : nullptr, agent_err, aborted);
+    if (rollout) s.rollout = rollout->finish(ran_s);
     decide_outcome(s, aborted, abort_reason);
     emit_totals(tot, ran_s, s.unsent, true);
     spdlog::info("load run {} finished: {} ({} requests, {:.1f}/s, p99 {:.2f} ms)", sc.name,

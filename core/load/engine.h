@@ -37,6 +37,7 @@
 
 #include "core/load/connect_filter.h"
 #include "core/load/results.h"
+#include "core/load/rollout_driver.h"
 #include "core/load/run_totals.h"
 #include "core/load/scenario.h"
 #include "core/snapshot.h"
@@ -53,6 +54,9 @@ struct EngineOptions {
     ConnectFilter allow_connect;                        // empty = any address
     AgentSnapshotFn
         agent_snapshot;  // empty: built from scenario.agent (AgentClient) when agent thresholds exist
+    /// JSON calls to the agent for a scenario's rollout (Scenario::rollout); empty: an AgentClient built from
+    /// scenario.agent (its token must be an operator's).
+    AgentCallFn agent_call;
     std::function<void(const Progress&)> on_progress;
     std::function<void(const Summary&)> on_finished;  // after the run, before wait() returns
     /// Cumulative figures every totals_interval while running (at the engine's per-second close, never on a

@@ -43,6 +43,10 @@ bool Summary::thresholds_passed() const {
     return true;
 }
 
+bool Summary::verdict_passed() const {
+    return thresholds_passed() && (!rollout || rollout->passed);
+}
+
 int Summary::exit_code() const {
     // Precedence (docs/scenarios.md): runtime error 1 > a failed threshold 99 > stopped from outside 105 > 0.
     switch (outcome) {
@@ -52,9 +56,9 @@ int Summary::exit_code() const {
         case RunOutcome::ThresholdsFailed:
             return kExitThresholds;
         case RunOutcome::Stopped:
-            return thresholds_passed() ? kExitStopped : kExitThresholds;
+            return verdict_passed() ? kExitStopped : kExitThresholds;
         case RunOutcome::Passed:
-            return thresholds_passed() ? 0 : kExitThresholds;
+            return verdict_passed() ? 0 : kExitThresholds;
     }
     return kExitRuntimeError;
 }
@@ -190,6 +194,23 @@ json to_json(const Summary& s) {
         if (!r.note.empty()) t["note"] = r.note;
         th.push_back(t);
     }
+    json rollout = nullptr;
+    if (s.rollout) {
+        const RolloutResult& r = *s.rollout;
+        json tr = json::array();
+        for (const auto& t : r.transitions)
+            tr.push_back({{"t_s", t.t_s},
+                          {"state", t.state},
+                          {"step", t.step},
+                          {"weight_percent", t.weight_percent},
+                          {"reason", t.reason}});
+        rollout = {{"state", r.state},        {"step", r.step},
+                   {"steps", r.steps},        {"weight_percent", r.weight_percent},
+                   {"reason", r.reason},      {"expected", r.expected},
+                   {"passed", r.passed},      {"aborted_by_run", r.aborted_by_run},
+                   {"note", r.note},          {"transitions", tr},
+                   {"scorecard", r.scorecard}};
+    }
     json knee = nullptr;
     if (s.knee)
         knee = {{"rate_per_s", s.knee->rate_per_s},
@@ -235,7 +256,8 @@ json to_json(const Summary& s) {
                 {"timeline", tl},
                 {"knee", knee},
                 {"thresholds", th},
-                {"thresholds_passed", s.thresholds_passed()}};
+                {"thresholds_passed", s.thresholds_passed()},
+                {"rollout", rollout}};
 }
 
 }  // namespace redline::load

@@ -78,6 +78,28 @@ struct ThresholdResult {
     std::string note;          // "agent unreachable: ...", ...
 };
 
+/// The rollout a scenario drove on its agent (Scenario::rollout): what the agent reported, as seen by the
+/// run.
+struct RolloutTransition {
+    double t_s = 0;     // run time when the run saw it
+    std::string state;  // "progressing", "paused", "promoted", "rolled_back", "aborted", ...
+    int step = 0;       // 0-based
+    double weight_percent = 0;
+    std::string reason;
+};
+struct RolloutResult {
+    std::string state;  // the final state read from the agent (empty: never read)
+    int step = 0, steps = 0;
+    double weight_percent = 0;
+    std::string reason;           // the agent's reason for its state
+    std::string expected;         // "promoted" | "rolled_back" | "any"
+    bool passed = false;          // the state is what the scenario expected
+    bool aborted_by_run = false;  // the run ended first and aborted it (on_run_end "abort")
+    std::string note;             // why it did not pass / what the run did ("agent unreachable: ...")
+    std::vector<RolloutTransition> transitions;
+    nlohmann::json scorecard;  // the newest scorecard the agent reported (null when none)
+};
+
 /// One check of one request over the whole run.
 struct CheckSummary {
     std::string request;  // request name
@@ -181,9 +203,13 @@ struct Summary {
     std::vector<TimelinePoint> timeline;
     std::optional<Knee> knee;  // ramping executors
     std::vector<ThresholdResult> thresholds;
+    std::optional<RolloutResult> rollout;  // when the scenario drove a rollout
 
     bool thresholds_passed() const;
-    /// 1 runtime error, else 99 a threshold failed or aborted the run, else 105 stopped from outside, else 0.
+    /// Thresholds passed and a driven rollout ended as expected: what the exit code and outcome judge.
+    bool verdict_passed() const;
+    /// 1 runtime error, else 99 a threshold failed or aborted the run (or a driven rollout did not end as
+    /// expected), else 105 stopped from outside, else 0.
     int exit_code() const;
 };
 

@@ -648,7 +648,61 @@ void parse_agent(const json& j, Scenario& s, Ctx& c) {
     get_string(*it, "token_env", "agent", s.agent.token_env, c);
 }
 
+void parse_rollout(const json& j, Scenario& s, Ctx& c) {
+    const auto it = j.find("rollout");
+    if (it == j.end()) return;
+    if (!it->is_object()) {
+        c.err("rollout", "must be an object with plan, expect, end_run, on_run_end");
+        return;
+    }
+    check_keys(*it, "rollout", {"plan", "expect", "end_run", "on_run_end"}, c);
+    const auto plan = it->find("plan");
+    if (plan == it->end()) {
+        c.err("rollout.plan",
+              "is required: the rollout plan as PUT /v1/rollout takes it (steps, analysis, ...)");
+    } else {
+        auto p = parse_rollout_spec(*plan);
+        if (p.ok())
+            s.rollout.plan = p.value();
+        else
+            for (const auto& e : p.errors())
+                c.err(e.field.empty() ? "rollout.plan" : "rollout.plan." + e.field, e.message);
+    }
+    std::string expect = "promoted";
+    if (get_string(*it, "expect", "rollout", expect, c)) {
+        if (expect == "promoted")
+            s.rollout.expect = RolloutExpect::Promoted;
+        else if (expect == "rolled_back")
+            s.rollout.expect = RolloutExpect::RolledBack;
+        else if (expect == "any")
+            s.rollout.expect = RolloutExpect::Any;
+        else
+            c.err("rollout.expect", "must be \"promoted\", \"rolled_back\" or \"any\"");
+    }
+    get_bool(*it, "end_run", "rollout", s.rollout.end_run, c);
+    std::string at_end = "abort";
+    if (get_string(*it, "on_run_end", "rollout", at_end, c)) {
+        if (at_end == "abort" || at_end == "leave")
+            s.rollout.abort_at_end = at_end == "abort";
+        else
+            c.err("rollout.on_run_end", "must be \"abort\" or \"leave\"");
+    }
+    s.rollout.enabled = true;
+}
+
 }  // namespace
+
+std::string_view to_string(RolloutExpect e) {
+    switch (e) {
+        case RolloutExpect::Promoted:
+            return "promoted";
+        case RolloutExpect::RolledBack:
+            return "rolled_back";
+        case RolloutExpect::Any:
+            return "any";
+    }
+    return "promoted";
+}
 
 Parsed<Scenario> parse_scenario(const json& j) {
     Ctx c;
@@ -660,7 +714,7 @@ Parsed<Scenario> parse_scenario(const json& j) {
     check_keys(j, "",
                {"$schema", "name", "description", "target", "executor", "vus", "rate", "duration_s", "stages",
                 "start_target", "connections", "threads", "timeout_ms", "late_after_ms", "graceful_stop_s",
-                "requests", "thresholds", "agent"},
+                "requests", "thresholds", "agent", "rollout"},
                c);
     parse_identity(j, s, c);
     parse_executor(j, s, c);
@@ -672,6 +726,7 @@ Parsed<Scenario> parse_scenario(const json& j) {
     parse_requests(j, s, c);
     parse_thresholds(j, s, c);
     parse_agent(j, s, c);
+    parse_rollout(j, s, c);
     if (!c.errs.empty()) return {c.errs};
     return {s};
 }
@@ -757,6 +812,14 @@ json to_json(const Scenario& s) {
     if (!s.agent.url.empty()) {
         j["agent"] = {{"url", s.agent.url}, {"token_env", s.agent.token_env}};
         if (!s.agent.token_file.empty()) j["agent"]["token_file"] = s.agent.token_file;
+    }
+    if (s.rollout.enabled) {
+        json plan;
+        redline::to_json(plan, s.rollout.plan);
+        j["rollout"] = {{"plan", plan},
+                        {"expect", std::string(to_string(s.rollout.expect))},
+                        {"end_run", s.rollout.end_run},
+                        {"on_run_end", s.rollout.abort_at_end ? "abort" : "leave"}};
     }
     return j;
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/control.h"  // Parsed<T>, FieldError
+#include "core/rollout.h"  // RolloutSpec
 #include "core/url.h"      // TargetUrl, parse_target_url
 
 namespace redline::load {
@@ -142,6 +143,20 @@ struct AgentSpec {
     bool operator==(const AgentSpec&) const = default;
 };
 
+/// A rollout the run drives on its agent (docs/scenarios.md "Rollouts"): PUT as the agent's plan and started
+/// just before the first request, watched every second, its outcome part of the run's verdict. Needs an
+/// operator token for the agent.
+enum class RolloutExpect { Promoted, RolledBack, Any };
+struct RolloutDrive {
+    bool enabled = false;
+    RolloutSpec plan;
+    RolloutExpect expect = RolloutExpect::Promoted;  // what the run needs for its verdict
+    bool end_run = true;       // stop the run as soon as the rollout reached a final state
+    bool abort_at_end = true;  // still active when the run ends: abort it (roll back) rather than leave it
+    bool operator==(const RolloutDrive&) const = default;
+};
+std::string_view to_string(RolloutExpect e);
+
 struct Scenario {
     std::string name;
     std::string description;
@@ -158,6 +173,7 @@ struct Scenario {
     std::vector<RequestSpec> requests;
     std::vector<Threshold> thresholds;
     AgentSpec agent;
+    RolloutDrive rollout;
     bool operator==(const Scenario&) const = default;
 
     double duration_s() const;           // sum of stage durations

@@ -52,6 +52,7 @@ class TestLoadPanelTrust : public QObject {
     void runAgainstNoAgentsApiLandsNowhere();
     void unreachableThresholdIsWarnedBeforeStart();
     void failuresAndChecksLeadTheSummary();
+    void rolloutRunDrivesTheAgentItTargets();
     void agentDialogTestsTheConnection();
 
   private:
@@ -265,6 +266,46 @@ void TestLoadPanelTrust::failuresAndChecksLeadTheSummary() {
     QCOMPARE(selected.count(), 0);
     QVERIFY(rate->crosshair() > 0);
     QCOMPARE(lat->crosshair(), rate->crosshair());
+}
+
+void TestLoadPanelTrust::rolloutRunDrivesTheAgentItTargets() {
+    // The scenario file names another agent (c, not connected here) and a token variable that is not set: the
+    // dashboard must drive the rollout of the agent whose API the run targets (a), with its own token for a.
+    // (Earlier slots warmed a's stable cache only; the per-version cache is not what this judges.)
+    QFile f(dir_.filePath("bake.json"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QString keys;
+    for (int i = 0; i < 200; ++i)
+        keys += QStringLiteral("%1\"k%2\"").arg(i ? "," : "").arg(i);
+    f.write(
+        QStringLiteral(R"({"name": "bake", "executor": "constant-arrival-rate", "rate": 200, "duration_s": 40,
+      "requests": [{"name": "product", "path": "/v1/products/{1..100}", "api_keys": [%1]}],
+      "agent": {"url": "%2", "token_env": "REDLINE_TEST_UNSET_TOKEN"},
+      "rollout": {"plan": {"steps": [{"weight_percent": 50, "hold_s": 2}, {"weight_percent": 100}],
+        "analysis": {"window_s": 2, "min_requests": 10, "pass_windows": 1, "failure_windows": 1, "warmup_s": 1,
+          "max_cache_hit_decrease_pp": 100}}}})")
+            .arg(keys, c_->adminUrl())
+            .toUtf8());
+    f.close();
+    LoadController ctl(dash_.get());
+    LoadPanel panel(dash_.get(), &ctl);
+    panel.setAgent(ida_);
+    QVERIFY(runFromPanel(panel, ctl, f.fileName(), {}, "0"));
+    const auto* s = ctl.lastSummary();
+    QVERIFY(s && s->rollout);
+    QVERIFY2(s->rollout->state == "promoted", s->reason.c_str());
+    QCOMPARE(s->exit_code(), 0);
+    QVERIFY2(s->duration_s < 30, qPrintable(QString::number(s->duration_s)));  // ended by the rollout
+    auto token = [](const QString& file) {
+        QFile t(file);
+        return t.open(QIODevice::ReadOnly) ? t.readAll().trimmed().toStdString() : std::string();
+    };
+    AgentClient a(a_->adminUrl().toStdString(), token(a_->viewerTokenFile()));
+    AgentClient c(c_->adminUrl().toStdString(), token(c_->viewerTokenFile()));
+    QCOMPARE((*a.call_json("GET", "/v1/rollout").value)["state"], nlohmann::json("promoted"));
+    QCOMPARE((*c.call_json("GET", "/v1/rollout").value)["state"], nlohmann::json("none"));
+    const QString text = panel.summaryText();
+    QVERIFY2(text.contains("Rollout") && text.contains("promoted at step 2/2"), qPrintable(text));
 }
 
 void TestLoadPanelTrust::agentDialogTestsTheConnection() {

@@ -177,6 +177,27 @@ class TestLoadScenario : public QObject {
         row("agent url",
             R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"agent":{"url":"ftp:\/\/x"}})",
             "agent.url", "http://");
+        row("rollout not object",
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":3})",
+            "rollout", "must be an object");
+        row("rollout no plan",
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":{"expect":"promoted"}})",
+            "rollout.plan", "is required");
+        row("rollout unknown key",
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":{"plan":{"steps":[{"weight_percent":100}]},"when":1}})",
+            "rollout.when", "unknown field");
+        row("rollout bad step",
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":{"plan":{"steps":[{"weight_percent":150,"hold_s":1},{"weight_percent":100}]}}})",
+            "rollout.plan.steps[0].weight_percent", "");
+        row("rollout bad expect",
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":{"plan":{"steps":[{"weight_percent":100}]},"expect":"maybe"}})",
+            "rollout.expect", "rolled_back");
+        row("rollout bad on_run_end",
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":{"plan":{"steps":[{"weight_percent":100}]},"on_run_end":"keep"}})",
+            "rollout.on_run_end", "leave");
+        row("rollout end_run type",
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":{"plan":{"steps":[{"weight_percent":100}]},"end_run":"yes"}})",
+            "rollout.end_run", "");
     }
     void invalid() {
         QFETCH(QString, doc);
@@ -256,6 +277,26 @@ class TestLoadScenario : public QObject {
         auto st = PathTemplate::parse("/plain", &why);
         QVERIFY(st && st->is_static());
         QCOMPARE(st->static_text(), std::string("/plain"));
+    }
+
+    void rollout_round_trips() {
+        auto p = parse_scenario_text(
+            R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}],"rollout":{"plan":{"steps":[{"weight_percent":10,"hold_s":5},{"weight_percent":100}],"analysis":{"window_s":4}},"expect":"rolled_back","end_run":false,"on_run_end":"leave"}})");
+        QVERIFY(p.ok());
+        const Scenario& s = p.value();
+        QVERIFY(s.rollout.enabled);
+        QCOMPARE(s.rollout.expect, RolloutExpect::RolledBack);
+        QVERIFY(!s.rollout.end_run);
+        QVERIFY(!s.rollout.abort_at_end);
+        QCOMPARE(s.rollout.plan.steps.size(), std::size_t(2));
+        QCOMPARE(s.rollout.plan.analysis.window_s, 4);
+        auto again = parse_scenario(to_json(s));
+        QVERIFY(again.ok());
+        QCOMPARE(again.value(), s);
+        // Without the member nothing is driven, and to_json writes none.
+        auto plain = parse_scenario_text(kValid);
+        QVERIFY(!plain.value().rollout.enabled);
+        QVERIFY(!to_json(plain.value()).contains("rollout"));
     }
 
     void round_trip_and_overrides() {

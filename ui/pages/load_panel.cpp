@@ -518,6 +518,33 @@ QString LoadPanel::summaryHtml(const load::Summary& s) const {
                              QString::fromStdString(t.note).toHtmlEscaped());
         html += QStringLiteral("</table>");
     }
+    if (s.rollout) {
+        const load::RolloutResult& r = *s.rollout;
+        html += tr("<h4>Rollout</h4><p><b style='color:%1'>%2</b> %3 at step %4/%5, canary %6% (expected "
+                   "%7)%8</p>")
+                    .arg(r.passed ? kGood : kBad, r.passed ? tr("✓ PASS") : tr("✗ FAIL"),
+                         QString::fromStdString(r.state.empty() ? "unknown" : r.state).toHtmlEscaped())
+                    .arg(r.step + 1)
+                    .arg(r.steps)
+                    .arg(r.weight_percent, 0, 'g', 4)
+                    .arg(QString::fromStdString(r.expected).toHtmlEscaped(),
+                         QString::fromStdString(
+                             r.reason.empty() ? r.note : r.reason + (r.note.empty() ? "" : " — " + r.note))
+                             .toHtmlEscaped()
+                             .prepend(r.reason.empty() && r.note.empty() ? "" : ": "));
+        html += QStringLiteral("<table cellspacing=0 cellpadding=3>");
+        for (const auto& t : r.transitions)
+            html += QStringLiteral(
+                        "<tr><td align=right>%1 s</td><td>%2</td><td>step %3/%4</td><td align=right>%5%</td>"
+                        "<td>%6</td></tr>")
+                        .arg(t.t_s, 0, 'f', 1)
+                        .arg(QString::fromStdString(t.state).toHtmlEscaped())
+                        .arg(t.step + 1)
+                        .arg(r.steps)
+                        .arg(t.weight_percent, 0, 'g', 4)
+                        .arg(QString::fromStdString(t.reason).toHtmlEscaped());
+        html += QStringLiteral("</table>");
+    }
     if (!s.checks.empty()) {
         html +=
             tr("<h4>Checks</h4><table cellspacing=0 cellpadding=3>"

@@ -75,6 +75,29 @@ bool LoadController::start(load::Scenario scenario, const QString& agentId, bool
     };
     opt.on_progress = [post](const load::Progress& p) { post([p](LoadController& c) { c.onProgress(p); }); };
     opt.on_finished = [post](const load::Summary& s) { post([s](LoadController& c) { c.onFinished(s); }); };
+    // Agent-side thresholds and a scenario's rollout talk to the agent whose API the run drives, with this
+    // dashboard's token for it (not the scenario file's agent.url and token variable).
+    if (AgentConnection* c = agentId.isEmpty() ? nullptr : d_->connection(agentId)) {
+        const QString token = c->token().isEmpty() ? c->config().resolveToken(nullptr) : c->token();
+        auto client = std::make_shared<AgentClient>(c->config().url.toStdString(), token.toStdString(),
+                                                    std::chrono::seconds(2));
+        const QString actor = c->actor();
+        client->set_actor((actor.isEmpty() ? QStringLiteral("redline dashboard") : actor).toStdString());
+        // Both run on the engine's control thread only, one call at a time.
+        opt.agent_snapshot = [client](int window_s, std::string* err) -> std::optional<Snapshot> {
+            auto r = client->snapshot(window_s);
+            if (!r.ok()) {
+                if (err) *err = r.error_message();
+                return std::nullopt;
+            }
+            return r.value;
+        };
+        opt.agent_call = [client](std::string_view method, std::string_view path,
+                                  const nlohmann::json* body) {
+            return client->call_json(method, path, body);
+        };
+        if (scenario.agent.url.empty()) scenario.agent.url = c->config().url.toStdString();
+    }
     const std::string name = scenario.name, target = scenario.target;
     const double planned = scenario.duration_s();
     try {
