@@ -7,6 +7,8 @@ namespace redline::load {
 
 namespace {
 
+constexpr int kLostAfterReads = 10;  // consecutive unanswered once-a-second reads
+
 bool final_state(RolloutState s) {
     return s == RolloutState::Promoted || s == RolloutState::RolledBack || s == RolloutState::Aborted;
 }
@@ -62,6 +64,11 @@ bool RolloutDriver::read(double t_s) {
         result_.note = r.ok() ? "the agent's rollout status is malformed: " + why
                               : "cannot read the agent's rollout: " + r.error_message();
         if (failed_reads_ == 1) spdlog::warn("load run: {}", result_.note);
+        if (failed_reads_ >= kLostAfterReads) {
+            // The gate cannot look any more: end the run (end_run) rather than send load for nothing.
+            result_.note = fmt::format("lost the agent for {} s: {}", failed_reads_, result_.note);
+            final_ = true;
+        }
         return false;
     }
     failed_reads_ = 0;

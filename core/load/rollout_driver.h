@@ -31,7 +31,8 @@ class RolloutDriver {
     /// Sets the plan and starts the rollout. Empty on success, else one line (no state changed on the agent
     /// when the refusal came before the PUT).
     std::string start();
-    /// Reads the agent's status; true once the rollout is in a final state (promoted, rolled back, aborted).
+    /// Reads the agent's status; true once the rollout is in a final state (promoted, rolled back, aborted),
+    /// or when the agent did not answer 10 reads in a row (the run cannot judge it any more: it fails).
     bool poll(double t_s);
     /// The final reading (aborting an outlived rollout when on_run_end is "abort") and the verdict.
     RolloutResult finish(double t_s);
