@@ -110,6 +110,35 @@ double rel_pct(const Figure& f) {
     return f.change > 0 ? 1e300 : f.change < 0 ? -1e300 : 0.0;
 }
 
+/// Mean and variance of a sketch's values from its buckets (each value taken at its bucket's representative;
+/// the underflow and overflow buckets at the exact minimum and maximum).
+double variance(const LatencySketch& sk) {
+    const auto& b = sk.buckets();
+    double n = 0, sum = 0, sq = 0;
+    for (std::size_t i = 0; i < LatencySketch::kBuckets; ++i) {
+        if (!b[i]) continue;
+        const double v = i == LatencySketch::kUnderflow  ? double(sk.min_ns())
+                         : i == LatencySketch::kOverflow ? double(sk.max_ns())
+                                                         : LatencySketch::representative_ns(i);
+        n += double(b[i]);
+        sum += double(b[i]) * v;
+        sq += double(b[i]) * v * v;
+    }
+    if (n < 2) return 0.0;
+    const double mean = sum / n;
+    return std::max(0.0, (sq - n * mean * mean) / (n - 1));
+}
+
+/// Welch's z-test on the means (exact sums; variances from the buckets; normal approximation, the runs have
+/// many values), one-sided each way.
+void welch(Figure& f, const LatencySketch& b, const LatencySketch& c) {
+    const double se = std::sqrt(variance(b) / double(b.count()) + variance(c) / double(c.count()));
+    if (!(se > 0)) return;
+    const double z = (c.mean_ns() - b.mean_ns()) / se;
+    f.p_worse = stats::normal_sf(z);
+    f.p_better = stats::normal_sf(-z);
+}
+
 void latency_figures(std::vector<Figure>& out, const std::string& request, const Side& b, const Side& c,
                      const CompareOptions& o) {
     const std::uint64_t nb = b.latency_n(), nc = c.latency_n();
@@ -123,7 +152,7 @@ void latency_figures(std::vector<Figure>& out, const std::string& request, const
         f.base_n = nb;
         f.cur_n = nc;
         set_values(f, quantile_value(b, k), quantile_value(c, k));
-        f.test = k.q == 0.0   ? "Mann-Whitney U"
+        f.test = k.q == 0.0   ? "Welch z on the means"
                  : k.q == 1.0 ? "exceedance of the baseline's maximum"
                               : "quantile exceedance";
         const std::uint64_t needed =
@@ -141,8 +170,7 @@ void latency_figures(std::vector<Figure>& out, const std::string& request, const
             f.note =
                 fmt::format("too few latency values to test (needs {} a run, has {} and {})", needed, nb, nc);
         } else if (k.q == 0.0) {
-            f.p_worse = stats::mann_whitney(*b.sketch, *c.sketch).p_value;
-            f.p_better = stats::mann_whitney(*c.sketch, *b.sketch).p_value;
+            welch(f, *b.sketch, *c.sketch);
         } else {
             f.p_worse = stats::quantile_greater(*b.sketch, *c.sketch, k.q).p_value;
             f.p_better = stats::quantile_greater(*c.sketch, *b.sketch, k.q).p_value;
@@ -150,6 +178,32 @@ void latency_figures(std::vector<Figure>& out, const std::string& request, const
         decide(f, o.alpha, rel_pct(f), -rel_pct(f), o.latency_percent, o.latency_ms, f.change, -f.change);
         out.push_back(std::move(f));
     }
+    // The whole distribution: Mann-Whitney U, shown as P(current > baseline) (50 % = alike).
+    Figure f;
+    f.key = "shift";
+    f.request = request;
+    f.kind = FigureKind::Ratio;
+    f.unit = "%";
+    f.base_n = nb;
+    f.cur_n = nc;
+    f.test = "Mann-Whitney U";
+    f.note = "P(current > baseline); 50 % = alike";
+    double current = 50.0;
+    if (nb == 0 || nc == 0 || untestable) {
+        f.comparable = false;
+        f.note = nb == 0 || nc == 0 ? "no latency values in a run" : "needs both runs' latency_sketch";
+    } else if (nb < o.min_requests || nc < o.min_requests) {
+        f.note = fmt::format("too few latency values to test (needs {} a run, has {} and {})", o.min_requests,
+                             nb, nc);
+    } else {
+        const auto worse = stats::mann_whitney(*b.sketch, *c.sketch);
+        current = worse.superiority * 100.0;
+        f.p_worse = worse.p_value;
+        f.p_better = stats::mann_whitney(*c.sketch, *b.sketch).p_value;
+    }
+    set_values(f, 50.0, current);
+    decide(f, o.alpha, f.change, -f.change, o.shift_pp);
+    out.push_back(std::move(f));
 }
 
 /// Two Poisson counts over exposures tb and tc, conditioned on the total: xc ~ Binomial(xb + xc, tc / (tb +

@@ -45,7 +45,9 @@ enum class FigureKind {
 };
 
 struct Figure {
-    std::string key;      // "p99", "avg", "rate", "completed", "failed", "transport_errors", "checks", ...
+    /// "p50" "p90" "p95" "p99" "p99.9" "max" "avg" "shift" (latency), "rate", "completed", "failed",
+    /// "transport_errors", "checks", "unsent", "late".
+    std::string key;
     std::string request;  // "" = the whole run, else the request name
     FigureKind kind = FigureKind::Latency;
     std::string unit;  // "ms", "/s", "req", "%"
@@ -71,6 +73,7 @@ struct CompareOptions {
     double latency_percent = 10.0;    // a latency figure changed when beyond this relative change ...
     double latency_ms = 0.0;          // ... and beyond this absolute change
     double ratio_pp = 0.1;            // shares (failed, transport errors, unsent, late, checks), in pp
+    double shift_pp = 10.0;           // "shift": P(current > baseline) beyond 50 % + this (rollout's 0.6)
     double rate_percent = 5.0;        // achieved rate and completed, relative
     std::uint64_t min_requests = 20;  // fewer in either run: the figure is untested (no significant change)
 };
@@ -111,6 +114,7 @@ struct RegressionSpec {
 /// Grammar (docs/regression-gate.md): ITEM (',' ITEM)*, ITEM = KEY ['[' REQUEST ']'] '=' VALUE:
 ///   p50 p90 p95 p99 p99.9 max avg   NUMBER '%' | NUMBER 'ms'   (may rise by at most)
 ///   failed (alias errors), transport_errors, unsent, late   NUMBER 'pp'   (may rise by at most)
+///   shift   NUMBER 'pp'   (P(current > baseline), 50 % when alike, may rise by at most)
 ///   checks   NUMBER 'pp'   (the pass rate may drop by at most)
 ///   rate, completed   '-' NUMBER '%'   (may drop by at most)
 /// On error returns nullopt and sets *error to one line naming the item.

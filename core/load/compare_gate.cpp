@@ -22,11 +22,14 @@ struct KeyInfo {
     bool per_request;
 };
 constexpr KeyInfo kKeys[] = {
-    {"p50", Form::Latency, true},   {"p90", Form::Latency, true},    {"p95", Form::Latency, true},
-    {"p99", Form::Latency, true},   {"p99.9", Form::Latency, true},  {"max", Form::Latency, true},
-    {"avg", Form::Latency, true},   {"failed", Form::Share, true},   {"transport_errors", Form::Share, true},
-    {"unsent", Form::Share, false}, {"late", Form::Share, false},    {"checks", Form::PassRate, false},
-    {"rate", Form::Drop, true},     {"completed", Form::Drop, true},
+    {"p50", Form::Latency, true},      {"p90", Form::Latency, true},
+    {"p95", Form::Latency, true},      {"p99", Form::Latency, true},
+    {"p99.9", Form::Latency, true},    {"max", Form::Latency, true},
+    {"avg", Form::Latency, true},      {"shift", Form::Share, true},
+    {"failed", Form::Share, true},     {"transport_errors", Form::Share, true},
+    {"unsent", Form::Share, false},    {"late", Form::Share, false},
+    {"checks", Form::PassRate, false}, {"rate", Form::Drop, true},
+    {"completed", Form::Drop, true},
 };
 
 const KeyInfo* key_info(std::string_view k) {
@@ -127,8 +130,9 @@ std::string relative_text(const Figure& f) {
     return fmt::format("{:+.1f} %", *f.relative * 100.0);
 }
 
-/// p-value of the direction the figure moved in.
+/// p-value of the direction the figure moved in (the smaller one when it did not move).
 double shown_p(const Figure& f) {
+    if (f.change == 0) return std::min(f.p_worse, f.p_better);
     const bool higher_worse = f.kind == FigureKind::Latency || f.kind == FigureKind::Ratio;
     const bool worse = higher_worse ? f.change > 0 : f.change < 0;
     return worse ? f.p_worse : f.p_better;
@@ -136,7 +140,8 @@ double shown_p(const Figure& f) {
 
 std::string p_text(const Figure& f) {
     if (!f.comparable) return "n/a";
-    return fmt::format("{:.2g}", shown_p(f));
+    const double p = shown_p(f);
+    return p > 0 ? fmt::format("{:.2g}", p) : "<1e-300";  // below the smallest double the tests resolve
 }
 
 }  // namespace
@@ -344,6 +349,7 @@ json to_json(const RunComparison& c) {
                   {"latency_percent", o.latency_percent},
                   {"latency_ms", o.latency_ms},
                   {"ratio_pp", o.ratio_pp},
+                  {"shift_pp", o.shift_pp},
                   {"rate_percent", o.rate_percent},
                   {"min_requests", o.min_requests}}},
                 {"warnings", c.warnings},
@@ -375,9 +381,9 @@ std::string render_table(const RunComparison& c) {
     const auto& o = c.options;
     out += fmt::format(
         "            changed = one-sided test p < {:g} and beyond: latency {:g} %{}, rate/completed {:g} %, "
-        "shares {:g} pp\n",
+        "shares {:g} pp, shift {:g} pp\n",
         o.alpha, o.latency_percent, o.latency_ms > 0 ? fmt::format(" and {:g} ms", o.latency_ms) : "",
-        o.rate_percent, o.ratio_pp);
+        o.rate_percent, o.ratio_pp, o.shift_pp);
     for (const auto& w : c.warnings)
         out += "warning     " + w + "\n";
     std::string current_request = "\x01";

@@ -42,6 +42,7 @@ struct Traffic {
     double scale = 1.0;                   // every latency multiplied by this
     double error_rate = 0.01;
     double duration_s = 10.0;
+    double tail_share = 0.0, tail_scale = 1.0;  // this share of requests is tail_scale times slower
 };
 
 /// One request named "get" carrying all the traffic, the whole run equal to it.
@@ -56,7 +57,8 @@ Summary draw(Rng& rng, const Traffic& t, const std::string& scenario = "compare"
     r.name = "get";
     r.method = "GET";
     for (std::uint64_t i = 0; i < t.requests; ++i) {
-        const double ms = t.median_ms * std::exp(t.sigma * rng.normal()) * t.scale;
+        double ms = t.median_ms * std::exp(t.sigma * rng.normal()) * t.scale;
+        if (rng.uniform() < t.tail_share) ms *= t.tail_scale;
         r.latency_sketch.add(std::uint64_t(ms * double(kMs)));
         if (rng.uniform() < t.error_rate) ++r.errors;
     }
@@ -121,7 +123,7 @@ class TestLoadCompare : public QObject {
             QVERIFY2(f.verdict == FigureVerdict::NoChange, qPrintable(QString::fromStdString(f.id())));
             QCOMPARE(f.change, 0.0);
         }
-        for (const char* k : {"p50", "p90", "p95", "p99", "p99.9", "max", "avg", "rate", "completed",
+        for (const char* k : {"p50", "p90", "p95", "p99", "p99.9", "max", "avg", "shift", "rate", "completed",
                               "failed", "transport_errors"})
             QVERIFY2(c.find(k), k);
         QVERIFY(c.find("p99", "get"));
@@ -164,7 +166,11 @@ class TestLoadCompare : public QObject {
         QCOMPARE(p99.unit, std::string("ms"));
         QCOMPARE(fig(c, "p50").verdict, FigureVerdict::Regressed);
         QCOMPARE(fig(c, "avg").verdict, FigureVerdict::Regressed);
+        QCOMPARE(fig(c, "shift").verdict, FigureVerdict::Regressed);
+        QVERIFY(fig(c, "shift").current > 60.0);  // P(current > baseline)
         QCOMPARE(fig(c, "p99", "get").verdict, FigureVerdict::Regressed);
+        QVERIFY(any_failed(gate(c, spec("shift=5pp"))));
+        QVERIFY(!any_failed(gate(c, spec("shift=45pp"))));
         QCOMPARE(fig(c, "failed").verdict, FigureVerdict::NoChange);
 
         const auto g = gate(c, spec("p99=10%,failed=0.5pp"));
@@ -180,6 +186,21 @@ class TestLoadCompare : public QObject {
         QVERIFY(!any_failed(gate(c, spec("p99=" + std::to_string(shift_ms * 2) + "ms"))));
         // Per request.
         QVERIFY(any_failed(gate(c, spec("p99[get]=10%"))));
+    }
+
+    void a_slow_tail_raises_the_mean_but_does_not_shift_the_distribution() {
+        // 3 % of the requests ten times slower: p99 and the mean (Welch) regress, the median does not, and
+        // the rank test's P(current > baseline) moves by about 1.5 pp, within its 10 pp bound.
+        Traffic tail;
+        tail.tail_share = 0.03;
+        tail.tail_scale = 10;
+        const RunComparison c = compare(draw(30, {}), draw(31, tail));
+        QCOMPARE(fig(c, "p99").verdict, FigureVerdict::Regressed);
+        QCOMPARE(fig(c, "avg").verdict, FigureVerdict::Regressed);
+        QCOMPARE(fig(c, "avg").test, std::string("Welch z on the means"));
+        QCOMPARE(fig(c, "p50").verdict, FigureVerdict::NoChange);
+        QCOMPARE(fig(c, "shift").verdict, FigureVerdict::NoChange);
+        QVERIFY(fig(c, "shift").change > 0.5 && fig(c, "shift").change < 3.0);
     }
 
     void the_same_shift_in_reverse_is_an_improvement() {
