@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "app/redline-load/cli.h"
 #include "core/load/junit.h"
@@ -17,7 +16,7 @@ using namespace redline::load;
 
 namespace {
 
-constexpr std::size_t kMaxSummaryBytes = 256u << 20;  // a summary of a day-long run is a few MB
+constexpr std::size_t kMaxSummaryBytes = 64u << 20;  // a day-long run's summary is about 15 MB
 
 int fail_usage(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n", msg.c_str());
@@ -31,11 +30,13 @@ std::optional<Summary> read_summary(const std::string& option, const std::string
         fail_usage(fmt::format("{} {}: cannot be read: {}", option, path, std::strerror(errno)));
         return std::nullopt;
     }
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    const std::string text = ss.str();
+    // Read at most the limit (+1 to tell "too large"): /dev/zero or a huge log must not eat the memory.
+    std::string text;
+    char buf[1 << 16];
+    while (text.size() <= kMaxSummaryBytes && f.read(buf, sizeof buf).gcount() > 0)
+        text.append(buf, std::size_t(f.gcount()));
     if (f.bad()) {
-        fail_usage(fmt::format("{} {}: cannot be read", option, path));
+        fail_usage(fmt::format("{} {}: cannot be read: {}", option, path, std::strerror(errno)));
         return std::nullopt;
     }
     if (text.size() > kMaxSummaryBytes) {
