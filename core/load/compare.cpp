@@ -303,6 +303,10 @@ void request_figures(std::vector<Figure>& out, const std::string& request, const
     latency_figures(out, request, b, c, o);
 }
 
+/// Lateness p99 above which a run's generator is named as a suspect: healthy open-model runs on a loaded
+/// 2-core machine showed 1.5-4.5 ms, starved ones 60-80 ms (docs/regression-gate.md "Measured").
+constexpr double kLateGeneratorMs = 10.0;
+
 std::string seconds(double s) {
     return fmt::format("{:g} s", s);
 }
@@ -333,6 +337,11 @@ RunComparison compare(const Summary& base, const Summary& cur, const CompareOpti
     if (cur.completed == 0) w.push_back("the current run has no completed requests");
     for (const auto* s : {&base, &cur}) {
         const char* who = s == &base ? "the baseline" : "the current run";
+        if (s->lateness.p99_ms > kLateGeneratorMs)
+            w.push_back(
+                fmt::format("{}'s sends were late (lateness p99 {:.1f} ms): the load generator may have "
+                            "been starved, and its latency includes that wait",
+                            who, s->lateness.p99_ms));
         if (whole(*s).sketch_missing())
             w.push_back(
                 fmt::format("{} has no latency_sketch (a summary from an older redline-load?): latency "

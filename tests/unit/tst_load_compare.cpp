@@ -335,6 +335,16 @@ class TestLoadCompare : public QObject {
         QVERIFY2(QString::fromStdString(g[0].message).contains("list"), g[0].message.c_str());
     }
 
+    void a_late_generator_is_named() {
+        Summary a = draw(32, {}), b = draw(33, {});
+        a.lateness.p99_ms = 3.0;
+        b.lateness.p99_ms = 62.5;
+        const RunComparison c = compare(a, b);
+        QVERIFY2(warned(c, "the current run's sends were late (lateness p99 62.5 ms)"),
+                 qPrintable(all_warnings(c)));
+        QVERIFY(!warned(c, "the baseline's sends were late"));
+    }
+
     void baseline_without_sketch_compares_quantiles_only() {
         Summary a = draw(20, {});
         Traffic slow;
