@@ -42,7 +42,7 @@ constexpr const char* kUsage =
     "--baseline FILE: compare the run with an earlier --out summary (table after the run);\n"
     "--max-regression SPEC: exit 99 when a named figure regressed significantly beyond its bound, e.g.\n"
     "            'p99=10%,failed=0.5pp,rate=-5%' (p50 p90 p95 p99 p99.9 max avg: % or ms; failed\n"
-    "            transport_errors unsent late: pp; checks: pp of pass rate; rate completed: -N%);\n"
+    "            transport_errors unsent late shift: pp; checks: pp of pass rate; rate completed: -N%);\n"
     "--junit FILE: JUnit XML of thresholds, checks and regressions (docs/regression-gate.md)\n";
 
 int usage_error(const std::string& msg) {
