@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "agents/load_push/pushgateway_pusher.h"
+#include "app/redline-load/gate.h"
 #include "core/agent_client.h"
 #include "core/load/engine.h"
 
@@ -25,7 +26,10 @@ constexpr const char* kUsage =
     "usage: redline-load run FILE|BUILTIN [--target URL] [--rate N[/s]] [--duration S[s|m]] [--vus N]\n"
     "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
     "                        [--agent-token-file FILE] [--run-id ID] [--push URL [--push-interval S[s|m]]\n"
-    "                        [--generator NAME]] [--quiet] [--verbose]\n"
+    "                        [--generator NAME]] [--baseline SUMMARY_JSON [--max-regression SPEC]]\n"
+    "                        [--junit FILE] [--quiet] [--verbose]\n"
+    "       redline-load compare BASELINE.json CURRENT.json [--max-regression SPEC] [-o table|json]\n"
+    "                            [--junit FILE]\n"
     "       redline-load list\n"
     "       redline-load validate FILE|BUILTIN\n"
     "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted (Ctrl-C/SIGTERM; summary still\n"
@@ -34,7 +38,12 @@ constexpr const char* kUsage =
     "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n"
     "--push URL: push cumulative figures to a Prometheus Pushgateway every --push-interval (default 5s,\n"
     "            1s..1h) and at the end, grouped by job=redline-load, run_id (--run-id, required) and\n"
-    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n";
+    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n"
+    "--baseline FILE: compare the run with an earlier --out summary (table after the run);\n"
+    "--max-regression SPEC: exit 99 when a named figure regressed significantly beyond its bound, e.g.\n"
+    "            'p99=10%,failed=0.5pp,rate=-5%' (p50 p90 p95 p99 p99.9 max avg: % or ms; failed\n"
+    "            transport_errors unsent late shift: pp; checks: pp of pass rate; rate completed: -N%);\n"
+    "--junit FILE: JUnit XML of thresholds, checks and regressions (docs/regression-gate.md)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -257,6 +266,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     bool quiet = false;
     std::string run_id, push_interval, generator;
     PushSetup push;
+    GateSetup gate;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](const char* opt) -> std::optional<std::string> {
@@ -271,10 +281,16 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         else if (a == "--target" || a == "--rate" || a == "--duration" || a == "--vus" ||
                  a == "--connections" || a == "--threads" || a == "--out" || a == "--agent" ||
                  a == "--agent-token-file" || a == "--run-id" || a == "--push" || a == "--push-interval" ||
-                 a == "--generator") {
+                 a == "--generator" || a == "--baseline" || a == "--max-regression" || a == "--junit") {
             auto v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
-            if (a == "--run-id") {
+            if (a == "--baseline")
+                gate.baseline_path = *v;
+            else if (a == "--max-regression")
+                gate.spec_text = v->empty() ? " " : *v;  // an empty spec is an error, not "no spec"
+            else if (a == "--junit")
+                gate.junit_path = *v;
+            else if (a == "--run-id") {
                 if (auto why = load_push::grouping_value_problem(*v)) return usage_error("--run-id " + *why);
                 run_id = *v;
             } else if (a == "--push") {
@@ -362,6 +378,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     }
     if (sc->rollout.enabled && sc->agent.url.empty())
         return usage_error("the scenario drives a rollout on its agent: give --agent URL (or \"agent.url\")");
+    if (int rc = prepare_gate(gate, sc->name)) return rc;
     for (std::size_t i = 0; i < sc->thresholds.size(); ++i)
         if (sc->thresholds[i].source == ThresholdSource::Agent && sc->agent.url.empty())
             return usage_error(
@@ -419,7 +436,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             if (rc == kExitOk) rc = kExitRuntime;
         }
     }
-    return rc;
+    return finish_gate(gate, s, rc, quiet);
 }
 
 }  // namespace
@@ -438,6 +455,7 @@ int run_cli(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     if (cmd == "list") return args.size() == 1 ? cmd_list() : usage_error("list takes no arguments");
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "run") return cmd_run(args, interrupts);
+    if (cmd == "compare") return cmd_compare(args);
     return usage_error("unknown command '" + cmd + "'");
 }
 

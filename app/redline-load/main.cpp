@@ -4,9 +4,10 @@
 //                                 [--quiet]
 //   redline-load list
 //   redline-load validate FILE|BUILTIN
-// Exit codes (docs/scenarios.md): 0 all thresholds passed, 99 a threshold failed (k6's convention), 105 stopped
-// by SIGINT/SIGTERM (k6's external abort; the summary is still written), 2 usage error, invalid scenario or
-// unusable --out/--agent-token-file (before the run), 1 runtime error (unreachable target or agent, ...).
+// Exit codes (docs/scenarios.md): 0 all thresholds passed, 99 a threshold failed (k6's convention), 105
+// stopped by SIGINT/SIGTERM (k6's external abort; the summary is still written), 2 usage error, invalid
+// scenario or unusable --out/--agent-token-file (before the run), 1 runtime error (unreachable target or
+// agent, ...).
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>

@@ -190,6 +190,7 @@ void fill_totals(Summary& s, const EpochStats& tot, const RequestMix& mix, doubl
                 q.by_status[r.counters.codes[k].first] = r.counters.codes[k].second;
         q.latency = LatencyQuantiles::from(r.corrected);
         q.latency_uncorrected = LatencyQuantiles::from(r.uncorrected);
+        q.latency_sketch = r.corrected;
         s.requests.push_back(q);
         all.merge(r.counters);
         corr.merge(r.corrected);

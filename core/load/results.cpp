@@ -157,7 +157,8 @@ json to_json(const Summary& s) {
                         {"error_ratio", r.error_ratio},
                         {"by_status", status_map(r.by_status)},
                         {"latency", quantiles(r.latency)},
-                        {"latency_uncorrected", quantiles(r.latency_uncorrected)}});
+                        {"latency_uncorrected", quantiles(r.latency_uncorrected)},
+                        {"latency_sketch", sketch_json(r.latency_sketch)}});
     json stages = json::array();
     for (const auto& g : s.stages)
         stages.push_back({{"name", g.name},

@@ -121,6 +121,7 @@ struct RequestSummary {
     std::map<int, std::uint64_t> by_status;
     LatencyQuantiles latency;  // corrected (= uncorrected in the closed model)
     LatencyQuantiles latency_uncorrected;
+    LatencySketch latency_sketch;  // corrected, whole run (what `latency` is computed from)
 };
 
 struct StageSummary {
