@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "agents/load_push/pushgateway_pusher.h"
+#include "app/redline-load/cmd_runs.h"
 #include "core/agent_client.h"
 #include "core/load/engine.h"
 
@@ -25,8 +26,9 @@ constexpr const char* kUsage =
     "usage: redline-load run FILE|BUILTIN [--target URL] [--rate N[/s]] [--duration S[s|m]] [--vus N]\n"
     "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
     "                        [--agent-token-file FILE] [--run-id ID] [--push URL [--push-interval S[s|m]]\n"
-    "                        [--generator NAME]] [--quiet] [--verbose]\n"
+    "                        [--generator NAME]] [--save] [--runs-db FILE] [--quiet] [--verbose]\n"
     "       redline-load list\n"
+    "       redline-load runs list|show ID|delete ID [--db FILE] (see: redline-load runs help)\n"
     "       redline-load validate FILE|BUILTIN\n"
     "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted (Ctrl-C/SIGTERM; summary still\n"
     "            written), 2 usage error, invalid scenario or unusable --out/--agent-token-file, 1 runtime "
@@ -34,7 +36,9 @@ constexpr const char* kUsage =
     "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n"
     "--push URL: push cumulative figures to a Prometheus Pushgateway every --push-interval (default 5s,\n"
     "            1s..1h) and at the end, grouped by job=redline-load, run_id (--run-id, required) and\n"
-    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n";
+    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n"
+    "--save: keep the run in the runs database (--runs-db FILE, else $REDLINE_RUNS_DB, else\n"
+    "        ~/.local/share/redline/runs.db); --runs-db implies --save (docs/runs.md)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -245,6 +249,8 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     bool quiet = false;
     std::string run_id, push_interval, generator;
     PushSetup push;
+    bool save = false;
+    std::string runs_db;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](const char* opt) -> std::optional<std::string> {
@@ -254,7 +260,14 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         };
         if (a == "--quiet" || a == "-q")
             quiet = true;
-        else if (a == "--verbose" || a == "-v")
+        else if (a == "--save")
+            save = true;
+        else if (a == "--runs-db") {
+            if (i + 1 >= args.size() || args[i + 1].empty())
+                return usage_error("--runs-db needs a file name");
+            runs_db = args[++i];
+            save = true;
+        } else if (a == "--verbose" || a == "-v")
             spdlog::set_level(spdlog::level::info);
         else if (a == "--target" || a == "--rate" || a == "--duration" || a == "--vus" ||
                  a == "--connections" || a == "--threads" || a == "--out" || a == "--agent" ||
@@ -362,6 +375,15 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             if (p.state == RunState::Running || p.state == RunState::Stopping) print_progress_line(p);
         };
     opt.run_id = run_id;
+    std::unique_ptr<RunSaver> saver;  // --save: the record is opened before the run, never half-way
+    if (save) {
+        std::string why;
+        saver = RunSaver::start(runs_db, *sc, opt, &why);
+        if (!saver) {
+            std::fprintf(stderr, "redline-load: %s\n", why.c_str());
+            return kExitUsage;
+        }
+    }
     std::unique_ptr<load_push::PushgatewayPusher> pusher;
     if (push.enabled) {
         push.options.run_id = run_id;
@@ -392,6 +414,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
     int rc = s.exit_code();
     if (s.outcome == RunOutcome::Error && !quiet) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+    if (saver && !saver->finish(s, quiet) && rc == kExitOk) rc = kExitRuntime;
     if (!out.empty()) {
         std::ofstream f(out, std::ios::trunc);
         nlohmann::json j = to_json(s);
@@ -424,6 +447,7 @@ int run_cli(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     if (cmd == "list") return args.size() == 1 ? cmd_list() : usage_error("list takes no arguments");
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "run") return cmd_run(args, interrupts);
+    if (cmd == "runs") return cmd_runs(args);
     return usage_error("unknown command '" + cmd + "'");
 }
 

@@ -281,7 +281,8 @@ std::unique_ptr<RunStore> RunStore::open_with(const std::string& path, Mode mode
     const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     std::unique_ptr<RunStore> store(new RunStore(path, raw));
     if (rc != SQLITE_OK) {
-        const std::string os = errno ? std::string(" (") + std::strerror(errno) + ")" : std::string();
+        const int sys = raw ? sqlite3_system_errno(raw) : 0;
+        const std::string os = sys ? std::string(" (") + std::strerror(sys) + ")" : std::string();
         return refuse(std::string("cannot open: ") + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) + os);
     }
     sqlite3_extended_result_codes(raw, 1);
