@@ -114,8 +114,12 @@ void RunRecorder::poll_agent(std::vector<StoredAgentSecond>& seconds, std::vecto
 }
 
 void RunRecorder::writer() {
+    // What failed to reach the file (locked beyond the busy timeout, disk full) is kept and written with the
+    // next batch, up to max_queued seconds; older seconds beyond that are dropped and counted.
+    std::vector<RunSecond> pending;
+    std::vector<StoredAgentSecond> agent_seconds;
+    std::vector<nlohmann::json> agent_events;
     for (;;) {
-        std::vector<RunSecond> batch;
         bool stop = false;
         {
             std::unique_lock lk(mu_);
@@ -124,32 +128,44 @@ void RunRecorder::writer() {
                 cv_.wait_until(lk, agent_->next_poll, ready);
             else
                 cv_.wait(lk, ready);
-            batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+            pending.insert(pending.end(), std::make_move_iterator(queue_.begin()),
+                           std::make_move_iterator(queue_.end()));
             queue_.clear();
             stop = stopping_;
-        }
-        std::vector<StoredAgentSecond> agent_seconds;
-        std::vector<nlohmann::json> agent_events;
-        // One last poll at the end, so the agent's last second of the run is kept too.
-        if (agent_ && (stop || std::chrono::steady_clock::now() >= agent_->next_poll)) {
-            poll_agent(agent_seconds, agent_events);
-            agent_->next_poll = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-        }
-        if (!batch.empty() || !agent_seconds.empty() || !agent_events.empty()) {
-            try {
-                store_->add_seconds(header_.id, batch, agent_seconds, agent_events);
-                std::lock_guard lk(mu_);
-                result_.seconds_written += batch.size();
-                result_.agent_seconds += agent_seconds.size();
-                result_.agent_events += agent_events.size();
-            } catch (const RunStoreError& e) {
-                std::lock_guard lk(mu_);
-                if (result_.error.empty()) spdlog::warn("run store {}: {}", store_->path(), e.what());
-                result_.seconds_lost += batch.size();
-                result_.error = e.what();
+            if (pending.size() > options_.max_queued) {
+                const std::size_t drop = pending.size() - options_.max_queued;
+                pending.erase(pending.begin(), pending.begin() + std::ptrdiff_t(drop));
+                result_.seconds_lost += drop;
             }
         }
-        if (stop) return;
+        // One last poll at the end, so the agent's last second of the run is kept too.
+        if (agent_ && (stop || std::chrono::steady_clock::now() >= agent_->next_poll)) {
+            if (agent_seconds.size() < options_.max_queued) poll_agent(agent_seconds, agent_events);
+            agent_->next_poll = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        }
+        if (!pending.empty() || !agent_seconds.empty() || !agent_events.empty()) {
+            try {
+                store_->add_seconds(header_.id, pending, agent_seconds, agent_events);
+                std::lock_guard lk(mu_);
+                result_.seconds_written += pending.size();
+                result_.agent_seconds += agent_seconds.size();
+                result_.agent_events += agent_events.size();
+                pending.clear();
+                agent_seconds.clear();
+                agent_events.clear();
+            } catch (const RunStoreError& e) {
+                std::lock_guard lk(mu_);
+                if (result_.error.empty())
+                    spdlog::warn("run store {}: {} (will retry)", store_->path(), e.what());
+                result_.error = e.what();
+                ++result_.failed_writes;
+            }
+        }
+        if (stop) {
+            std::lock_guard lk(mu_);
+            result_.seconds_lost += pending.size();  // the last attempt failed too
+            return;
+        }
     }
 }
 

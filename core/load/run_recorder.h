@@ -33,14 +33,16 @@ class RunRecorder {
     struct Options {
         std::string agent_url;          // "": no agent figures
         std::string agent_token;        // viewer token for the agent
-        std::size_t max_queued = 3600;  // seconds waiting for the disk; more are dropped (and counted)
+        std::size_t max_queued = 3600;  // seconds waiting for the disk (also while a write is retried);
+                                        // older ones beyond that are dropped and counted
     };
     struct Result {
         std::string id;
         bool saved = false;  // the end (outcome, summary) was written
         std::string error;   // why not, or the last failed batch
         std::uint64_t seconds_written = 0;
-        std::uint64_t seconds_lost = 0;  // failed batches or a full queue
+        std::uint64_t seconds_lost = 0;   // not stored: still failing at the end, or beyond max_queued
+        std::uint64_t failed_writes = 0;  // batches that failed (and were retried with the next one)
         std::uint64_t agent_seconds = 0, agent_events = 0;
         std::string agent_error;  // last failed agent poll ("" when none failed)
     };

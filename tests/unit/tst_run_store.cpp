@@ -545,6 +545,30 @@ class TestRunStore : public QObject {
         QCOMPARE(s->get(id)->seconds, std::int64_t(2));
     }
 
+    // Another writer holding the file longer than the busy timeout (5 s): the batch is retried, not lost.
+    void recorder_retries_while_the_file_is_locked() {
+        const std::string path = file("locked.db");
+        std::string err;
+        auto rec = RunRecorder::start(open_ok(path), header(""), {}, &err);
+        QVERIFY(rec);
+        sqlite3* other = nullptr;
+        QCOMPARE(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+        rec->submit(second(0));
+        rec->submit(second(1));
+        QTest::qWait(6500);
+        QCOMPARE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(other);
+        rec->submit(second(2));
+        const auto res = rec->finish(summary_for(rec->id(), RunOutcome::Passed));
+        QVERIFY2(res.saved, res.error.c_str());
+        QVERIFY(res.failed_writes >= 1);
+        QVERIFY2(res.error.find("locked") != std::string::npos, res.error.c_str());
+        QCOMPARE(res.seconds_lost, std::uint64_t(0));
+        QCOMPARE(res.seconds_written, std::uint64_t(3));
+        QCOMPARE(open_ok(path)->seconds(rec->id()).size(), std::size_t(3));
+    }
+
     void recorder_counts_what_a_full_queue_drops() {
         std::string err;
         RunRecorder::Options o;
