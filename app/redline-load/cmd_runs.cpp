@@ -241,6 +241,21 @@ json quantiles_json(const LatencySketch& s) {
     return j;
 }
 
+void print_requests(const json& summary) {
+    const auto it = summary.find("requests");
+    if (it == summary.end() || !it->is_array() || it->empty()) return;
+    std::printf("           %-24s %9s %9s %8s %9s %9s %9s\n", "request", "count", "rate/s", "err%", "p50 ms",
+                "p95 ms", "p99 ms");
+    for (const auto& r : *it) {
+        const auto lat = r.value("latency", json::object());
+        std::printf("           %-24s %9llu %9.1f %8.2f %9.3f %9.3f %9.3f\n",
+                    cell(r.value("name", ""), 24).c_str(),
+                    (unsigned long long)r.value("completed", std::uint64_t(0)), r.value("rate_per_s", 0.0),
+                    r.value("error_ratio", 0.0) * 100, lat.value("p50_ms", 0.0), lat.value("p95_ms", 0.0),
+                    lat.value("p99_ms", 0.0));
+    }
+}
+
 void print_thresholds(const json& summary) {
     const auto it = summary.find("thresholds");
     if (it == summary.end() || !it->is_array() || it->empty()) return;
@@ -316,6 +331,7 @@ int runs_show(const RunStore& store, const std::string& id) {
                     unc.value("p50_ms", 0.0), unc.value("p95_ms", 0.0), unc.value("p99_ms", 0.0),
                     unc.value("max_ms", 0.0));
     }
+    if (run->complete && sm.is_object()) print_requests(sm);
     const auto q = LatencyQuantiles::from(corrected);
     std::printf(
         "stored     %zu seconds: %llu requests, %llu failed, corrected p50 %.3f p95 %.3f p99 %.3f ms, "

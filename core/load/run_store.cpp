@@ -96,8 +96,17 @@ CREATE TABLE agent_events(
 ) WITHOUT ROWID;
 )sql";
 
+constexpr int kBusyTimeoutMs = 5000;
+
+std::string busy_note(sqlite3* db) {
+    return (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY
+               ? " (another process held the file's write lock for more than " +
+                     std::to_string(kBusyTimeoutMs / 1000) + " s)"
+               : std::string();
+}
+
 [[noreturn]] void raise(sqlite3* db, const std::string& what) {
-    throw RunStoreError(what + ": " + sqlite3_errmsg(db));
+    throw RunStoreError(what + ": " + sqlite3_errmsg(db) + busy_note(db));
 }
 
 void exec(sqlite3* db, const std::string& sql, const char* what) {
@@ -105,7 +114,7 @@ void exec(sqlite3* db, const std::string& sql, const char* what) {
     if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errmsg(db);
         sqlite3_free(err);
-        throw RunStoreError(std::string(what) + ": " + msg);
+        throw RunStoreError(std::string(what) + ": " + msg + busy_note(db));
     }
 }
 
@@ -287,7 +296,7 @@ std::unique_ptr<RunStore> RunStore::open_with(const std::string& path, Mode mode
     }
     sqlite3_extended_result_codes(raw, 1);
     if (sqlite3_db_readonly(raw, "main") == 1) return refuse("is not writable (opened read-only)");
-    sqlite3_busy_timeout(raw, 5000);
+    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
 
     // Inspect before anything writes: these only read the header and the schema.
     std::string why;

@@ -176,6 +176,24 @@ class TestLoadRuns : public QObject {
         QCOMPARE(parse(cli({"runs", "list", "--db", db, "-o", "json"}).out)["total"].get<int>(), 2);
     }
 
+    void an_interrupted_run_is_stored_complete() {
+        const QString db = dir_.filePath("interrupted.db");
+        const QString sc = write(dir_, "interrupted.json", scenario(server_.api_url(), 60, 50, false));
+        QProcess p;
+        p.setProcessEnvironment(env_with());
+        p.start(binary(), {"run", sc, "--runs-db", db, "--quiet"});
+        QVERIFY(p.waitForStarted());
+        QTest::qWait(1500);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(15'000));
+        QCOMPARE(p.exitCode(), 105);
+        const json run = parse(cli({"runs", "list", "--db", db, "-o", "json"}).out)["runs"][0];
+        QCOMPARE(run["state"].get<std::string>(), std::string("complete"));
+        QCOMPARE(run["outcome"].get<std::string>(), std::string("stopped"));
+        QCOMPARE(run["exit_code"].get<int>(), 105);
+        QVERIFY(run["duration_s"].get<double>() < 10);
+    }
+
     void two_processes_save_into_one_file_at_once() {
         const QString db = dir_.filePath("shared.db");
         const QString sc = write(dir_, "shared.json", scenario(server_.api_url(), 3));
