@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -248,6 +249,12 @@ double finite_or(double v, double fallback) {
     return std::isfinite(v) ? v : fallback;
 }
 
+/// JSON text written by this store; a value edited into something unparsable reads as null.
+nlohmann::json parse_or_null(const std::string& text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
+
 bool is_all(const std::string& request) {
     return request.empty() || request == "*";
 }
@@ -317,6 +324,22 @@ std::unique_ptr<RunStore> RunStore::open_with(const std::string& path, Mode mode
         return refuse("a SQLite database of another application (application_id " + std::to_string(*app_id) +
                       "); left as it is");
 
+    // About 2 ms per MB: worth it before a run writes into the file, not for every `runs list`.
+    if (mode == Mode::CreateIfMissing && exists) {
+        sqlite3_stmt* check = nullptr;
+        std::string verdict = "ok";
+        if (sqlite3_prepare_v2(raw, "PRAGMA quick_check(1)", -1, &check, nullptr) != SQLITE_OK)
+            verdict = sqlite3_errmsg(raw);
+        else if (sqlite3_step(check) == SQLITE_ROW)
+            verdict = reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
+        else
+            verdict = sqlite3_errmsg(raw);
+        sqlite3_finalize(check);
+        if (verdict != "ok") {
+            std::replace(verdict.begin(), verdict.end(), '\n', ' ');
+            return refuse("damaged (quick_check: " + verdict.substr(0, 200) + "); left as it is");
+        }
+    }
     try {
         std::string mode_now;
         {
@@ -484,9 +507,12 @@ void RunStore::end_run(const std::string& id, const Summary& s, std::int64_t end
         .bind(6, to_json(s).dump())
         .bind(7, finite_or(s.duration_s, 0))
         .bind_u(8, s.completed)
-        .bind(9, finite_or(s.error_ratio, 0))
-        .bind(10, finite_or(s.latency.p99_ms, 0))
         .bind(11, s.started_ms);
+    if (s.completed) {  // no requests: no error ratio and no latency, not 0
+        u.bind(9, finite_or(s.error_ratio, 0)).bind(10, finite_or(s.latency.p99_ms, 0));
+    } else {
+        u.bind_null(9).bind_null(10);
+    }
     u.step("store the end of the run");
     if (sqlite3_changes(db_) != 1) throw RunStoreError("store the end of the run: no run " + id);
     tx.commit();
@@ -542,7 +568,7 @@ StoredRun RunStore::read_run(sqlite3_stmt* raw) const {
     r.id = col_text(0);
     r.run_id = col_text(1);
     r.scenario = col_text(2);
-    r.scenario_json = nlohmann::json::parse(col_text(3), nullptr, false);
+    r.scenario_json = parse_or_null(col_text(3));
     r.target = col_text(4);
     r.executor = col_text(5);
     r.started_ms = sqlite3_column_int64(raw, 6);
@@ -551,10 +577,7 @@ StoredRun RunStore::read_run(sqlite3_stmt* raw) const {
     r.outcome = col_text(9);
     if (!is_null(10)) r.exit_code = int(sqlite3_column_int64(raw, 10));
     r.reason = col_text(11);
-    if (!is_null(12)) {
-        r.summary = nlohmann::json::parse(col_text(12), nullptr, false);
-        if (r.summary.is_discarded()) r.summary = nullptr;
-    }
+    if (!is_null(12)) r.summary = parse_or_null(col_text(12));
     r.host = col_text(13);
     r.pid = sqlite3_column_int64(raw, 14);
     r.version = col_text(15);
@@ -657,7 +680,7 @@ std::vector<StoredAgentSecond> RunStore::agent_seconds(const std::string& id) co
     Stmt s(db_, "SELECT epoch, time_ms, snapshot FROM agent_seconds WHERE run = ?1 ORDER BY epoch");
     s.bind(1, seq);
     while (s.step("read the agent seconds"))
-        out.push_back({s.i64(0), s.i64(1), nlohmann::json::parse(s.text(2), nullptr, false)});
+        out.push_back({s.i64(0), s.i64(1), parse_or_null(s.text(2))});
     return out;
 }
 
@@ -668,7 +691,7 @@ std::vector<nlohmann::json> RunStore::agent_events(const std::string& id) const 
     Stmt s(db_, "SELECT event FROM agent_events WHERE run = ?1 ORDER BY id");
     s.bind(1, seq);
     while (s.step("read the agent events"))
-        out.push_back(nlohmann::json::parse(s.text(0), nullptr, false));
+        out.push_back(parse_or_null(s.text(0)));
     return out;
 }
 

@@ -286,6 +286,50 @@ class TestRunStore : public QObject {
         QVERIFY(!std::filesystem::exists(path + "-wal"));
     }
 
+    // A readable header over damaged pages: found before a run writes into the file.
+    void refuses_a_damaged_file_before_writing() {
+        const std::string path = file("damaged.db");
+        {
+            auto s = open_ok(path);
+            s->begin_run(header("dddddddddddddddd"));
+            std::vector<RunSecond> many;
+            for (int k = 0; k < 30; ++k)
+                many.push_back(second(k));
+            s->add_seconds("dddddddddddddddd", many);
+        }
+        sql(path, "PRAGMA wal_checkpoint(TRUNCATE);");
+        std::string bytes = read_bytes(path);
+        QVERIFY(bytes.size() > 5 * 4096);
+        for (std::size_t i = 0; i < 800; ++i)  // inside page 4
+            bytes[3 * 4096 + 8 + i] = char(0xa5 ^ i);
+        write_bytes(path, bytes);
+        std::string err;
+        QVERIFY(!RunStore::open(path, RunStore::Mode::CreateIfMissing, &err));
+        QVERIFY2(err.find("damaged (quick_check: ") != std::string::npos, err.c_str());
+        QVERIFY(err.find('\n') == std::string::npos);
+        QCOMPARE(read_bytes(path), bytes);
+    }
+
+    // A damaged sketch blob is an error naming the run and second, never a made-up figure.
+    void a_damaged_sketch_is_an_error() {
+        const std::string path = file("blob.db");
+        auto s = open_ok(path);
+        s->begin_run(header("eeeeeeeeeeeeeeee"));
+        s->add_seconds("eeeeeeeeeeeeeeee", {second(0)});
+        sql(path, "UPDATE run_second_requests SET corrected = x'0102' WHERE idx = 1;");
+        QVERIFY_THROWS_EXCEPTION(RunStoreError, s->seconds("eeeeeeeeeeeeeeee"));
+        QVERIFY_THROWS_EXCEPTION(RunStoreError,
+                                 s->interval_sketch("eeeeeeeeeeeeeeee", -1, INFINITY, "", true));
+        try {
+            s->seconds("eeeeeeeeeeeeeeee");
+        } catch (const RunStoreError& e) {
+            QVERIFY2(std::string(e.what()).find("run eeeeeeeeeeeeeeee, second 1700000000: truncated") == 0,
+                     e.what());
+        }
+        QCOMPARE(s->interval_sketch("eeeeeeeeeeeeeeee", -1, INFINITY, "a", false)->count(),
+                 std::uint64_t(20));
+    }
+
     void refuses_bad_paths() {
         std::string err;
         QVERIFY(!RunStore::open(dir_.path().toStdString(), RunStore::Mode::CreateIfMissing, &err));
@@ -408,6 +452,15 @@ class TestRunStore : public QObject {
         QCOMPARE(r->requests, std::uint64_t(123));  // from the summary once complete
         QCOMPARE(r->p99_ms, std::optional<double>(7.25));
         QCOMPARE(r->summary["outcome"].get<std::string>(), std::string("stopped"));
+        // A run without a single request (an unreachable target) has no error ratio and no p99, not 0.
+        const std::string empty = RunStore::new_id();
+        s->begin_run(header(empty));
+        Summary none = summary_for(empty, RunOutcome::Error);
+        none.completed = 0;
+        s->end_run(empty, none, 10);
+        QVERIFY(!s->get(empty)->p99_ms);
+        QVERIFY(!s->get(empty)->error_ratio);
+        QCOMPARE(s->get(empty)->exit_code, std::optional<int>(1));
         QVERIFY_THROWS_EXCEPTION(RunStoreError,
                                  s->end_run("ffffffffffffffff", summary_for("x", RunOutcome::Passed), 1));
         QVERIFY_THROWS_EXCEPTION(RunStoreError, s->add_seconds("ffffffffffffffff", {second(0)}));
