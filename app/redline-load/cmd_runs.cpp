@@ -499,13 +499,12 @@ bool RunSaver::finish(const Summary& s, bool quiet) {
     if (res.seconds_lost)
         std::fprintf(stderr, "redline-load: %llu seconds of run %s could not be stored in %s%s%s\n",
                      (unsigned long long)res.seconds_lost, res.id.c_str(), path.c_str(),
-                     res.error.empty() ? "" : ": ", res.error.c_str());
+                     res.write_error.empty() ? "" : ": ", res.write_error.c_str());
     if (!res.agent_error.empty())
         std::fprintf(stderr, "redline-load: warning: agent figures of run %s are incomplete: %s\n",
                      res.id.c_str(), res.agent_error.c_str());
     if (!res.saved)
-        std::fprintf(stderr,
-                     "redline-load: the end of run %s could not be stored in %s (it stays incomplete): %s\n",
+        std::fprintf(stderr, "redline-load: the end of run %s could not be stored in %s: %s\n",
                      res.id.c_str(), path.c_str(), res.error.c_str());
     return res.saved;
 }

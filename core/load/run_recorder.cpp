@@ -155,9 +155,9 @@ void RunRecorder::writer() {
                 agent_events.clear();
             } catch (const RunStoreError& e) {
                 std::lock_guard lk(mu_);
-                if (result_.error.empty())
+                if (result_.write_error.empty())
                     spdlog::warn("run store {}: {} (will retry)", store_->path(), e.what());
-                result_.error = e.what();
+                result_.write_error = e.what();
                 ++result_.failed_writes;
             }
         }

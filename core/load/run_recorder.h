@@ -38,8 +38,9 @@ class RunRecorder {
     };
     struct Result {
         std::string id;
-        bool saved = false;  // the end (outcome, summary) was written
-        std::string error;   // why not, or the last failed batch
+        bool saved = false;       // the end (outcome, summary) was written
+        std::string error;        // why the end was not written
+        std::string write_error;  // the last failed batch of seconds ("" when none failed)
         std::uint64_t seconds_written = 0;
         std::uint64_t seconds_lost = 0;   // not stored: still failing at the end, or beyond max_queued
         std::uint64_t failed_writes = 0;  // batches that failed (and were retried with the next one)
