@@ -13,6 +13,7 @@
 
 #include "agents/load_push/pushgateway_pusher.h"
 #include "app/redline-load/gate.h"
+#include "app/redline-load/cmd_runs.h"
 #include "core/agent_client.h"
 #include "core/load/engine.h"
 
@@ -27,10 +28,11 @@ constexpr const char* kUsage =
     "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
     "                        [--agent-token-file FILE] [--run-id ID] [--push URL [--push-interval S[s|m]]\n"
     "                        [--generator NAME]] [--baseline SUMMARY_JSON [--max-regression SPEC]]\n"
-    "                        [--junit FILE] [--quiet] [--verbose]\n"
+    "                        [--junit FILE] [--save] [--runs-db FILE] [--quiet] [--verbose]\n"
     "       redline-load compare BASELINE.json CURRENT.json [--max-regression SPEC] [-o table|json]\n"
     "                            [--junit FILE]\n"
     "       redline-load list\n"
+    "       redline-load runs list|show ID|delete ID [--db FILE] (see: redline-load runs help)\n"
     "       redline-load validate FILE|BUILTIN\n"
     "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted (Ctrl-C/SIGTERM; summary still\n"
     "            written), 2 usage error, invalid scenario or unusable --out/--agent-token-file, 1 runtime "
@@ -43,7 +45,9 @@ constexpr const char* kUsage =
     "--max-regression SPEC: exit 99 when a named figure regressed significantly beyond its bound, e.g.\n"
     "            'p99=10%,failed=0.5pp,rate=-5%' (p50 p90 p95 p99 p99.9 max avg: % or ms; failed\n"
     "            transport_errors unsent late shift: pp; checks: pp of pass rate; rate completed: -N%);\n"
-    "--junit FILE: JUnit XML of thresholds, checks and regressions (docs/regression-gate.md)\n";
+    "--junit FILE: JUnit XML of thresholds, checks and regressions (docs/regression-gate.md)\n"
+    "--save: keep the run in the runs database (--runs-db FILE, else $REDLINE_RUNS_DB, else\n"
+    "        ~/.local/share/redline/runs.db); --runs-db implies --save (docs/runs.md)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -267,6 +271,8 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     std::string run_id, push_interval, generator;
     PushSetup push;
     GateSetup gate;
+    bool save = false;
+    std::string runs_db;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](const char* opt) -> std::optional<std::string> {
@@ -276,7 +282,14 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         };
         if (a == "--quiet" || a == "-q")
             quiet = true;
-        else if (a == "--verbose" || a == "-v")
+        else if (a == "--save")
+            save = true;
+        else if (a == "--runs-db") {
+            if (i + 1 >= args.size() || args[i + 1].empty())
+                return usage_error("--runs-db needs a file name");
+            runs_db = args[++i];
+            save = true;
+        } else if (a == "--verbose" || a == "-v")
             spdlog::set_level(spdlog::level::info);
         else if (a == "--target" || a == "--rate" || a == "--duration" || a == "--vus" ||
                  a == "--connections" || a == "--threads" || a == "--out" || a == "--agent" ||
@@ -393,6 +406,15 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             if (p.state == RunState::Running || p.state == RunState::Stopping) print_progress_line(p);
         };
     opt.run_id = run_id;
+    std::unique_ptr<RunSaver> saver;  // --save: the record is opened before the run, never half-way
+    if (save) {
+        std::string why;
+        saver = RunSaver::start(runs_db, *sc, opt, &why);
+        if (!saver) {
+            std::fprintf(stderr, "redline-load: %s\n", why.c_str());
+            return kExitUsage;
+        }
+    }
     std::unique_ptr<load_push::PushgatewayPusher> pusher;
     if (push.enabled) {
         push.options.run_id = run_id;
@@ -423,6 +445,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
     int rc = s.exit_code();
     if (s.outcome == RunOutcome::Error && !quiet) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+    if (saver && !saver->finish(s, quiet) && rc == kExitOk) rc = kExitRuntime;
     if (!out.empty()) {
         std::ofstream f(out, std::ios::trunc);
         nlohmann::json j = to_json(s);
@@ -456,6 +479,7 @@ int run_cli(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "run") return cmd_run(args, interrupts);
     if (cmd == "compare") return cmd_compare(args);
+    if (cmd == "runs") return cmd_runs(args);
     return usage_error("unknown command '" + cmd + "'");
 }
 
