@@ -14,6 +14,7 @@
 #include "agents/load_push/pushgateway_pusher.h"
 #include "core/agent_client.h"
 #include "core/load/engine.h"
+#include "core/load/tls_client.h"
 
 namespace redline::loadcli {
 
@@ -25,7 +26,7 @@ constexpr const char* kUsage =
     "usage: redline-load run FILE|BUILTIN [--target URL] [--rate N[/s]] [--duration S[s|m]] [--vus N]\n"
     "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
     "                        [--agent-token-file FILE] [--run-id ID] [--push URL [--push-interval S[s|m]]\n"
-    "                        [--generator NAME]] [--quiet] [--verbose]\n"
+    "                        [--generator NAME]] [--insecure] [--cacert FILE] [--quiet] [--verbose]\n"
     "       redline-load list\n"
     "       redline-load validate FILE|BUILTIN\n"
     "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted (Ctrl-C/SIGTERM; summary still\n"
@@ -34,7 +35,9 @@ constexpr const char* kUsage =
     "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n"
     "--push URL: push cumulative figures to a Prometheus Pushgateway every --push-interval (default 5s,\n"
     "            1s..1h) and at the end, grouped by job=redline-load, run_id (--run-id, required) and\n"
-    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n";
+    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n"
+    "https:// targets: the certificate and host name are verified against the system trust store (or only\n"
+    "            --cacert FILE, a PEM CA bundle); --insecure skips the verification (insecure_skip_verify)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -157,6 +160,9 @@ void print_summary(const Summary& s) {
     std::printf("statuses   %s\n", st.c_str());
     std::printf("bytes      %llu sent, %llu received\n", (unsigned long long)s.bytes_sent,
                 (unsigned long long)s.bytes_received);
+    if (s.tls)
+        std::printf("tls        %llu handshakes, %llu resumed\n", (unsigned long long)s.tls->handshakes,
+                    (unsigned long long)s.tls->resumed);
     if (!s.checks.empty()) {
         std::printf("checks     %.2f%% passed (%llu of %llu)\n", s.checks_rate * 100,
                     (unsigned long long)s.checks_passed,
@@ -245,6 +251,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     bool quiet = false;
     std::string run_id, push_interval, generator;
     PushSetup push;
+    std::string cacert;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](const char* opt) -> std::optional<std::string> {
@@ -256,10 +263,12 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             quiet = true;
         else if (a == "--verbose" || a == "-v")
             spdlog::set_level(spdlog::level::info);
+        else if (a == "--insecure")
+            ov.insecure_skip_verify = true;
         else if (a == "--target" || a == "--rate" || a == "--duration" || a == "--vus" ||
                  a == "--connections" || a == "--threads" || a == "--out" || a == "--agent" ||
                  a == "--agent-token-file" || a == "--run-id" || a == "--push" || a == "--push-interval" ||
-                 a == "--generator") {
+                 a == "--generator" || a == "--cacert") {
             auto v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
             if (a == "--run-id") {
@@ -280,6 +289,9 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
                 if (auto why = load_push::grouping_value_problem(*v))
                     return usage_error("--generator " + *why);
                 generator = *v;
+            } else if (a == "--cacert") {
+                if (auto why = check_ca_file(*v); !why.empty()) return usage_error("--cacert: " + why);
+                cacert = *v;
             } else if (a == "--target")
                 ov.target = *v;
             else if (a == "--out")
@@ -331,6 +343,10 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         print_errors("the command line", errs);
         return kExitUsage;
     }
+    if (!cacert.empty() && !sc->target.starts_with("https://"))
+        return usage_error("--cacert applies to https:// targets only (target " + sc->target + ")");
+    if (!cacert.empty() && sc->insecure_skip_verify)
+        return usage_error("--cacert and --insecure (insecure_skip_verify) contradict each other");
     for (const auto& w : thresholds_that_cannot_pass(*sc))
         std::fprintf(stderr, "redline-load: warning: %s\n", w.c_str());
     if (!agent_url.empty()) {
@@ -362,6 +378,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             if (p.state == RunState::Running || p.state == RunState::Stopping) print_progress_line(p);
         };
     opt.run_id = run_id;
+    opt.tls_ca_file = cacert;
     std::unique_ptr<load_push::PushgatewayPusher> pusher;
     if (push.enabled) {
         push.options.run_id = run_id;

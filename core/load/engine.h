@@ -51,6 +51,10 @@ struct EngineOptions {
     std::string run_id;                                 // copied into Progress/Summary; default: random hex
     std::chrono::milliseconds progress_interval{1000};  // 100 ms .. 10 s
     ConnectFilter allow_connect;                        // empty = any address
+    /// https targets: PEM CA bundle to verify the server against instead of the system trust store
+    /// (redline-load --cacert). Not a scenario field: whoever can submit a scenario (POST /v1/loadtests)
+    /// cannot make the process read a file of its choosing.
+    std::string tls_ca_file;
     AgentSnapshotFn
         agent_snapshot;  // empty: built from scenario.agent (AgentClient) when agent thresholds exist
     std::function<void(const Progress&)> on_progress;
