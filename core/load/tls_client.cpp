@@ -11,12 +11,17 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 namespace redline::load {
 
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+
+namespace {
+constexpr std::uintmax_t kMaxCaFileBytes = 16u << 20;
+}  // namespace
 
 TlsClient::TlsClient(TlsSettings s) : settings_(std::move(s)), ctx_(ssl::context::tls_client) {
     boost::system::error_code ec;
@@ -75,6 +80,13 @@ bool TlsClient::prepare(SSL* ssl, SSL_SESSION* resume, std::string* error) const
 }
 
 std::string check_ca_file(const std::string& path) {
+    // Only a regular file of a sane size: a device (/dev/zero) or a FIFO would hang the reader.
+    std::error_code fe;
+    const auto st = std::filesystem::status(path, fe);
+    if (fe) return "cannot read " + path + ": " + fe.message();
+    if (!std::filesystem::is_regular_file(st)) return path + " is not a regular file";
+    if (std::filesystem::file_size(path, fe) > kMaxCaFileBytes)
+        return path + " is larger than 16 MiB: not a CA bundle";
     FILE* f = std::fopen(path.c_str(), "r");
     if (!f) return "cannot read " + path + ": " + std::strerror(errno);
     int n = 0;

@@ -215,6 +215,11 @@ class TestLoadHttps : public QObject {
         r = run({"run", https_sc, "--cacert", not_pem});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains("--cacert: no PEM certificate in"), qPrintable(r.err));
+        for (const QString& odd : {QStringLiteral("/dev/zero"), dir.path()}) {  // never read forever
+            r = run({"run", https_sc, "--cacert", odd});
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains("is not a regular file"), qPrintable(r.err));
+        }
         r = run({"run", https_sc, "--cacert", pki_.ca_cert, "--insecure"});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains("contradict"), qPrintable(r.err));
