@@ -1,4 +1,5 @@
-// The load engine: an HTTP/1.1 client on Boost.Beast/Asio that plays a Scenario against one target.
+// The load engine: an HTTP/1.1 client on Boost.Beast/Asio (http:// or https:// over Asio SSL,
+// core/load/tls_client.h) that plays a Scenario against one target.
 //
 //   redline::load::Scenario sc = ...;               // parse_scenario / load_scenario_file
 //   redline::load::EngineOptions opt;
