@@ -163,8 +163,11 @@ std::string tls_preflight(TlsClient& tls, const std::vector<tcp::endpoint>& endp
             sock.shutdown(tcp::socket::shutdown_both, ignore);
             return {};
         }
-        if (timed_out) {
-            last = where + (connected ? ": TLS handshake timed out" : ": connect timed out");
+        if (timed_out && connected) {
+            return "TLS handshake with " + where + " timed out after " +
+                   std::to_string(timeout.count() / 1000) + " s";
+        } else if (timed_out) {
+            last = where + ": connect timed out";
         } else if (connected) {  // the TCP connection worked: this target's TLS is the problem
             return "TLS handshake with " + where + " failed: " +
                    (is_tls_error(result) ? describe_tls_error(result, stream.native_handle())

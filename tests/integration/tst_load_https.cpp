@@ -233,6 +233,21 @@ class TestLoadHttps : public QObject {
         QCOMPARE(srv.handshakes.load(), std::uint64_t(0));
     }
 
+    void a_server_that_never_answers_the_handshake_times_out_before_the_run() {
+        // The kernel completes the TCP handshake for a listening socket nobody accepts on: no ServerHello
+        // ever.
+        boost::asio::io_context ioc;
+        boost::asio::ip::tcp::acceptor silent(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        QElapsedTimer t;
+        t.start();
+        const Run r = run({"run", "smoke", "--target",
+                           QString("https://127.0.0.1:%1").arg(silent.local_endpoint().port())});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("TLS handshake with 127.0.0.1:") && r.err.contains("timed out after 3 s"),
+                 qPrintable(r.err));
+        QVERIFY(t.elapsed() < 20'000);
+    }
+
     void https_against_a_plain_http_server_is_one_clear_error() {
         LoadTestServer plain;
         const Run r = run({"run", "smoke", "--target", QString("https://127.0.0.1:%1").arg(plain.port())});
