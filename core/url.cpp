@@ -32,18 +32,29 @@ bool url_decode(std::string_view in, std::string& out) {
 
 // ---- target URL ----
 
-std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why) {
+std::optional<TargetUrl> parse_target_url(std::string_view url, std::string* why, Schemes schemes) {
     auto fail = [&](std::string m) -> std::optional<TargetUrl> {
         if (why) *why = std::move(m);
         return std::nullopt;
     };
-    constexpr std::string_view kScheme = "http://";
-    if (!url.starts_with(kScheme)) return fail("must start with http:// (https is not supported)");
-    std::string_view rest = url.substr(kScheme.size());
+    const bool https_ok = schemes == Schemes::HttpOrHttps;
+    TargetUrl t;
+    std::string_view rest;
+    if (url.starts_with("http://")) {
+        rest = url.substr(7);
+    } else if (url.starts_with("https://")) {
+        if (!https_ok) return fail("must start with http:// (https is not supported here)");
+        rest = url.substr(8);
+        t.tls = true;
+        t.port = 443;
+    } else {
+        return fail(https_ok ? "must start with http:// or https://"
+                             : "must start with http:// (https is not supported here)");
+    }
     if (rest.ends_with("/")) rest.remove_suffix(1);
     if (rest.find_first_of("/?#@ \t\r\n") != std::string_view::npos)
-        return fail("must be http://host[:port] without path, query, user info or spaces");
-    TargetUrl t;
+        return fail(std::string("must be ") + (t.tls ? "https" : "http") +
+                    "://host[:port] without path, query, user info or spaces");
     std::string_view portpart;
     if (rest.starts_with("[")) {
         const auto close = rest.find(']');
@@ -92,8 +103,9 @@ std::string canonical_target_host(std::string h) {
 }  // namespace
 
 bool same_target(std::string_view a, std::string_view b) {
-    const auto ta = parse_target_url(a, nullptr), tb = parse_target_url(b, nullptr);
-    return ta && tb && ta->port == tb->port &&
+    const auto ta = parse_target_url(a, nullptr, Schemes::HttpOrHttps),
+               tb = parse_target_url(b, nullptr, Schemes::HttpOrHttps);
+    return ta && tb && ta->tls == tb->tls && ta->port == tb->port &&
            canonical_target_host(ta->host) == canonical_target_host(tb->host);
 }
 

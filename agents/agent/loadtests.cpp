@@ -252,7 +252,8 @@ std::string Service::check_target(const std::string& target, std::vector<tcp::en
     std::string err;
     allowed = resolve(*api_t, &err);
     if (allowed.empty()) return "the host's API address does not resolve: " + err;
-    const auto t = parse_target_url(target, &why);
+    // https:// targets go through the same check: only the scheme differs, the endpoints must be this host's.
+    const auto t = parse_target_url(target, &why, redline::Schemes::HttpOrHttps);
     if (!t) return "target '" + target + "': " + why;
     if (!canonical_host(t->host, &why)) return "target '" + target + "': " + why;
     const auto eps = resolve(*t, &err);

@@ -65,7 +65,7 @@ agent::Exposition load_exposition(const load::RunTotals& t) {
 
     auto failures = family("redline_load_failures_total",
                            "Requests that got no HTTP response, by kind (connect, reset, timeout, closed, "
-                           "protocol, refused_by_allow_list, interrupted).",
+                           "protocol, refused_by_allow_list, interrupted, tls).",
                            MetricType::Counter);
     for (std::size_t k = 0; k < load::kTransportKinds; ++k)
         add(failures, {{"kind", std::string(load::to_string(load::TransportError(k)))}},

@@ -12,10 +12,11 @@
 #include <optional>
 
 #include "agents/load_push/pushgateway_pusher.h"
-#include "app/redline-load/gate.h"
 #include "app/redline-load/cmd_runs.h"
+#include "app/redline-load/gate.h"
 #include "core/agent_client.h"
 #include "core/load/engine.h"
+#include "core/load/tls_client.h"
 
 namespace redline::loadcli {
 
@@ -28,7 +29,8 @@ constexpr const char* kUsage =
     "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
     "                        [--agent-token-file FILE] [--run-id ID] [--push URL [--push-interval S[s|m]]\n"
     "                        [--generator NAME]] [--baseline SUMMARY_JSON [--max-regression SPEC]]\n"
-    "                        [--junit FILE] [--save] [--runs-db FILE] [--quiet] [--verbose]\n"
+    "                        [--junit FILE] [--save] [--runs-db FILE] [--insecure] [--cacert FILE]\n"
+    "                        [--quiet] [--verbose]\n"
     "       redline-load compare BASELINE.json CURRENT.json [--max-regression SPEC] [-o table|json]\n"
     "                            [--junit FILE]\n"
     "       redline-load list\n"
@@ -47,7 +49,10 @@ constexpr const char* kUsage =
     "            transport_errors unsent late shift: pp; checks: pp of pass rate; rate completed: -N%);\n"
     "--junit FILE: JUnit XML of thresholds, checks and regressions (docs/regression-gate.md)\n"
     "--save: keep the run in the runs database (--runs-db FILE, else $REDLINE_RUNS_DB, else\n"
-    "        ~/.local/share/redline/runs.db); --runs-db implies --save (docs/runs.md)\n";
+    "        ~/.local/share/redline/runs.db); --runs-db implies --save (docs/runs.md)\n"
+
+    "https:// targets: the certificate and host name are verified against the system trust store (or only\n"
+    "            --cacert FILE, a PEM CA bundle); --insecure skips the verification (insecure_skip_verify)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -181,6 +186,9 @@ void print_summary(const Summary& s) {
     std::printf("statuses   %s\n", st.c_str());
     std::printf("bytes      %llu sent, %llu received\n", (unsigned long long)s.bytes_sent,
                 (unsigned long long)s.bytes_received);
+    if (s.tls)
+        std::printf("tls        %llu handshakes, %llu resumed\n", (unsigned long long)s.tls->handshakes,
+                    (unsigned long long)s.tls->resumed);
     if (!s.checks.empty()) {
         std::printf("checks     %.2f%% passed (%llu of %llu)\n", s.checks_rate * 100,
                     (unsigned long long)s.checks_passed,
@@ -273,6 +281,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     GateSetup gate;
     bool save = false;
     std::string runs_db;
+    std::string cacert;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](const char* opt) -> std::optional<std::string> {
@@ -291,10 +300,13 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             save = true;
         } else if (a == "--verbose" || a == "-v")
             spdlog::set_level(spdlog::level::info);
+        else if (a == "--insecure")
+            ov.insecure_skip_verify = true;
         else if (a == "--target" || a == "--rate" || a == "--duration" || a == "--vus" ||
                  a == "--connections" || a == "--threads" || a == "--out" || a == "--agent" ||
                  a == "--agent-token-file" || a == "--run-id" || a == "--push" || a == "--push-interval" ||
-                 a == "--generator" || a == "--baseline" || a == "--max-regression" || a == "--junit") {
+                 a == "--generator" || a == "--baseline" || a == "--max-regression" || a == "--junit" ||
+                 a == "--cacert") {
             auto v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
             if (a == "--baseline")
@@ -321,6 +333,9 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
                 if (auto why = load_push::grouping_value_problem(*v))
                     return usage_error("--generator " + *why);
                 generator = *v;
+            } else if (a == "--cacert") {
+                if (auto why = check_ca_file(*v); !why.empty()) return usage_error("--cacert: " + why);
+                cacert = *v;
             } else if (a == "--target")
                 ov.target = *v;
             else if (a == "--out")
@@ -372,6 +387,10 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         print_errors("the command line", errs);
         return kExitUsage;
     }
+    if (!cacert.empty() && !sc->target.starts_with("https://"))
+        return usage_error("--cacert applies to https:// targets only (target " + sc->target + ")");
+    if (!cacert.empty() && sc->insecure_skip_verify)
+        return usage_error("--cacert and --insecure (insecure_skip_verify) contradict each other");
     for (const auto& w : thresholds_that_cannot_pass(*sc))
         std::fprintf(stderr, "redline-load: warning: %s\n", w.c_str());
     if (!agent_url.empty()) {
@@ -406,6 +425,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             if (p.state == RunState::Running || p.state == RunState::Stopping) print_progress_line(p);
         };
     opt.run_id = run_id;
+    opt.tls_ca_file = cacert;
     std::unique_ptr<RunSaver> saver;  // --save: the record is opened before the run, never half-way
     if (save) {
         std::string why;

@@ -22,6 +22,7 @@
 #include "core/load/collector.h"
 #include "core/load/engine_eval.h"
 #include "core/load/request_mix.h"
+#include "core/load/tls_client.h"
 #include "core/load/worker.h"
 #include "core/random_id.h"
 
@@ -96,6 +97,7 @@ struct Engine::Impl {
     std::unique_ptr<Collector> collector;
     Worker::Shared shared;
     std::vector<std::unique_ptr<Worker>> workers;
+    std::shared_ptr<TlsClient> tls;  // https targets
     std::thread control;
 
     mutable std::mutex mu;
@@ -490,6 +492,7 @@ void Engine::Impl::start_workers(const std::vector<tcp::endpoint>& endpoints, co
         c.schedule = schedule.get();
         c.endpoints = endpoints;
         c.filter = opt.allow_connect;
+        c.tls = tls;
         c.connections = nconn / nthreads + (w < nconn % nthreads ? 1 : 0);
         if (!open)
             for (int v = w; v < nconn; v += nthreads)
@@ -515,6 +518,7 @@ EpochStats Engine::Impl::summarize(Summary& s, double ran_s, double stop_s) {
     s.sent = shared.sent.load();
     s.bytes_sent = shared.bytes_sent.load();
     s.bytes_received = shared.bytes_received.load();
+    if (tls) s.tls = TlsSummary{shared.tls_handshakes.load(), shared.tls_resumed.load()};
     if (is_open_model(sc.executor)) {
         const double due = std::ceil(schedule->arrivals_before(stop_s) - 1e-9);
         s.unsent = std::uint64_t(std::max(0.0, due - double(shared.completed.load())));
@@ -612,10 +616,14 @@ void Engine::Impl::run() {
     publish(RunState::Starting);
 
     std::string why;
-    const auto url = parse_target_url(sc.target, &why);
+    const auto url = parse_target_url(sc.target, &why, redline::Schemes::HttpOrHttps);
     std::vector<tcp::endpoint> endpoints;
     std::string err = url ? resolve_target(*url, opt.allow_connect, endpoints) : "invalid target: " + why;
     if (err.empty()) err = preflight(endpoints, std::chrono::milliseconds(3000));
+    if (err.empty() && url->tls) {  // a certificate the run would refuse is one error here, before the run
+        tls = TlsClient::create({url->host, sc.insecure_skip_verify, opt.tls_ca_file}, &err);
+        if (tls) err = tls_preflight(*tls, endpoints, std::chrono::milliseconds(3000));
+    }
     const bool need_agent = std::any_of(sc.thresholds.begin(), sc.thresholds.end(), [](const Threshold& t) {
         return t.source == ThresholdSource::Agent;
     });

@@ -1,4 +1,5 @@
-// The load engine: an HTTP/1.1 client on Boost.Beast/Asio that plays a Scenario against one target.
+// The load engine: an HTTP/1.1 client on Boost.Beast/Asio (http:// or https:// over Asio SSL,
+// core/load/tls_client.h) that plays a Scenario against one target.
 //
 //   redline::load::Scenario sc = ...;               // parse_scenario / load_scenario_file
 //   redline::load::EngineOptions opt;
@@ -52,6 +53,10 @@ struct EngineOptions {
     std::string run_id;                                 // copied into Progress/Summary; default: random hex
     std::chrono::milliseconds progress_interval{1000};  // 100 ms .. 10 s
     ConnectFilter allow_connect;                        // empty = any address
+    /// https targets: PEM CA bundle to verify the server against instead of the system trust store
+    /// (redline-load --cacert). Not a scenario field: whoever can submit a scenario (POST /v1/loadtests)
+    /// cannot make the process read a file of its choosing.
+    std::string tls_ca_file;
     AgentSnapshotFn
         agent_snapshot;  // empty: built from scenario.agent (AgentClient) when agent thresholds exist
     /// JSON calls to the agent for a scenario's rollout (Scenario::rollout); empty: an AgentClient built from

@@ -164,6 +164,14 @@ inline constexpr int kExitThresholds = 99;
 inline constexpr int kExitStopped = 105;  // k6's ExternalAbortErrorCode
 std::string_view to_string(RunOutcome o);
 
+/// https targets: TLS handshakes the run's connections completed and how many of them resumed an earlier
+/// session (SSL_session_reused).
+struct TlsSummary {
+    std::uint64_t handshakes = 0;
+    std::uint64_t resumed = 0;
+    bool operator==(const TlsSummary&) const = default;
+};
+
 struct Summary {
     std::string run_id;
     std::string scenario;
@@ -187,7 +195,8 @@ struct Summary {
     std::map<int, std::uint64_t> by_status;
     std::map<std::string, std::uint64_t> transport_by_kind;
     std::uint64_t bytes_sent = 0, bytes_received = 0;
-    std::uint64_t late = 0;  // open model
+    std::optional<TlsSummary> tls;  // https targets only
+    std::uint64_t late = 0;         // open model
     std::uint64_t unsent =
         0;  // open model: scheduled within the run but never started (counted, not dropped)
 

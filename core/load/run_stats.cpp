@@ -18,6 +18,8 @@ std::string_view to_string(TransportError e) {
             return "protocol";
         case TransportError::Interrupted:
             return "interrupted";
+        case TransportError::Tls:
+            return "tls";
     }
     return "?";
 }

@@ -14,9 +14,19 @@
 
 namespace redline::load {
 
-/// Why a request got no HTTP response. Counted in Counters as status 0 and by kind here.
-enum class TransportError : std::uint8_t { Connect, Refused, Reset, Timeout, Closed, Protocol, Interrupted };
-inline constexpr std::size_t kTransportKinds = 7;
+/// Why a request got no HTTP response. Counted in Counters as status 0 and by kind here. Tls: an https
+/// target's handshake failed or a TLS record was bad (not a clean close).
+enum class TransportError : std::uint8_t {
+    Connect,
+    Refused,
+    Reset,
+    Timeout,
+    Closed,
+    Protocol,
+    Interrupted,
+    Tls
+};
+inline constexpr std::size_t kTransportKinds = 8;
 std::string_view to_string(TransportError e);
 
 /// One request name: counters (status 0 = transport error) and latency from the intended start (corrected)

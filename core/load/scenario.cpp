@@ -533,7 +533,7 @@ void parse_stages(const json& j, Scenario& s, Ctx& c) {
     }
 }
 
-/// name, description, target.
+/// name, description, target, insecure_skip_verify.
 void parse_identity(const json& j, Scenario& s, Ctx& c) {
     if (get_string(j, "name", "", s.name, c, true, true)) {
         const bool ok =
@@ -545,8 +545,11 @@ void parse_identity(const json& j, Scenario& s, Ctx& c) {
     get_string(j, "description", "", s.description, c);
     if (get_string(j, "target", "", s.target, c, false, true)) {
         std::string why;
-        if (!parse_target_url(s.target, &why)) c.err("target", why);
+        if (!parse_target_url(s.target, &why, redline::Schemes::HttpOrHttps)) c.err("target", why);
     }
+    if (get_bool(j, "insecure_skip_verify", "", s.insecure_skip_verify, c) && s.insecure_skip_verify &&
+        !s.target.starts_with("https://"))
+        c.err("insecure_skip_verify", "applies to https:// targets only");
 }
 
 /// The executor and its load shape: rate/vus + duration_s for constant executors, stages for ramping ones.
@@ -712,9 +715,26 @@ Parsed<Scenario> parse_scenario(const json& j) {
         return {c.errs};
     }
     check_keys(j, "",
-               {"$schema", "name", "description", "target", "executor", "vus", "rate", "duration_s", "stages",
-                "start_target", "connections", "threads", "timeout_ms", "late_after_ms", "graceful_stop_s",
-                "requests", "thresholds", "agent", "rollout"},
+               {"$schema",
+                "name",
+                "description",
+                "target",
+                "executor",
+                "vus",
+                "rate",
+                "duration_s",
+                "stages",
+                "start_target",
+                "connections",
+                "threads",
+                "timeout_ms",
+                "late_after_ms",
+                "graceful_stop_s",
+                "insecure_skip_verify",
+                "requests",
+                "thresholds",
+                "agent",
+                "rollout"},
                c);
     parse_identity(j, s, c);
     parse_executor(j, s, c);
@@ -759,6 +779,7 @@ json to_json(const Scenario& s) {
     j["timeout_ms"] = s.timeout_ms;
     if (open) j["late_after_ms"] = s.late_after_ms;
     j["graceful_stop_s"] = s.graceful_stop_s;
+    if (s.insecure_skip_verify) j["insecure_skip_verify"] = true;
     json reqs = json::array();
     for (const auto& r : s.requests) {
         json rj{{"name", r.name}, {"weight", r.weight}, {"method", r.method}, {"path", r.path}};
@@ -873,6 +894,7 @@ std::vector<FieldError> apply_overrides(Scenario& s, const ScenarioOverrides& o)
             n.connections = *o.connections;
     }
     if (o.threads) n.threads = *o.threads;
+    if (o.insecure_skip_verify) n.insecure_skip_verify = *o.insecure_skip_verify;
     if (!errs.empty()) return errs;
     auto re = parse_scenario(to_json(n));
     if (!re.ok()) return re.errors();

@@ -160,7 +160,7 @@ std::string_view to_string(RolloutExpect e);
 struct Scenario {
     std::string name;
     std::string description;
-    std::string target = "http://127.0.0.1:8080";  // http://host:port (no path; paths come from requests)
+    std::string target = "http://127.0.0.1:8080";  // http(s)://host:port (no path; paths come from requests)
     ExecutorKind executor = ExecutorKind::ConstantArrivalRate;
     std::vector<Stage> stages;   // constant executors have exactly one
     double start_target = 0;     // ramping executors: target at t = 0
@@ -169,7 +169,8 @@ struct Scenario {
     double timeout_ms = 10'000;  // per request; an expired request counts as a transport error "timeout"
     double late_after_ms =
         1.0;  // open model: a request started later than this after its intended time is "late"
-    double graceful_stop_s = 2;  // in-flight requests may finish this long after the last stage
+    double graceful_stop_s = 2;         // in-flight requests may finish this long after the last stage
+    bool insecure_skip_verify = false;  // https targets: do not verify the server's certificate and name
     std::vector<RequestSpec> requests;
     std::vector<Threshold> thresholds;
     AgentSpec agent;
@@ -215,6 +216,7 @@ struct ScenarioOverrides {
     std::optional<double> vus;
     std::optional<int> connections;
     std::optional<int> threads;
+    std::optional<bool> insecure_skip_verify;  // redline-load --insecure
 };
 /// Applies overrides and re-validates; returns the errors (empty on success, s unchanged on failure).
 std::vector<FieldError> apply_overrides(Scenario& s, const ScenarioOverrides& o);

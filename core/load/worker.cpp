@@ -1,10 +1,13 @@
 #include "core/load/worker.h"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -13,6 +16,7 @@
 #include <optional>
 
 #include "core/json_strict.h"
+#include "core/load/tls_client.h"
 
 namespace redline::load {
 
@@ -117,14 +121,27 @@ bool check_passes(const Check& ch, const RequestMix::Entry& e, int status, const
     return false;
 }
 
+/// Why a read or write failed: the TLS layer, a reset, or a connection that just ended.
+TransportError io_error_kind(const error_code& ec) {
+    if (is_tls_error(ec)) return TransportError::Tls;
+    if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) return TransportError::Reset;
+    return TransportError::Closed;
+}
+
 constexpr std::size_t kReadBuf = 16 * 1024;
 constexpr std::int64_t kTickNs = 10'000'000;  // 10 ms
 
 }  // namespace
 
+using TlsStream = asio::ssl::stream<tcp::socket&>;
+
 struct Worker::Conn {
     explicit Conn(asio::io_context& ioc) : sock(ioc), backoff(ioc) {}
     tcp::socket sock;
+    // https: the TLS stream over sock, new for every connection. Every handler of an operation on it holds a
+    // reference, so close() may drop it while an operation is still pending.
+    std::shared_ptr<TlsStream> tls;
+    bool session_kept = false;   // this connection's session was offered to later connections
     asio::steady_timer backoff;  // closed model: pause after a transport error
     bool connected = false;
     bool busy = false;
@@ -167,6 +184,7 @@ Worker::Worker(Config cfg) : cfg_(std::move(cfg)), tick_timer_(ioc_), sched_time
 Worker::~Worker() {
     request_shutdown();
     join();
+    if (session_) SSL_SESSION_free(session_);
 }
 
 void Worker::start() {
@@ -327,9 +345,57 @@ void Worker::do_connect(Conn& c) {
             return;
         }
         c.sock.set_option(tcp::no_delay(true), ec);
+        if (cfg_.tls) {
+            do_handshake(c);
+            return;
+        }
         c.connected = true;
         do_write(c);
     });
+}
+
+void Worker::do_handshake(Conn& c) {
+    c.tls = std::make_shared<TlsStream>(c.sock, cfg_.tls->context());
+    c.session_kept = false;
+    std::string why;
+    if (!cfg_.tls->prepare(c.tls->native_handle(), session_, &why)) {
+        spdlog::warn("load worker {}: {}", cfg_.index, why);
+        finish(c, 0, TransportError::Tls);
+        close(c);
+        after_finish(c, true);
+        return;
+    }
+    const auto gen = c.gen;
+    c.tls->async_handshake(asio::ssl::stream_base::client, [this, &c, gen, tls = c.tls](error_code ec) {
+        if (gen != c.gen) return;
+        if (ec) {
+            spdlog::debug("load worker {}: TLS handshake failed: {}", cfg_.index,
+                          describe_tls_error(ec, tls->native_handle()));
+            finish(c, 0, io_error_kind(ec));
+            close(c, is_tls_error(ec));
+            after_finish(c, true);
+            return;
+        }
+        cfg_.shared->tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+        if (SSL_session_reused(tls->native_handle()))
+            cfg_.shared->tls_resumed.fetch_add(1, std::memory_order_relaxed);
+        c.connected = true;
+        do_write(c);
+    });
+}
+
+void Worker::keep_session(Conn& c) {
+    // TLS 1.3 tickets arrive after the handshake, ahead of the first response: by now the session is
+    // resumable (or the server does not offer resumption and this is tried again after the next response).
+    SSL_SESSION* s = SSL_get1_session(c.tls->native_handle());
+    if (!s) return;
+    if (!SSL_SESSION_is_resumable(s)) {
+        SSL_SESSION_free(s);
+        return;
+    }
+    if (session_) SSL_SESSION_free(session_);
+    session_ = s;
+    c.session_kept = true;
 }
 
 void Worker::do_write(Conn& c) {
@@ -355,46 +421,53 @@ void Worker::do_write(Conn& c) {
     cfg_.shared->sent.fetch_add(1, std::memory_order_relaxed);
     cfg_.shared->bytes_sent.fetch_add(c.wdata.size(), std::memory_order_relaxed);
     const auto gen = c.gen;
-    asio::async_write(c.sock, asio::buffer(c.wdata.data(), c.wdata.size()),
-                      [this, &c, gen](error_code ec, std::size_t) {
-                          if (gen != c.gen) return;
-                          if (ec) {
-                              finish(c, 0,
-                                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe
-                                         ? TransportError::Reset
-                                         : TransportError::Closed);
-                              close(c);
-                              after_finish(c, true);
-                              return;
-                          }
-                          do_read(c);
-                      });
+    auto written = [this, &c, gen](error_code ec, std::size_t) {
+        if (gen != c.gen) return;
+        if (ec) {
+            finish(c, 0, io_error_kind(ec));
+            close(c, is_tls_error(ec));
+            after_finish(c, true);
+            return;
+        }
+        do_read(c);
+    };
+    const auto buf = asio::buffer(c.wdata.data(), c.wdata.size());
+    if (c.tls)
+        asio::async_write(*c.tls, buf,
+                          [written, tls = c.tls](error_code ec, std::size_t n) { written(ec, n); });
+    else
+        asio::async_write(c.sock, buf, written);
 }
 
 void Worker::do_read(Conn& c) {
     const auto gen = c.gen;
-    c.sock.async_read_some(asio::buffer(c.rbuf.get() + c.rlen, kReadBuf - c.rlen),
-                           [this, &c, gen](error_code ec, std::size_t n) {
-                               if (gen != c.gen) return;
-                               if (ec) {
-                                   if (ec == asio::error::eof && c.parser->need_eof()) {
-                                       error_code pe;
-                                       c.parser->put_eof(pe);
-                                       if (!pe && c.parser->is_done()) {
-                                           finish(c, c.parser->status, TransportError::Protocol);
-                                           close(c);
-                                           after_finish(c, false);
-                                           return;
-                                       }
-                                   }
-                                   const bool reset = ec == asio::error::connection_reset;
-                                   finish(c, 0, reset ? TransportError::Reset : TransportError::Closed);
-                                   close(c);
-                                   after_finish(c, true);
-                                   return;
-                               }
-                               on_read(c, n);
-                           });
+    auto got = [this, &c, gen](error_code ec, std::size_t n) {
+        if (gen != c.gen) return;
+        if (ec) {
+            // A body that ends with the connection: a TLS server may also close without close_notify.
+            const bool ended = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+            if (ended && c.parser->need_eof()) {
+                error_code pe;
+                c.parser->put_eof(pe);
+                if (!pe && c.parser->is_done()) {
+                    finish(c, c.parser->status, TransportError::Protocol);
+                    close(c);
+                    after_finish(c, false);
+                    return;
+                }
+            }
+            finish(c, 0, io_error_kind(ec));
+            close(c, is_tls_error(ec));
+            after_finish(c, true);
+            return;
+        }
+        on_read(c, n);
+    };
+    const auto buf = asio::buffer(c.rbuf.get() + c.rlen, kReadBuf - c.rlen);
+    if (c.tls)
+        c.tls->async_read_some(buf, [got, tls = c.tls](error_code ec, std::size_t n) { got(ec, n); });
+    else
+        c.sock.async_read_some(buf, got);
 }
 
 void Worker::on_read(Conn& c, std::size_t n) {
@@ -420,6 +493,7 @@ void Worker::on_read(Conn& c, std::size_t n) {
         return;
     }
     if (c.parser->is_done()) {
+        if (c.tls && !c.session_kept) keep_session(c);
         const bool keep = c.parser->keep_alive();
         finish(c, c.parser->status, TransportError::Protocol);
         if (!keep) close(c);
@@ -501,14 +575,19 @@ void Worker::after_finish(Conn& c, bool failed) {
     send(c, cfg_.mix->pick(rng_), now);
 }
 
-void Worker::close(Conn& c) {
+void Worker::close(Conn& c, bool tls_failed) {
     ++c.gen;
     c.connected = false;
     error_code ec;
+    // Without close_notify OpenSSL takes a connection for broken and marks its session not resumable when the
+    // SSL is freed. Ending a healthy connection (Connection: close, timeout, end of run) keeps the session.
+    if (c.tls && !tls_failed)
+        SSL_set_shutdown(c.tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     if (c.sock.is_open()) {
         c.sock.shutdown(tcp::socket::shutdown_both, ec);
         c.sock.close(ec);
     }
+    c.tls.reset();  // pending handlers hold their own reference
 }
 
 void Worker::flush_if_epoch_changed(std::int64_t now) {

@@ -4,6 +4,10 @@
 // connection is free the next request waits (its latency keeps counting from the intended time) — nothing is
 // skipped.
 //
+// https targets: every connection is a TLS stream over the socket (Config::tls); a worker keeps the newest
+// resumable TLS session its connections got and offers it on every new connection (session resumption
+// across reconnects); handshakes and resumed handshakes are counted in Shared.
+//
 // Threading: constructed and started by the engine's control thread; everything else happens on the worker
 // thread. The control thread talks to it only through the shared atomics in Shared and request_shutdown();
 // statistics leave through the flush callback (called on the worker thread; the callee locks).
@@ -25,7 +29,11 @@
 #include "core/load/request_mix.h"
 #include "core/load/run_stats.h"
 
+struct ssl_session_st;  // OpenSSL's SSL_SESSION
+
 namespace redline::load {
+
+class TlsClient;
 
 class Worker {
   public:
@@ -36,6 +44,7 @@ class Worker {
         std::atomic<std::uint64_t> sent{0}, completed{0};
         std::atomic<std::int64_t> in_flight{0};
         std::atomic<std::uint64_t> bytes_sent{0}, bytes_received{0};
+        std::atomic<std::uint64_t> tls_handshakes{0}, tls_resumed{0};  // https: completed handshakes
     };
     struct Config {
         int index = 0;
@@ -45,8 +54,9 @@ class Worker {
         const ArrivalSchedule* schedule = nullptr;  // open model only
         std::vector<boost::asio::ip::tcp::endpoint> endpoints;
         ConnectFilter filter;
-        int connections = 1;      // open model: pool size
-        std::vector<int> vu_ids;  // closed model: global VU ids owned
+        std::shared_ptr<TlsClient> tls;  // https targets; null for http
+        int connections = 1;             // open model: pool size
+        std::vector<int> vu_ids;         // closed model: global VU ids owned
         std::chrono::steady_clock::time_point t0;
         std::int64_t unix_offset_ns = 0;  // unix ns = steady ns + offset
         Shared* shared = nullptr;
@@ -73,12 +83,15 @@ class Worker {
     void arm_schedule_timer(std::int64_t rel_ns);
     void send(Conn& c, std::size_t req, std::int64_t intended_ns);
     void do_connect(Conn& c);
+    void do_handshake(Conn& c);
+    void keep_session(Conn& c);
     void do_write(Conn& c);
     void do_read(Conn& c);
     void on_read(Conn& c, std::size_t n);
     void finish(Conn& c, int status, TransportError kind);
     void after_finish(Conn& c, bool failed);
-    void close(Conn& c);
+    /// tls_failed: the connection ended on a TLS error, so OpenSSL may drop its session (never resumed).
+    void close(Conn& c, bool tls_failed = false);
     void flush_if_epoch_changed(std::int64_t now_ns);
     void flush();
     std::int64_t now_ns() const;  // steady ns since t0
@@ -100,6 +113,7 @@ class Worker {
     std::int64_t timeout_ns_ = 0;
     bool shutting_down_ = false;
     EpochStats cur_;
+    ssl_session_st* session_ = nullptr;  // https: newest resumable session (owned reference)
     std::thread thread_;
 };
 

@@ -156,6 +156,12 @@ class TestLoadAgent : public QObject {
         QTest::newRow("decimal other host") << "http://2130706434:%1";
         QTest::newRow("name") << "http://example.invalid:%1";
         QTest::newRow("trailing dot") << "http://localhost.:%1";
+        // https:// targets pass the same check: the scheme changes nothing about where the load may go.
+        QTest::newRow("https other port") << "https://127.0.0.1:%2";
+        QTest::newRow("https 127.0.0.2") << "https://127.0.0.2:%1";
+        QTest::newRow("https decimal spelling") << "https://2130706433:%1";
+        QTest::newRow("https default port") << "https://127.0.0.1";
+        QTest::newRow("https name") << "https://example.invalid:%1";
     }
     void allow_list_refuses() {
         QFETCH(QString, target);
@@ -184,6 +190,20 @@ class TestLoadAgent : public QObject {
                          {"target", "http://localhost:" + std::to_string(h.srv.port())}});
         QCOMPARE(l.http_status, 201L);  // localhost resolves (also) to the API address; only that one is used
         QVERIFY(!h.wait_finished((*l.value)["id"]).is_null());
+    }
+
+    void https_to_the_api_address_fails_before_any_request() {
+        // The allow-list lets https:// name the API server; its plain-HTTP port fails the TLS handshake,
+        // which ends the run as an error before any request (no run of failed requests against the host).
+        Harness h;
+        auto r = h.post({{"scenario", inline_scenario("", 20, 0.5)},
+                         {"target", "https://127.0.0.1:" + std::to_string(h.srv.port())}});
+        QCOMPARE(r.http_status, 201L);
+        const json done = h.wait_finished((*r.value)["id"]);
+        QCOMPARE(done["summary"]["outcome"].get<std::string>(), std::string("error"));
+        const std::string err = done["summary"]["error"].get<std::string>();
+        QVERIFY2(err.find("TLS handshake with 127.0.0.1:") != std::string::npos, err.c_str());
+        QCOMPARE(h.srv.requests.load(), std::uint64_t(0));
     }
 
     void redirects_are_not_followed() {

@@ -102,10 +102,14 @@ class TestLoadPushMetrics : public QObject {
         QCOMPARE(failed->metric[1].counter.value, 10.0);
         const auto* failures = find(e, "redline_load_failures_total");
         QVERIFY(failures);
-        double reset = -1;
-        for (const auto& m : failures->metric)
+        double reset = -1, tls = -1;
+        for (const auto& m : failures->metric) {
             if (label(m, "kind") == "reset") reset = m.counter.value;
+            if (label(m, "kind") == "tls") tls = m.counter.value;  // https targets' TLS failures, 0 here
+        }
         QCOMPARE(reset, 1.0);
+        QCOMPARE(tls, 0.0);
+        QCOMPARE(failures->metric.size(), redline::load::kTransportKinds);
         QCOMPARE(find(e, "redline_load_unsent_requests")->metric[0].gauge.value, 3.0);
         QCOMPARE(find(e, "redline_load_run_finished")->metric[0].gauge.value, 0.0);
         QCOMPARE(find(e, "redline_load_run_start_timestamp_seconds")->metric[0].gauge.value, 1'700'000'000.0);

@@ -88,8 +88,17 @@ class TestLoadScenario : public QObject {
             R"({"name":"t","executor":"constant-vus","vus":1,"duration_s":1,"connections":4,"requests":[{"path":"/"}]})",
             "connections", "arrival-rate executors only");
         row("bad target scheme",
-            R"({"name":"t","target":"https:\/\/x","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}]})",
-            "target", "http://");
+            R"({"name":"t","target":"ftp:\/\/x","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}]})",
+            "target", "http:// or https://");
+        row("https target with path",
+            R"({"name":"t","target":"https:\/\/x\/y","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}]})",
+            "target", "https://host[:port] without path");
+        row("insecure not a bool",
+            R"({"name":"t","target":"https:\/\/x","insecure_skip_verify":"yes","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}]})",
+            "insecure_skip_verify", "must be true or false");
+        row("insecure on http",
+            R"({"name":"t","target":"http:\/\/x","insecure_skip_verify":true,"executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}]})",
+            "insecure_skip_verify", "https:// targets only");
         row("target with path",
             R"({"name":"t","target":"http:\/\/127.0.0.1:80/x","executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}]})",
             "target", "without path");
@@ -327,6 +336,32 @@ class TestLoadScenario : public QObject {
         badt.target = "http://x/y";
         QVERIFY(!apply_overrides(s, badt).empty());
         QCOMPARE(s, before);
+    }
+
+    void https_target_and_insecure_round_trip() {
+        auto p = parse_scenario_text(
+            R"({"name":"t","target":"https:\/\/localhost:8443","insecure_skip_verify":true,"executor":"constant-vus","vus":1,"duration_s":1,"requests":[{"path":"/"}]})");
+        QVERIFY(p.ok());
+        QVERIFY(p.value().insecure_skip_verify);
+        const json j = to_json(p.value());
+        QCOMPARE(j.at("insecure_skip_verify"), json(true));
+        auto again = parse_scenario(j);
+        QVERIFY(again.ok());
+        QCOMPARE(again.value(), p.value());
+        // Verification is on unless asked for: the field is not written when false.
+        auto plain = parse_scenario_text(kValid);
+        QVERIFY(!to_json(plain.value()).contains("insecure_skip_verify"));
+        // --insecure on an http target is refused, the scenario stays as it was.
+        Scenario s = plain.value();
+        ScenarioOverrides o;
+        o.insecure_skip_verify = true;
+        const auto errs = apply_overrides(s, o);
+        QCOMPARE(errs.size(), std::size_t(1));
+        QCOMPARE(errs[0].field, std::string("insecure_skip_verify"));
+        QVERIFY(!s.insecure_skip_verify);
+        o.target = "https://127.0.0.1:8443";
+        QVERIFY(apply_overrides(s, o).empty());
+        QVERIFY(s.insecure_skip_verify);
     }
 
     void target_url() {

@@ -39,6 +39,31 @@ class TestUrl : public QObject {
         QVERIFY(!same_target("http://127.0.0.1:8080", "http://[::1]:8080"));
         QVERIFY(!same_target("http://127.0.0.1:8080", ""));
         QVERIFY(!same_target("not a url", "not a url"));
+        QVERIFY(same_target("https://localhost:8443", "https://127.0.0.1:8443/"));
+        QVERIFY(!same_target("https://127.0.0.1:8080", "http://127.0.0.1:8080"));  // another protocol
+    }
+    void https_targets_only_where_asked_for() {
+        std::string why;
+        QVERIFY(!redline::parse_target_url("https://127.0.0.1:8443", &why));
+        QVERIFY2(why.find("https is not supported here") != std::string::npos, why.c_str());
+        const auto t =
+            redline::parse_target_url("https://api.example.test", &why, redline::Schemes::HttpOrHttps);
+        QVERIFY(t);
+        QVERIFY(t->tls);
+        QCOMPARE(t->port, std::uint16_t(443));
+        QCOMPARE(t->host, std::string("api.example.test"));
+        QCOMPARE(t->host_header, std::string("api.example.test:443"));
+        const auto h = redline::parse_target_url("http://[::1]", &why, redline::Schemes::HttpOrHttps);
+        QVERIFY(h);
+        QVERIFY(!h->tls);
+        QCOMPARE(h->port, std::uint16_t(80));
+        QVERIFY(!redline::parse_target_url("HTTPS://x", &why, redline::Schemes::HttpOrHttps));
+        QVERIFY(!redline::parse_target_url("https://", &why, redline::Schemes::HttpOrHttps));
+        QVERIFY(why.find("missing host") != std::string::npos);
+        QVERIFY(!redline::parse_target_url("https://x:0", &why, redline::Schemes::HttpOrHttps));
+        QVERIFY(!redline::parse_target_url("https://u@x:1", &why, redline::Schemes::HttpOrHttps));
+        QVERIFY(!redline::parse_target_url("ftp://x", &why, redline::Schemes::HttpOrHttps));
+        QVERIFY2(why.find("http:// or https://") != std::string::npos, why.c_str());
     }
 };
 
