@@ -6,8 +6,11 @@
 // docs/metrics.md. And a push to an address where nothing listens: the run completes with its own exit code,
 // one warning line, and the summary says the pushes failed.
 #include <QDateTime>
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 #include <QTest>
 #include <chrono>
 #include <cmath>
@@ -54,7 +57,9 @@ class Pushgateway {
         for (int attempt = 0; attempt < 3; ++attempt) {
             port_ = ChildProcess::free_port();
             proc_ = std::make_unique<QProcess>();
+            // Its log goes to a file: an unread pipe fills up and blocks the Pushgateway mid-request.
             proc_->setProcessChannelMode(QProcess::MergedChannels);
+            proc_->setStandardOutputFile(log_.fileName());
             proc_->start(kPushgateway, {QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port_)});
             if (!proc_->waitForStarted(5000)) break;
             for (int i = 0; i < 100 && proc_->state() == QProcess::Running; ++i) {
@@ -62,7 +67,7 @@ class Pushgateway {
                     return true;
                 std::this_thread::sleep_for(100ms);
             }
-            *error = QString::fromUtf8(proc_->readAll());
+            *error = log();
             proc_->kill();
             proc_->waitForFinished(2000);
         }
@@ -70,6 +75,11 @@ class Pushgateway {
         return false;
     }
     std::uint16_t port() const { return port_; }
+    /// What it logged so far.
+    QString log() const {
+        QFile f(log_.fileName());
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     /// The groups it holds (GET /api/v1/metrics: data[].labels).
     std::vector<json> groups() const {
@@ -86,6 +96,8 @@ class Pushgateway {
   private:
     std::unique_ptr<QProcess> proc_;
     std::uint16_t port_ = 0;
+    QTemporaryFile log_{QDir::tempPath() + "/redline-pushgateway-XXXXXX.log"};
+    bool opened_ = log_.open();
 };
 
 QString write_scenario(QTemporaryDir& dir, const std::string& target, int rate, double duration_s) {
@@ -185,7 +197,9 @@ class TestLoadPush : public QObject {
             const json s = read_json(dir.filePath(QStringLiteral("s%1.json").arg(g)));
             QVERIFY(s.is_object());
             QCOMPARE(s["run_id"].get<std::string>(), run_id);
-            QCOMPARE(s["push"]["failed"].get<int>(), 0);
+            QVERIFY2(s["push"]["failed"].get<int>() == 0,
+                     qPrintable(QString::fromStdString(s["push"].dump()) +
+                                "\nPushgateway: " + pg.log().left(3000)));
             QVERIFY(s["push"]["final_pushed"].get<bool>());
             QVERIFY(s["push"]["succeeded"].get<int>() >= 2);  // at least one while running, and the final one
             completed += s["completed"].get<std::uint64_t>();
