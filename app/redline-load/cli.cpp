@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -242,8 +243,15 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
                 std::string why;
                 auto spec = parse_output_spec(*v, &why);
                 if (!spec) return refuse(why);
-                for (const auto& o : outs)
-                    if (o.path == spec->path) return refuse("--out: " + spec->path + " is given twice");
+                // Two outputs into one file would interleave: the same path, however spelled, is refused.
+                std::error_code ec;
+                const auto canon = std::filesystem::weakly_canonical(spec->path, ec);
+                for (const auto& o : outs) {
+                    std::error_code ec2;
+                    if (o.path == spec->path ||
+                        (!ec && std::filesystem::weakly_canonical(o.path, ec2) == canon && !ec2))
+                        return refuse("--out: " + spec->path + " is given twice");
+                }
                 outs.push_back(std::move(*spec));
             } else if (a == "--agent")
                 agent_url = *v;

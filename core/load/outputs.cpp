@@ -79,8 +79,9 @@ std::optional<OutputSpec> parse_output_spec(const std::string& value, std::strin
     const auto eq = value.find('=');
     if (eq != std::string::npos) {
         const std::string kind = value.substr(0, eq);
-        const bool word = !kind.empty() &&
-                          std::all_of(kind.begin(), kind.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+        const bool word = !kind.empty() && std::all_of(kind.begin(), kind.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        });
         if (word) {
             if (kind == "json")
                 spec.kind = OutputKind::Json;
@@ -263,9 +264,14 @@ std::unique_ptr<StreamOutputs> StreamOutputs::open(const std::vector<OutputSpec>
         if (spec.kind == OutputKind::Summary) continue;
         File f;
         f.spec = spec;
-        f.fd = ::open(spec.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        // O_NONBLOCK: a FIFO without a reader is refused (ENXIO) instead of blocking the start for ever.
+        f.fd = ::open(spec.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+        if (f.fd >= 0) ::fcntl(f.fd, F_SETFL, ::fcntl(f.fd, F_GETFL) & ~O_NONBLOCK);
         if (f.fd < 0) {
-            if (error) *error = "--out " + spec.text + " cannot be written: " + std::strerror(errno);
+            const int err = errno;
+            if (error)
+                *error = "--out " + spec.text + " cannot be written: " + std::strerror(err) +
+                         (err == ENXIO ? " (a FIFO nobody reads)" : "");
             for (auto& o : out->files_)
                 ::close(o.fd);
             out->files_.clear();

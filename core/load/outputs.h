@@ -42,7 +42,7 @@ struct OutputSpec {
 };
 
 /// One --out value: "FILE" or "summary=FILE" (the summary JSON), "json=FILE", "csv=FILE", "requests=FILE".
-/// A value whose text before the first '=' is a bare lower-case word that is not a kind is refused
+/// A value whose text before the first '=' is a bare word of letters that is not a kind is refused
 /// ("unknown output kind 'xml'"); any other value with '=' ("./a=b.json") is a summary path, as before.
 std::optional<OutputSpec> parse_output_spec(const std::string& value, std::string* error);
 

@@ -4,6 +4,7 @@
 // complete lines after a kill, the non-TTY progress line, --quiet keeping the summary, the terminal summary
 // and `run --help` / `run --version`.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <QtTest>
 #include <fstream>
@@ -303,6 +304,32 @@ class TestLoadOutputs : public QObject {
         const Run r = run({"run", sc, "--out", "json=" + f, "--out", "csv=" + f});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains("given twice"), qPrintable(r.err));
+        // However it is spelled.
+        const Run r2 = run({"run", sc, "--out", f, "--out", "requests=" + dir.path() + "/./sub/../x"});
+        QCOMPARE(r2.code, 2);
+        QVERIFY2(r2.err.contains("given twice"), qPrintable(r2.err));
+    }
+
+    // A FIFO nobody reads used to block the start for ever (open(2) waits for a reader): refused, exit 2.
+    void fifo_without_reader_is_refused() {
+        QTemporaryDir dir;
+        const QString sc = write(dir, "s.json", two_request_scenario(srv_.api_url(), 1, 10));
+        const QString fifo = dir.filePath("fifo");
+        QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+        const Run r = run({"run", sc, "--out", "csv=" + fifo}, 10'000);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("a FIFO nobody reads"), qPrintable(r.err));
+    }
+
+    // A disk that fills up during the run: reported after it, exit 1 (the run itself passed).
+    void failed_writes_exit_1() {
+        QTemporaryDir dir;
+        const QString sc = write(dir, "s.json", two_request_scenario(srv_.api_url(), 1, 10));
+        const Run r = run({"run", sc, "--quiet", "--out", "json=/dev/full"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("cannot write --out json=/dev/full: No space left on device"),
+                 qPrintable(r.err));
+        QVERIFY(r.out.contains("outcome    passed"));
     }
 
     // `tail -f` works (each second is flushed while the run goes) and a killed run leaves whole lines only

@@ -120,6 +120,7 @@ class TestLoadRecords : public QObject {
         QCOMPARE(parse_output_spec("requests=r=1.csv", &why)->path, std::string("r=1.csv"));
         QVERIFY(!parse_output_spec("xml=x", &why));
         QVERIFY2(why.find("unknown output kind 'xml'") != std::string::npos, why.c_str());
+        QVERIFY(!parse_output_spec("JSON=x", &why));  // a typo is not a summary file named "JSON=x"
         QVERIFY(!parse_output_spec("csv=", &why));
         QVERIFY(!parse_output_spec("", &why));
     }
