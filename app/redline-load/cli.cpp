@@ -8,14 +8,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
 #include "agents/load_push/pushgateway_pusher.h"
 #include "app/redline-load/cmd_runs.h"
 #include "app/redline-load/gate.h"
+#include "app/redline-load/terminal.h"
 #include "core/agent_client.h"
 #include "core/load/engine.h"
+#include "core/load/outputs.h"
 #include "core/load/tls_client.h"
 
 namespace redline::loadcli {
@@ -25,34 +28,56 @@ using namespace redline::load;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: redline-load run FILE|BUILTIN [--target URL] [--rate N[/s]] [--duration S[s|m]] [--vus N]\n"
-    "                        [--connections N] [--threads N] [--out summary.json] [--agent URL]\n"
-    "                        [--agent-token-file FILE] [--run-id ID] [--push URL [--push-interval S[s|m]]\n"
-    "                        [--generator NAME]] [--baseline SUMMARY_JSON [--max-regression SPEC]]\n"
-    "                        [--junit FILE] [--save] [--runs-db FILE] [--insecure] [--cacert FILE]\n"
-    "                        [--quiet] [--verbose]\n"
-    "       redline-load compare BASELINE.json CURRENT.json [--max-regression SPEC] [-o table|json]\n"
-    "                            [--junit FILE]\n"
+    "usage: redline-load run FILE|BUILTIN [options]     (redline-load run --help lists them)\n"
+    "       redline-load compare BASELINE CURRENT [--max-regression SPEC] [-o table|json] [--junit FILE]\n"
+    "                            (a summary file from run --out, or a saved run's ID with --db FILE)\n"
     "       redline-load list\n"
     "       redline-load runs list|show ID|delete ID [--db FILE] (see: redline-load runs help)\n"
     "       redline-load validate FILE|BUILTIN\n"
+    "       redline-load --version\n"
     "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted (Ctrl-C/SIGTERM; summary still\n"
     "            written), 2 usage error, invalid scenario or unusable --out/--agent-token-file, 1 runtime "
     "error\n"
-    "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n"
-    "--push URL: push cumulative figures to a Prometheus Pushgateway every --push-interval (default 5s,\n"
-    "            1s..1h) and at the end, grouped by job=redline-load, run_id (--run-id, required) and\n"
-    "            instance (--generator, default HOSTNAME-PID); a failed push never stops or fails the run\n"
-    "--baseline FILE: compare the run with an earlier --out summary (table after the run);\n"
-    "--max-regression SPEC: exit 99 when a named figure regressed significantly beyond its bound, e.g.\n"
-    "            'p99=10%,failed=0.5pp,rate=-5%' (p50 p90 p95 p99 p99.9 max avg: % or ms; failed\n"
-    "            transport_errors unsent late shift: pp; checks: pp of pass rate; rate completed: -N%);\n"
-    "--junit FILE: JUnit XML of thresholds, checks and regressions (docs/regression-gate.md)\n"
-    "--save: keep the run in the runs database (--runs-db FILE, else $REDLINE_RUNS_DB, else\n"
-    "        ~/.local/share/redline/runs.db); --runs-db implies --save (docs/runs.md)\n"
+    "            (precedence: 2 before the run, then 1 > 99 > 105 > 0; see docs/scenarios.md)\n";
 
-    "https:// targets: the certificate and host name are verified against the system trust store (or only\n"
-    "            --cacert FILE, a PEM CA bundle); --insecure skips the verification (insecure_skip_verify)\n";
+constexpr const char* kRunUsage =
+    "usage: redline-load run FILE|BUILTIN [options]\n"
+    "Runs a scenario file or a built-in (redline-load list) and prints its summary.\n"
+    "  --target URL           the API to load (overrides the scenario's \"target\")\n"
+    "  --rate N[/s]           arrival rate (arrival-rate executors)\n"
+    "  --duration S[s|m]      run length (single-stage scenarios)\n"
+    "  --vus N                virtual users (closed-model executors)\n"
+    "  --connections N        connection pool size (open model)\n"
+    "  --threads N            worker threads\n"
+    "  --out FILE             the final summary JSON (also --out summary=FILE)\n"
+    "  --out json=FILE        NDJSON while the run goes: one line per second and per request and second\n"
+    "  --out csv=FILE         CSV while the run goes: one row per second per request\n"
+    "  --out requests=FILE    CSV of every request: sent and intended time, latency, status, error\n"
+    "                         (--out may be given several times; formats: docs/output-formats.md)\n"
+    "  --agent URL            the agent for agent-side thresholds and a scenario's rollout\n"
+    "  --agent-token-file F   its token (viewer; operator for a rollout)\n"
+    "  --run-id ID            id of the run (the same on every generator of a distributed run)\n"
+    "  --push URL             push cumulative figures to a Prometheus Pushgateway every --push-interval\n"
+    "                         (default 5s, 1s..1h) and at the end, grouped by job=redline-load, run_id\n"
+    "                         (--run-id, required) and instance (--generator, default HOSTNAME-PID); a\n"
+    "                         failed push never stops or fails the run\n"
+    "  --push-interval S[s|m] --generator NAME\n"
+    "  --baseline FILE|ID     compare the run with an earlier --out summary or a saved run (table after it)\n"
+    "  --max-regression SPEC  exit 99 when a named figure regressed significantly beyond its bound, e.g.\n"
+    "                         'p99=10%,failed=0.5pp,rate=-5%' (p50 p90 p95 p99 p99.9 max avg: % or ms;\n"
+    "                         failed transport_errors unsent late shift: pp; checks: pp of pass rate;\n"
+    "                         rate completed: -N%; docs/regression-gate.md)\n"
+    "  --junit FILE           JUnit XML of thresholds, checks and regressions\n"
+    "  --save                 keep the run in the runs database (--runs-db FILE, else $REDLINE_RUNS_DB,\n"
+    "                         else ~/.local/share/redline/runs.db); --runs-db implies --save (docs/runs.md)\n"
+    "  --insecure             https: do not verify the certificate (insecure_skip_verify)\n"
+    "  --cacert FILE          https: verify against this PEM CA bundle only (default: system trust store)\n"
+    "  --quiet, -q            no progress (the summary is always printed)\n"
+    "  --verbose, -v          log the engine's steps to stderr\n"
+    "  --help, -h             this text;  --version: the version\n"
+    "Progress: a bar redrawn on a terminal; otherwise (CI logs) one line every 5 s.\n"
+    "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted, 2 usage error or unusable\n"
+    "            --out/--agent-token-file (before the run), 1 runtime error (docs/scenarios.md)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
@@ -107,23 +132,6 @@ std::optional<Scenario> load(const std::string& name) {
     return p.value();
 }
 
-std::string bar(double f, int width) {
-    const int n = int(std::lround(std::clamp(f, 0.0, 1.0) * width));
-    return std::string(std::size_t(n), '#') + std::string(std::size_t(width - n), '.');
-}
-
-void print_progress_line(const Progress& p) {
-    const std::string line = fmt::format(
-        "\r[{}] {:3.0f}% {:<10.10} {:5.1f}/{:.0f}s  {:7.1f}/s  p50 {:6.2f} p95 {:6.2f} p99 {:7.2f} ms  err "
-        "{:5.2f}%  "
-        "late {}  unsent {}  inflight {}   ",
-        bar(p.fraction, 24), p.fraction * 100, p.stage, p.elapsed_s, p.planned_s, p.achieved_rate,
-        p.latency.p50_ms, p.latency.p95_ms, p.latency.p99_ms, p.error_ratio * 100, p.late, p.unsent,
-        p.in_flight);
-    std::fputs(line.c_str(), stderr);
-    std::fflush(stderr);
-}
-
 struct PushSetup {
     load_push::PushOptions options;
     std::chrono::milliseconds interval{5000};
@@ -157,89 +165,6 @@ nlohmann::json push_json(const PushSetup& push, const load_push::PushStats& st) 
             {"last_error", st.last_error}};
 }
 
-/// The rollout a scenario drove: its outcome against the expectation and every transition the run saw.
-void print_rollout(const RolloutResult& r) {
-    std::printf("\nrollout    %s %s step %d/%d, canary %.4g%% (expected %s)%s%s\n", r.passed ? "ok" : "FAIL",
-                r.state.empty() ? "unknown" : r.state.c_str(), r.step + 1, r.steps, r.weight_percent,
-                r.expected.c_str(), r.reason.empty() ? "" : (": " + r.reason).c_str(),
-                r.note.empty() ? "" : (" - " + r.note).c_str());
-    for (const auto& t : r.transitions)
-        std::printf("  t=%6.1f s  %-12s step %d/%d  canary %5.4g%%  %s\n", t.t_s, t.state.c_str(), t.step + 1,
-                    r.steps, t.weight_percent, t.reason.c_str());
-}
-
-void print_summary(const Summary& s) {
-    std::printf("\nscenario   %s (%s) -> %s\n", s.scenario.c_str(), s.executor.c_str(), s.target.c_str());
-    std::printf("outcome    %s%s%s\n", std::string(to_string(s.outcome)).c_str(),
-                s.reason.empty() ? "" : ": ", s.reason.c_str());
-    if (s.outcome == RunOutcome::Error) return;
-    std::printf("duration   %.2f s (planned %.2f s)\n", s.duration_s, s.planned_s);
-    std::printf(
-        "requests   %llu completed, %.1f/s, %llu failed (%.2f%%), %llu transport errors, %llu rate-limited\n",
-        (unsigned long long)s.completed, s.achieved_rate, (unsigned long long)s.errors, s.error_ratio * 100,
-        (unsigned long long)s.transport_errors, (unsigned long long)s.rate_limited);
-    std::string st;
-    for (const auto& [k, v] : s.by_status)
-        st += fmt::format("{}={} ", k, v);
-    for (const auto& [k, v] : s.transport_by_kind)
-        st += fmt::format("{}={} ", k, v);
-    std::printf("statuses   %s\n", st.c_str());
-    std::printf("bytes      %llu sent, %llu received\n", (unsigned long long)s.bytes_sent,
-                (unsigned long long)s.bytes_received);
-    if (s.tls)
-        std::printf("tls        %llu handshakes, %llu resumed\n", (unsigned long long)s.tls->handshakes,
-                    (unsigned long long)s.tls->resumed);
-    if (!s.checks.empty()) {
-        std::printf("checks     %.2f%% passed (%llu of %llu)\n", s.checks_rate * 100,
-                    (unsigned long long)s.checks_passed,
-                    (unsigned long long)(s.checks_passed + s.checks_failed));
-        for (const auto& c : s.checks)
-            std::printf("  %-4s %-28.28s %-30.30s %llu passed, %llu failed\n", c.fails ? "FAIL" : "ok",
-                        c.request.c_str(), c.name.c_str(), (unsigned long long)c.passes,
-                        (unsigned long long)c.fails);
-    }
-    if (s.executor.find("arrival") != std::string::npos)
-        std::printf("schedule   %llu late, %llu unsent, lateness p50 %.3f p99 %.3f max %.3f ms\n",
-                    (unsigned long long)s.late, (unsigned long long)s.unsent, s.lateness.p50_ms,
-                    s.lateness.p99_ms, s.lateness.max_ms);
-    std::printf("\n%-28s %9s %9s %8s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "rate/s", "err%", "p50",
-                "p90", "p95", "p99", "max");
-    auto row = [](const std::string& name, std::uint64_t n, double rate, double err,
-                  const LatencyQuantiles& q) {
-        std::printf("%-28.28s %9llu %9.1f %8.2f %9.3f %9.3f %9.3f %9.3f %9.3f\n", name.c_str(),
-                    (unsigned long long)n, rate, err * 100, q.p50_ms, q.p90_ms, q.p95_ms, q.p99_ms, q.max_ms);
-    };
-    row("all (corrected)", s.completed, s.achieved_rate, s.error_ratio, s.latency);
-    row("all (uncorrected)", s.completed, s.achieved_rate, s.error_ratio, s.latency_uncorrected);
-    for (const auto& r : s.requests)
-        row("  " + r.name, r.completed, r.rate_per_s, r.error_ratio, r.latency);
-    if (s.stages.size() > 1) {
-        std::printf("\n%-20s %8s %12s %9s %8s %9s %9s\n", "stage", "start_s", "target", "rate/s", "err%",
-                    "p50", "p99");
-        for (const auto& g : s.stages)
-            std::printf("%-20.20s %8.1f %5.0f->%-6.0f %9.1f %8.2f %9.3f %9.3f\n", g.name.c_str(), g.start_s,
-                        g.target_from, g.target_to, g.achieved_rate, g.error_ratio * 100, g.latency.p50_ms,
-                        g.latency.p99_ms);
-    }
-    if (s.knee)
-        std::printf("\nknee       %.1f/s at t=%.0f s (target %.1f, p99 %.2f ms): %s\n", s.knee->rate_per_s,
-                    s.knee->t_s, s.knee->target, s.knee->p99_ms, s.knee->reason.c_str());
-    if (!s.thresholds.empty()) {
-        std::printf("\nthresholds\n");
-        for (const auto& r : s.thresholds) {
-            std::string where(to_string(r.threshold.source));
-            if (!r.threshold.request.empty()) where += " " + r.threshold.request;
-            if (!r.threshold.route.empty()) where += " " + r.threshold.route;
-            if (!r.threshold.version.empty()) where += " [" + r.threshold.version + "]";
-            std::printf(
-                "  %-4s %-24s %-36.36s observed %s%s%s\n", r.passed ? "ok" : "FAIL", r.threshold.expr.c_str(),
-                where.c_str(), r.evaluated ? fmt::format("{:.4g}", r.observed).c_str() : "n/a",
-                r.aborted_run ? " (aborted the run)" : "", r.note.empty() ? "" : (" - " + r.note).c_str());
-        }
-    }
-    if (s.rollout) print_rollout(*s.rollout);
-}
-
 int cmd_list() {
     const auto names = list_builtin_scenarios();
     if (names.empty()) {
@@ -271,8 +196,15 @@ int cmd_validate(const std::vector<std::string>& args) {
     return kExitOk;
 }
 
+/// Output problems before the run: one line, exit 2 (no usage text around it).
+int refuse(const std::string& msg) {
+    std::fprintf(stderr, "redline-load: %s\n", msg.c_str());
+    return kExitUsage;
+}
+
 int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) {
-    std::string name, out;
+    std::string name;
+    std::vector<OutputSpec> outs;
     ScenarioOverrides ov;
     std::string agent_url, agent_token_file;
     bool quiet = false;
@@ -289,6 +221,14 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             (void)opt;
             return args[++i];
         };
+        if (a == "--help" || a == "-h") {
+            std::fputs(kRunUsage, stdout);
+            return kExitOk;
+        }
+        if (a == "--version") {
+            std::printf("redline-load %s\n", REDLINE_VERSION);
+            return kExitOk;
+        }
         if (a == "--quiet" || a == "-q")
             quiet = true;
         else if (a == "--save")
@@ -338,9 +278,21 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
                 cacert = *v;
             } else if (a == "--target")
                 ov.target = *v;
-            else if (a == "--out")
-                out = *v;
-            else if (a == "--agent")
+            else if (a == "--out") {
+                std::string why;
+                auto spec = parse_output_spec(*v, &why);
+                if (!spec) return refuse(why);
+                // Two outputs into one file would interleave: the same path, however spelled, is refused.
+                std::error_code ec;
+                const auto canon = std::filesystem::weakly_canonical(spec->path, ec);
+                for (const auto& o : outs) {
+                    std::error_code ec2;
+                    if (o.path == spec->path ||
+                        (!ec && std::filesystem::weakly_canonical(o.path, ec2) == canon && !ec2))
+                        return refuse("--out: " + spec->path + " is given twice");
+                }
+                outs.push_back(std::move(*spec));
+            } else if (a == "--agent")
                 agent_url = *v;
             else if (a == "--agent-token-file")
                 agent_token_file = *v;
@@ -404,9 +356,10 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         if (!read_token_file(sc->agent.token_file, &why)) return usage_error("--agent-token-file: " + why);
     }
     // Refuse an unwritable --out before the run, so a long run never ends without its summary.
-    if (!out.empty()) {
-        std::ofstream probe(out, std::ios::app);
-        if (!probe) return usage_error("--out " + out + " cannot be written: " + std::strerror(errno));
+    for (const auto& o : outs) {
+        if (o.kind != OutputKind::Summary) continue;
+        std::ofstream probe(o.path, std::ios::app);
+        if (!probe) return refuse("--out " + o.text + " cannot be written: " + std::strerror(errno));
     }
     if (sc->rollout.enabled && sc->agent.url.empty())
         return usage_error("the scenario drives a rollout on its agent: give --agent URL (or \"agent.url\")");
@@ -417,13 +370,31 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
                 fmt::format("thresholds[{}] '{}' is agent-side: give --agent URL (or \"agent.url\")", i,
                             sc->thresholds[i].expr));
 
+    // The streaming files are created (truncated) last, once nothing else can refuse the run.
+    std::string why;
+    auto streams = StreamOutputs::open(outs, &why);
+    if (!streams) return refuse(why);
+
     const bool tty = !quiet && isatty(STDERR_FILENO);
     EngineOptions opt;
     opt.progress_interval = std::chrono::milliseconds(tty ? 250 : 1000);
     if (tty)
         opt.on_progress = [](const Progress& p) {
-            if (p.state == RunState::Running || p.state == RunState::Stopping) print_progress_line(p);
+            if (p.state == RunState::Running || p.state == RunState::Stopping) print_tty_progress(p);
         };
+    else if (!quiet)  // CI logs: one line every 5 s
+        opt.on_progress = [next = 5.0](const Progress& p) mutable {
+            if ((p.state != RunState::Running && p.state != RunState::Stopping) || p.elapsed_s < next) return;
+            std::fprintf(stderr, "%s\n", ci_progress_line(p).c_str());
+            std::fflush(stderr);
+            next = (std::floor(p.elapsed_s / 5.0) + 1) * 5.0;
+        };
+    RunMinimums mins;
+    opt.on_second = [&mins, st = streams.get()](const RunSecond& sec) {
+        mins.add(sec);
+        if (!st->empty()) st->submit(RunSecond(sec));
+    };
+    opt.record_requests = streams->wants_records();
     opt.run_id = run_id;
     opt.tls_ca_file = cacert;
     std::unique_ptr<RunSaver> saver;  // --save: the record is opened before the run, never half-way
@@ -445,6 +416,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
         opt.on_totals = [p = pusher.get()](const RunTotals& t) { p->submit(t); };
     }
     Engine engine(*sc, opt);
+    streams->begin(*sc, engine.progress().run_id);
     engine.start();
     int seen = 0;
     while (!engine.wait_for(std::chrono::milliseconds(100))) {
@@ -458,15 +430,19 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
     load_push::PushStats push_stats;
     if (pusher) push_stats = pusher->finish();  // the final figures, pushed before the summary is shown
     if (tty) std::fputs("\n", stderr);
-    if (!quiet) {
-        print_summary(s);
-        if (pusher) print_push(push, push_stats);
-    } else if (s.outcome == RunOutcome::Error)
-        std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+    // --quiet hides the progress only: the summary is what a CI log keeps.
+    print_summary(s, mins);
+    if (pusher) print_push(push, push_stats);
     int rc = s.exit_code();
-    if (s.outcome == RunOutcome::Error && !quiet) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+    if (s.outcome == RunOutcome::Error) std::fprintf(stderr, "redline-load: %s\n", s.error.c_str());
+    for (const auto& problem : streams->finish(&s)) {
+        std::fprintf(stderr, "redline-load: %s\n", problem.c_str());
+        if (rc == kExitOk) rc = kExitRuntime;  // like an unwritable summary: never hides 99 or 105
+    }
     if (saver && !saver->finish(s, quiet) && rc == kExitOk) rc = kExitRuntime;
-    if (!out.empty()) {
+    for (const auto& o : outs) {
+        if (o.kind != OutputKind::Summary) continue;
+        const std::string& out = o.path;
         std::ofstream f(out, std::ios::trunc);
         nlohmann::json j = to_json(s);
         if (pusher) j["push"] = push_json(push, push_stats);

@@ -1,7 +1,7 @@
 // redline-load: run built-in or file scenarios from a terminal or CI.
 //   redline-load run FILE|BUILTIN [--target URL] [--rate N] [--duration S] [--vus N] [--connections N]
-//                                 [--threads N] [--out summary.json] [--agent URL] [--agent-token-file F]
-//                                 [--quiet]
+//                                 [--threads N] [--out [KIND=]FILE]... [--agent URL] [--agent-token-file F]
+//                                 [--quiet]      (redline-load run --help; KIND: docs/output-formats.md)
 //   redline-load list
 //   redline-load validate FILE|BUILTIN
 // Exit codes (docs/scenarios.md): 0 all thresholds passed, 99 a threshold failed (k6's convention), 105

@@ -66,6 +66,38 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const OptionSpec& sp
     return out;
 }
 
+std::vector<std::string> take_output_option(Context& ctx, const std::vector<std::string>& args,
+                                            const std::string& command) {
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        std::optional<std::string> format;
+        if (a == "-o" || a == "--output") {
+            if (i + 1 >= args.size())
+                throw UsageError(command, "option '" + a + "' needs a value: json or table");
+            format = args[++i];
+        } else if (a.rfind("--output=", 0) == 0) {
+            format = a.substr(9);
+        } else if (a.rfind("-o", 0) == 0 && a.rfind("--", 0) != 0) {
+            format = a.substr(2);
+        } else if (a == "--") {
+            rest.insert(rest.end(), args.begin() + std::ptrdiff_t(i), args.end());
+            break;
+        }
+        if (!format) {
+            rest.push_back(a);
+            continue;
+        }
+        if (*format == "json")
+            ctx.json = true;
+        else if (*format == "table")
+            ctx.json = false;
+        else
+            throw UsageError(command, "-o must be json or table, got '" + *format + "'");
+    }
+    return rest;
+}
+
 double parse_double(const std::string& text, const std::string& option, const std::string& command) {
     const auto v = parse_decimal(text);
     if (!v) throw UsageError(command, "--" + option + " needs a decimal number, got '" + text + "'");

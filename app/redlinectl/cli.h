@@ -27,6 +27,7 @@ inline constexpr int kExitFailure = 1;  // server, transport or input-file error
 inline constexpr int kExitUsage = 2;    // bad command line
 inline constexpr int kExitRolledBack =
     3;  // `rollout status --watch`: the rollout ended rolled back or aborted
+inline constexpr int kExitUnhealthy = 4;  // `status`: the agent answered but reports itself unhealthy
 
 /// Thrown for a bad command line; main prints the message and the usage of `command` and exits 2.
 struct UsageError : std::runtime_error {
@@ -57,6 +58,13 @@ struct ParsedArgs {
 /// Parses "--name value", "--name=value", "--flag" and positionals ("--" ends options). Throws UsageError.
 ParsedArgs parse_args(const std::vector<std::string>& args, const OptionSpec& spec,
                       const std::string& command);
+
+/// Removes "-o FORMAT", "-oFORMAT", "--output FORMAT" and "--output=FORMAT" from args (kubectl's spelling)
+/// and applies it: json sets ctx.json, table clears it. Throws UsageError for another FORMAT or a missing
+/// one.
+struct Context;
+std::vector<std::string> take_output_option(Context& ctx, const std::vector<std::string>& args,
+                                            const std::string& command);
 
 /// Strict numbers: the whole text must be a finite number (else UsageError naming the option).
 double parse_double(const std::string& text, const std::string& option, const std::string& command);
@@ -124,6 +132,8 @@ int cmd_limits(Context& ctx, const std::vector<std::string>& args);
 int cmd_canary(Context& ctx, const std::vector<std::string>& args);
 int cmd_events(Context& ctx, const std::vector<std::string>& args);
 int cmd_rollout(Context& ctx, const std::vector<std::string>& args);
+int cmd_cache(Context& ctx, const std::vector<std::string>& args);
+int cmd_loadtest(Context& ctx, const std::vector<std::string>& args);
 
 /// Usage text for "" (global), "status", "top", "limits", "limits get", "limits set", "canary", ...
 std::string usage(const std::string& command);

@@ -28,7 +28,7 @@ int cmd_canary(Context& ctx, const std::vector<std::string>& args) {
     const std::string sub = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (sub == "get") {
-        const ParsedArgs a = parse_args(rest, {}, "canary get");
+        const ParsedArgs a = parse_args(take_output_option(ctx, rest, "canary get"), {}, "canary get");
         if (!a.positional.empty()) {
             throw UsageError("canary get", "unexpected argument '" + a.positional.front() + "'");
         }

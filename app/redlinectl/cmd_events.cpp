@@ -93,7 +93,8 @@ int follow(Context& ctx, std::uint64_t after, std::int64_t count) {
 
 int cmd_events(Context& ctx, const std::vector<std::string>& args) {
     const std::string cmd = "events";
-    const ParsedArgs a = parse_args(args, {{"after", "limit", "count"}, {"follow"}}, cmd);
+    const ParsedArgs a =
+        parse_args(take_output_option(ctx, args, cmd), {{"after", "limit", "count"}, {"follow"}}, cmd);
     if (!a.positional.empty()) throw UsageError(cmd, "unexpected argument '" + a.positional.front() + "'");
     const auto after = static_cast<std::uint64_t>(
         a.value("after") ? parse_int(*a.value("after"), "after", cmd, 0, INT64_MAX) : 0);

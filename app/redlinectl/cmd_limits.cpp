@@ -55,7 +55,7 @@ int cmd_limits(Context& ctx, const std::vector<std::string>& args) {
     const std::string sub = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (sub == "get") {
-        const ParsedArgs a = parse_args(rest, {}, "limits get");
+        const ParsedArgs a = parse_args(take_output_option(ctx, rest, "limits get"), {}, "limits get");
         if (!a.positional.empty()) {
             throw UsageError("limits get", "unexpected argument '" + a.positional.front() + "'");
         }

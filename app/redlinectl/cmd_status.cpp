@@ -20,19 +20,66 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
     return out.empty() ? std::string("-") : out;
 }
 
+/// Why the agent is unhealthy (empty: healthy), and what is degraded but still serving. Unhealthy: its
+/// /healthz does not answer 200 {"status":"ok"}; or (a forwarding host, /v1/info "proxy") the stable pool, or
+/// the canary pool without fallback to stable, has backends but none that is healthy with its circuit not
+/// open. Degraded: any other backend that is unhealthy or ejected.
+struct Health {
+    std::vector<std::string> problems, degraded;
+};
+
+Health check_health(Context& ctx, const AgentInfo& info) {
+    Health h;
+    const HttpResponse r = ctx.client().request("GET", "/healthz");
+    if (!r.transport_ok()) {
+        h.problems.push_back("GET /healthz: " + r.transport_error);
+    } else {
+        const auto j = nlohmann::json::parse(r.body, nullptr, false);
+        if (r.status != 200 || !j.is_object() || j.value("status", "") != "ok")
+            h.problems.push_back(fmt::format("GET /healthz answered {} {}", r.status, r.body.substr(0, 200)));
+    }
+    if (!info.proxy) return h;
+    for (const char* pool : {"stable", "canary"}) {
+        int backends = 0, usable = 0;
+        for (const auto& b : info.proxy->backends) {
+            if (b.pool != pool) continue;
+            ++backends;
+            const bool ok = b.healthy && b.circuit != "open";
+            usable += ok ? 1 : 0;
+            if (!ok)
+                h.degraded.push_back(fmt::format("{} backend {} is {}{}", pool, b.url,
+                                                 b.healthy ? "healthy" : "unhealthy",
+                                                 b.circuit == "open" ? ", circuit open" : ""));
+        }
+        const bool needed = std::string(pool) == "stable" || !info.proxy->canary_fallback;
+        if (backends > 0 && usable == 0 && needed)
+            h.problems.push_back(fmt::format("no usable backend in the {} pool ({} of {} unusable)", pool,
+                                             backends, backends));
+    }
+    return h;
+}
+
 }  // namespace
 
 int cmd_status(Context& ctx, const std::vector<std::string>& args) {
-    const ParsedArgs a = parse_args(args, {}, "status");
+    const ParsedArgs a = parse_args(take_output_option(ctx, args, "status"), {}, "status");
     if (!a.positional.empty())
         throw UsageError("status", "unexpected argument '" + a.positional.front() + "'");
 
     const AgentInfo info = require(ctx.client().info(), ctx, "GET");
     const Snapshot snap = require(ctx.client().snapshot(10), ctx, "GET");
+    const Health health = check_health(ctx, info);
+    const int rc = health.problems.empty() ? kExitOk : kExitUnhealthy;
 
     if (ctx.json) {
-        print_json({{"agent", ctx.agent}, {"info", info}, {"snapshot", snap}});
-        return kExitOk;
+        print_json({{"agent", ctx.agent},
+                    {"info", info},
+                    {"snapshot", snap},
+                    {"health",
+                     {{"healthy", health.problems.empty()},
+                      {"problems", health.problems},
+                      {"degraded", health.degraded}}}});
+        return rc;
     }
 
     const auto now_ms = redline::unix_ms();
@@ -45,6 +92,13 @@ int cmd_status(Context& ctx, const std::vector<std::string>& args) {
         out += fmt::format("up        {} (since {})\n", format_duration_s((now_ms - info.started_ms) / 1000),
                            format_time_ms(info.started_ms));
     }
+    out += fmt::format("health    {}\n", health.problems.empty()
+                                             ? (health.degraded.empty() ? "healthy" : "healthy, degraded")
+                                             : "UNHEALTHY");
+    for (const auto& p : health.problems)
+        out += fmt::format("          \u2717 {}\n", p);
+    for (const auto& d : health.degraded)
+        out += fmt::format("          ! {}\n", d);
     out += fmt::format("role      {}\n", info.role.empty() ? "-" : info.role);
     out += fmt::format("routes    {}: {}\n", info.routes.size(), join(info.routes));
     out += fmt::format("versions  {}\n", join(info.versions));
@@ -63,7 +117,7 @@ int cmd_status(Context& ctx, const std::vector<std::string>& args) {
     out += '\n';
     out += table.rows.empty() ? std::string("(no traffic in the last 10 s)\n") : table.render();
     std::fputs(out.c_str(), stdout);
-    return kExitOk;
+    return rc;
 }
 
 }  // namespace redline::ctl

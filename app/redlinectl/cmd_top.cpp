@@ -49,7 +49,8 @@ std::string frame(const Context& ctx, const Snapshot& s, StreamState state, cons
 }  // namespace
 
 int cmd_top(Context& ctx, const std::vector<std::string>& args) {
-    const ParsedArgs a = parse_args(args, {{"interval-ms", "window", "count"}, {}}, "top");
+    const ParsedArgs a =
+        parse_args(take_output_option(ctx, args, "top"), {{"interval-ms", "window", "count"}, {}}, "top");
     if (!a.positional.empty()) throw UsageError("top", "unexpected argument '" + a.positional.front() + "'");
     const int interval_ms = static_cast<int>(
         a.value("interval-ms") ? parse_int(*a.value("interval-ms"), "interval-ms", "top", 100, 10000) : 1000);

@@ -16,7 +16,7 @@ const char* const kGlobal =
     R"(usage: redlinectl [--agent URL] [--token-file FILE] [--as NAME] [--json] [--verbose] <command> [options]
 
 Commands:
-  status                         agent info and a 10 s summary per route
+  status                         agent info, health and a 10 s summary per route (exit 4: unhealthy)
   top                            live per-route table from the agent's stream
   limits get                     show the rate-limit table
   limits set ROUTE [options]     change one route's rate limit
@@ -24,6 +24,9 @@ Commands:
   canary get                     show the canary weight and fault injection
   canary set [options]           change the canary weight or faults
   events [--after N] [--follow]  show the audit/event log
+  cache get|set|flush            the response cache: show, change capacity/TTL, empty it
+  loadtest start BUILTIN [--wait] start a load test run by the agent against its own API
+  loadtest status [ID]|stop ID   the current (or last) run, or one run; stop a run
   rollout set --file PLAN.json   store a rollout plan (or --steps 5:30,25:60,50:60,100 [...])
   rollout start [plan options]   start the stored (or the given) plan from step 0
   rollout pause|resume|promote|abort|skip [--reason TEXT]
@@ -36,12 +39,14 @@ Global options (anywhere on the line):
   --token-file FILE   read the bearer token from FILE (default: $REDLINE_TOKEN)
   --as NAME           who acts, named in the agent's audit log as <role>:<NAME> (default: $REDLINE_ACTOR,
                       else $USER; 1 to 64 characters, no ':')
-  --json              machine-readable JSON output
+  --json              machine-readable JSON output (read commands also take -o json|table)
   --verbose           log HTTP traffic to stderr
   -h, --help          show help (also after a command: redlinectl limits set --help)
+  --version           print the version
 
 Exit codes: 0 ok, 1 server/transport error or invalid input file, 2 usage error,
-3 `rollout status --watch`: the rollout ended rolled back or aborted.
+3 `rollout status --watch`: the rollout ended rolled back or aborted, 4 `status`: the agent is unhealthy,
+`loadtest start --wait`: the run's own code (0 passed, 99 a threshold failed, 105 stopped, 1 error).
 )";
 
 const char* const kRollout =
@@ -82,12 +87,40 @@ action is not allowed in the current state), 2 usage error, 3 see --watch.
 
 std::string usage_text(const std::string& command) {
     if (command == "status") {
-        return "usage: redlinectl status\n\nShows the agent's identity, routes and controls, and a 10 s "
-               "summary:\n"
-               "total rate, success ratio, latency quantiles and a per-route table.\n";
+        return "usage: redlinectl status [-o json|table]\n\nShows the agent's identity, health, routes and "
+               "controls, and a 10 s summary:\n"
+               "total rate, success ratio, latency quantiles and a per-route table.\n"
+               "Exit 4 when the agent answers but is unhealthy: its /healthz is not {\"status\":\"ok\"}, or "
+               "a "
+               "proxy's\nstable pool (or its canary pool without fallback) has no healthy backend with a "
+               "closed circuit.\n";
+    }
+    if (command.rfind("cache", 0) == 0) {
+        return "usage: redlinectl cache get [-o json|table]\n"
+               "       redlinectl cache set [--capacity N] [--ttl-ms MS]\n"
+               "       redlinectl cache flush\n\n"
+               "The sample server's response cache (GET/PUT /v1/cache, POST /v1/cache/flush). set changes "
+               "the "
+               "given\nsettings and keeps the others: --capacity entries (0 turns the cache off), --ttl-ms "
+               "the "
+               "time an\nentry lives. Changes need the operator token.\n";
+    }
+    if (command.rfind("loadtest", 0) == 0) {
+        return "usage: redlinectl loadtest start BUILTIN|--file SCENARIO.json [--rate R] [--duration S] "
+               "[--vus N]\n"
+               "                                [--connections N] [--threads N] [--target URL] [--wait]\n"
+               "       redlinectl loadtest status [ID] [-o json|table]\n"
+               "       redlinectl loadtest stop ID\n\n"
+               "A load test run by the agent against its own API server (POST/GET/DELETE /v1/loadtests): "
+               "capped in\nrate, connections and duration, one at a time (409 otherwise). status without ID "
+               "shows the current\nor last run. --wait prints progress to stderr until the run ends and "
+               "exits "
+               "with its code (0 passed,\n99 a threshold failed, 105 stopped, 1 error); Ctrl-C stops "
+               "waiting, "
+               "not the run.\n";
     }
     if (command == "top") {
-        return "usage: redlinectl top [--interval-ms MS] [--window 1..60] [--count N]\n\n"
+        return "usage: redlinectl top [--interval-ms MS] [--window 1..60] [--count N] [-o json|table]\n\n"
                "Live per-route table (route, version, rps, success, p50/p95/p99, cache hit, 429s) refreshed "
                "from\n"
                "the agent's stream. Redraws in place on a terminal, prints one table per update otherwise\n"
@@ -102,7 +135,8 @@ std::string usage_text(const std::string& command) {
                "enforce|shadow]\n                             [--scope client|route] [--disable|--enable] "
                "[--remove]\n       redlinectl limits set --file FILE.json\n";
     }
-    if (command == "limits get") return "usage: redlinectl limits get\n\nShows the rate-limit table.\n";
+    if (command == "limits get")
+        return "usage: redlinectl limits get [-o json|table]\n\nShows the rate-limit table.\n";
     if (command == "limits set") {
         return "usage: redlinectl limits set ROUTE [--rate R] [--burst B] [--mode enforce|shadow]\n"
                "                             [--scope client|route] [--disable|--enable] [--remove]\n"
@@ -120,7 +154,7 @@ std::string usage_text(const std::string& command) {
                "[--jitter-ms MS] [--error-ratio R]\n";
     }
     if (command == "canary get")
-        return "usage: redlinectl canary get\n\nShows the canary weight and faults.\n";
+        return "usage: redlinectl canary get [-o json|table]\n\nShows the canary weight and faults.\n";
     if (command == "canary set") {
         return "usage: redlinectl canary set [--weight W] [--latency-ms MS] [--jitter-ms MS] [--error-ratio "
                "R]\n\n"
@@ -131,7 +165,7 @@ std::string usage_text(const std::string& command) {
                "Options not given keep their current value.\n";
     }
     if (command == "events") {
-        return "usage: redlinectl events [--after N] [--limit N] [--follow]\n\n"
+        return "usage: redlinectl events [--after N] [--limit N] [--follow] [-o json|table]\n\n"
                "  --after N    only events with an id greater than N (default 0)\n"
                "  --limit N    at most N events, 1..1000 (default: all)\n"
                "  --follow     keep printing new events from the agent's stream until Ctrl-C\n";
@@ -183,6 +217,9 @@ int main(int argc, char** argv) {
                 spdlog::set_level(spdlog::level::debug);
             } else if (a == "--help" || a == "-h") {
                 help = true;
+            } else if (a == "--version") {
+                std::printf("redlinectl %s\n", REDLINE_VERSION);
+                return kExitOk;
             } else {
                 words.push_back(a);
             }
@@ -251,6 +288,8 @@ int main(int argc, char** argv) {
         if (command == "canary") return cmd_canary(ctx, rest);
         if (command == "events") return cmd_events(ctx, rest);
         if (command == "rollout") return cmd_rollout(ctx, rest);
+        if (command == "cache") return cmd_cache(ctx, rest);
+        if (command == "loadtest") return cmd_loadtest(ctx, rest);
         throw UsageError("", "unknown command '" + command + "'");
     } catch (const UsageError& e) {
         std::fprintf(stderr, "redlinectl: %s\n\n%s", e.what(), usage_text(e.command).c_str());

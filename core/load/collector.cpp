@@ -12,13 +12,16 @@ Collector::Collector(std::size_t n, std::vector<std::pair<std::size_t, std::size
 void Collector::add(const EpochStats& s) {
     std::lock_guard lk(mu_);
     totals_.merge(s);
-    if (s.epoch > closed_through_) {
-        auto& p = pending_[s.epoch];
+    if (s.epoch > closed_through_ || !s.records.empty()) {
+        // Request records of a second already closed go with the next one: never lost, never in the totals.
+        const std::int64_t e = std::max(s.epoch, closed_through_ + 1);
+        auto& p = pending_[e];
         if (p.requests.empty()) {
             p.reset(nreq_);
-            p.epoch = s.epoch;
+            p.epoch = e;
         }
-        p.merge(s);
+        if (e == s.epoch) p.merge(s);
+        p.records.insert(p.records.end(), s.records.begin(), s.records.end());
     }
 }
 

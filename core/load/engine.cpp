@@ -176,6 +176,9 @@ void Engine::Impl::emit_seconds(std::vector<EpochStats> closed, std::uint64_t un
             if (i < e.requests.size()) q.stats = std::move(e.requests[i]);
             r.requests.push_back(std::move(q));
         }
+        r.records = std::move(e.records);
+        std::sort(r.records.begin(), r.records.end(),
+                  [](const RequestRecord& a, const RequestRecord& b) { return a.done_ns < b.done_ns; });
         try {
             opt.on_second(r);
         } catch (const std::exception& ex) {
@@ -502,6 +505,7 @@ void Engine::Impl::start_workers(const std::vector<tcp::endpoint>& endpoints, co
         c.shared = &shared;
         c.flush = [this](const EpochStats& e) { collector->add(e); };
         c.seed = 0x5eed0000ull + std::uint64_t(w) * 7919 + std::uint64_t(started_unix_ns);
+        c.record_requests = opt.record_requests && opt.on_second;
         if (c.connections == 0 && open) continue;
         workers.push_back(std::make_unique<Worker>(std::move(c)));
     }

@@ -72,6 +72,9 @@ struct EngineOptions {
     /// Every closed second of the run, in order, each once (also the last partial ones after the stop), on
     /// the control thread at its once-a-second close. Must return quickly. Empty: off (no cost).
     std::function<void(const RunSecond&)> on_second;
+    /// With on_second: also hand over every finished request (RunSecond::records). The workers append a
+    /// fixed-size record per request to their per-second buffer (no I/O on the hot path).
+    bool record_requests = false;
 };
 
 class Engine {

@@ -51,6 +51,7 @@ void EpochStats::reset(std::size_t n, std::size_t nchecks) {
     lateness.clear();
     late = 0;
     transport.fill(0);
+    records.clear();
     any = false;
 }
 

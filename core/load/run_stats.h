@@ -51,6 +51,19 @@ struct CheckCount {
     std::uint64_t fails = 0;
 };
 
+/// One finished request, kept only when the run records every request (EngineOptions::record_requests):
+/// fixed size, trivially copyable, appended by the worker to its current EpochStats (no I/O, no allocation
+/// once the buffer is warm). Times are unix ns.
+struct RequestRecord {
+    std::int64_t intended_ns = 0;  // intended start (= sent_ns in the closed model)
+    std::int64_t sent_ns = 0;      // actual send (start of the connect for a request that never got written)
+    std::int64_t done_ns = 0;      // response complete, or the transport error noticed
+    std::uint32_t request = 0;     // index in the scenario's request order
+    std::uint16_t status = 0;      // 0 = no HTTP response
+    std::uint8_t error = 0;        // TransportError + 1 when status is 0, else 0
+};
+static_assert(sizeof(RequestRecord) == 32);
+
 struct EpochStats {
     std::int64_t epoch = -1;  // unix second
     std::vector<RequestStats> requests;
@@ -59,10 +72,13 @@ struct EpochStats {
     std::uint64_t late = 0;
     std::array<std::uint64_t, kTransportKinds> transport{};
     std::vector<CheckCount> checks;  // flattened over all requests' checks (RequestMix::Entry::check_base)
+    /// Every request finished in this second, in the order they finished per worker (record_requests only).
+    /// merge() leaves them out (run totals must not grow with the run): the Collector moves them itself.
+    std::vector<RequestRecord> records;
     bool any = false;
 
     void reset(std::size_t nrequests, std::size_t nchecks = 0);  // clears, keeps allocations
-    void merge(const EpochStats& o);                             // adds o (epoch untouched)
+    void merge(const EpochStats& o);                             // adds o (epoch and records untouched)
 };
 
 /// Failed requests (unexpected status or no response; counted with Counters::add_result) over all requests.

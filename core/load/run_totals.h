@@ -55,6 +55,9 @@ struct RunSecond {
     std::int64_t in_flight = 0;  // when it was closed
     std::array<std::uint64_t, kTransportKinds> transport{};  // by TransportError, this second
     std::vector<Request> requests;                           // in the scenario's request order
+    /// EngineOptions::record_requests only: every request that finished in this second, ordered by done_ns
+    /// (a request a stalled worker handed in after its second was closed comes with the next second).
+    std::vector<RequestRecord> records;
 };
 
 }  // namespace redline::load

@@ -544,6 +544,13 @@ void Worker::finish(Conn& c, int status, TransportError kind) {
     } else {
         cur_.transport[std::size_t(kind)]++;
     }
+    if (cfg_.record_requests) {  // a 32-byte append into a buffer reused every second
+        const std::int64_t base =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.t0.time_since_epoch()).count() +
+            cfg_.unix_offset_ns;
+        cur_.records.push_back({base + c.intended_ns, base + c.sent_ns, base + now, std::uint32_t(c.req),
+                                std::uint16_t(status), std::uint8_t(status > 0 ? 0 : int(kind) + 1)});
+    }
     cur_.any = true;
     cfg_.shared->completed.fetch_add(1, std::memory_order_relaxed);
     cfg_.shared->in_flight.fetch_sub(1, std::memory_order_relaxed);

@@ -62,6 +62,7 @@ class Worker {
         Shared* shared = nullptr;
         std::function<void(const EpochStats&)> flush;
         std::uint64_t seed = 1;
+        bool record_requests = false;  // append a RequestRecord per finished request to EpochStats::records
     };
 
     explicit Worker(Config cfg);

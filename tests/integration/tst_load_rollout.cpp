@@ -174,7 +174,7 @@ void TestLoadRollout::cleanCanaryIsPromotedAndEndsTheRun() {
     const json& tr = s["rollout"]["transitions"];
     QVERIFY2(tr.size() >= 2 && tr.front()["state"] == "progressing" && tr.back()["state"] == "promoted",
              tr.dump().c_str());
-    QVERIFY2(r.out.contains("rollout    ok promoted"), r.out.constData());
+    QVERIFY2(r.out.contains("rollout    \u2713 promoted"), r.out.constData());
     QCOMPARE(rollout()["state"], json("promoted"));
     // The agent's audit trail names the run as the actor.
     auto ev = server_.admin().events(0, 500);
@@ -196,7 +196,7 @@ void TestLoadRollout::slowCanaryIsRolledBackAndFailsTheRun() {
     QVERIFY2(s["reason"].get<std::string>().rfind("rollout rolled_back", 0) == 0, s["reason"].dump().c_str());
     QVERIFY2(s["duration_s"].get<double>() < 40, s["duration_s"].dump().c_str());
     QVERIFY(!s["rollout"]["scorecard"].is_null());
-    QVERIFY2(r.out.contains("rollout    FAIL rolled_back"), r.out.constData());
+    QVERIFY2(r.out.contains("rollout    \u2717 rolled_back"), r.out.constData());
     QCOMPARE(server_.admin().canary().value->weight_percent, 0.0);
 }
 
