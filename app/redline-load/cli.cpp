@@ -237,6 +237,7 @@ int cmd_run(const std::vector<std::string>& args, std::atomic<int>& interrupts) 
             if (i + 1 >= args.size() || args[i + 1].empty())
                 return usage_error("--runs-db needs a file name");
             runs_db = args[++i];
+            gate.runs_db = runs_db;
             save = true;
         } else if (a == "--verbose" || a == "-v")
             spdlog::set_level(spdlog::level::info);

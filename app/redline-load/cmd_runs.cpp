@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "app/redline-load/cli.h"
+#include "app/redline-load/gate.h"
 #include "core/agent_client.h"
 
 namespace redline::loadcli {
@@ -27,6 +28,8 @@ constexpr const char* kRunsUsage =
     "usage: redline-load runs list [--db FILE] [-o table|json] [--limit N] [--scenario NAME]\n"
     "       redline-load runs show ID [--db FILE] [-o table|json]\n"
     "       redline-load runs delete ID [--db FILE]\n"
+    "       redline-load runs compare BASELINE CURRENT [--db FILE] [--max-regression SPEC] [-o table|json]\n"
+    "                                 [--junit FILE]   (IDs or summary files; docs/regression-gate.md)\n"
     "ID: a run id or an unambiguous prefix of one (runs list shows the short form)\n"
     "FILE: --db, else $REDLINE_RUNS_DB, else $XDG_DATA_HOME/redline/runs.db "
     "(~/.local/share/redline/runs.db)\n"
@@ -516,8 +519,13 @@ int cmd_runs(const std::vector<std::string>& args) {
         std::fputs(kRunsUsage, stdout);
         return kExitOk;
     }
+    if (sub == "compare") {
+        // runs compare A B [--db FILE] ...: the compare command, with IDs looked up in the runs database.
+        std::vector<std::string> rest(args.begin() + 1, args.end());
+        return cmd_compare(rest);
+    }
     if (sub != "list" && sub != "show" && sub != "delete")
-        return runs_usage_error("unknown runs command '" + sub + "' (list, show or delete)");
+        return runs_usage_error("unknown runs command '" + sub + "' (list, show, compare or delete)");
     Common c;
     for (std::size_t i = 2; i < args.size(); ++i) {
         const std::string& a = args[i];

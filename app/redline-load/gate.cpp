@@ -5,10 +5,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "app/redline-load/cli.h"
+#include "app/redline-load/cmd_runs.h"
 #include "core/load/junit.h"
+#include "core/load/run_store.h"
 
 namespace redline::loadcli {
 
@@ -23,8 +26,68 @@ int fail_usage(const std::string& msg) {
     return kExitUsage;
 }
 
-/// Reads and parses a summary file; on failure prints one line naming `option` and the file.
-std::optional<Summary> read_summary(const std::string& option, const std::string& path) {
+/// A name that can only be a saved run's id (or a prefix of one), never meant as a file path.
+bool looks_like_run_id(const std::string& s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+}
+
+/// The summary of a saved run (docs/runs.md): `id` (or an unambiguous prefix) in the runs database `db`.
+std::optional<Summary> read_saved_run(const std::string& option, const std::string& id,
+                                      const std::string& db) {
+    bool is_default = false;
+    std::string err;
+    const std::string path = runs_db_path(db, &is_default, &err);
+    std::error_code ec;
+    if (path.empty() || !std::filesystem::exists(path, ec)) {
+        fail_usage(fmt::format("{} {}: no such file, and no runs database{} to look it up as a saved run",
+                               option, id, path.empty() ? "" : " at " + path));
+        return std::nullopt;
+    }
+    auto store = RunStore::open(path, RunStore::Mode::MustExist, &err);
+    if (!store) {
+        fail_usage(fmt::format("{} {}: runs database {}", option, id, err));
+        return std::nullopt;
+    }
+    try {
+        const auto r = store->resolve(id);
+        using St = RunStore::Resolved::Status;
+        if (r.status != St::Found) {
+            fail_usage(
+                fmt::format("{} {}: no such file, and {} in {}", option, id,
+                            r.status == St::Ambiguous
+                                ? fmt::format("{} saved runs start with it (give more of the id)", r.matches)
+                                : std::string("no saved run has that id"),
+                            path));
+            return std::nullopt;
+        }
+        const auto run = store->get(r.id);
+        if (!run || !run->complete || run->summary.is_null()) {
+            fail_usage(fmt::format("{} {}: saved run {} is incomplete (its process ended before the summary)",
+                                   option, id, r.id));
+            return std::nullopt;
+        }
+        auto p = summary_from_json(run->summary);
+        if (!p.ok()) {
+            fail_usage(fmt::format("{} {}: the summary of saved run {} is not readable: {}", option, id, r.id,
+                                   join_field_errors(p.errors())));
+            return std::nullopt;
+        }
+        return std::move(p.value());
+    } catch (const RunStoreError& e) {
+        fail_usage(fmt::format("{} {}: runs database {}: {}", option, id, path, e.what()));
+        return std::nullopt;
+    }
+}
+
+/// Reads and parses a summary file, or a saved run's summary when `path` is no file but looks like a run id;
+/// on failure prints one line naming `option` and the argument.
+std::optional<Summary> read_summary(const std::string& option, const std::string& path,
+                                    const std::string& db = {}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && looks_like_run_id(path))
+        return read_saved_run(option, path, db);
     std::ifstream f(path, std::ios::binary);
     if (!f) {
         fail_usage(fmt::format("{} {}: cannot be read: {}", option, path, std::strerror(errno)));
@@ -88,7 +151,7 @@ int prepare_gate(GateSetup& g, const std::string& scenario_name) {
         if (!g.spec) return fail_usage("--max-regression: " + error);
     }
     if (!g.baseline_path.empty()) {
-        g.baseline = read_summary("--baseline", g.baseline_path);
+        g.baseline = read_summary("--baseline", g.baseline_path, g.runs_db);
         if (!g.baseline) return kExitUsage;
         if (g.baseline->scenario != scenario_name)
             std::fprintf(stderr,
@@ -123,11 +186,11 @@ int finish_gate(const GateSetup& g, const Summary& run, int rc, bool quiet) {
 
 int cmd_compare(const std::vector<std::string>& args) {
     std::vector<std::string> files;
-    std::string spec_text, format = "table", junit;
+    std::string spec_text, format = "table", junit, db;
     bool spec_given = false;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a == "--max-regression" || a == "-o" || a == "--output" || a == "--junit") {
+        if (a == "--max-regression" || a == "-o" || a == "--output" || a == "--junit" || a == "--db") {
             if (i + 1 >= args.size()) return fail_usage(a + " needs a value");
             const std::string& v = args[++i];
             if (a == "--max-regression") {
@@ -135,6 +198,8 @@ int cmd_compare(const std::vector<std::string>& args) {
                 spec_given = true;
             } else if (a == "--junit") {
                 junit = v;
+            } else if (a == "--db") {
+                db = v;
             } else if (v == "table" || v == "json") {
                 format = v;
             } else {
@@ -148,16 +213,18 @@ int cmd_compare(const std::vector<std::string>& args) {
     }
     if (files.size() != 2)
         return fail_usage(
-            "compare takes exactly two summary files: BASELINE.json CURRENT.json (from run --out)");
+            "compare takes exactly two runs: BASELINE CURRENT, each a summary file (from run --out) or a "
+            "saved "
+            "run's ID (run --save; --db FILE)");
     std::optional<RegressionSpec> spec;
     if (spec_given) {
         std::string error;
         spec = parse_regression_spec(spec_text, &error);
         if (!spec) return fail_usage("--max-regression: " + error);
     }
-    const auto base = read_summary("baseline", files[0]);
+    const auto base = read_summary("baseline", files[0], db);
     if (!base) return kExitUsage;
-    const auto cur = read_summary("current", files[1]);
+    const auto cur = read_summary("current", files[1], db);
     if (!cur) return kExitUsage;
     if (!junit.empty())
         if (int rc = probe_writable("--junit", junit)) return rc;

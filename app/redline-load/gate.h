@@ -12,7 +12,8 @@
 namespace redline::loadcli {
 
 struct GateSetup {
-    std::string baseline_path;  // --baseline FILE
+    std::string baseline_path;  // --baseline FILE, or a saved run's id
+    std::string runs_db;        // where a saved baseline is looked up (--runs-db; "": the default)
     std::string spec_text;      // --max-regression SPEC
     std::string junit_path;     // --junit FILE
     std::optional<load::Summary> baseline;

@@ -138,6 +138,35 @@ class TestLoadRuns : public QObject {
         QVERIFY2(text.contains("p99 ms"), qPrintable(text));
     }
 
+    void saved_runs_are_baselines_and_compare() {
+        const QString db = dir_.filePath("compare.db");
+        const QString sc = write(dir_, "cmp.json", scenario(server_.api_url(), 2));
+        QCOMPARE(cli({"run", sc, "--runs-db", db}).code, 99);
+        const json first = parse(cli({"runs", "list", "--db", db, "-o", "json"}).out);
+        const std::string a = first["runs"][0]["id"].get<std::string>();
+        // A saved run's short id is a baseline: the gate on an A/A pair passes, and the table is printed.
+        const QString short_a = QString::fromStdString(a.substr(0, 8));
+        const CliRun gated =
+            cli({"run", sc, "--runs-db", db, "--baseline", short_a, "--max-regression", "p50=200%"});
+        QCOMPARE(gated.code, 99);  // the scenario's own "rate > 100000/s" threshold still fails; the gate not
+        QVERIFY2(gated.out.contains("p50") && !gated.err.contains("FAIL p50"),
+                 (gated.out + gated.err).constData());
+        const json both = parse(cli({"runs", "list", "--db", db, "-o", "json"}).out);
+        QCOMPARE(both["total"].get<int>(), 2);
+        const std::string b = both["runs"][0]["id"].get<std::string>();  // newest first
+        QVERIFY(b != a);
+        const CliRun cmp =
+            cli({"runs", "compare", short_a, QString::fromStdString(b), "--db", db, "-o", "json"});
+        QCOMPARE(cmp.code, 0);
+        const json c = parse(cmp.out);
+        QVERIFY2(c.is_object() && c.contains("figures"), cmp.out.constData());
+        // The same through the compare command with --db, and an unknown id is one line, exit 2.
+        QCOMPARE(cli({"compare", short_a, QString::fromStdString(b), "--db", db}).code, 0);
+        const CliRun unknown = cli({"runs", "compare", "ffffffff", short_a, "--db", db});
+        QCOMPARE(unknown.code, 2);
+        QVERIFY2(unknown.err.contains("no saved run has that id"), unknown.err.constData());
+    }
+
     void kill_9_leaves_an_incomplete_run_and_a_usable_file() {
         const QString db = dir_.filePath("killed.db");
         const QString sc = write(dir_, "long.json", scenario(server_.api_url(), 60));
