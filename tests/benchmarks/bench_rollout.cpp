@@ -155,10 +155,14 @@ void report_detection(const char* name, const Traffic& fault, const json& analys
         else
             ++missed;
     }
-    const double lo = t.empty() ? NAN : *std::min_element(t.begin(), t.end());
-    const double hi = t.empty() ? NAN : *std::max_element(t.begin(), t.end());
-    std::printf("| %s | %d | %.0f s | %.0f-%.0f s | %d | %d |\n", name, reps, median(t), lo, hi, missed,
-                false_rb);
+    if (t.empty()) {  // never detected: no time to show
+        std::printf("| %s | %d | never | - | %d | %d |\n", name, reps, missed, false_rb);
+    } else {
+        const double lo = *std::min_element(t.begin(), t.end());
+        const double hi = *std::max_element(t.begin(), t.end());
+        std::printf("| %s | %d | %.0f s | %.0f-%.0f s | %d | %d |\n", name, reps, median(t), lo, hi, missed,
+                    false_rb);
+    }
     std::fflush(stdout);
 }
 
