@@ -76,8 +76,9 @@ constexpr const char* kRunUsage =
     "  --verbose, -v          log the engine's steps to stderr\n"
     "  --help, -h             this text;  --version: the version\n"
     "Progress: a bar redrawn on a terminal; otherwise (CI logs) one line every 5 s.\n"
-    "exit codes: 0 thresholds passed, 99 a threshold failed, 105 interrupted, 2 usage error or unusable\n"
-    "            --out/--agent-token-file (before the run), 1 runtime error (docs/scenarios.md)\n";
+    "exit codes: 0 passed, 99 a threshold failed, a driven rollout did not end as expected or a gated\n"
+    "            figure regressed, 105 interrupted, 2 usage error or an unusable file (before the run),\n"
+    "            1 runtime error (docs/scenarios.md)\n";
 
 int usage_error(const std::string& msg) {
     std::fprintf(stderr, "redline-load: %s\n%s", msg.c_str(), kUsage);
