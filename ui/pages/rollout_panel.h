@@ -4,16 +4,21 @@
 // its started_ms) and for a pause with its reason.
 //
 // What it shows is the agent's word only: the status of the last GET /v1/rollout or of the last answered
-// PUT/POST (the newest request sent wins; older answers are dropped), never what was asked for. It polls
-// GET /v1/rollout every kPollMs while visible and the agent is live, once when shown, and at once on a
-// rollout.* event. A verb is enabled only in the states the API allows it, never for a viewer token (the
-// connection's /v1/info role) nor while the agent is not live (then the status greys out and says it is the
-// last contact's). Start checks the edited plan with parse_rollout_spec first (errors inline, nothing sent),
-// sends it (PUT) when it differs from the agent's, then POSTs start. Abort and promote ask first.
+// PUT/POST (the newest request sent wins; older answers are dropped), never what was asked for. While the
+// agent is live it polls GET /v1/rollout every kPollMs while visible, every kHiddenPollMs while hidden
+// (another tab is shown) and a rollout is active, once when shown or when the connection goes live, and at
+// once on a rollout.* event, so the status (and a rollback) is current whichever tab is shown. attention()
+// says what the window should show outside the Canary tab (a rollback not dismissed, a pause); a rollback
+// seen happening (the previous answer was an active rollout) is also a message(). A verb is enabled only in
+// the states the API allows it, never for a viewer token (the connection's /v1/info role) nor while the agent
+// is not live (then the status greys out and says it is the last contact's). Start checks the edited plan
+// with parse_rollout_spec first (errors inline, nothing sent), sends it (PUT) when it differs from the
+// agent's, then POSTs start. Abort and promote ask first.
 //
 // Threading: GUI thread only; requests run through AgentConnection (pool threads).
 #pragma once
 
+#include <QElapsedTimer>
 #include <QGroupBox>
 #include <QHash>
 #include <functional>
@@ -40,6 +45,7 @@ class RolloutPanel : public QGroupBox {
   public:
     explicit RolloutPanel(Dashboard* dashboard, QWidget* parent = nullptr);
     static constexpr int kPollMs = 1000;
+    static constexpr int kHiddenPollMs = 5000;
 
     void setAgent(const QString& id);
     /// GET /v1/rollout now (no-op without a live connection).
@@ -55,11 +61,18 @@ class RolloutPanel : public QGroupBox {
     void start();
     void act(RolloutAction a);
     bool busy() const { return busy_; }
+    /// A few words for the window's Canary tab title and status bar when the rollout needs a look: "rolled
+    /// back" (until its banner is dismissed), "paused"; empty otherwise.
+    QString attention() const;
+    /// The agent's reason for the state attention() names (empty without attention).
+    QString attentionDetail() const;
+    /// Local unix ms of the last answer from the agent (0: none yet).
+    qint64 lastAnswerMs() const { return last_answer_ms_; }
 
   signals:
     /// After each answered request (ok: the agent accepted it, or a GET answered).
     void settled(bool ok);
-    /// status() changed (a new answer from the agent, or another agent).
+    /// status() or attention() changed (a new answer from the agent, another agent, a dismissed banner).
     void statusChanged();
     void message(const QString& text, bool error);
 
@@ -106,6 +119,8 @@ class RolloutPanel : public QGroupBox {
     std::function<bool(const QString&)> confirm_;
     int seq_ = 0;          // requests sent
     int applied_seq_ = 0;  // the newest request whose answer is shown
+    qint64 last_answer_ms_ = 0;
+    QElapsedTimer since_get_;  // since the last GET was sent
     bool get_in_flight_ = false;
     bool busy_ = false;  // a PUT/POST is in flight
 };
