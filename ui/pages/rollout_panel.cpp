@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <QBoxLayout>
 #include <QDateTime>
 #include <QFrame>
 #include <QHBoxLayout>
@@ -137,8 +138,11 @@ RolloutPanel::RolloutPanel(Dashboard* dashboard, QWidget* parent)
     score_table_->setModel(&scorecard_);
     score_table_->verticalHeader()->hide();
     score_table_->setSelectionMode(QAbstractItemView::NoSelection);
+    // Every column as wide as its header and figures (a stretched last column got what was left, and clipped
+    // its header when little was); a table wider than its place scrolls, and arrangeColumns() stacks the
+    // status above the plan before it has to.
     score_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    score_table_->horizontalHeader()->setStretchLastSection(true);  // the metric names never wrap
+    score_table_->horizontalHeader()->setStretchLastSection(false);
     score_table_->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     score_table_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     score_table_->setMinimumHeight(score_table_->verticalHeader()->defaultSectionSize() * 8 +
@@ -158,16 +162,19 @@ RolloutPanel::RolloutPanel(Dashboard* dashboard, QWidget* parent)
     sl->addWidget(score_title_);
     sl->addWidget(score_table_, 1);
 
-    auto* columns = new QHBoxLayout;
-    columns->addWidget(planBox, 2);
-    columns->addWidget(status_area_, 3);
+    plan_box_ = planBox;
+    columns_ = new QBoxLayout(QBoxLayout::LeftToRight);
+    columns_->addWidget(planBox, 2);
+    columns_->addWidget(status_area_, 3);
+    connect(score_table_->horizontalHeader(), &QHeaderView::sectionResized, this,
+            [this] { arrangeColumns(); });
     auto* lay = new QVBoxLayout(this);
     lay->addWidget(rolled_back_banner_);
     lay->addWidget(paused_banner_);
     lay->addWidget(not_live_);
     lay->addLayout(verbRow);
     lay->addWidget(action_error_);
-    lay->addLayout(columns, 1);
+    lay->addLayout(columns_, 1);
 
     poll_ = new QTimer(this);
     poll_->setInterval(kPollMs);
@@ -216,6 +223,25 @@ void RolloutPanel::setAgent(const QString& id) {
     editor_->setSpec(RolloutSpec{RolloutPlanModel::defaultSteps()});
     showStatus();
     refresh();
+}
+
+void RolloutPanel::resizeEvent(QResizeEvent* e) {
+    QGroupBox::resizeEvent(e);
+    arrangeColumns();
+}
+
+void RolloutPanel::arrangeColumns() {
+    // Side by side the status gets 3/5 of the width; when the scorecard does not fit there, the status goes
+    // above the plan (BottomToTop: the live state first), with the whole width for the scorecard.
+    const int scoreWidth = score_table_->horizontalHeader()->length() + 2 * score_table_->frameWidth();
+    const int available = contentsRect().width() - columns_->spacing();
+    const bool sideBySide =
+        available * 3 / 5 >= scoreWidth && available * 2 / 5 >= plan_box_->minimumSizeHint().width();
+    const auto dir = sideBySide ? QBoxLayout::LeftToRight : QBoxLayout::BottomToTop;
+    if (columns_->direction() == dir) return;
+    columns_->setDirection(dir);
+    columns_->setStretch(0, sideBySide ? 2 : 0);
+    columns_->setStretch(1, sideBySide ? 3 : 0);
 }
 
 void RolloutPanel::showEvent(QShowEvent* e) {

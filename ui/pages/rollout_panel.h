@@ -15,6 +15,9 @@
 // with parse_rollout_spec first (errors inline, nothing sent), sends it (PUT) when it differs from the
 // agent's, then POSTs start. Abort and promote ask first.
 //
+// Layout: the status (state, timeline, scorecard) sits beside the plan when the scorecard fits there, else
+// above it; scorecard columns are never narrower than their header or figures (the table scrolls if need be).
+//
 // Threading: GUI thread only; requests run through AgentConnection (pool threads).
 #pragma once
 
@@ -28,6 +31,7 @@
 #include "ui/models/scorecard_model.h"
 #include "ui/session/rollout_calls.h"
 
+class QBoxLayout;
 class QFrame;
 class QLabel;
 class QPushButton;
@@ -78,6 +82,7 @@ class RolloutPanel : public QGroupBox {
 
   protected:
     void showEvent(QShowEvent* e) override;
+    void resizeEvent(QResizeEvent* e) override;
 
   private:
     struct Sent {
@@ -91,6 +96,8 @@ class RolloutPanel : public QGroupBox {
     void showStatus();
     void showBanners();
     void updateEnabled();
+    /// Plan and status side by side when the scorecard fits beside the plan, else the status above the plan.
+    void arrangeColumns();
     void setActionError(const QString& text);
     bool live() const;
     bool viewer() const;
@@ -114,6 +121,8 @@ class RolloutPanel : public QGroupBox {
     QFrame* paused_banner_;
     QLabel* paused_text_;
     QWidget* status_area_;
+    QWidget* plan_box_;
+    QBoxLayout* columns_;
     QHash<int, QPushButton*> buttons_;
     QTimer* poll_;
     std::function<bool(const QString&)> confirm_;

@@ -55,6 +55,14 @@ QDoubleSpinBox* doubleBox(const char* name, double lo, double hi, int decimals, 
     return s;
 }
 
+/// A word between two boxes of a row, level with the boxes (not with their error labels below).
+QLabel* joinLabel(const QString& text, const QWidget* box) {
+    auto* l = new QLabel(text);
+    l->setMinimumHeight(box->sizeHint().height());
+    l->setAlignment(Qt::AlignVCenter | Qt::AlignLeft);
+    return l;
+}
+
 QSpinBox* intBox(const char* name, int lo, int hi, const QString& suffix) {
     auto* s = new QSpinBox;
     s->setObjectName(QLatin1String(name));
@@ -240,12 +248,12 @@ QLayout* RolloutPlanEditor::quantileRow(const char* q, QuantileBound AnalysisCon
         percent, QStringLiteral("analysis.%1.max_increase_percent").arg(name),
         [bound](const RolloutSpec& s) { return (s.analysis.*bound).max_increase_percent; },
         [bound](RolloutSpec& s, double v) { (s.analysis.*bound).max_increase_percent = v; }));
-    auto* andLabel = new QLabel(tr("and"));
-    row->addWidget(andLabel, 0, Qt::AlignTop);
+    row->addWidget(joinLabel(tr("and"), percent), 0, Qt::AlignTop);
     row->addLayout(bind(
         ms, QStringLiteral("analysis.%1.max_increase_ms").arg(name),
         [bound](const RolloutSpec& s) { return (s.analysis.*bound).max_increase_ms; },
         [bound](RolloutSpec& s, double v) { (s.analysis.*bound).max_increase_ms = v; }));
+    row->addStretch(1);
     return row;
 }
 
@@ -303,11 +311,12 @@ void RolloutPlanEditor::buildAdvanced(QVBoxLayout* into) {
         superiority, QStringLiteral("analysis.max_superiority"),
         [](const RolloutSpec& s) { return s.analysis.max_superiority; },
         [](RolloutSpec& s, double v) { s.analysis.max_superiority = v; }));
-    dist->addWidget(new QLabel(tr("shift")), 0, Qt::AlignTop);
+    dist->addWidget(joinLabel(tr("shift"), superiority), 0, Qt::AlignTop);
     dist->addLayout(bind(
         shift, QStringLiteral("analysis.max_shift_ms"),
         [](const RolloutSpec& s) { return s.analysis.max_shift_ms; },
         [](RolloutSpec& s, double v) { s.analysis.max_shift_ms = v; }));
+    dist->addStretch(1);
     form->addRow(tr("P(canary slower) at most"), dist);
     form->addRow(tr("p50 may be worse by"), quantileRow("p50", &AnalysisConfig::p50));
     form->addRow(tr("p95 may be worse by"), quantileRow("p95", &AnalysisConfig::p95));
