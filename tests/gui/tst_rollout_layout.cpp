@@ -4,6 +4,7 @@
 // scorecard goes above the plan when the two do not fit side by side. No agent: the scorecard is set
 // directly.
 #include <QHeaderView>
+#include <QLabel>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QtTest>
@@ -57,6 +58,7 @@ class TestRolloutLayout : public QObject {
     void initTestCase();
     void scorecardColumnsAreNeverClipped_data();
     void scorecardColumnsAreNeverClipped();
+    void notLiveTextIsMutedInBothThemes();
 };
 
 void TestRolloutLayout::initTestCase() {
@@ -106,6 +108,26 @@ void TestRolloutLayout::scorecardColumnsAreNeverClipped() {
     if (width >= 1000)
         QVERIFY2(fits, qPrintable(QStringLiteral("at %1 px the scorecard scrolls").arg(width)));
     test::shot(&panel, QStringLiteral("rollout-layout-%1").arg(width));
+}
+
+void TestRolloutLayout::notLiveTextIsMutedInBothThemes() {
+    // The rollout status of an agent that is not live is a disabled area: its text must look muted in the
+    // light theme as in the dark one (the light palette once kept the active colour for disabled text).
+    Dashboard d;
+    RolloutPanel panel(&d);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    auto* state = panel.findChild<QLabel*>("rolloutState");
+    QVERIFY(state && !state->isEnabled());  // no agent: not live
+    for (auto mode : {Theme::Mode::Dark, Theme::Mode::Light}) {
+        Theme::apply(*qApp, mode);
+        const QPalette p = state->palette();
+        for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+            QVERIFY2(
+                p.color(QPalette::Disabled, role) != p.color(QPalette::Active, role),
+                qPrintable(QStringLiteral("%1 theme, role %2").arg(Theme::toString(mode)).arg(int(role))));
+    }
+    Theme::apply(*qApp, Theme::Mode::System);
 }
 
 QTEST_MAIN(TestRolloutLayout)
