@@ -4,6 +4,7 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFontMetrics>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -16,6 +17,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace redline::ui {
@@ -41,6 +43,21 @@ class TrimmedSpinBox : public QDoubleSpinBox {
         }
         return s;
     }
+    /// Wide enough for a value with every decimal (QDoubleSpinBox measures the trimmed texts of its range's
+    /// ends, "0.5" and "1", and then clipped "0.731").
+    QSize sizeHint() const override { return widen(QDoubleSpinBox::sizeHint()); }
+    QSize minimumSizeHint() const override { return widen(QDoubleSpinBox::minimumSizeHint()); }
+
+  private:
+    QSize widen(QSize s) const {
+        const QFontMetrics fm(font());
+        int extra = 0;
+        for (double v : {minimum(), maximum()})
+            extra = std::max(extra, fm.horizontalAdvance(locale().toString(v, 'f', decimals())) -
+                                        fm.horizontalAdvance(textFromValue(v)));
+        s.rwidth() += extra;
+        return s;
+    }
 };
 
 QDoubleSpinBox* doubleBox(const char* name, double lo, double hi, int decimals, double step,
@@ -60,6 +77,7 @@ QLabel* joinLabel(const QString& text, const QWidget* box) {
     auto* l = new QLabel(text);
     l->setMinimumHeight(box->sizeHint().height());
     l->setAlignment(Qt::AlignVCenter | Qt::AlignLeft);
+    l->setContentsMargins(4, 0, 4, 0);
     return l;
 }
 
@@ -220,16 +238,37 @@ RolloutPlanEditor::RolloutPlanEditor(QWidget* parent) : QWidget(parent) {
 
 QLayout* RolloutPlanEditor::bind(QAbstractSpinBox* box, const QString& field,
                                  std::function<double(const RolloutSpec&)> get,
-                                 std::function<void(RolloutSpec&, double)> set) {
+                                 std::function<void(RolloutSpec&, double)> set, QBoxLayout* errorsBelow,
+                                 const QString& errorPrefix) {
     box->setAccessibleName(field);
     bindings_.push_back({field, box, std::move(get), std::move(set)});
     auto* col = new QVBoxLayout;
     col->setSpacing(1);
     col->addWidget(box);
     QLabel* e = errorLabel(field);
+    e->setProperty("prefix", errorPrefix);
     field_errors_.insert(field, e);
-    col->addWidget(e);
+    if (errorsBelow)
+        errorsBelow->addWidget(e);  // under the whole row: the width of the row, not of one small box
+    else
+        col->addWidget(e);
+    col->addStretch(1);  // the box stays level with its row's label when an error grows the row
     return col;
+}
+
+QLayout* RolloutPlanEditor::pairRow(QAbstractSpinBox* first, const QString& join, QAbstractSpinBox* second,
+                                    const std::array<Binding, 2>& fields) {
+    auto* outer = new QVBoxLayout;
+    outer->setSpacing(1);
+    auto* row = new QHBoxLayout;
+    outer->addLayout(row);
+    const QString firstPrefix = fields[0].field.section('.', -1) + QStringLiteral(": ");
+    const QString secondPrefix = fields[1].field.section('.', -1) + QStringLiteral(": ");
+    row->addLayout(bind(first, fields[0].field, fields[0].get, fields[0].set, outer, firstPrefix));
+    row->addWidget(joinLabel(join, first), 0, Qt::AlignTop);
+    row->addLayout(bind(second, fields[1].field, fields[1].get, fields[1].set, outer, secondPrefix));
+    row->addStretch(1);
+    return outer;
 }
 
 QLayout* RolloutPlanEditor::quantileRow(const char* q, QuantileBound AnalysisConfig::*bound) {
@@ -243,18 +282,15 @@ QLayout* RolloutPlanEditor::quantileRow(const char* q, QuantileBound AnalysisCon
            "the ms) and the difference is significant")
             .arg(name));
     ms->setToolTip(percent->toolTip());
-    auto* row = new QHBoxLayout;
-    row->addLayout(bind(
-        percent, QStringLiteral("analysis.%1.max_increase_percent").arg(name),
-        [bound](const RolloutSpec& s) { return (s.analysis.*bound).max_increase_percent; },
-        [bound](RolloutSpec& s, double v) { (s.analysis.*bound).max_increase_percent = v; }));
-    row->addWidget(joinLabel(tr("and"), percent), 0, Qt::AlignTop);
-    row->addLayout(bind(
-        ms, QStringLiteral("analysis.%1.max_increase_ms").arg(name),
-        [bound](const RolloutSpec& s) { return (s.analysis.*bound).max_increase_ms; },
-        [bound](RolloutSpec& s, double v) { (s.analysis.*bound).max_increase_ms = v; }));
-    row->addStretch(1);
-    return row;
+    const QString pct = QStringLiteral("analysis.%1.max_increase_percent").arg(name);
+    const QString msField = QStringLiteral("analysis.%1.max_increase_ms").arg(name);
+    return pairRow(
+        percent, tr("and"), ms,
+        {Binding{pct, percent,
+                 [bound](const RolloutSpec& s) { return (s.analysis.*bound).max_increase_percent; },
+                 [bound](RolloutSpec& s, double v) { (s.analysis.*bound).max_increase_percent = v; }},
+         Binding{msField, ms, [bound](const RolloutSpec& s) { return (s.analysis.*bound).max_increase_ms; },
+                 [bound](RolloutSpec& s, double v) { (s.analysis.*bound).max_increase_ms = v; }}});
 }
 
 void RolloutPlanEditor::buildAdvanced(QVBoxLayout* into) {
@@ -262,12 +298,13 @@ void RolloutPlanEditor::buildAdvanced(QVBoxLayout* into) {
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     auto* alpha = doubleBox("rolloutAlpha", 0, 0.2, 8, 0.001, {});
     alpha->setToolTip(
-        tr("Significance level of each one-sided test (0 < α ≤ 0.2): smaller needs stronger evidence "
+        tr("alpha: the significance level of each one-sided test (0 < alpha ≤ 0.2): smaller needs stronger "
+           "evidence "
            "before a metric fails"));
-    form->addRow(tr("Significance level α"), bind(
-                                                 alpha, QStringLiteral("analysis.alpha"),
-                                                 [](const RolloutSpec& s) { return s.analysis.alpha; },
-                                                 [](RolloutSpec& s, double v) { s.analysis.alpha = v; }));
+    form->addRow(tr("Significance level"), bind(
+                                               alpha, QStringLiteral("analysis.alpha"),
+                                               [](const RolloutSpec& s) { return s.analysis.alpha; },
+                                               [](RolloutSpec& s, double v) { s.analysis.alpha = v; }));
     auto* minRequests = intBox("rolloutMinRequests", 0, 1'000'000, {});
     minRequests->setToolTip(
         tr("Requests each version needs in the window, else the window is inconclusive (1 to 1,000,000)"));
@@ -306,17 +343,13 @@ void RolloutPlanEditor::buildAdvanced(QVBoxLayout* into) {
     auto* shift = doubleBox("rolloutMaxShiftMs", 0, 60000, 3, 0.5, tr(" ms"));
     shift->setToolTip(
         tr("Stable's latencies are moved up by this much before the distributions are compared"));
-    auto* dist = new QHBoxLayout;
-    dist->addLayout(bind(
-        superiority, QStringLiteral("analysis.max_superiority"),
-        [](const RolloutSpec& s) { return s.analysis.max_superiority; },
-        [](RolloutSpec& s, double v) { s.analysis.max_superiority = v; }));
-    dist->addWidget(joinLabel(tr("shift"), superiority), 0, Qt::AlignTop);
-    dist->addLayout(bind(
-        shift, QStringLiteral("analysis.max_shift_ms"),
-        [](const RolloutSpec& s) { return s.analysis.max_shift_ms; },
-        [](RolloutSpec& s, double v) { s.analysis.max_shift_ms = v; }));
-    dist->addStretch(1);
+    QLayout* dist = pairRow(superiority, tr("shift"), shift,
+                            {Binding{QStringLiteral("analysis.max_superiority"), superiority,
+                                     [](const RolloutSpec& s) { return s.analysis.max_superiority; },
+                                     [](RolloutSpec& s, double v) { s.analysis.max_superiority = v; }},
+                             Binding{QStringLiteral("analysis.max_shift_ms"), shift,
+                                     [](const RolloutSpec& s) { return s.analysis.max_shift_ms; },
+                                     [](RolloutSpec& s, double v) { s.analysis.max_shift_ms = v; }}});
     form->addRow(tr("P(canary slower) at most"), dist);
     form->addRow(tr("p50 may be worse by"), quantileRow("p50", &AnalysisConfig::p50));
     form->addRow(tr("p95 may be worse by"), quantileRow("p95", &AnalysisConfig::p95));
@@ -465,7 +498,10 @@ int RolloutPlanEditor::showErrors(const std::vector<FieldError>& errors) {
     }
     bool hiddenError = false;
     for (auto it = field_errors_.begin(); it != field_errors_.end(); ++it) {
-        it.value()->setText(byField.value(it.key()).join(QStringLiteral("; ")));
+        const QStringList messages = byField.value(it.key());
+        it.value()->setText(messages.isEmpty() ? QString()
+                                               : it.value()->property("prefix").toString() +
+                                                     messages.join(QStringLiteral("; ")));
         it.value()->setVisible(byField.contains(it.key()));
         hiddenError |= byField.contains(it.key()) && advanced_->isAncestorOf(it.value());
     }
@@ -490,7 +526,9 @@ QStringList RolloutPlanEditor::errorTexts() const {
     for (int r = 0; r < model_.rowCount(); ++r)
         if (!model_.rowError(r).isEmpty()) out << tr("step %1: %2").arg(r + 1).arg(model_.rowError(r));
     for (auto it = field_errors_.begin(); it != field_errors_.end(); ++it)
-        if (!it.value()->text().isEmpty()) out << it.key() + QStringLiteral(": ") + it.value()->text();
+        if (!it.value()->text().isEmpty())
+            out << it.key() + QStringLiteral(": ") +
+                       it.value()->text().mid(it.value()->property("prefix").toString().size());
     if (!plan_error_->text().isEmpty()) out << plan_error_->text();
     return out;
 }

@@ -17,6 +17,7 @@
 #include <QHash>
 #include <QStringList>
 #include <QWidget>
+#include <array>
 #include <functional>
 #include <vector>
 
@@ -30,6 +31,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QBoxLayout;
 class QLayout;
 class QTableView;
 class QToolButton;
@@ -79,8 +81,13 @@ class RolloutPlanEditor : public QWidget {
         std::function<void(RolloutSpec&, double)> set;
     };
     /// A box for `field`, added to bindings_, with its inline error label below it.
+    /// errorsBelow: put the error label there (under a whole row of two boxes), its text after errorPrefix.
     QLayout* bind(QAbstractSpinBox* box, const QString& field, std::function<double(const RolloutSpec&)> get,
-                  std::function<void(RolloutSpec&, double)> set);
+                  std::function<void(RolloutSpec&, double)> set, QBoxLayout* errorsBelow = nullptr,
+                  const QString& errorPrefix = {});
+    /// Two boxes joined by a word ("20 % and 5 ms"), their errors under the row, each named by its field.
+    QLayout* pairRow(QAbstractSpinBox* first, const QString& join, QAbstractSpinBox* second,
+                     const std::array<Binding, 2>& fields);
     /// "X % and Y ms" for analysis.<q> (p50, p95, p99).
     QLayout* quantileRow(const char* q, QuantileBound AnalysisConfig::*bound);
     void buildAdvanced(QVBoxLayout* into);
