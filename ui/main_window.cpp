@@ -19,6 +19,7 @@
 #include <QSettings>
 #include <QShortcut>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -36,6 +37,7 @@
 #include "ui/pages/limits_panel.h"
 #include "ui/pages/load_panel.h"
 #include "ui/pages/overview_page.h"
+#include "ui/pages/rollout_panel.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
 #include "ui/widgets/error_banner.h"
@@ -164,7 +166,12 @@ void MainWindow::buildStatusBar() {
     status_state_ = new QLabel;
     status_rate_ = new QLabel;
     status_rate_->setObjectName("statusRate");
+    status_rollout_ = new QLabel;
+    status_rollout_->setObjectName("inlineError");  // the themes' error colour
+    status_rollout_->setAccessibleName(tr("Rollout status"));
+    status_rollout_->hide();
     statusBar()->addWidget(status_state_, 1);
+    statusBar()->addPermanentWidget(status_rollout_);
     statusBar()->addPermanentWidget(status_rate_);
     auto* statusTimer = new QTimer(this);
     connect(statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
@@ -201,6 +208,7 @@ void MainWindow::wire() {
                                 true);
                 updateStatus();
             });
+    connect(canary_->rollout(), &RolloutPanel::statusChanged, this, &MainWindow::showRolloutAttention);
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
         if (i == ChartsTab) detail_->refreshNow();
         if (i == OverviewTab) overview_->refreshNow();
@@ -496,6 +504,25 @@ void MainWindow::removeSelectedAgent() {
                       .arg(d_->agentName(id))))
         return;
     d_->removeAgent(id);
+}
+
+void MainWindow::showRolloutAttention() {
+    const RolloutPanel* r = canary_->rollout();
+    const QString what = r->attention();
+    const QString title = tr(tabSpecs()[CanaryTab].title);
+    // Words first (the themes colour every tab alike); the icon catches the eye.
+    tabs_->setTabText(CanaryTab, what.isEmpty() ? title : tr("%1 · %2").arg(title, what));
+    const bool rolledBack = r->status() && r->status()->state == RolloutState::RolledBack;
+    tabs_->setTabIcon(CanaryTab, what.isEmpty()
+                                     ? QIcon()
+                                     : style()->standardIcon(rolledBack ? QStyle::SP_MessageBoxCritical
+                                                                        : QStyle::SP_MessageBoxWarning));
+    const QString detail = what.isEmpty() ? QString() : tr("Rollout %1: %2").arg(what, r->attentionDetail());
+    tabs_->setTabToolTip(CanaryTab, detail);
+    status_rollout_->setText(
+        status_rollout_->fontMetrics().elidedText(detail, Qt::ElideRight, std::max(200, width() / 3)));
+    status_rollout_->setToolTip(detail);
+    status_rollout_->setVisible(!what.isEmpty());
 }
 
 void MainWindow::updateStatus() {

@@ -113,6 +113,9 @@ class MainWindow : public QMainWindow {
     void buildActions();
     void showShortcuts();
     void updateStatus();
+    /// The Canary tab's title, icon and tooltip, and the status bar's rollout note: a rollback (until its
+    /// banner is dismissed) or a pause of the selected agent's rollout is seen from every tab.
+    void showRolloutAttention();
     void addAgentDialog();
     /// Asks who acts from this dashboard (Dashboard::setOperatorName); a refused name is said in the dialog,
     /// which stays open.
@@ -143,6 +146,7 @@ class MainWindow : public QMainWindow {
     QComboBox* theme_box_;
     QLabel* status_state_;
     QLabel* status_rate_;
+    QLabel* status_rollout_;
     SloDialog* slo_dialog_ = nullptr;
     QString settings_file_;
     QDockWidget* dock_ = nullptr;

@@ -10,6 +10,7 @@
 #include "core/event.h"
 #include "core/rollout.h"
 #include "ui/models/events_model.h"
+#include "ui/models/figure_text.h"
 #include "ui/models/rollout_plan_model.h"
 #include "ui/models/scorecard_model.h"
 #include "ui/session/rollout_calls.h"
@@ -88,6 +89,8 @@ class TestRolloutModels : public QObject {
     void scorecardShowsTheAgentsFigures();
     void scorecardUpdatesInPlaceAndResetsOnANewSet();
     void scorecardGreysWhenStale();
+    void latencyReadsInAdaptiveUnits_data();
+    void latencyReadsInAdaptiveUnits();
     void planEditsMovesAndRemovals();
     void planErrorsLandOnTheirRows();
     void rolloutEventsReadAsOneLine();
@@ -180,6 +183,33 @@ void TestRolloutModels::scorecardGreysWhenStale() {
     QVERIFY(changes.at(0).at(2).value<QList<int>>().contains(Qt::ForegroundRole));
     QVERIFY(v.data(Qt::ForegroundRole).value<QBrush>().color() != live);
     QVERIFY(v.data().toString().contains("FAIL"));  // still says what it said
+}
+
+void TestRolloutModels::latencyReadsInAdaptiveUnits_data() {
+    // One helper for the scorecard and the stable-versus-canary table (ui/models/figure_text.h).
+    QTest::addColumn<double>("ms");
+    QTest::addColumn<bool>("signedValue");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("60 us") << 0.06 << false << QStringLiteral("60 µs");
+    QTest::newRow("8.16 us") << 0.00816 << false << QStringLiteral("8.16 µs");
+    QTest::newRow("999.4 us") << 0.9994 << false << QStringLiteral("999 µs");
+    QTest::newRow("999.6 us is 1 ms") << 0.9996 << false << QStringLiteral("1.00 ms");
+    QTest::newRow("4.2 ms") << 4.2 << false << QStringLiteral("4.20 ms");
+    QTest::newRow("9.996 ms") << 9.996 << false << QStringLiteral("10.0 ms");
+    QTest::newRow("40.1 ms") << 40.1 << false << QStringLiteral("40.1 ms");
+    QTest::newRow("zero") << 0.0 << false << QStringLiteral("0.00 ms");
+    QTest::newRow("+ difference") << 0.5 << true << QStringLiteral("+500 µs");
+    QTest::newRow("- difference") << -12.25 << true << QStringLiteral("-12.3 ms");
+    QTest::newRow("rounds to zero: no sign") << -1e-9 << true << QStringLiteral("0.00 ms");
+    QTest::newRow("a nanosecond") << 1e-6 << false << QStringLiteral("0.001 µs");
+    QTest::newRow("not finite") << std::nan("") << false << QStringLiteral("—");
+}
+
+void TestRolloutModels::latencyReadsInAdaptiveUnits() {
+    QFETCH(double, ms);
+    QFETCH(bool, signedValue);
+    QFETCH(QString, text);
+    QCOMPARE(latencyText(ms, signedValue), text);
 }
 
 void TestRolloutModels::planEditsMovesAndRemovals() {

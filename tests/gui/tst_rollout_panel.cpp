@@ -24,6 +24,7 @@
 #include "core/rollout.h"
 #include "tests/support/gui_fixture.h"
 #include "tests/support/raw_http.h"
+#include "tests/support/rollout_gui.h"
 #include "ui/models/rollout_plan_model.h"
 #include "ui/models/scorecard_model.h"
 #include "ui/pages/canary_panel.h"
@@ -36,6 +37,9 @@
 
 using namespace redline;
 using namespace redline::ui;
+using test::agentRollout;
+using test::rolloutEvents;
+using test::Traffic;
 
 static void initRedlineResources() {
     Q_INIT_RESOURCE(redline);  // the themes' style sheets, for the screenshots
@@ -44,62 +48,6 @@ static void initRedlineResources() {
 namespace {
 constexpr int kTimeout = 20000;
 
-/// Types `text` into a cell of the plan table as a user does: click the cell, F2, select all, type, Enter.
-void typeIntoCell(QTableView* table, int row, int col, const QString& text) {
-    const QModelIndex idx = table->model()->index(row, col);
-    table->scrollTo(idx);
-    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(idx).center());
-    QTest::keyClick(table, Qt::Key_F2);
-    QWidget* editor = QApplication::focusWidget();
-    QVERIFY(editor && editor != table);
-    QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(editor, text);
-    QTest::keyClick(editor, Qt::Key_Return);
-    // The delegate commits (and closes the editor) from a queued call, after the editor's own fixup.
-    QTRY_VERIFY(QApplication::focusWidget() == table);
-}
-
-/// The agent's own view of the rollout (not the panel's).
-std::optional<RolloutStatus> agentRollout(AgentClient& c, long* http = nullptr) {
-    auto r = c.call_json("GET", "/v1/rollout");
-    if (http) *http = r.http_status;
-    if (!r.ok()) return std::nullopt;
-    return parse_rollout_status(*r.value);
-}
-
-int rolloutEvents(AgentClient& c) {
-    auto page = c.events(0, 500);
-    int n = 0;
-    if (page.ok())
-        for (const auto& e : page.value->events)
-            if (e.kind.rfind("rollout.", 0) == 0) ++n;
-    return n;
-}
-
-/// Requests to the sample API from many client keys (the canary choice is sticky per key) until stopped.
-class Traffic {
-  public:
-    explicit Traffic(quint16 port) {
-        for (int t = 0; t < 2; ++t)
-            threads_.emplace_back([this, port, t] {
-                for (int i = 0; !stop_; ++i) {
-                    test::http_request(
-                        port, "GET", "/v1/products?page_size=1",
-                        {{"X-API-Key", "k" + std::to_string(t) + "-" + std::to_string(i % 200)}});
-                    std::this_thread::sleep_for(std::chrono::milliseconds(4));
-                }
-            });
-    }
-    ~Traffic() {
-        stop_ = true;
-        for (auto& t : threads_)
-            t.join();
-    }
-
-  private:
-    std::atomic<bool> stop_{false};
-    std::vector<std::thread> threads_;
-};
 }  // namespace
 
 class TestRolloutPanel : public QObject {
@@ -192,9 +140,9 @@ void TestRolloutPanel::anInvalidPlanIsShownInlineAndNothingIsSent() {
     QCOMPARE(editor->model()->steps(), RolloutPlanModel::defaultSteps());
 
     // Step 2 below step 1, and a hold on the 100 % step: the agent's parser refuses both, beside the rows.
-    typeIntoCell(table, 1, RolloutPlanModel::WeightCol, "3");
+    QVERIFY(test::typeIntoCell(table, 1, RolloutPlanModel::WeightCol, "3"));
     QCOMPARE(editor->model()->steps()[1].weight_percent, 3.0);
-    typeIntoCell(table, 3, RolloutPlanModel::HoldCol, "30");
+    QVERIFY(test::typeIntoCell(table, 3, RolloutPlanModel::HoldCol, "30"));
     const QString row2 = editor->model()->index(1, RolloutPlanModel::ProblemCol).data().toString();
     const QString row4 = editor->model()->index(3, RolloutPlanModel::ProblemCol).data().toString();
     QVERIFY2(row2.contains("must not be below the previous step's 5"), qPrintable(row2));
@@ -228,8 +176,8 @@ void TestRolloutPanel::anInvalidPlanIsShownInlineAndNothingIsSent() {
         QVERIFY(!st->spec || st->spec->steps != editor->model()->steps());
     }
     // Fixing the rows clears their errors at once.
-    typeIntoCell(table, 1, RolloutPlanModel::WeightCol, "25");
-    typeIntoCell(table, 3, RolloutPlanModel::HoldCol, "0");
+    QVERIFY(test::typeIntoCell(table, 1, RolloutPlanModel::WeightCol, "25"));
+    QVERIFY(test::typeIntoCell(table, 3, RolloutPlanModel::HoldCol, "0"));
     QVERIFY(!editor->model()->hasErrors());
     QVERIFY(!actionError->isVisible());
 }
@@ -260,7 +208,7 @@ void TestRolloutPanel::startPauseResumeShowTheAgentsState() {
     RolloutPlanEditor* editor = u.rollout->editor();
     editor->setSpec(RolloutSpec{RolloutPlanModel::defaultSteps()});
     // Longer holds by keyboard, so the rollout stays in its first step while the test looks at it.
-    typeIntoCell(editor->table(), 0, RolloutPlanModel::HoldCol, "600");
+    QVERIFY(test::typeIntoCell(editor->table(), 0, RolloutPlanModel::HoldCol, "600"));
     QCOMPARE(editor->model()->steps()[0].hold_s, 600);
     QPushButton* start = u.rollout->button(RolloutAction::Start);
     QTRY_VERIFY_WITH_TIMEOUT(start->isEnabled(), kTimeout);

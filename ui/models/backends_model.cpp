@@ -73,6 +73,7 @@ QVariant BackendsModel::data(const QModelIndex& index, int role) const {
             .arg(b.ejections);
     if (role == Qt::TextAlignmentRole && index.column() >= InFlightCol)
         return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ForegroundRole && stale_) return QBrush(*healthColor(Health::Stale, dark_));
     if (role == Qt::ForegroundRole && (index.column() == HealthCol || index.column() == CircuitCol)) {
         const bool bad = index.column() == HealthCol ? !b.healthy : b.circuit == "open";
         const bool warn = index.column() == CircuitCol && b.circuit == "half_open";
@@ -85,7 +86,15 @@ QVariant BackendsModel::data(const QModelIndex& index, int role) const {
 void BackendsModel::setDark(bool dark) {
     if (dark_ == dark) return;
     dark_ = dark;
-    if (!rows_.empty()) emit dataChanged(index(0, HealthCol), index(rowCount() - 1, CircuitCol));
+    if (!rows_.empty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::ForegroundRole});
+}
+
+void BackendsModel::setStale(bool stale) {
+    if (stale_ == stale) return;
+    stale_ = stale;
+    if (!rows_.empty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::ForegroundRole});
 }
 
 void BackendsModel::setBackends(const std::vector<ProxyBackend>& backends) {

@@ -3,6 +3,9 @@
 // circuit state (closed / open = ejected / half-open = on probation), requests in flight, requests and
 // failures so far. Health and circuit cells are coloured as the fleet table's figures (healthColor()).
 //
+// setStale(true) (the proxy's agent is not live: the figures of its last contact) greys every cell instead of
+// the health colours.
+//
 // Updates: setInfo() with the same backends (by pool and URL) is one dataChanged; a different set resets.
 //
 // Threading: GUI thread only.
@@ -39,6 +42,8 @@ class BackendsModel : public QAbstractTableModel {
     void setBackends(const std::vector<ProxyBackend>& backends);
     void clear() { setBackends({}); }
     void setDark(bool dark);
+    void setStale(bool stale);
+    bool stale() const { return stale_; }
     const ProxyBackend& backendAt(int row) const { return rows_[static_cast<std::size_t>(row)]; }
     /// Whether the backend takes traffic: healthy and its circuit not open.
     static bool usable(const ProxyBackend& b) { return b.healthy && b.circuit != "open"; }
@@ -46,6 +51,7 @@ class BackendsModel : public QAbstractTableModel {
   private:
     std::vector<ProxyBackend> rows_;
     bool dark_ = true;
+    bool stale_ = false;
 };
 
 }  // namespace redline::ui

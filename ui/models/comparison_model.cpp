@@ -1,8 +1,10 @@
 #include "ui/models/comparison_model.h"
-#include "ui/widgets/theme.h"
 
 #include <QColor>
 #include <cmath>
+
+#include "ui/models/figure_text.h"
+#include "ui/widgets/theme.h"
 
 namespace redline::ui {
 
@@ -68,7 +70,7 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
                 return sign + QString::number(v, 'f', 1) + QStringLiteral(" /s");
             case P95Row:
             case P99Row:
-                return sign + QString::number(v, 'f', 1) + QStringLiteral(" ms");
+                return latencyText(v, signedDiff);
             case ErrorRow:
             case HitRow:
                 return sign + QString::number(v * 100.0, 'f', 2) +
@@ -100,9 +102,9 @@ QVariant ComparisonModel::data(const QModelIndex& index, int role) const {
         return index.column() == Canary ? tr("The canary served no requests in the last second (weight 0 % "
                                              "or no matching traffic).")
                                         : tr("The stable version served no requests in the last second.");
-    if (role == Qt::ForegroundRole && idleCell && row == RateRow)
+    if (role == Qt::ForegroundRole && (stale_ || (idleCell && row == RateRow)))
         return colors::stale;  // muted grey, readable on the dark and the light theme
-    if (role == Qt::BackgroundRole && index.column() == Difference) {
+    if (role == Qt::BackgroundRole && index.column() == Difference && !stale_) {
         const int v = verdict(row);
         if (v < 0) return translucent(colors::bad, 90);
         if (v > 0) return translucent(colors::good, 70);
@@ -147,6 +149,13 @@ void ComparisonModel::update(const Snapshot& s, const QString& route) {
     canary_ = build("canary");
     emit dataChanged(index(0, Stable), index(RowCount - 1, Difference),
                      {Qt::DisplayRole, Qt::BackgroundRole, Qt::ForegroundRole, Qt::ToolTipRole, VerdictRole});
+}
+
+void ComparisonModel::setStale(bool stale) {
+    if (stale_ == stale) return;
+    stale_ = stale;
+    emit dataChanged(index(0, 0), index(RowCount - 1, ColumnCount - 1),
+                     {Qt::ForegroundRole, Qt::BackgroundRole});
 }
 
 void ComparisonModel::clear() {

@@ -3,7 +3,10 @@
 // the canary worse beyond a tolerance is flagged (red); better is green. A version whose series received no
 // requests in the window (the canary at weight 0 %, the stable side after a promotion) keeps its rows: its
 // rate cell reads "no traffic", its other cells and the differences "—", while the other version's figures
-// stay.
+// stay. Latencies read in adaptive units (ui/models/figure_text.h: "60.3 µs", "4.20 ms").
+//
+// setStale(true) (the agent is not live: its last second, not the present) greys every figure and drops the
+// worse / better colours, like the other tables of a source that is not live.
 //
 // Threading: GUI thread only. Live values change with dataChanged on the value columns.
 #pragma once
@@ -37,6 +40,8 @@ class ComparisonModel : public QAbstractTableModel {
     /// True when the version (Stable or Canary column) served requests in the snapshot's window.
     bool hasTraffic(int versionColumn) const;
     int verdict(int row) const;
+    void setStale(bool stale);
+    bool stale() const { return stale_; }
 
   private:
     struct Side {
@@ -47,6 +52,7 @@ class ComparisonModel : public QAbstractTableModel {
     const Side& side(int versionColumn) const { return versionColumn == Stable ? stable_ : canary_; }
     bool idle(int versionColumn) const { return side(versionColumn).present && !hasTraffic(versionColumn); }
     Side stable_, canary_;
+    bool stale_ = false;
 };
 
 }  // namespace redline::ui

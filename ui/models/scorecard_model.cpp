@@ -3,9 +3,9 @@
 #include <QBrush>
 #include <QFont>
 #include <QLocale>
-#include <QRegularExpression>
 #include <cmath>
 
+#include "ui/models/figure_text.h"
 #include "ui/widgets/health_colors.h"
 
 namespace redline::ui {
@@ -101,21 +101,12 @@ QString ScorecardModel::metricLabel(const std::string& metric) {
 QString ScorecardModel::valueText(const std::optional<double>& v, const std::string& unit,
                                   bool signedValue) const {
     if (!v || !std::isfinite(*v)) return QStringLiteral("—");
+    if (unit == "ms") return latencyText(*v, signedValue);  // sub-millisecond: µs (ui/models/figure_text.h)
     const QLocale l;
     const double a = std::fabs(*v);
-    QString s;
-    if (unit == "ms" && a > 0 && a < 1)  // sub-millisecond: microseconds, three significant digits
-        s = l.toString(*v * 1000.0, 'g', 3) + tr(" µs");
-    else if (unit == "ms")
-        s = l.toString(*v, 'f', a < 10 ? 2 : 1) + tr(" ms");
-    else if (unit == "%")
-        s = l.toString(*v, 'f', a > 0 && a < 0.005 ? 4 : 2) + tr(" %");
-    else
-        s = l.toString(*v, 'f', 3);  // a probability (P(canary > stable))
-    static const QRegularExpression nonZero(QStringLiteral("[1-9]"));
-    if (s.startsWith('-') && !s.contains(nonZero)) s.remove(0, 1);  // "-0.00 %" is zero
-    if (signedValue && *v > 0) s.prepend('+');
-    return s;
+    const QString s = unit == "%" ? l.toString(*v, 'f', a > 0 && a < 0.005 ? 4 : 2) + tr(" %")
+                                  : l.toString(*v, 'f', 3);  // a probability (P(canary > stable))
+    return signedText(s, *v, signedValue);
 }
 
 QVariant ScorecardModel::data(const QModelIndex& index, int role) const {

@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -153,8 +154,14 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     table_->verticalHeader()->hide();
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     table_->setSelectionMode(QAbstractItemView::NoSelection);
+    table_->setObjectName("comparisonTable");
+    table_note_ = new QLabel;
+    table_note_->setObjectName("staleLabel");
+    table_note_->setWordWrap(true);
+    table_note_->hide();
     auto* cl = new QVBoxLayout(cmpBox);
     cl->addWidget(route_);
+    cl->addWidget(table_note_);
     cl->addWidget(table_);
     connect(route_, &QComboBox::activated, this, &CanaryPanel::refreshComparison);
 
@@ -188,6 +195,12 @@ CanaryPanel::CanaryPanel(Dashboard* dashboard, QWidget* parent) : Page(parent), 
     backends_timer_->start();
     connect(d_, &Dashboard::connectionInfoChanged, this, [this](const QString& id) {
         if (id == agent_) showBackends();
+    });
+    // Not live any more (or live again): grey (or light) the figures at once, not at the next refresh.
+    connect(d_, &Dashboard::agentStateChanged, this, [this](const QString& id) {
+        if (id != agent_) return;
+        showBackends();
+        if (isVisible()) refreshComparison();
     });
 
     status_ = new QLabel;
@@ -276,6 +289,7 @@ void CanaryPanel::showBackends() {
     // Figures from an agent that is not live are its last word, not the present: grey them and say so.
     const bool live = c->state() == StreamState::Live;
     backends_table_->setEnabled(live);
+    backends_.setStale(!live);
     if (!live)
         note = tr("The proxy's agent is not live: these are the figures of its last contact.") + ' ' + note;
     backends_note_->setText(note);
@@ -325,6 +339,16 @@ void CanaryPanel::showEvent(QShowEvent* e) {
 
 void CanaryPanel::refreshComparison() {
     auto snap = agent_.isEmpty() ? nullptr : d_->store().latest(agent_);
+    // The last second of an agent that is not live is its last word, not the present: grey it and say so.
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    const Freshness f = agent_.isEmpty() ? Freshness{} : d_->freshness(agent_, now);
+    const bool stale = !agent_.isEmpty() && !f.live;
+    comparison_.setStale(stale);
+    table_->setEnabled(!stale);
+    const QString note =
+        stale && snap ? tr("Not live: the last second the agent reported (%1).").arg(f.text(now)) : QString();
+    if (table_note_->text() != note) table_note_->setText(note);
+    table_note_->setVisible(!note.isEmpty());
     if (!snap) {
         comparison_.clear();
         return;

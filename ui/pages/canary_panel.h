@@ -9,6 +9,8 @@
 // slider back on the confirmed weight with the error under it. At most one PUT is in flight; a change asked
 // for meanwhile waits and is sent after it (the newest wins). Below them, the rollout group (RolloutPanel),
 // which owns the weight while a rollout runs; the tab scrolls when the window is too short for it all.
+// The comparison and the backends of an agent that is not live are greyed (no good / bad colours) and say
+// they are the last contact's, like the rollout's status.
 //
 // Threading: GUI thread only; network calls go through AgentConnection (pool threads).
 #pragma once
@@ -124,6 +126,7 @@ class CanaryPanel : public Page {
     QDoubleSpinBox* errors_;
     QComboBox* route_;
     QTableView* table_;
+    QLabel* table_note_;  // says the comparison is not live
     Confirm confirm_;
     int load_generation_ = 0;
     int put_generation_ = 0;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <QBoxLayout>
+#include <QDateTime>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -86,6 +88,7 @@ RolloutPanel::RolloutPanel(Dashboard* dashboard, QWidget* parent)
         if (!status_) return;
         QSettings().setValue(dismissKey(), QVariant::fromValue<qint64>(status_->started_ms));
         showBanners();
+        emit statusChanged();  // attention() changed
     });
     paused_banner_ = makeBanner(QStringLiteral("rolloutPausedBanner"), "info", &paused_text_);
 
@@ -135,8 +138,11 @@ RolloutPanel::RolloutPanel(Dashboard* dashboard, QWidget* parent)
     score_table_->setModel(&scorecard_);
     score_table_->verticalHeader()->hide();
     score_table_->setSelectionMode(QAbstractItemView::NoSelection);
+    // Every column as wide as its header and figures (a stretched last column got what was left, and clipped
+    // its header when little was); a table wider than its place scrolls, and arrangeColumns() stacks the
+    // status above the plan before it has to.
     score_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    score_table_->horizontalHeader()->setStretchLastSection(true);  // the metric names never wrap
+    score_table_->horizontalHeader()->setStretchLastSection(false);
     score_table_->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     score_table_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     score_table_->setMinimumHeight(score_table_->verticalHeader()->defaultSectionSize() * 8 +
@@ -156,28 +162,34 @@ RolloutPanel::RolloutPanel(Dashboard* dashboard, QWidget* parent)
     sl->addWidget(score_title_);
     sl->addWidget(score_table_, 1);
 
-    auto* columns = new QHBoxLayout;
-    columns->addWidget(planBox, 2);
-    columns->addWidget(status_area_, 3);
+    plan_box_ = planBox;
+    columns_ = new QBoxLayout(QBoxLayout::LeftToRight);
+    columns_->addWidget(planBox, 2);
+    columns_->addWidget(status_area_, 3);
+    connect(score_table_->horizontalHeader(), &QHeaderView::sectionResized, this,
+            [this] { arrangeColumns(); });
     auto* lay = new QVBoxLayout(this);
     lay->addWidget(rolled_back_banner_);
     lay->addWidget(paused_banner_);
     lay->addWidget(not_live_);
     lay->addLayout(verbRow);
     lay->addWidget(action_error_);
-    lay->addLayout(columns, 1);
+    lay->addLayout(columns_, 1);
 
     poll_ = new QTimer(this);
     poll_->setInterval(kPollMs);
     connect(poll_, &QTimer::timeout, this, [this] {
-        if (isVisible()) refresh();
+        // Hidden (another tab is shown): an active rollout is still followed, at a gentler rate.
+        const bool active = status_ && rollout_active(status_->state);
+        if (isVisible() || (active && (!since_get_.isValid() || since_get_.elapsed() >= kHiddenPollMs - 100)))
+            refresh();
     });
     poll_->start();
     connect(editor_, &RolloutPlanEditor::changed, this, [this] { setActionError({}); });
     connect(d_, &Dashboard::agentStateChanged, this, [this](const QString& id, StreamState s) {
         if (id != agent_) return;
         showStatus();
-        if (s == StreamState::Live && isVisible()) refresh();
+        if (s == StreamState::Live) refresh();  // whichever tab is shown: the rollout may have moved on
     });
     connect(d_, &Dashboard::connectionInfoChanged, this, [this](const QString& id) {
         if (id == agent_) updateEnabled();  // the role is known (or changed) now
@@ -202,6 +214,7 @@ void RolloutPanel::setAgent(const QString& id) {
     if (id == agent_) return;
     agent_ = id;
     status_.reset();
+    last_answer_ms_ = 0;
     read_error_.clear();
     busy_ = false;
     get_in_flight_ = false;
@@ -209,7 +222,26 @@ void RolloutPanel::setAgent(const QString& id) {
     setActionError({});
     editor_->setSpec(RolloutSpec{RolloutPlanModel::defaultSteps()});
     showStatus();
-    if (isVisible()) refresh();
+    refresh();
+}
+
+void RolloutPanel::resizeEvent(QResizeEvent* e) {
+    QGroupBox::resizeEvent(e);
+    arrangeColumns();
+}
+
+void RolloutPanel::arrangeColumns() {
+    // Side by side the status gets 3/5 of the width; when the scorecard does not fit there, the status goes
+    // above the plan (BottomToTop: the live state first), with the whole width for the scorecard.
+    const int scoreWidth = score_table_->horizontalHeader()->length() + 2 * score_table_->frameWidth();
+    const int available = contentsRect().width() - columns_->spacing();
+    const bool sideBySide =
+        available * 3 / 5 >= scoreWidth && available * 2 / 5 >= plan_box_->minimumSizeHint().width();
+    const auto dir = sideBySide ? QBoxLayout::LeftToRight : QBoxLayout::BottomToTop;
+    if (columns_->direction() == dir) return;
+    columns_->setDirection(dir);
+    columns_->setStretch(0, sideBySide ? 2 : 0);
+    columns_->setStretch(1, sideBySide ? 3 : 0);
 }
 
 void RolloutPanel::showEvent(QShowEvent* e) {
@@ -240,18 +272,44 @@ RolloutPanel::Sent RolloutPanel::nextRequest() {
 bool RolloutPanel::accept(const Sent& s, const RolloutReply& r) {
     if (s.agent != agent_ || s.seq < applied_seq_ || !r.ok()) return false;
     applied_seq_ = s.seq;
+    last_answer_ms_ = QDateTime::currentMSecsSinceEpoch();
+    const std::optional<RolloutStatus> before = status_;
     status_ = r.status;
-    // The editor follows the agent's plan until the user edits it.
-    if (status_->spec && !editor_->edited() && editor_->spec() != *status_->spec)
+    // The editor follows the agent's plan until the user edits it (compared with the plan it was given, not
+    // with what it shows: a box rounds to the digits it displays).
+    if (status_->spec && !editor_->edited() && editor_->loadedSpec() != *status_->spec)
         editor_->setSpec(*status_->spec);
     showStatus();
+    // A rollback seen happening (not one found on connecting: the badge and banner show that one).
+    if (before && rollout_active(before->state) && status_->state == RolloutState::RolledBack) {
+        const QString why =
+            status_->reason.empty() ? tr("no reason given") : QString::fromStdString(status_->reason);
+        spdlog::warn("rollout: rolled back: {}", status_->reason);
+        emit message(tr("Rollout rolled back: %1").arg(why), true);
+    }
     return true;
+}
+
+QString RolloutPanel::attention() const {
+    if (!status_) return {};
+    if (status_->state == RolloutState::RolledBack && rolled_back_banner_->isVisibleTo(this))
+        return tr("rolled back");
+    if (status_->state == RolloutState::Paused) return tr("paused");
+    return {};
+}
+
+QString RolloutPanel::attentionDetail() const {
+    if (attention().isEmpty()) return {};
+    if (status_->reason.empty())
+        return status_->state == RolloutState::Paused ? tr("by an operator") : tr("no reason given");
+    return QString::fromStdString(status_->reason);
 }
 
 void RolloutPanel::refresh() {
     auto* c = agent_.isEmpty() ? nullptr : d_->connection(agent_);
     if (!c || c->state() != StreamState::Live || get_in_flight_) return;
     get_in_flight_ = true;
+    since_get_.start();
     const Sent s = nextRequest();
     fetchRollout(*c, [this, s](RolloutReply r) {
         if (s.agent != agent_) return;
@@ -465,7 +523,9 @@ void RolloutPanel::updateEnabled() {
     scorecard_.setStale(!isLive);
     QString note;
     if (!agent_.isEmpty() && !isLive)
-        note = status_ ? tr("The agent is not live: this is the rollout as it was at the last contact.")
+        note = status_ ? tr("The agent is not live: this is the rollout as it was at the last contact (%1).")
+                             .arg(QLocale().toString(QDateTime::fromMSecsSinceEpoch(last_answer_ms_).time(),
+                                                     QStringLiteral("HH:mm:ss")))
                        : tr("The agent is not live: no rollout status yet.");
     else if (!read_error_.isEmpty())
         note = tr("Cannot read the rollout: %1").arg(read_error_);

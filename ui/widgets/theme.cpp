@@ -76,6 +76,10 @@ bool Theme::apply(QApplication& app, Mode mode) {
         p.setColor(QPalette::ToolTipText, QColor(0x24, 0x29, 0x2f));
         p.setColor(QPalette::PlaceholderText, QColor(0x8c, 0x95, 0x9f));
         p.setColor(QPalette::Link, QColor(0x09, 0x69, 0xda));
+        // Disabled (and "not live") text is muted here too, not the active colour.
+        p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x8c, 0x95, 0x9f));
+        p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x8c, 0x95, 0x9f));
+        p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x8c, 0x95, 0x9f));
     }
     app.setPalette(p);
     QFile qss(dark ? QStringLiteral(":/redline/themes/dark.qss")
