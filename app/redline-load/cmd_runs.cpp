@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "app/redline-load/cli.h"
 #include "app/redline-load/gate.h"
 #include "core/agent_client.h"
+#include "core/load/report_html.h"
 
 namespace redline::loadcli {
 
@@ -26,14 +29,22 @@ namespace {
 
 constexpr const char* kRunsUsage =
     "usage: redline-load runs list [--db FILE] [-o table|json] [--limit N] [--scenario NAME]\n"
-    "       redline-load runs show ID [--db FILE] [-o table|json]\n"
+    "       redline-load runs show ID [--db FILE] [-o table|json] [--from S] [--to S]\n"
     "       redline-load runs delete ID [--db FILE]\n"
     "       redline-load runs compare BASELINE CURRENT [--db FILE] [--max-regression SPEC] [-o table|json]\n"
     "                                 [--junit FILE]   (IDs or summary files; docs/regression-gate.md)\n"
+    "       redline-load runs compare BASELINE CURRENT --html FILE [--db FILE]   (saved runs: an HTML "
+    "report)\n"
+    "       redline-load runs report ID --html FILE [--compare BASELINE] [--db FILE]\n"
     "ID: a run id or an unambiguous prefix of one (runs list shows the short form)\n"
-    "FILE: --db, else $REDLINE_RUNS_DB, else $XDG_DATA_HOME/redline/runs.db "
+    "FILE: --db (or --runs-db), else $REDLINE_RUNS_DB, else $XDG_DATA_HOME/redline/runs.db "
     "(~/.local/share/redline/runs.db)\n"
     "--limit N: the newest N runs (default 20, 0 = all)\n"
+    "--from S --to S: runs show of the seconds whose end lies in (S, S] (seconds since the start; either "
+    "may\n"
+    "    be left out), exactly from the stored sketches\n"
+    "--html FILE: a self-contained HTML report (- = stdout), written atomically; --compare BASELINE: the\n"
+    "    report compares ID (current) with BASELINE\n"
     "exit codes: 0 ok, 2 usage error, unknown or ambiguous ID, or a FILE that cannot be used, 1 runtime "
     "error\n";
 
@@ -125,6 +136,8 @@ struct Common {
     std::string output = "table";
     std::optional<std::size_t> limit;
     std::optional<std::string> scenario;
+    std::optional<double> from_s, to_s;
+    std::optional<std::string> html, compare;
     std::vector<std::string> positional;
 };
 
@@ -416,6 +429,216 @@ int runs_show_json(const RunStore& store, const std::string& id) {
     return kExitOk;
 }
 
+// --- runs show ID --from S --to S
+// ----------------------------------------------------------------------------
+
+/// A number of seconds for --from/--to: digits with an optional fraction, finite, >= 0.
+std::optional<double> parse_seconds(const std::string& s) {
+    if (s.empty() || s.size() > 32) return std::nullopt;
+    bool dot = false, digit = false;
+    for (char ch : s) {
+        if (ch == '.' && !dot)
+            dot = true;
+        else if (ch >= '0' && ch <= '9')
+            digit = true;
+        else
+            return std::nullopt;
+    }
+    if (!digit) return std::nullopt;
+    const double v = std::strtod(s.c_str(), nullptr);
+    if (!std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+struct IntervalRow {
+    std::string name, method;  // name "" = all requests
+    Counters counters;
+    LatencySketch corrected, uncorrected;
+};
+
+int runs_show_interval(const RunStore& store, const std::string& id, double from_s, double to_s,
+                       const std::string& output) {
+    const auto run = store.get(id);
+    if (!run) return one_line(kExitUsage, "no run '" + id + "'");
+    const auto seconds = store.seconds(id);
+    // The seconds whose end t_s lies in (from, to] (what interval_sketch merges) and the end of the one
+    // before.
+    std::vector<IntervalRow> rows;
+    IntervalRow all;
+    std::size_t n = 0;
+    double first_t = 0, last_t = 0, before_t = 0;
+    for (const auto& s : seconds) {
+        if (s.t_s <= from_s) {
+            before_t = std::max(before_t, s.t_s);
+            continue;
+        }
+        if (s.t_s > to_s) continue;
+        if (n == 0) first_t = s.t_s;
+        last_t = std::max(last_t, s.t_s);
+        ++n;
+        for (const auto& q : s.requests) {
+            auto it = std::find_if(rows.begin(), rows.end(),
+                                   [&](const IntervalRow& r) { return r.name == q.name; });
+            if (it == rows.end()) {
+                rows.push_back({q.name, q.method, {}, {}, {}});
+                it = std::prev(rows.end());
+            }
+            it->counters.merge(q.counters);
+            all.counters.merge(q.counters);
+        }
+    }
+    const std::string range = fmt::format("({:g} s, {} s]", from_s,
+                                          std::isinf(to_s) ? std::string("end") : fmt::format("{:g}", to_s));
+    if (n == 0)
+        return one_line(
+            kExitUsage,
+            fmt::format("--from/--to: no stored second of run {} ends in {}; its {} seconds end at "
+                        "t = {:g} .. {:g} s",
+                        id, range, seconds.size(), seconds.empty() ? 0.0 : seconds.front().t_s,
+                        seconds.empty() ? 0.0 : seconds.back().t_s));
+    // Latency: exactly the merged stored sketches of the interval.
+    all.corrected = store.interval_sketch(id, from_s, to_s, "", true).value_or(LatencySketch{});
+    all.uncorrected = store.interval_sketch(id, from_s, to_s, "", false).value_or(LatencySketch{});
+    for (auto& r : rows) {
+        r.corrected = store.interval_sketch(id, from_s, to_s, r.name, true).value_or(LatencySketch{});
+        r.uncorrected = store.interval_sketch(id, from_s, to_s, r.name, false).value_or(LatencySketch{});
+    }
+    const double covered = last_t - before_t;
+    auto rate = [&](const IntervalRow& r) {
+        return covered > 0 ? double(r.counters.requests) / covered : 0.0;
+    };
+    if (output == "json") {
+        auto row_json = [&](const IntervalRow& r) {
+            return json{{"name", r.name},
+                        {"method", r.method},
+                        {"requests", r.counters.requests},
+                        {"errors", r.counters.errors},
+                        {"error_ratio", error_ratio(r.counters)},
+                        {"rate_per_s", rate(r)},
+                        {"min_ms", double(r.corrected.min_ns()) / 1e6},
+                        {"latency", quantiles_json(r.corrected)},
+                        {"latency_uncorrected", quantiles_json(r.uncorrected)}};
+        };
+        json reqs = json::array();
+        for (const auto& r : rows)
+            reqs.push_back(row_json(r));
+        json all_j = row_json(all);
+        all_j.erase("name");
+        all_j.erase("method");
+        const json out{{"run", run_json(*run)},
+                       {"interval",
+                        {{"from_s", from_s},
+                         {"to_s", std::isinf(to_s) ? json(nullptr) : json(to_s)},
+                         {"seconds", n},
+                         {"first_t_s", first_t},
+                         {"last_t_s", last_t},
+                         {"duration_s", covered}}},
+                       {"all", all_j},
+                       {"requests", reqs}};
+        std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+        return kExitOk;
+    }
+    std::printf("run        %s (%s) -> %s\n", run->id.c_str(), run->scenario.c_str(), run->target.c_str());
+    std::printf("interval   t in %s: %zu stored seconds ending at t = %g .. %g s (%.1f s)\n", range.c_str(),
+                n, first_t, last_t, covered);
+    std::size_t w = std::string("all (uncorrected)").size();
+    for (const auto& r : rows)
+        w = std::max(w, r.name.size() + 2);
+    std::printf("\n%-*s %9s %9s %7s %9s %9s %9s %9s %9s %9s %9s %9s\n", int(w), "latency (ms)", "count",
+                "rate/s", "err%", "min", "avg", "p50", "p90", "p95", "p99", "p99.9", "max");
+    auto line = [&](const std::string& name, const IntervalRow& r, const LatencySketch& sk) {
+        const auto q = LatencyQuantiles::from(sk);
+        std::printf("%-*s %9llu %9.1f %7.2f %9s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n", int(w),
+                    name.c_str(), (unsigned long long)r.counters.requests, rate(r),
+                    error_ratio(r.counters) * 100,
+                    sk.count() ? fmt::format("{:.3f}", double(sk.min_ns()) / 1e6).c_str() : "-", q.mean_ms,
+                    q.p50_ms, q.p90_ms, q.p95_ms, q.p99_ms, q.p999_ms, q.max_ms);
+    };
+    line("all (corrected)", all, all.corrected);
+    line("all (uncorrected)", all, all.uncorrected);
+    const bool open = run->executor.find("arrival") != std::string::npos;
+    for (const auto& r : rows) {
+        line("  " + r.name, r, r.corrected);
+        if (open) line("    (uncorrected)", r, r.uncorrected);
+    }
+    return kExitOk;
+}
+
+// --- runs report
+// ---------------------------------------------------------------------------------------------
+
+/// Writes `text` to `path` atomically (a temporary file in the same directory, fsync, rename) or to stdout
+/// for "-". Prints one line and returns the exit code on failure.
+int write_report(const std::string& path, const std::string& text) {
+    if (path == "-") {
+        if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+            return one_line(kExitRuntime,
+                            std::string("--html -: cannot write to stdout: ") + std::strerror(errno));
+        return kExitOk;
+    }
+    std::string tmp = path + ".tmp-XXXXXX";
+    const int fd = mkstemp(tmp.data());
+    if (fd < 0)
+        return one_line(kExitUsage, "--html " + path + ": cannot be written: " + std::strerror(errno));
+    const mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    std::size_t done = 0;
+    int err = 0;
+    while (done < text.size()) {
+        const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            err = errno;
+            break;
+        }
+        done += std::size_t(w);
+    }
+    if (!err && ::fsync(fd) != 0) err = errno;
+    if (::close(fd) != 0 && !err) err = errno;
+    if (!err && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+    if (err) {
+        ::unlink(tmp.c_str());
+        return one_line(
+            err == EISDIR ? kExitUsage : kExitRuntime,
+            "--html " + path + ": cannot be written: " + std::strerror(err) + " (nothing was written)");
+    }
+    return kExitOk;
+}
+
+/// Refuses an --html FILE that cannot become a file before anything is rendered (a directory, a missing
+/// directory).
+int check_html_path(const std::string& path) {
+    if (path.empty()) return runs_usage_error("--html needs a file name (or - for stdout)");
+    if (path == "-") return kExitOk;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return one_line(kExitUsage, "--html " + path + ": is a directory");
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+        return one_line(kExitUsage, "--html " + path + ": its directory " + dir.string() + " does not exist");
+    return kExitOk;
+}
+
+/// runs report ID --html FILE [--compare BASELINE] and runs compare BASELINE CURRENT --html FILE.
+int runs_report(const RunStore& store, const std::string& current, const std::string& baseline,
+                const std::string& html) {
+    ReportOptions o;
+    o.generator = std::string("redline-load ") + REDLINE_VERSION;
+    std::string text;
+    try {
+        text = baseline.empty() ? render_run_report_html(store, current, o)
+                                : render_comparison_report_html(store, baseline, current, o);
+    } catch (const ReportError& e) {
+        return one_line(kExitUsage, e.what());
+    }
+    if (int rc = write_report(html, text)) return rc;
+    if (html != "-")
+        std::fprintf(stderr, "redline-load: wrote the %s report to %s (%zu bytes)\n",
+                     baseline.empty() ? "run" : "comparison", html.c_str(), text.size());
+    return kExitOk;
+}
+
 }  // namespace
 
 std::string runs_db_path(const std::string& given, bool* is_default, std::string* error) {
@@ -513,27 +736,31 @@ bool RunSaver::finish(const Summary& s, bool quiet) {
 }
 
 int cmd_runs(const std::vector<std::string>& args) {
-    if (args.size() < 2) return runs_usage_error("runs needs a command: list, show or delete");
+    if (args.size() < 2)
+        return runs_usage_error("runs needs a command: list, show, compare, report or delete");
     const std::string& sub = args[1];
     if (sub == "--help" || sub == "-h" || sub == "help") {
         std::fputs(kRunsUsage, stdout);
         return kExitOk;
     }
-    if (sub == "compare") {
+    const bool html_compare =
+        sub == "compare" && std::find(args.begin(), args.end(), std::string("--html")) != args.end();
+    if (sub == "compare" && !html_compare) {
         // runs compare A B [--db FILE] ...: the compare command, with IDs looked up in the runs database.
         std::vector<std::string> rest(args.begin() + 1, args.end());
         return cmd_compare(rest);
     }
-    if (sub != "list" && sub != "show" && sub != "delete")
-        return runs_usage_error("unknown runs command '" + sub + "' (list, show, compare or delete)");
+    if (sub != "list" && sub != "show" && sub != "delete" && sub != "report" && sub != "compare")
+        return runs_usage_error("unknown runs command '" + sub + "' (list, show, compare, report or delete)");
     Common c;
     for (std::size_t i = 2; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a == "--db" || a == "-o" || a == "--output" || a == "--limit" || a == "--scenario") {
+        if (a == "--db" || a == "--runs-db" || a == "-o" || a == "--output" || a == "--limit" ||
+            a == "--scenario" || a == "--from" || a == "--to" || a == "--html" || a == "--compare") {
             if (i + 1 >= args.size()) return runs_usage_error(a + " needs a value");
             const std::string& v = args[++i];
-            if (a == "--db") {
-                if (v.empty()) return runs_usage_error("--db needs a file name");
+            if (a == "--db" || a == "--runs-db") {
+                if (v.empty()) return runs_usage_error(a + " needs a file name");
                 c.db = v;
             } else if (a == "-o" || a == "--output") {
                 if (v != "table" && v != "json") return runs_usage_error(a + " must be table or json");
@@ -541,6 +768,18 @@ int cmd_runs(const std::vector<std::string>& args) {
             } else if (a == "--limit") {
                 c.limit = parse_count(v);
                 if (!c.limit) return runs_usage_error("--limit must be a whole number (0 = all)");
+            } else if (a == "--from" || a == "--to") {
+                const auto x = parse_seconds(v);
+                if (!x)
+                    return runs_usage_error(a + " must be a number of seconds since the start (>= 0), got '" +
+                                            v + "'");
+                (a == "--from" ? c.from_s : c.to_s) = *x;
+            } else if (a == "--html") {
+                if (v.empty()) return runs_usage_error("--html needs a file name (or - for stdout)");
+                c.html = v;
+            } else if (a == "--compare") {
+                if (v.empty()) return runs_usage_error("--compare needs a run ID (the baseline)");
+                c.compare = v;
             } else {
                 c.scenario = v;
             }
@@ -550,7 +789,26 @@ int cmd_runs(const std::vector<std::string>& args) {
             c.positional.push_back(a);
         }
     }
-    if (sub == "list") {
+    if ((c.from_s || c.to_s) && sub != "show")
+        return runs_usage_error("--from and --to only apply to runs show");
+    if (c.from_s && c.to_s && !(*c.from_s < *c.to_s))
+        return runs_usage_error(
+            fmt::format("--from ({:g}) must be less than --to ({:g})", *c.from_s, *c.to_s));
+    if (c.html && sub != "report" && sub != "compare")
+        return runs_usage_error("--html only applies to runs report and runs compare");
+    if (c.compare && sub != "report") return runs_usage_error("--compare only applies to runs report");
+    if (sub == "report" || sub == "compare") {
+        const std::size_t want = sub == "compare" ? 2 : 1;
+        if (c.positional.size() != want || std::any_of(c.positional.begin(), c.positional.end(),
+                                                       [](const std::string& x) { return x.empty(); }))
+            return runs_usage_error(sub == "compare"
+                                        ? "runs compare --html takes exactly two run IDs: BASELINE CURRENT"
+                                        : "runs report takes exactly one run ID");
+        if (!c.html) return runs_usage_error("runs report needs --html FILE (- for stdout)");
+        if (c.limit || c.scenario || c.output != "table")
+            return runs_usage_error("--limit, --scenario and -o do not apply to an HTML report");
+        if (int rc = check_html_path(*c.html)) return rc;
+    } else if (sub == "list") {
         if (!c.positional.empty())
             return runs_usage_error("runs list takes no ID (unexpected " + c.positional[0] + ")");
     } else {
@@ -565,8 +823,20 @@ int cmd_runs(const std::vector<std::string>& args) {
     if (!store) return code;
     try {
         if (sub == "list") return runs_list(*store, c);
+        if (sub == "report" || sub == "compare") {
+            const std::string cur = resolve_id(*store, c.positional.back());
+            if (cur.empty()) return kExitUsage;
+            std::string base;
+            if (sub == "compare" || c.compare) {
+                base = resolve_id(*store, sub == "compare" ? c.positional[0] : *c.compare);
+                if (base.empty()) return kExitUsage;
+            }
+            return runs_report(*store, cur, base, *c.html);
+        }
         const std::string id = resolve_id(*store, c.positional[0]);
         if (id.empty()) return kExitUsage;
+        if (sub == "show" && (c.from_s || c.to_s))
+            return runs_show_interval(*store, id, c.from_s.value_or(-1), c.to_s.value_or(INFINITY), c.output);
         if (sub == "show") return c.output == "json" ? runs_show_json(*store, id) : runs_show(*store, id);
         const auto run = store->get(id);
         if (!store->remove(id)) return one_line(kExitUsage, "no run '" + id + "'");
