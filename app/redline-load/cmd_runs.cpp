@@ -487,13 +487,14 @@ int runs_show_interval(const RunStore& store, const std::string& id, double from
             all.counters.merge(q.counters);
         }
     }
-    const std::string range = fmt::format("({:g} s, {} s]", from_s,
-                                          std::isinf(to_s) ? std::string("end") : fmt::format("{:g}", to_s));
+    const std::string range =
+        fmt::format("({}, {}]", from_s < 0 ? std::string("start") : fmt::format("{:g} s", from_s),
+                    std::isinf(to_s) ? std::string("end") : fmt::format("{:g} s", to_s));
     if (n == 0)
         return one_line(
             kExitUsage,
             fmt::format("--from/--to: no stored second of run {} ends in {}; its {} seconds end at "
-                        "t = {:g} .. {:g} s",
+                        "t = {:.2f} .. {:.2f} s",
                         id, range, seconds.size(), seconds.empty() ? 0.0 : seconds.front().t_s,
                         seconds.empty() ? 0.0 : seconds.back().t_s));
     // Latency: exactly the merged stored sketches of the interval.
@@ -539,7 +540,7 @@ int runs_show_interval(const RunStore& store, const std::string& id, double from
         return kExitOk;
     }
     std::printf("run        %s (%s) -> %s\n", run->id.c_str(), run->scenario.c_str(), run->target.c_str());
-    std::printf("interval   t in %s: %zu stored seconds ending at t = %g .. %g s (%.1f s)\n", range.c_str(),
+    std::printf("interval   t in %s: %zu stored seconds ending at t = %.2f .. %.2f s (%.2f s)\n", range.c_str(),
                 n, first_t, last_t, covered);
     std::size_t w = std::string("all (uncorrected)").size();
     for (const auto& r : rows)
