@@ -352,6 +352,8 @@ dl.meta dd { margin: 0; word-break: break-word; }
 tr.regressed td { background: #fce8e6; }
 tr.improved td { background: #e6f4ea; }
 td.verdict { font-weight: 600; white-space: nowrap; }
+tr.group th { background: #e8eef7; text-align: left; word-break: break-word; }
+#comparison { width: 100%; }
 .muted { color: #666666; }
 .warn { background: #fff4e0; border-left: 4px solid #e69f00; padding: 4px 10px; margin: 4px 0; }
 .chart { display: block; max-width: 100%; height: auto; margin: 6px 0 14px; border: 1px solid #e3e3e3; }
@@ -613,6 +615,7 @@ std::string run_charts(const ReportRun& r, const std::vector<EventRow>& ev) {
     inflight.title = open ? "In flight and unsent" : "In flight and virtual users";
     inflight.y_unit = "requests";
     inflight.markers = markers;
+    inflight.integer = true;
     inflight.series.push_back({"in flight", kChartBlue, points(f, [](auto& s) { return s.in_flight; })});
     if (open)
         inflight.series.push_back(
@@ -709,10 +712,17 @@ std::string fig_p(const Figure& f) {
 
 std::string comparison_table(const RunComparison& c) {
     std::string o =
-        "<table id=\"comparison\"><thead><tr><th>request</th><th>figure</th><th>baseline</th><th>current</th>"
+        "<table id=\"comparison\"><thead><tr><th>figure</th><th>baseline</th><th>current</th>"
         "<th>change</th><th>relative</th><th>p</th><th>test</th><th>verdict</th><th>note</th></tr></thead>"
         "<tbody>\n";
+    std::string group = "\x01";
     for (const auto& f : c.figures) {
+        if (f.request != group) {
+            group = f.request;
+            o += "<tr class=\"group\"><th colspan=\"9\">" +
+                 (f.request.empty() ? std::string("whole run") : "request " + esc(f.request)) +
+                 "</th></tr>\n";
+        }
         const std::string verdict(to_string(f.verdict));
         const char* cls = f.verdict == FigureVerdict::Regressed  ? " class=\"regressed\""
                           : f.verdict == FigureVerdict::Improved ? " class=\"improved\""
@@ -721,12 +731,11 @@ std::string comparison_table(const RunComparison& c) {
                                 : f.change == 0 ? std::string("+0.0 %")
                                                 : std::string("n/a (from 0)");
         o += fmt::format(
-            "<tr data-figure=\"{}\" data-verdict=\"{}\"{}><td>{}</td><td>{}</td><td class=\"n\">{}</td>"
+            "<tr data-figure=\"{}\" data-verdict=\"{}\"{}><td>{}</td><td class=\"n\">{}</td>"
             "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
             "<td>{}</td><td class=\"verdict\">{}</td><td>{}</td></tr>\n",
-            esc(f.id()), esc(verdict), cls, f.request.empty() ? "<i>whole run</i>" : esc(f.request),
-            esc(f.key), fig_value(f, f.base), fig_value(f, f.current), fig_change(f), rel, fig_p(f),
-            esc(f.test),
+            esc(f.id()), esc(verdict), cls, esc(f.key), fig_value(f, f.base), fig_value(f, f.current),
+            fig_change(f), rel, fig_p(f), esc(f.test),
             f.verdict == FigureVerdict::Regressed  ? "\u25b2 " + verdict
             : f.verdict == FigureVerdict::Improved ? "\u25bc " + verdict
                                                    : verdict,

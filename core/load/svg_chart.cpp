@@ -116,6 +116,7 @@ std::string render_line_chart(const LineChart& c) {
     if (!(xmax > c.x_min)) xmax = c.x_min + 1;
     const double xstep = nice_step(xmax - c.x_min, 10);
     double ystep = nice_step(ymax > 0 ? ymax : 1, 5);
+    if (c.integer) ystep = std::max(1.0, ystep);
     double ytop = std::ceil((ymax > 0 ? ymax : 1) / ystep) * ystep;
     if (ytop < ymax * 1.02) ytop += ystep;  // a line along the top edge is hard to read
     const auto sx = [&](double x) { return px0 + (x - c.x_min) / (xmax - c.x_min) * (px1 - px0); };
@@ -171,14 +172,17 @@ std::string render_line_chart(const LineChart& c) {
         "fill=\"#333333\">{}</text>\n",
         num((py0 + py1) / 2), markup_escape(c.y_unit));
     // Markers: dashed verticals with a short label at the top of the plot.
-    for (const auto& m : c.markers) {
+    for (std::size_t i = 0; i < c.markers.size(); ++i) {
+        const auto& m = c.markers[i];
         if (m.x < c.x_min || m.x > xmax) continue;
         const double x = sx(m.x);
+        // Labels of close markers are staggered over three rows so that they do not overlap.
         o += fmt::format(
             "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#888888\" stroke-width=\"1\" "
             "stroke-dasharray=\"3 3\"/><text x=\"{3}\" y=\"{4}\" font-size=\"10\" "
             "fill=\"#555555\">{5}</text>\n",
-            num(x), num(py0), num(py1), num(x + 2), num(py0 + 10), markup_escape(m.label));
+            num(x), num(py0), num(py1), num(x + 3), num(py0 + 10 + double(i % 3) * 11),
+            markup_escape(m.label));
     }
     // Series.
     for (const auto& s : c.series) {

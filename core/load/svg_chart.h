@@ -49,6 +49,7 @@ struct LineChart {
     int width = 960, height = 280;  // the SVG's coordinate box; it scales with the page (width 100 %)
     double x_min = 0;               // the x axis starts here (the start of the run)
     double x_max = -1;              // < x_min: the largest x of any series
+    bool integer = false;           // counts (requests, VUs): y ticks are whole numbers
 };
 
 /// Escapes & < > " ' for text and attribute values (XML and HTML alike).
