@@ -352,6 +352,7 @@ dl.meta dd { margin: 0; word-break: break-word; }
 tr.regressed td { background: #fce8e6; }
 tr.improved td { background: #e6f4ea; }
 td.verdict { font-weight: 600; white-space: nowrap; }
+#regressions { margin: 4px 0 10px; padding-left: 22px; columns: 2; column-gap: 28px; font-size: 13px; color: #b3261e; }
 tr.group th { background: #e8eef7; text-align: left; word-break: break-word; }
 #comparison { width: 100%; }
 .muted { color: #666666; }
@@ -538,8 +539,12 @@ std::string environment_section(const ReportRun& rr) {
     item("redline version", r.version.empty() ? "-" : r.version);
     item("executor", r.executor);
     item("target", r.target);
-    item("stored", fmt::format("{} seconds of client figures, {} agent seconds, {} agent events",
-                               rr.seconds.size(), rr.agent_seconds.size(), rr.agent_events.size()));
+    const auto plural = [](std::size_t n, const char* one, const char* many) {
+        return fmt::format("{} {}", n, n == 1 ? one : many);
+    };
+    item("stored", plural(rr.seconds.size(), "second", "seconds") + " of client figures, " +
+                       plural(rr.agent_seconds.size(), "agent second", "agent seconds") + ", " +
+                       plural(rr.agent_events.size(), "agent event", "agent events"));
     const json& tls = jmember(r.summary, "tls");
     if (tls.is_object())
         item("tls",
@@ -600,8 +605,13 @@ std::string run_charts(const ReportRun& r, const std::vector<EventRow>& ev) {
     lat.series.push_back({"p99", kChartRed, points(f, [](auto& s) { return s.p99; })});
     o += render_line_chart(lat);
 
+    double failed_total = 0;
+    for (const auto& s : f)
+        failed_total += s.failed;
     LineChart fail;
-    fail.title = "Failed requests per second, by status class";
+    fail.title = failed_total > 0 ? "Failed requests per second, by status class"
+                                  : "Failed requests per second, by status class: none failed";
+    fail.integer = true;
     fail.y_unit = "requests/s";
     fail.markers = markers;
     fail.series.push_back(
@@ -910,26 +920,21 @@ std::string render_comparison_report_html(const ReportRun& base, const ReportRun
         c.options.latency_percent,
         c.options.latency_ms > 0 ? fmt::format(" and {:g} ms", c.options.latency_ms) : "",
         c.options.rate_percent, c.options.ratio_pp, c.options.shift_pp);
+    if (regressed > 0) {
+        b += "<ul id=\"regressions\">\n";
+        for (const auto& f : c.figures)
+            if (f.verdict == FigureVerdict::Regressed)
+                b += fmt::format("<li>\u25b2 {} {}: {} \u2192 {} ({}, p = {})</li>\n",
+                                 f.request.empty() ? std::string("whole run") : "request " + esc(f.request),
+                                 esc(f.key), fig_value(f, f.base), fig_value(f, f.current),
+                                 f.relative ? fmt::format("{:+.1f} %", *f.relative * 100.0) : fig_change(f),
+                                 fig_p(f));
+        b += "</ul>\n";
+    }
     for (const auto& w : c.warnings)
         b += "<p class=\"warn\">" + esc(w) + "</p>\n";
     b += comparison_table(c);
 
-    const auto fb = per_second(base.seconds), fc = per_second(cur.seconds);
-    b += "<h2>Charts (aligned at the start)</h2>\n";
-    b += "<p class=\"muted\">Baseline dashed grey, current solid blue.</p>\n";
-    auto overlay = [&](const std::string& t, const std::string& unit, auto get) {
-        LineChart ch;
-        ch.title = t;
-        ch.y_unit = unit;
-        ch.series.push_back({"baseline " + base.run.id.substr(0, 8), kChartGrey, points(fb, get), true});
-        ch.series.push_back({"current " + cur.run.id.substr(0, 8), kChartBlue, points(fc, get)});
-        return render_line_chart(ch);
-    };
-    b += overlay("Achieved rate", "requests/s", [](auto& s) { return s.rate; });
-    b += overlay("p99 latency per second (corrected)", "ms", [](auto& s) { return s.p99; });
-    b += overlay("Failed requests per second", "requests/s", [](auto& s) { return s.failed; });
-
-    b += changes_section(base, cur);
     auto eb = events_of(base), ec = events_of(cur);
     for (auto& e : eb)
         e.run = "baseline";
@@ -939,6 +944,26 @@ std::string render_comparison_report_html(const ReportRun& base, const ReportRun
     all.insert(all.end(), ec.begin(), ec.end());
     std::stable_sort(all.begin(), all.end(),
                      [](const EventRow& x, const EventRow& y) { return x.t_s < y.t_s; });
+    const auto markers = markers_of(all);
+    const auto fb = per_second(base.seconds), fc = per_second(cur.seconds);
+    b += "<h2>Charts (aligned at the start)</h2>\n";
+    b += std::string("<p class=\"muted\">Baseline dashed grey, current solid blue.") +
+         (all.empty() ? "" : " Dashed verticals E1, E2, ... mark the events of either run (listed below).") +
+         "</p>\n";
+    auto overlay = [&](const std::string& t, const std::string& unit, auto get) {
+        LineChart ch;
+        ch.title = t;
+        ch.y_unit = unit;
+        ch.markers = markers;
+        ch.series.push_back({"baseline " + base.run.id.substr(0, 8), kChartGrey, points(fb, get), true});
+        ch.series.push_back({"current " + cur.run.id.substr(0, 8), kChartBlue, points(fc, get)});
+        return render_line_chart(ch);
+    };
+    b += overlay("Achieved rate", "requests/s", [](auto& s) { return s.rate; });
+    b += overlay("p99 latency per second (corrected)", "ms", [](auto& s) { return s.p99; });
+    b += overlay("Failed requests per second", "requests/s", [](auto& s) { return s.failed; });
+
+    b += changes_section(base, cur);
     b += "<h3>Events of either run</h3>\n" + events_table(all, true);
     return document(title, b, options);
 }
