@@ -1,5 +1,6 @@
 #include "app/redline-load/cmd_runs.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -540,8 +541,8 @@ int runs_show_interval(const RunStore& store, const std::string& id, double from
         return kExitOk;
     }
     std::printf("run        %s (%s) -> %s\n", run->id.c_str(), run->scenario.c_str(), run->target.c_str());
-    std::printf("interval   t in %s: %zu stored seconds ending at t = %.2f .. %.2f s (%.2f s)\n", range.c_str(),
-                n, first_t, last_t, covered);
+    std::printf("interval   t in %s: %zu stored seconds ending at t = %.2f .. %.2f s (%.2f s)\n",
+                range.c_str(), n, first_t, last_t, covered);
     std::size_t w = std::string("all (uncorrected)").size();
     for (const auto& r : rows)
         w = std::max(w, r.name.size() + 2);
@@ -577,7 +578,34 @@ int write_report(const std::string& path, const std::string& text) {
                             std::string("--html -: cannot write to stdout: ") + std::strerror(errno));
         return kExitOk;
     }
-    std::string tmp = path + ".tmp-XXXXXX";
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);  // follows a symbolic link
+    if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+        // A device or a pipe (/dev/stdout, a FIFO): written in place, never replaced by a rename.
+        const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+            return one_line(kExitUsage, "--html " + path + ": cannot be written: " + std::strerror(errno));
+        std::size_t done = 0;
+        int err = 0;
+        while (done < text.size()) {
+            const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) {
+                err = w < 0 ? errno : EIO;
+                break;
+            }
+            done += std::size_t(w);
+        }
+        if (::close(fd) != 0 && !err) err = errno;
+        if (err)
+            return one_line(kExitRuntime, "--html " + path + ": cannot be written: " + std::strerror(err));
+        return kExitOk;
+    }
+    // A symbolic link to a file: the file it names is replaced, the link stays.
+    std::string target = path;
+    if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, ec)))
+        if (auto c = std::filesystem::canonical(path, ec); !ec) target = c.string();
+    std::string tmp = target + ".tmp-XXXXXX";
     const int fd = mkstemp(tmp.data());
     if (fd < 0)
         return one_line(kExitUsage, "--html " + path + ": cannot be written: " + std::strerror(errno));
@@ -597,7 +625,7 @@ int write_report(const std::string& path, const std::string& text) {
     }
     if (!err && ::fsync(fd) != 0) err = errno;
     if (::close(fd) != 0 && !err) err = errno;
-    if (!err && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+    if (!err && std::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
     if (err) {
         ::unlink(tmp.c_str());
         return one_line(
@@ -624,6 +652,15 @@ int check_html_path(const std::string& path) {
 /// runs report ID --html FILE [--compare BASELINE] and runs compare BASELINE CURRENT --html FILE.
 int runs_report(const RunStore& store, const std::string& current, const std::string& baseline,
                 const std::string& html) {
+    if (html != "-") {
+        std::error_code ec;
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+            if (std::filesystem::equivalent(html, store.path() + suffix, ec) && !ec)
+                return one_line(kExitUsage,
+                                "--html " + html + ": is the runs database" +
+                                    (*suffix ? std::string(" (its ") + (suffix + 1) + " file)" : "") +
+                                    "; give another file");
+    }
     ReportOptions o;
     o.generator = std::string("redline-load ") + REDLINE_VERSION;
     std::string text;

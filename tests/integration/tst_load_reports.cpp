@@ -324,6 +324,27 @@ class TestLoadReports : public QObject {
         QCOMPARE(QFileInfo(out).permissions() & QFileDevice::ReadOther, QFileDevice::ReadOther);
     }
 
+    void odd_report_files() {
+        // The runs database itself is refused, and left as it was.
+        const QByteArray before = QByteArray::fromStdString(slurp(db_));
+        CliRun r = cli({"runs", "report", base_, "--html", db_, "--db", db_});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("is the runs database"), r.err.constData());
+        QCOMPARE(QByteArray::fromStdString(slurp(db_)), before);
+        // A device is written in place (never replaced): /dev/full fails with exit 1 and stays a device.
+        r = cli({"runs", "report", base_, "--html", "/dev/full", "--db", db_});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("No space left on device"), r.err.constData());
+        QVERIFY(!QFileInfo("/dev/full").isFile());
+        // A symbolic link keeps pointing at its file, which gets the report.
+        QTemporaryDir d;
+        std::ofstream(d.filePath("real.html").toStdString()) << "old";
+        QVERIFY(QFile::link(d.filePath("real.html"), d.filePath("link.html")));
+        QCOMPARE(cli({"runs", "report", base_, "--html", d.filePath("link.html"), "--db", db_}).code, 0);
+        QVERIFY(QFileInfo(d.filePath("link.html")).isSymLink());
+        QVERIFY(slurp(d.filePath("real.html")).starts_with("<!DOCTYPE html>"));
+    }
+
     void show_from_to_is_the_interval_from_the_stored_sketches() {
         const json all = parse(cli({"runs", "show", cur_, "--db", db_, "-o", "json"}).out);
         const CliRun r =
@@ -369,8 +390,7 @@ class TestLoadReports : public QObject {
         QCOMPARE(whole["all"]["latency"], all["stored"]["latency"]);
         const CliRun table = cli({"runs", "show", cur_, "--to", "2.5", "--db", db_});
         QCOMPARE(table.code, 0);
-        QVERIFY2(table.out.contains("interval   t in (start, 2.5 s]: "),
-                 table.out.constData());
+        QVERIFY2(table.out.contains("interval   t in (start, 2.5 s]: "), table.out.constData());
         QVERIFY2(table.out.contains("all (corrected)") && table.out.contains("p99.9"), table.out.constData());
     }
 
