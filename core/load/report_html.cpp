@@ -623,7 +623,7 @@ std::string run_charts(const ReportRun& r, const std::vector<EventRow>& ev) {
 
     LineChart inflight;
     inflight.title = open ? "In flight and unsent" : "In flight and virtual users";
-    inflight.y_unit = "requests";
+    inflight.y_unit = open ? "requests" : "requests, VUs";
     inflight.markers = markers;
     inflight.integer = true;
     inflight.series.push_back({"in flight", kChartBlue, points(f, [](auto& s) { return s.in_flight; })});
