@@ -4,6 +4,7 @@
 // differences, and the chart helpers' ticks.
 #include <fmt/format.h>
 
+#include <QElapsedTimer>
 #include <QtTest>
 
 #include "core/load/compare.h"
@@ -221,6 +222,52 @@ class TestReportHtml : public QObject {
         QVERIFY2(text.find("scenario $.requests[0].path/x/y") != std::string::npos, text.c_str());
         QVERIFY2(text.find("hosthost-cmphost-cmp") == std::string::npos,
                  text.c_str());  // same host: not listed
+    }
+
+    void a_driven_rollout_and_its_transitions_are_shown() {
+        auto r = make_run("00000000000000ee", "roll", "r", 3, 50, 400, 0);
+        r.run.summary["rollout"] = {{"state", "rolled_back"},
+                                    {"step", 1},
+                                    {"steps", 3},
+                                    {"weight_percent", 0},
+                                    {"reason", "canary p99 " + kEvil},
+                                    {"expected", "promoted"},
+                                    {"passed", false},
+                                    {"aborted_by_run", false},
+                                    {"note", ""},
+                                    {"transitions", json::array({{{"t_s", 0.5},
+                                                                  {"state", "progressing"},
+                                                                  {"step", 0},
+                                                                  {"weight_percent", 5},
+                                                                  {"reason", ""}},
+                                                                 {{"t_s", 2.5},
+                                                                  {"state", "rolled_back"},
+                                                                  {"step", 1},
+                                                                  {"weight_percent", 0},
+                                                                  {"reason", "canary p99 " + kEvil}}})},
+                                    {"scorecard", nullptr}};
+        const std::string html = load::render_run_report_html(r);
+        const auto doc = read_html_report(html);
+        QVERIFY2(doc.error.empty(), doc.error.c_str());
+        const std::string events = doc.elements[std::size_t(doc.find_id("events"))].text;
+        // The agent's event at 1.5 s sits between the two transitions (sorted by time).
+        const auto a = events.find("rollout progressing"), b = events.find("event " + kEvil),
+                   c = events.find("rollout rolled_back");
+        QVERIFY2(a != std::string::npos && b != std::string::npos && c != std::string::npos, events.c_str());
+        QVERIFY(a < b && b < c);
+        QVERIFY(events.find("step 2, canary 0 %: canary p99 " + kEvil) != std::string::npos);
+        QVERIFY(html.find("<h2>Rollout</h2>") != std::string::npos);
+        QVERIFY(html.find("E3</text>") != std::string::npos);  // three markers on the charts
+    }
+
+    void an_hour_long_run_stays_a_small_file() {
+        const auto r = make_run("00000000000000ff", "hour", "r", 3600, 20, 300, 50);
+        QElapsedTimer t;
+        t.start();
+        const std::string html = load::render_run_report_html(r);
+        qInfo("3600 seconds: %zu bytes in %lld ms", html.size(), (long long)t.elapsed());
+        QVERIFY(html.size() < 2'000'000);
+        QVERIFY(read_html_report(html).error.empty());
     }
 
     void json_differences_name_every_changed_leaf() {
