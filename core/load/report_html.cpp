@@ -338,7 +338,8 @@ table { border-collapse: collapse; margin: 6px 0 10px; font-size: 13px; }
 th, td { border: 1px solid #d4d4d4; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.name { word-break: break-word; max-width: 260px; }
+td.name { min-width: 8em; max-width: 260px; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; max-width: 100%; }
 tr.total td { background: #fafafa; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 dl.meta dt { color: #555555; }
@@ -365,6 +366,7 @@ footer { margin-top: 32px; color: #666666; font-size: 12px; }
 @media print {
   main { max-width: none; padding: 0; }
   .chart, table, dl { break-inside: avoid; }
+  .scroll { overflow: visible; }
   h2 { break-after: avoid; }
 }
 )";
@@ -376,7 +378,21 @@ std::string document(const std::string& title, const std::string& body, const Re
          "initial-scale=1\"/>\n";
     d += "<title>" + esc(title) + "</title>\n<style>" + std::string(kCss) +
          "</style>\n</head>\n<body>\n<main>\n";
-    d += body;
+    // Every table scrolls sideways on its own when the window is narrower than it (the page never does). The
+    // body holds no unescaped text from the run, so these tags are all ours.
+    std::string wrapped;
+    wrapped.reserve(body.size() + 1024);
+    for (std::size_t i = 0; i < body.size();) {
+        if (body.compare(i, 7, "<table ") == 0) {
+            wrapped += "<div class=\"scroll\">";
+        } else if (body.compare(i, 8, "</table>") == 0) {
+            wrapped += "</table></div>";
+            i += 8;
+            continue;
+        }
+        wrapped += body[i++];
+    }
+    d += wrapped;
     d += "<footer>Written by " + esc(o.generator) +
          " from the run store (docs/runs.md). Latency is corrected for coordinated omission (from each "
          "request's intended start) unless a column says uncorrected.</footer>\n";
