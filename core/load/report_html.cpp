@@ -11,6 +11,7 @@
 #include <map>
 
 #include "core/load/engine_eval.h"
+#include "core/load/junit.h"  // xml_escape
 #include "core/load/run_store.h"
 #include "core/load/svg_chart.h"
 
@@ -23,7 +24,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string esc(std::string_view s) {
-    return markup_escape(s);
+    return xml_escape(s);
 }
 
 std::string utc_time(std::int64_t unix_ms) {

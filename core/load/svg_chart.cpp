@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/load/junit.h"  // xml_escape
+
 namespace redline::load {
 
 namespace {
@@ -22,38 +24,6 @@ std::string num(double v) {
 }
 
 }  // namespace
-
-std::string markup_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 8);
-    for (char ch : s) {
-        switch (ch) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                // Control characters are not allowed in XML 1.0 text: shown as U+FFFD.
-                if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') ||
-                    ch == 0x7f)
-                    out += "\xef\xbf\xbd";
-                else
-                    out += ch;
-        }
-    }
-    return out;
-}
 
 double nice_step(double span, int target_ticks) {
     if (!(span > 0) || !std::isfinite(span) || target_ticks < 1) return 1;
@@ -126,19 +96,19 @@ std::string render_line_chart(const LineChart& c) {
     o += fmt::format(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {} {}\" width=\"100%\" "
         "role=\"img\" aria-label=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n",
-        W, H, markup_escape(c.title));
+        W, H, xml_escape(c.title));
     o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", W, H);
     o += fmt::format(
         "<text x=\"{}\" y=\"17\" font-size=\"14\" font-weight=\"bold\" fill=\"#222222\">{}</text>\n",
-        num(px0), markup_escape(c.title));
+        num(px0), xml_escape(c.title));
     for (const auto& it : items) {
         const double y = kTitleH + it.row * kLegendRowH + 10;
         o += fmt::format(
             "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"{}/>"
             "<text x=\"{}\" y=\"{}\" fill=\"#222222\">{}</text>\n",
-            num(it.x), num(y), num(it.x + 22), num(y), markup_escape(it.s->color),
+            num(it.x), num(y), num(it.x + 22), num(y), xml_escape(it.s->color),
             it.s->dashed ? " stroke-dasharray=\"6 3\"" : "", num(it.x + 28), num(y + 4),
-            markup_escape(it.s->name));
+            xml_escape(it.s->name));
     }
     // Grid and y ticks.
     for (int i = 0;; ++i) {
@@ -166,11 +136,11 @@ std::string render_line_chart(const LineChart& c) {
         "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#555555\" stroke-width=\"1\"/>\n",
         num(px0), num(py0), num(py1), num(px1));
     o += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#333333\">{}</text>\n",
-                     num((px0 + px1) / 2), num(H - 8), markup_escape(c.x_label));
+                     num((px0 + px1) / 2), num(H - 8), xml_escape(c.x_label));
     o += fmt::format(
         "<text transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\" "
         "fill=\"#333333\">{}</text>\n",
-        num((py0 + py1) / 2), markup_escape(c.y_unit));
+        num((py0 + py1) / 2), xml_escape(c.y_unit));
     // Markers: dashed verticals with a short label at the top of the plot.
     for (std::size_t i = 0; i < c.markers.size(); ++i) {
         const auto& m = c.markers[i];
@@ -181,8 +151,7 @@ std::string render_line_chart(const LineChart& c) {
             "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#888888\" stroke-width=\"1\" "
             "stroke-dasharray=\"3 3\"/><text x=\"{3}\" y=\"{4}\" font-size=\"10\" "
             "fill=\"#555555\">{5}</text>\n",
-            num(x), num(py0), num(py1), num(x + 3), num(py0 + 10 + double(i % 3) * 11),
-            markup_escape(m.label));
+            num(x), num(py0), num(py1), num(x + 3), num(py0 + 10 + double(i % 3) * 11), xml_escape(m.label));
     }
     // Series.
     for (const auto& s : c.series) {
@@ -205,10 +174,10 @@ std::string render_line_chart(const LineChart& c) {
         if (!d.empty()) d.pop_back();
         o += fmt::format(
             "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\"{}/>\n",
-            d, markup_escape(s.color), num(s.width), s.dashed ? " stroke-dasharray=\"6 3\"" : "");
+            d, xml_escape(s.color), num(s.width), s.dashed ? " stroke-dasharray=\"6 3\"" : "");
         if (drawn == 1)
             o += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\"/>\n", num(lastx), num(lasty),
-                             markup_escape(s.color));
+                             xml_escape(s.color));
     }
     if (!any)
         o += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#777777\">no data</text>\n",

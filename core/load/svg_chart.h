@@ -1,6 +1,7 @@
 // Line charts as inline SVG for the HTML reports (core/load/report_html.h): our own drawing, no library, no
-// script. The markup is XML-well-formed (it can sit in an XHTML document), every text is escaped, and the
-// output depends only on the input (no time, no random ids), so a report can be compared byte for byte.
+// script. The markup is XML-well-formed (it can sit in an XHTML document), every text is escaped (xml_escape
+// of core/load/junit.h), and the output depends only on the input (no time, no random ids), so a report can
+// be compared byte for byte.
 //
 //   LineChart c;
 //   c.title = "Achieved vs target rate"; c.y_unit = "req/s"; c.x_label = "time since start (s)";
@@ -51,9 +52,6 @@ struct LineChart {
     double x_max = -1;              // < x_min: the largest x of any series
     bool integer = false;           // counts (requests, VUs): y ticks are whole numbers
 };
-
-/// Escapes & < > " ' for text and attribute values (XML and HTML alike).
-std::string markup_escape(std::string_view s);
 
 /// 1, 2 or 5 times a power of ten, about (max - min) / target_ticks: the step of "nice" axis ticks.
 double nice_step(double span, int target_ticks);
