@@ -814,9 +814,14 @@ int cmd_runs(const std::vector<std::string>& args) {
                 (a == "--from" ? c.from_s : c.to_s) = *x;
             } else if (a == "--html") {
                 if (v.empty()) return runs_usage_error("--html needs a file name (or - for stdout)");
+                if (v.starts_with("--"))
+                    return runs_usage_error("--html needs a file name (or - for stdout), got the option " +
+                                            v + " (write ./" + v + " for a file of that name)");
                 c.html = v;
             } else if (a == "--compare") {
-                if (v.empty()) return runs_usage_error("--compare needs a run ID (the baseline)");
+                if (v.empty() || v.starts_with("-"))
+                    return runs_usage_error("--compare needs a run ID (the baseline)" +
+                                            (v.empty() ? std::string() : ", got " + v));
                 c.compare = v;
             } else {
                 c.scenario = v;

@@ -260,6 +260,12 @@ class TestLoadReports : public QObject {
                                            << "--compare only applies to runs report";
         QTest::newRow("--html on show")
             << QStringList{"runs", "show", "CUR", "--html", ok} << "--html only applies";
+        QTest::newRow("--compare without its id")
+            << QStringList{"runs", "report", "CUR", "--html", ok, "--compare"}
+            << "--compare needs a run ID (the baseline), got --db";
+        QTest::newRow("--html without its file")
+            << QStringList{"runs", "report", "CUR", "--html"}
+            << "--html needs a file name (or - for stdout), got the option --db";
         QTest::newRow("-o on report") << QStringList{"runs", "report", "CUR", "--html", ok, "-o", "json"}
                                       << "do not apply to an HTML report";
     }
