@@ -1,5 +1,6 @@
 // redline-load's run store front end (docs/runs.md): `run ... --save [--runs-db FILE]` and
-// `runs list|show|delete`. app/ only: it wires core/load/run_store.h and run_recorder.h to the command line.
+// `runs list|show|compare|report|delete`. app/ only: it wires core/load/run_store.h, run_recorder.h and
+// report_html.h to the command line.
 #pragma once
 
 #include <memory>
@@ -33,7 +34,7 @@ class RunSaver {
     std::unique_ptr<load::RunRecorder> recorder_;
 };
 
-/// `redline-load runs list|show|delete ...` (args[0] == "runs"); returns the exit code.
+/// `redline-load runs list|show|compare|report|delete ...` (args[0] == "runs"); returns the exit code.
 int cmd_runs(const std::vector<std::string>& args);
 
 }  // namespace redline::loadcli
