@@ -763,8 +763,8 @@ std::string comparison_table(const RunComparison& c) {
             "<td>{}</td><td class=\"verdict\">{}</td><td>{}</td></tr>\n",
             esc(f.id()), esc(verdict), cls, esc(f.key), fig_value(f, f.base), fig_value(f, f.current),
             fig_change(f), rel, fig_p(f), esc(f.test),
-            f.verdict == FigureVerdict::Regressed  ? "\u25b2 " + verdict
-            : f.verdict == FigureVerdict::Improved ? "\u25bc " + verdict
+            f.verdict == FigureVerdict::Regressed  ? "\u2717 " + verdict
+            : f.verdict == FigureVerdict::Improved ? "\u2713 " + verdict
                                                    : verdict,
             esc(f.note));
     }
@@ -941,7 +941,7 @@ std::string render_comparison_report_html(const ReportRun& base, const ReportRun
         b += "<ul id=\"regressions\">\n";
         for (const auto& f : c.figures)
             if (f.verdict == FigureVerdict::Regressed)
-                b += fmt::format("<li>\u25b2 {} {}: {} \u2192 {} ({}, p = {})</li>\n",
+                b += fmt::format("<li>\u2717 {} {}: {} \u2192 {} ({}, p = {})</li>\n",
                                  f.request.empty() ? std::string("whole run") : "request " + esc(f.request),
                                  esc(f.key), fig_value(f, f.base), fig_value(f, f.current),
                                  f.relative ? fmt::format("{:+.1f} %", *f.relative * 100.0) : fig_change(f),
