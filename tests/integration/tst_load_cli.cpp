@@ -137,7 +137,7 @@ class TestLoadCli : public QObject {
         const Run r = run({"list"});
         QCOMPARE(r.code, 0);
         for (const char* n :
-             {"smoke", "baseline", "ramp", "spike", "soak", "cache", "ratelimit-probe", "canary-bake"})
+             {"smoke", "baseline", "ramp", "spike", "soak", "cache", "ratelimit-probe", "canary-bake", "create-then-read"})
             QVERIFY2(r.out.contains(n), n);
     }
 
