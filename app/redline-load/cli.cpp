@@ -197,8 +197,8 @@ int cmd_validate(const std::vector<std::string>& args) {
                std::string(to_string(s->data.mode)) + ")";
     std::printf("%s: valid (%s, %.1f s, %zu request%s, %zu threshold%s%s)\n", s->name.c_str(),
                 std::string(to_string(s->executor)).c_str(), s->duration_s(), s->requests.size(),
-                s->requests.size() == 1 ? "" : "s", s->thresholds.size(), s->thresholds.size() == 1 ? "" : "s",
-                data.c_str());
+                s->requests.size() == 1 ? "" : "s", s->thresholds.size(),
+                s->thresholds.size() == 1 ? "" : "s", data.c_str());
     return kExitOk;
 }
 

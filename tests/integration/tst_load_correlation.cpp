@@ -258,7 +258,8 @@ class TestLoadCorrelation : public QObject {
         QCOMPARE(validate("ragged.json", &out), 2);
         QVERIFY2(out.contains("data.file: ragged.csv: line 7 has 3 fields, header has 4"), qPrintable(out));
         QCOMPARE(validate("good.json", &out), 0);
-        QVERIFY2(out.contains("v: valid") && out.contains("2 data rows (users.csv, sequential)"), qPrintable(out));
+        QVERIFY2(out.contains("v: valid") && out.contains("2 data rows (users.csv, sequential)"),
+                 qPrintable(out));
     }
 
   private:
