@@ -118,7 +118,15 @@ void parse_scenario_field(const json& body, const std::vector<std::string>& scen
         }
     } else if (sit->is_object()) {
         auto p = parse_scenario(*sit);
-        if (!p.ok()) {
+        const auto data = sit->find("data");
+        if (data != sit->end() && data->is_object() && data->contains("file")) {
+            // Like --cacert: a scenario posted to the agent must not make it read a file of the poster's
+            // choosing. Inline rows carry the same data.
+            errs.push_back(
+                {"scenario.data.file",
+                 "is not accepted by the agent (it reads no files named by a posted scenario); give "
+                 "the rows inline as data.rows"});
+        } else if (!p.ok()) {
             for (const auto& e : p.errors())
                 errs.push_back({"scenario." + e.field, e.message});
         } else {

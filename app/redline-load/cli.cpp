@@ -191,10 +191,15 @@ int cmd_validate(const std::vector<std::string>& args) {
     if (args.size() != 2) return usage_error("validate takes exactly one FILE or BUILTIN");
     auto s = load(args[1]);
     if (!s) return kExitUsage;
-    std::printf("%s: valid (%s, %.1f s, %zu request%s, %zu threshold%s)\n", s->name.c_str(),
+    std::string data;  // ", 200 data rows (users.csv, unique)"
+    if (s->data.enabled)
+        data = ", " + std::to_string(s->data.table.rows.size()) + " data rows (" +
+               (s->data.file.empty() ? std::string("inline") : s->data.file) + ", " +
+               std::string(to_string(s->data.mode)) + ")";
+    std::printf("%s: valid (%s, %.1f s, %zu request%s, %zu threshold%s%s)\n", s->name.c_str(),
                 std::string(to_string(s->executor)).c_str(), s->duration_s(), s->requests.size(),
                 s->requests.size() == 1 ? "" : "s", s->thresholds.size(),
-                s->thresholds.size() == 1 ? "" : "s");
+                s->thresholds.size() == 1 ? "" : "s", data.c_str());
     return kExitOk;
 }
 

@@ -94,6 +94,7 @@ struct Engine::Impl {
     EngineOptions opt;
     std::unique_ptr<RequestMix> mix;
     std::unique_ptr<ArrivalSchedule> schedule;
+    std::unique_ptr<DataFeeder> feeder;  // scenario data (sc.data)
     std::unique_ptr<Collector> collector;
     Worker::Shared shared;
     std::vector<std::unique_ptr<Worker>> workers;
@@ -115,6 +116,7 @@ struct Engine::Impl {
     std::unique_ptr<AgentClient> agent_client;
     std::unique_ptr<RolloutDriver> rollout;  // when the scenario drives a rollout
     bool rollout_done = false;               // it reached a final state and ends the run (end_run)
+    bool data_done = false;                  // the data rows were used up (unique / on_exhausted stop)
     std::vector<int> streak;                 // consecutive violating seconds per threshold (abort checks)
     int aborted_by = -1;                     // index of the threshold that aborted the run
 
@@ -472,9 +474,11 @@ void Engine::Impl::start_workers(const std::vector<tcp::endpoint>& endpoints, co
     const bool open = is_open_model(sc.executor);
     mix = std::make_unique<RequestMix>(sc, host_header);
     if (open) schedule = std::make_unique<ArrivalSchedule>(sc);
+    if (sc.data.enabled)
+        feeder = std::make_unique<DataFeeder>(sc.data.table.rows.size(), sc.data.mode, sc.data.stop_at_end);
     std::vector<std::pair<std::size_t, std::size_t>> check_ranges;
     for (std::size_t i = 0; i < mix->size(); ++i)
-        check_ranges.emplace_back(mix->entry(i).check_base, mix->entry(i).spec->checks.size());
+        check_ranges.emplace_back(mix->entry(i).check_base, mix->entry(i).check_names.size());
     collector = std::make_unique<Collector>(mix->size(), std::move(check_ranges));
     const int nthreads = sc.effective_threads();
     const int nconn = sc.effective_connections();
@@ -493,6 +497,7 @@ void Engine::Impl::start_workers(const std::vector<tcp::endpoint>& endpoints, co
         c.scenario = &sc;
         c.mix = mix.get();
         c.schedule = schedule.get();
+        c.feeder = feeder.get();
         c.endpoints = endpoints;
         c.filter = opt.allow_connect;
         c.tls = tls;
@@ -604,6 +609,9 @@ void Engine::Impl::decide_outcome(Summary& s, bool aborted, const std::string& a
             if (rollout_done && s.rollout)
                 s.reason = "the rollout ended " + s.rollout->state +
                            (s.rollout->reason.empty() ? "" : " (" + s.rollout->reason + ")");
+            else if (data_done)
+                s.reason = "all " + std::to_string(sc.data.table.rows.size()) + " data rows used (mode " +
+                           std::string(to_string(sc.data.mode)) + ")";
         }
     }
 }
@@ -686,7 +694,11 @@ void Engine::Impl::run() {
             next_progress += interval;
             if (next_progress < Clock::now()) next_progress = Clock::now() + interval;
         }
-        if (aborted || rollout_done || stop_requested || el >= planned) break;
+        // Data used up: the open model stops at once; the closed one when every active VU found no row for
+        // its next iteration (the iterations that got a row run to their end).
+        if (shared.data_exhausted.load() && (open || shared.vus_done.load() >= shared.target_vus.load()))
+            data_done = true;
+        if (aborted || rollout_done || data_done || stop_requested || el >= planned) break;
     }
     // Stop starting requests; let in-flight ones finish within graceful_stop_s.
     const double stop_s = std::min(elapsed_s(), planned);
@@ -727,6 +739,9 @@ Engine::Engine(Scenario scenario, EngineOptions options) : impl_(std::make_uniqu
             m += " " + e.field + ": " + e.message + ";";
         throw std::invalid_argument(m);
     }
+    if (scenario.data.enabled && !scenario.data.loaded)
+        throw std::invalid_argument("invalid scenario: data.file " + scenario.data.file +
+                                    " was not read (load_scenario_file / load_scenario_data)");
     impl_->sc = std::move(scenario);
     impl_->opt = std::move(options);
     if (impl_->opt.run_id.empty()) impl_->opt.run_id = random_id();

@@ -58,7 +58,7 @@ CheckCount sum_checks(const RequestMix& mix, const std::vector<CheckCount>& chec
     for (std::size_t i = 0; i < mix.size(); ++i) {
         if (request >= 0 && int(i) != request) continue;
         const auto& e = mix.entry(i);
-        for (std::size_t k = 0; k < e.spec->checks.size(); ++k) {
+        for (std::size_t k = 0; k < e.check_names.size(); ++k) {
             const std::size_t at = e.check_base + k;
             if (at >= checks.size()) break;
             out.passes += checks[at].passes;
@@ -212,10 +212,10 @@ void fill_totals(Summary& s, const EpochStats& tot, const RequestMix& mix, doubl
     s.latency_sketch = corr;
     for (std::size_t i = 0; i < mix.size(); ++i) {
         const auto& e = mix.entry(i);
-        for (std::size_t k = 0; k < e.spec->checks.size(); ++k) {
+        for (std::size_t k = 0; k < e.check_names.size(); ++k) {
             CheckSummary c;
             c.request = e.name;
-            c.name = e.spec->checks[k].name;
+            c.name = e.check_names[k];
             if (e.check_base + k < tot.checks.size()) {
                 c.passes = tot.checks[e.check_base + k].passes;
                 c.fails = tot.checks[e.check_base + k].fails;

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "core/load/correlation.h"
+#include "core/load/data_feeder.h"  // is_variable_name
+
 namespace redline::load {
 
 namespace {
@@ -37,6 +40,19 @@ std::optional<PathTemplate> PathTemplate::parse(std::string_view text, std::stri
             lit.push_back(c);
             continue;
         }
+        if (i + 1 < text.size() && text[i + 1] == '{') {  // "{{name}}"
+            const auto end = text.find("}}", i + 2);
+            if (end == std::string_view::npos) return fail("unterminated '{{' at " + std::to_string(i));
+            const std::string_view name = text.substr(i + 2, end - i - 2);
+            if (!is_variable_name(name))
+                return fail("variable '{{" + std::string(name) +
+                            "}}' must be a name: a letter or '_' then letters, digits, '_' or '-'");
+            if (!lit.empty()) t.parts_.push_back(Part{Kind::Literal, std::move(lit), -1, 0, 0, {}});
+            lit.clear();
+            t.parts_.push_back(Part{Kind::Var, std::string(name), -1, 0, 0, {}});
+            i = end + 1;
+            continue;
+        }
         const auto close = text.find('}', i + 1);
         if (close == std::string_view::npos) return fail("unterminated '{' at " + std::to_string(i));
         const std::string_view inner = text.substr(i + 1, close - i - 1);
@@ -67,18 +83,26 @@ std::optional<PathTemplate> PathTemplate::parse(std::string_view text, std::stri
                 start = bar + 1;
             }
         }
-        if (!lit.empty()) t.parts_.push_back(Part{Kind::Literal, std::move(lit), 0, 0, {}});
+        if (!lit.empty()) t.parts_.push_back(Part{Kind::Literal, std::move(lit), -1, 0, 0, {}});
         lit.clear();
         t.parts_.push_back(std::move(p));
         i = close;
     }
-    if (!lit.empty()) t.parts_.push_back(Part{Kind::Literal, std::move(lit), 0, 0, {}});
+    if (!lit.empty()) t.parts_.push_back(Part{Kind::Literal, std::move(lit), -1, 0, 0, {}});
     return t;
 }
 
-void PathTemplate::expand(std::string& out, Rng& rng) const {
+bool PathTemplate::expand(std::string& out, Rng& rng, const VarValues* vars, int* missing) const {
     for (const auto& p : parts_) {
         switch (p.kind) {
+            case Kind::Var: {
+                if (!vars || p.slot < 0 || std::size_t(p.slot) >= vars->set.size() || !vars->set[p.slot]) {
+                    if (missing) *missing = p.slot;
+                    return false;
+                }
+                append_encoded(out, vars->values[p.slot], Encoding::Path);
+                break;
+            }
             case Kind::Literal:
                 out.append(p.text);
                 break;
@@ -95,6 +119,14 @@ void PathTemplate::expand(std::string& out, Rng& rng) const {
                 break;
         }
     }
+    return true;
+}
+
+std::vector<std::string> PathTemplate::variables() const {
+    std::vector<std::string> v;
+    for (const auto& p : parts_)
+        if (p.kind == Kind::Var) v.push_back(p.text);
+    return v;
 }
 
 std::string PathTemplate::static_text() const {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/json_strict.h"
+#include "core/load/correlation.h"
 #include "core/load/path_template.h"
 
 namespace redline::load {
@@ -342,6 +343,113 @@ void parse_check(const json& j, const std::string& p, Check& out, Ctx& c) {
     get_string(j, "name", p, out.name, c, false, true);
 }
 
+constexpr double kMaxThinkMs = 3'600'000;  // 1 h
+
+/// A think time: milliseconds as a number, or a string "250ms" / "1.5s".
+std::optional<double> parse_think_value(const json& v, const std::string& field, Ctx& c) {
+    double ms = -1;
+    if (v.is_number()) {
+        ms = v.get<double>();
+    } else if (v.is_string()) {
+        const std::string t = v.get<std::string>();
+        double scale = 0;
+        std::size_t cut = 0;
+        if (t.ends_with("ms"))
+            scale = 1, cut = 2;
+        else if (t.ends_with("s"))
+            scale = 1000, cut = 1;
+        const std::string num = t.substr(0, t.size() - cut);
+        char* end = nullptr;
+        const double x = scale > 0 && !num.empty() && (std::isdigit(static_cast<unsigned char>(num[0])) != 0)
+                             ? std::strtod(num.c_str(), &end)
+                             : -1;
+        if (end && *end == '\0')
+            ms = x * scale;
+        else {
+            c.err(field,
+                  "must be a duration such as \"200ms\" or \"1.5s\", or milliseconds as a number (got " +
+                      v.dump() + ")");
+            return std::nullopt;
+        }
+    } else {
+        c.err(field, "must be a duration such as \"200ms\", milliseconds, or {\"min\": ..., \"max\": ...}");
+        return std::nullopt;
+    }
+    if (!std::isfinite(ms) || ms < 0 || ms > kMaxThinkMs) {
+        c.err(field, "must be between 0 and 1 h (got " + v.dump() + ")");
+        return std::nullopt;
+    }
+    return ms;
+}
+
+void parse_think(const json& v, const std::string& p, RequestSpec& out, Ctx& c) {
+    ThinkTime t;
+    if (v.is_object()) {
+        check_keys(v, p, {"min", "max"}, c);
+        if (!v.contains("min") || !v.contains("max")) {
+            c.err(p, "needs both \"min\" and \"max\" (a random time between them)");
+            return;
+        }
+        const auto lo = parse_think_value(v["min"], join(p, "min"), c);
+        const auto hi = parse_think_value(v["max"], join(p, "max"), c);
+        if (!lo || !hi) return;
+        if (*lo > *hi) {
+            c.err(join(p, "max"), "must not be below min");
+            return;
+        }
+        t = {*lo, *hi};
+    } else {
+        const auto ms = parse_think_value(v, p, c);
+        if (!ms) return;
+        t = {*ms, *ms};
+    }
+    out.think = t;
+}
+
+void parse_extract(const json& v, const std::string& p, RequestSpec& out, Ctx& c) {
+    if (!v.is_object() || v.empty() || v.size() > 16) {
+        c.err(
+            p,
+            "must be an object of 1..16 variable name -> {\"json\": \"/pointer\"} or {\"header\": \"Name\"}");
+        return;
+    }
+    for (auto it = v.begin(); it != v.end(); ++it) {
+        const std::string f = join(p, it.key());
+        if (!is_variable_name(it.key())) {
+            c.err(f, "a variable name is a letter or '_' then letters, digits, '_' or '-' (at most 64)");
+            continue;
+        }
+        const json& e = it.value();
+        if (!e.is_object() || e.size() != 1 || !(e.contains("json") || e.contains("header"))) {
+            c.err(f, "must be {\"json\": \"/pointer\"} or {\"header\": \"Name\"}");
+            continue;
+        }
+        Extraction x;
+        x.var = it.key();
+        if (e.contains("json")) {
+            x.kind = Extraction::Kind::Json;
+            if (!get_string(e, "json", f, x.source, c, true)) continue;
+            try {
+                [[maybe_unused]] const json::json_pointer ptr(x.source);
+            } catch (const json::exception&) {
+                c.err(join(f, "json"), "must be a JSON pointer such as \"/id\" (RFC 6901)");
+                continue;
+            }
+            x.name =
+                "extract " + x.var + " from json " + (x.source.empty() ? std::string("(body)") : x.source);
+        } else {
+            x.kind = Extraction::Kind::Header;
+            if (!get_string(e, "header", f, x.source, c, true, true)) continue;
+            if (!is_token(x.source)) {
+                c.err(join(f, "header"), "is not a valid header name");
+                continue;
+            }
+            x.name = "extract " + x.var + " from header " + x.source;
+        }
+        out.extract.push_back(std::move(x));
+    }
+}
+
 void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c) {
     if (!r.is_object()) {
         c.err(p, "must be an object");
@@ -349,7 +457,7 @@ void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c
     }
     check_keys(r, p,
                {"name", "weight", "method", "path", "headers", "body", "api_key", "api_keys",
-                "api_key_header", "expect_status", "checks"},
+                "api_key_header", "expect_status", "checks", "think", "extract"},
                c);
     get_string(r, "method", p, out.method, c);
     if (!is_token(out.method))
@@ -375,6 +483,8 @@ void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c
                     c.err(f, "must be a string");
                 else if (!is_field_value(h->get<std::string>()))
                     c.err(f, "must not contain control characters");
+                else if (std::string why; !VarTemplate::parse(h->get<std::string>(), &why))
+                    c.err(f, why);
                 else {
                     std::string lower = h.key();
                     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
@@ -407,6 +517,7 @@ void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c
                     ct);
         } else
             c.err(join(p, "body"), "must be a string or a JSON object/array");
+        if (std::string why; !VarTemplate::parse(out.body, &why)) c.err(join(p, "body"), why);
     }
     if (const auto it = r.find("expect_status"); it != r.end())
         parse_statuses(*it, join(p, "expect_status"), out.expect_status, c);
@@ -422,6 +533,8 @@ void parse_request(const json& r, const std::string& p, RequestSpec& out, Ctx& c
             }
         }
     }
+    if (const auto it = r.find("think"); it != r.end()) parse_think(*it, join(p, "think"), out, c);
+    if (const auto it = r.find("extract"); it != r.end()) parse_extract(*it, join(p, "extract"), out, c);
     get_string(r, "api_key_header", p, out.api_key_header, c, false, true);
     if (!is_token(out.api_key_header)) c.err(join(p, "api_key_header"), "is not a valid header name");
     std::string key;
@@ -610,8 +723,140 @@ void parse_requests(const json& j, Scenario& s, Ctx& c) {
         parse_request((*it)[i], p, r, c);
         if (c.errs.size() == before && !names.insert(r.name).second)
             c.err(p + ".name", "'" + r.name + "' is used by another request");
+        const json& rj = (*it)[i];
+        if (rj.is_object()) {
+            const bool open = is_open_model(s.executor);
+            if (rj.contains("think") && open)
+                c.err(p + ".think",
+                      "applies to VU executors (constant-vus, ramping-vus) only: in an arrival-rate executor "
+                      "the "
+                      "schedule decides when requests start");
+            if (rj.contains("extract") && s.flow != Flow::Sequence)
+                c.err(p + ".extract",
+                      "needs \"flow\": \"sequence\" (a VU's requests run in order, so later requests can use "
+                      "the value)");
+            if (rj.contains("weight") && s.flow == Flow::Sequence)
+                c.err(p + ".weight",
+                      "does not apply with \"flow\": \"sequence\" (every request runs in order)");
+        }
         s.requests.push_back(std::move(r));
     }
+}
+
+void parse_flow(const json& j, Scenario& s, Ctx& c) {
+    std::string flow;
+    if (!get_string(j, "flow", "", flow, c)) return;
+    if (flow == "mix")
+        s.flow = Flow::Mix;
+    else if (flow == "sequence")
+        s.flow = Flow::Sequence;
+    else {
+        c.err("flow", "must be \"mix\" (pick by weight) or \"sequence\" (every request in order)");
+        return;
+    }
+    if (s.flow == Flow::Sequence && is_open_model(s.executor))
+        c.err(
+            "flow",
+            "\"sequence\" applies to VU executors (constant-vus, ramping-vus) only: an arrival-rate executor "
+            "starts independent requests, there is no VU to run a sequence");
+}
+
+constexpr std::size_t kMaxInlineRows = 10'000;
+
+void parse_data(const json& j, Scenario& s, Ctx& c) {
+    const auto it = j.find("data");
+    if (it == j.end()) return;
+    if (!it->is_object()) {
+        c.err("data", "must be an object with \"file\" (CSV) or \"rows\", and \"mode\"");
+        return;
+    }
+    const json& d = *it;
+    check_keys(d, "data", {"file", "rows", "mode", "on_exhausted"}, c);
+    DataSpec out;
+    out.enabled = true;
+    std::string mode = "sequential";
+    if (get_string(d, "mode", "data", mode, c)) {
+        if (mode == "sequential")
+            out.mode = DataMode::Sequential;
+        else if (mode == "random")
+            out.mode = DataMode::Random;
+        else if (mode == "unique")
+            out.mode = DataMode::Unique;
+        else
+            c.err("data.mode", "must be \"sequential\", \"random\" or \"unique\"");
+    }
+    std::string ex;
+    if (get_string(d, "on_exhausted", "data", ex, c)) {
+        if (out.mode != DataMode::Sequential)
+            c.err("data.on_exhausted",
+                  "applies to mode \"sequential\" only (\"unique\" always ends the run after the last row, "
+                  "\"random\" never runs out)");
+        else if (ex == "recycle" || ex == "stop")
+            out.stop_at_end = ex == "stop";
+        else
+            c.err("data.on_exhausted", "must be \"recycle\" (start over) or \"stop\" (end the run)");
+    }
+    const bool has_file = d.contains("file"), has_rows = d.contains("rows");
+    if (has_file == has_rows) {
+        c.err("data", "needs exactly one of \"file\" (a CSV file) or \"rows\" (inline)");
+        return;
+    }
+    if (has_file) {
+        if (get_string(d, "file", "data", out.file, c, true, true) &&
+            out.file.find('\0') != std::string::npos)
+            c.err("data.file", "must not contain NUL");
+        s.data = std::move(out);
+        return;
+    }
+    const json& rows = d["rows"];
+    if (!rows.is_array() || rows.empty() || rows.size() > kMaxInlineRows) {
+        c.err("data.rows", "must be an array of 1..10000 objects of column -> string or number");
+        return;
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::string f = "data.rows[" + std::to_string(i) + "]";
+        const json& r = rows[i];
+        if (!r.is_object() || r.empty() || r.size() > kMaxDataColumns) {
+            c.err(f, "must be an object of 1..256 column -> string or number");
+            return;
+        }
+        if (i == 0) {
+            for (auto k = r.begin(); k != r.end(); ++k) {
+                if (!is_variable_name(k.key())) {
+                    c.err(f + "." + k.key(),
+                          "a column name is a letter or '_' then letters, digits, '_' or '-' (at most 64)");
+                    return;
+                }
+                out.table.columns.push_back(k.key());
+            }
+        }
+        std::vector<std::string> row;
+        for (const auto& col : out.table.columns) {
+            const auto v = r.find(col);
+            if (v == r.end()) {
+                c.err(f, "has no column \"" + col + "\" (every row needs the columns of rows[0])");
+                return;
+            }
+            if (v->is_string())
+                row.push_back(v->get<std::string>());
+            else if (v->is_number() || v->is_boolean())
+                row.push_back(v->dump());
+            else {
+                c.err(f + "." + col, "must be a string, number or boolean");
+                return;
+            }
+        }
+        if (r.size() != out.table.columns.size()) {
+            for (auto k = r.begin(); k != r.end(); ++k)
+                if (out.table.column(k.key()) < 0) {
+                    c.err(f + "." + k.key(), "is not a column of rows[0]");
+                    return;
+                }
+        }
+        out.table.rows.push_back(std::move(row));
+    }
+    out.loaded = true;
+    s.data = std::move(out);
 }
 
 /// Thresholds; a threshold's "request" must name one of s.requests (parse those first).
@@ -707,6 +952,72 @@ std::string_view to_string(RolloutExpect e) {
     return "promoted";
 }
 
+std::string_view to_string(DataMode m) {
+    switch (m) {
+        case DataMode::Sequential:
+            return "sequential";
+        case DataMode::Random:
+            return "random";
+        case DataMode::Unique:
+            return "unique";
+    }
+    return "sequential";
+}
+
+std::vector<FieldError> check_variables(const Scenario& s) {
+    std::vector<FieldError> errs;
+    if (s.data.enabled && !s.data.loaded) return errs;  // columns unknown until the file is read
+    const auto& cols = s.data.table.columns;
+    const std::string source = s.data.file.empty() ? "data.rows" : "data.file";
+    std::string col_list;
+    for (const auto& col : cols)
+        col_list += (col_list.empty() ? "" : ", ") + col;
+    auto is_column = [&](const std::string& v) {
+        return std::find(cols.begin(), cols.end(), v) != cols.end();
+    };
+    for (std::size_t i = 0; i < s.requests.size(); ++i) {
+        const RequestSpec& r = s.requests[i];
+        const std::string p = "requests[" + std::to_string(i) + "]";
+        for (const auto& x : r.extract)
+            if (is_column(x.var))
+                errs.push_back({p + ".extract." + x.var,
+                                "is also a column of " + source + "; give the extracted value another name"});
+        auto check = [&](const std::string& field, const std::vector<std::string>& vars) {
+            std::set<std::string> reported;
+            for (const auto& v : vars) {
+                if (is_column(v) || !reported.insert(v).second) continue;
+                bool earlier = false;
+                std::string later;
+                for (std::size_t k = 0; k < s.requests.size(); ++k)
+                    for (const auto& x : s.requests[k].extract)
+                        if (x.var == v) {
+                            if (k < i && s.flow == Flow::Sequence)
+                                earlier = true;
+                            else if (later.empty())
+                                later =
+                                    "requests[" + std::to_string(k) + "] (\"" + s.requests[k].name + "\")";
+                        }
+                if (earlier) continue;
+                std::string m = "variable \"" + v + "\" is ";
+                if (s.data.enabled)
+                    m += "not a column of " + source + " (columns: " + col_list + ")";
+                else
+                    m += "not a data column (the scenario has no \"data\")";
+                if (!later.empty())
+                    m += " and only extracted by " + later + ", which does not run before this request";
+                else
+                    m += " and no earlier request extracts it";
+                errs.push_back({field, m});
+            }
+        };
+        if (auto t = PathTemplate::parse(r.path, nullptr)) check(p + ".path", t->variables());
+        for (const auto& [k, v] : r.headers)
+            if (auto t = VarTemplate::parse(v, nullptr)) check(p + ".headers." + k, t->variables());
+        if (auto t = VarTemplate::parse(r.body, nullptr)) check(p + ".body", t->variables());
+    }
+    return errs;
+}
+
 Parsed<Scenario> parse_scenario(const json& j) {
     Ctx c;
     Scenario s;
@@ -732,6 +1043,8 @@ Parsed<Scenario> parse_scenario(const json& j) {
                 "graceful_stop_s",
                 "insecure_skip_verify",
                 "requests",
+                "flow",
+                "data",
                 "thresholds",
                 "agent",
                 "rollout"},
@@ -743,11 +1056,14 @@ Parsed<Scenario> parse_scenario(const json& j) {
     get_number(j, "timeout_ms", "", 1, 600000, s.timeout_ms, c);
     get_number(j, "late_after_ms", "", 0, 60000, s.late_after_ms, c);
     get_number(j, "graceful_stop_s", "", 0, 600, s.graceful_stop_s, c);
+    parse_flow(j, s, c);
+    parse_data(j, s, c);
     parse_requests(j, s, c);
     parse_thresholds(j, s, c);
     parse_agent(j, s, c);
     parse_rollout(j, s, c);
     if (!c.errs.empty()) return {c.errs};
+    if (auto ve = check_variables(s); !ve.empty()) return {ve};
     return {s};
 }
 
@@ -813,9 +1129,35 @@ json to_json(const Scenario& s) {
             }
             rj["checks"] = cs;
         }
+        if (r.think) rj["think"] = {{"min", r.think->min_ms}, {"max", r.think->max_ms}};
+        if (!r.extract.empty()) {
+            json ex = json::object();
+            for (const auto& x : r.extract)
+                ex[x.var] = {{x.kind == Extraction::Kind::Json ? "json" : "header", x.source}};
+            rj["extract"] = ex;
+        }
+        if (s.flow == Flow::Sequence) rj.erase("weight");
         reqs.push_back(rj);
     }
     j["requests"] = reqs;
+    if (s.flow == Flow::Sequence) j["flow"] = "sequence";
+    if (s.data.enabled) {
+        json d{{"mode", std::string(to_string(s.data.mode))}};
+        if (s.data.mode == DataMode::Sequential && s.data.stop_at_end) d["on_exhausted"] = "stop";
+        if (!s.data.file.empty()) {
+            d["file"] = s.data.file;
+        } else {
+            json rows = json::array();
+            for (const auto& row : s.data.table.rows) {
+                json o = json::object();
+                for (std::size_t k = 0; k < row.size() && k < s.data.table.columns.size(); ++k)
+                    o[s.data.table.columns[k]] = row[k];
+                rows.push_back(o);
+            }
+            d["rows"] = rows;
+        }
+        j["data"] = d;
+    }
     json th = json::array();
     for (const auto& t : s.thresholds) {
         json tj{{"expr", t.expr},
@@ -899,6 +1241,7 @@ std::vector<FieldError> apply_overrides(Scenario& s, const ScenarioOverrides& o)
     auto re = parse_scenario(to_json(n));
     if (!re.ok()) return re.errors();
     s = re.value();
+    if (n.data.enabled && !n.data.file.empty()) s.data = n.data;  // keep the rows read from the file
     return {};
 }
 

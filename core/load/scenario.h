@@ -17,9 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/control.h"  // Parsed<T>, FieldError
-#include "core/rollout.h"  // RolloutSpec
-#include "core/url.h"      // TargetUrl, parse_target_url
+#include "core/control.h"           // Parsed<T>, FieldError
+#include "core/load/data_feeder.h"  // DataTable, DataMode
+#include "core/rollout.h"           // RolloutSpec
+#include "core/url.h"               // TargetUrl, parse_target_url
 
 namespace redline::load {
 
@@ -64,8 +65,29 @@ struct Check {
     bool operator==(const Check&) const = default;
 };
 
+/// Think time (closed model only): after this request's response the VU waits a uniformly random time in
+/// [min_ms, max_ms] (min == max: fixed) before its next request. Not part of any latency.
+struct ThinkTime {
+    double min_ms = 0;
+    double max_ms = 0;
+    bool operator==(const ThinkTime&) const = default;
+};
+
+/// Response correlation: after a response with an expected status, `var` takes the value of a JSON field
+/// (RFC 6901 pointer into the body) or of a header; it is unset when the request failed or the value is not
+/// there. Counted as a check named `name` ("extract order_id from json /id").
+struct Extraction {
+    enum class Kind { Json, Header };
+    std::string var;
+    Kind kind = Kind::Json;
+    std::string source;  // the pointer, or the header name
+    std::string name;    // the check's name
+    bool operator==(const Extraction&) const = default;
+};
+
 /// One entry of the weighted request mix. `path` is a template: "{a..b}" picks an integer uniformly in
-/// [a, b], "{x|y|z}" picks one of the listed words; everything else is literal.
+/// [a, b], "{x|y|z}" picks one of the listed words, "{{name}}" is a variable (data column or extracted
+/// value); everything else is literal. Header values and the body may hold "{{name}}" variables too.
 struct RequestSpec {
     std::string name;  // unique; default "METHOD path"
     double weight = 1.0;
@@ -79,6 +101,8 @@ struct RequestSpec {
     /// every request without a response, is a failed request.
     std::vector<StatusRange> expect_status;
     std::vector<Check> checks;
+    std::optional<ThinkTime> think;
+    std::vector<Extraction> extract;  // in the order written (sorted by variable name)
     bool expected(int status) const;
     bool operator==(const RequestSpec&) const = default;
 };
@@ -157,6 +181,24 @@ struct RolloutDrive {
 };
 std::string_view to_string(RolloutExpect e);
 
+/// How a VU picks its next request: by weight (Mix), or every request in the order written, over and over
+/// (Sequence: one pass is an iteration; closed model only).
+enum class Flow { Mix, Sequence };
+
+/// Rows whose columns fill "{{column}}" templates (docs/scenarios.md "Data"). From a CSV file (`file`,
+/// relative to the scenario file; read by load_scenario_file / load_scenario_data, never by parse_scenario)
+/// or inline (`rows`). One row per iteration: per request with flow "mix", per pass with "sequence".
+struct DataSpec {
+    bool enabled = false;
+    std::string file;  // as written; empty: inline rows
+    DataMode mode = DataMode::Sequential;
+    bool stop_at_end = false;  // sequential: "on_exhausted": "stop" (unique always stops)
+    bool loaded = false;       // table holds the rows (inline: always; file: after load_scenario_data)
+    DataTable table;
+    bool operator==(const DataSpec&) const = default;
+};
+std::string_view to_string(DataMode m);  // "sequential", "random", "unique"
+
 struct Scenario {
     std::string name;
     std::string description;
@@ -172,6 +214,8 @@ struct Scenario {
     double graceful_stop_s = 2;         // in-flight requests may finish this long after the last stage
     bool insecure_skip_verify = false;  // https targets: do not verify the server's certificate and name
     std::vector<RequestSpec> requests;
+    Flow flow = Flow::Mix;
+    DataSpec data;
     std::vector<Threshold> thresholds;
     AgentSpec agent;
     RolloutDrive rollout;
@@ -197,8 +241,16 @@ struct Scenario {
 Parsed<Scenario> parse_scenario(const nlohmann::json& j);
 /// Parses JSON text (syntax errors are reported with field "" and the parser's position).
 Parsed<Scenario> parse_scenario_text(std::string_view text);
-/// Reads and parses a file; a missing/unreadable file is one FieldError with field "" and the OS reason.
+/// Reads and parses a file; a missing/unreadable file is one FieldError with field "" and the OS reason. A
+/// `data.file` is read too (load_scenario_data, relative to the scenario file's directory).
 Parsed<Scenario> load_scenario_file(const std::string& path);
+/// Reads the CSV file named by s.data.file (relative to base_dir unless absolute) into s.data.table and
+/// checks the "{{column}}" references against its header. Errors name "data.file" or the template's field.
+/// Only for scenarios from a trusted place (a file the user gave): an agent never calls it.
+std::vector<FieldError> load_scenario_data(Scenario& s, const std::string& base_dir);
+/// Every "{{name}}" of a request must be a data column or extracted by an earlier request (flow
+/// "sequence"). With an unloaded data.file the columns are unknown and nothing is checked.
+std::vector<FieldError> check_variables(const Scenario& s);
 /// The canonical JSON form (round-trips through parse_scenario).
 nlohmann::json to_json(const Scenario& s);
 

@@ -20,7 +20,38 @@ Parsed<Scenario> load_scenario_file(const std::string& path) {
     ss << in.rdbuf();
     const std::string text = ss.str();
     if (text.size() > 4 * 1024 * 1024) return {std::vector<FieldError>{{"", path + " is larger than 4 MiB"}}};
-    return parse_scenario_text(text);
+    auto p = parse_scenario_text(text);
+    if (!p.ok() || !p.value().data.enabled || p.value().data.file.empty()) return p;
+    auto errs = load_scenario_data(p.value(), fs::path(path).parent_path().string());
+    if (!errs.empty()) return {errs};
+    return p;
+}
+
+std::vector<FieldError> load_scenario_data(Scenario& s, const std::string& base_dir) {
+    if (!s.data.enabled || s.data.file.empty()) return check_variables(s);
+    fs::path file(s.data.file);
+    if (file.is_relative() && !base_dir.empty()) file = fs::path(base_dir) / file;
+    const std::string shown =
+        s.data.file == file.string() ? s.data.file : s.data.file + " (" + file.string() + ")";
+    auto fail = [&](std::string m) { return std::vector<FieldError>{{"data.file", std::move(m)}}; };
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return fail("cannot read " + shown + ": no such file");
+    if (!fs::is_regular_file(file, ec)) return fail(shown + " is not a regular file");
+    const auto size = fs::file_size(file, ec);
+    if (ec) return fail("cannot read " + shown + ": " + ec.message());
+    if (size > kMaxDataFileBytes)
+        return fail(shown + " is larger than 16 MiB (" + std::to_string(size) + " bytes)");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail("cannot read " + shown + ": " + std::strerror(errno));
+    std::string text(size, '\0');
+    in.read(text.data(), std::streamsize(size));
+    if (in.gcount() != std::streamsize(size)) return fail("cannot read " + shown + ": short read");
+    std::string why;
+    auto t = parse_csv(text, &why);
+    if (!t) return fail(s.data.file + ": " + why);
+    s.data.table = std::move(*t);
+    s.data.loaded = true;
+    return check_variables(s);
 }
 
 std::vector<std::string> scenario_search_dirs(const std::vector<std::string>& extra) {

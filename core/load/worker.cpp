@@ -16,6 +16,8 @@
 #include <optional>
 
 #include "core/json_strict.h"
+#include "core/load/correlation.h"
+#include "core/load/data_feeder.h"
 #include "core/load/tls_client.h"
 
 namespace redline::load {
@@ -148,6 +150,9 @@ struct Worker::Conn {
     std::uint64_t gen = 0;  // bumped on close; stale handlers compare and return
     int vu = -1;            // closed model: global VU id; -1 in the open model
     bool parked = false;
+    bool done = false;        // closed model: the data ran out, this VU sends no more
+    VarValues vars;           // data row + extracted values, by RequestMix slot
+    std::size_t seq_pos = 0;  // flow "sequence": the next request; 0 starts an iteration
     // current request
     std::size_t req = 0;
     int stage = 0;
@@ -179,6 +184,8 @@ Worker::Worker(Config cfg) : cfg_(std::move(cfg)), tick_timer_(ioc_), sched_time
             conns_.back()->parked = true;
         }
     }
+    for (auto& c : conns_)
+        c->vars.resize(cfg_.mix->variable_names().size());
 }
 
 Worker::~Worker() {
@@ -250,9 +257,9 @@ void Worker::tick() {
         const int target = cfg_.shared->target_vus.load(std::memory_order_relaxed);
         const bool stopping = now >= cfg_.shared->stop_at_ns.load(std::memory_order_relaxed);
         for (auto& c : conns_) {
-            if (c->parked && !stopping && c->vu < target) {
+            if (c->parked && !c->done && !stopping && c->vu < target) {
                 c->parked = false;
-                send(*c, cfg_.mix->pick(rng_), now_ns());
+                resume(*c);
             }
         }
     } else {
@@ -276,7 +283,7 @@ void Worker::arm_schedule_timer(std::int64_t rel_ns) {
 }
 
 void Worker::pump() {
-    if (!cfg_.schedule || shutting_down_) return;
+    if (!cfg_.schedule || shutting_down_ || exhausted_) return;
     const std::int64_t stop_at = cfg_.shared->stop_at_ns.load(std::memory_order_relaxed);
     while (next_intended_ns_ >= 0) {
         if (next_intended_ns_ >= stop_at) return;
@@ -295,7 +302,89 @@ void Worker::pump() {
             next_intended_ns_ = std::int64_t(*t * 1e9);
         else
             next_intended_ns_ = -1;
-        send(*c, cfg_.mix->pick(rng_), intended);
+        if (start_next(*c, intended) != Next::Sent) {
+            idle_.push_back(c);
+            return;
+        }
+    }
+}
+
+bool Worker::take_row(Conn& c) {
+    const auto idx = cfg_.feeder->next(rng_);
+    if (!idx) {
+        if (!exhausted_) spdlog::info("load worker {}: the data rows are used up", cfg_.index);
+        exhausted_ = true;
+        cfg_.shared->data_exhausted.store(true, std::memory_order_relaxed);
+        return false;
+    }
+    const auto& row = cfg_.scenario->data.table.rows[*idx];
+    for (std::size_t k = 0; k < row.size() && k < cfg_.mix->column_count(); ++k)
+        c.vars.assign(k, row[k]);
+    return true;
+}
+
+Worker::Next Worker::start_next(Conn& c, std::int64_t intended_ns) {
+    const RequestMix& mix = *cfg_.mix;
+    const bool sequence = cfg_.scenario->flow == Flow::Sequence;
+    // A request that lacks a variable is skipped; a sequence's first request never does (validated), so one
+    // pass over the requests finds one to send unless every request is skipped.
+    for (std::size_t attempt = 0; attempt < mix.size(); ++attempt) {
+        std::size_t req = 0;
+        if (sequence) {
+            if (c.seq_pos == 0) {  // a new iteration: its own data row, no values from the last one
+                for (std::size_t k = mix.column_count(); k < c.vars.set.size(); ++k)
+                    c.vars.unset(k);
+                if (cfg_.feeder && !take_row(c)) return Next::Exhausted;
+            }
+            req = c.seq_pos;
+            c.seq_pos = (c.seq_pos + 1) % mix.size();
+        } else {
+            if (cfg_.feeder && !take_row(c)) return Next::Exhausted;
+            req = mix.pick(rng_);
+        }
+        int missing = -1;
+        const std::string_view bytes = mix.render(req, c.wbuf, rng_, key_counter_, &c.vars, &missing);
+        const auto& e = mix.entry(req);
+        if (e.vars_check >= 0) {
+            flush_if_epoch_changed(now_ns());
+            auto& cc = cur_.checks[e.check_base + std::size_t(e.vars_check)];
+            if (bytes.empty()) {
+                ++cc.fails;
+                cur_.any = true;
+                continue;
+            }
+            ++cc.passes;
+        }
+        c.wdata = bytes;
+        send(c, req, intended_ns);
+        return Next::Sent;
+    }
+    return Next::NothingToSend;
+}
+
+void Worker::resume(Conn& c) {
+    if (shutting_down_) return;
+    const bool active = !c.done && c.vu < cfg_.shared->target_vus.load(std::memory_order_relaxed) &&
+                        now_ns() < cfg_.shared->stop_at_ns.load(std::memory_order_relaxed);
+    if (!active) {
+        c.parked = true;
+        return;
+    }
+    switch (start_next(c, now_ns())) {
+        case Next::Sent:
+            return;
+        case Next::Exhausted:
+            c.done = true;
+            c.parked = true;
+            cfg_.shared->vus_done.fetch_add(1, std::memory_order_relaxed);
+            return;
+        case Next::NothingToSend:  // every request lacked a value: try again after a pause
+            c.backoff.expires_after(std::chrono::milliseconds(50));
+            c.backoff.async_wait([this, &c](error_code ec) {
+                if (ec || shutting_down_) return;
+                c.parked = true;  // the next tick restarts it if still active
+            });
+            return;
     }
 }
 
@@ -305,7 +394,6 @@ void Worker::send(Conn& c, std::size_t req, std::int64_t intended_ns) {
     c.intended_ns = intended_ns;
     c.sent_ns = now_ns();  // refined in do_write; covers the connect for the timeout sweep
     c.stage = int(cfg_.scenario->stage_at(double(intended_ns) * 1e-9));
-    c.wdata = cfg_.mix->render(req, c.wbuf, rng_, key_counter_);
     cfg_.shared->in_flight.fetch_add(1, std::memory_order_relaxed);
     if (!c.connected)
         do_connect(c);
@@ -409,7 +497,7 @@ void Worker::do_write(Conn& c) {
     }
     c.parser.emplace();
     c.parser->eager(true);
-    if (const auto& e = cfg_.mix->entry(c.req); !e.spec->checks.empty()) {
+    if (const auto& e = cfg_.mix->entry(c.req); !e.capture.empty() || e.keep_body) {
         c.captured.reset(e.capture.size());
         c.parser->capture = &e.capture;
         c.parser->out = &c.captured;
@@ -525,7 +613,7 @@ void Worker::finish(Conn& c, int status, TransportError kind) {
     rs.counters.add_result(status, failed);
     auto& st = cur_.stages[c.stage];
     st.counters.add_result(status, failed);
-    if (!entry.spec->checks.empty()) {
+    if (!entry.spec->checks.empty() || !entry.spec->extract.empty()) {
         if (status == 0) c.captured.reset(entry.capture.size());  // no response: every check fails
         std::optional<nlohmann::json> body_json;
         for (std::size_t k = 0; k < entry.spec->checks.size(); ++k) {
@@ -534,6 +622,35 @@ void Worker::finish(Conn& c, int status, TransportError kind) {
                 ++cc.passes;
             else
                 ++cc.fails;
+        }
+        // Extractions: only from a response with an expected status; otherwise the variable is unset, so a
+        // later request that needs it is not sent rather than sent with a stale or empty value.
+        for (std::size_t k = 0; k < entry.spec->extract.size(); ++k) {
+            const Extraction& x = entry.spec->extract[k];
+            const int slot = entry.extract_slots[k];
+            auto& cc = cur_.checks[entry.check_base + entry.spec->checks.size() + k];
+            std::optional<std::string> value;
+            if (!failed && slot >= 0) {
+                if (x.kind == Extraction::Kind::Header) {
+                    for (std::size_t h = 0; h < entry.capture.size(); ++h)
+                        if (boost::beast::iequals(entry.capture[h], x.source) && c.captured.present[h])
+                            value = c.captured.values[h];
+                } else if (!c.captured.body_overflow) {
+                    if (!body_json) {
+                        auto p = parse_json_strict(c.captured.body);
+                        body_json = p.ok() ? std::move(p.value())
+                                           : nlohmann::json(nlohmann::json::value_t::discarded);
+                    }
+                    value = extract_json_value(*body_json, x.source, nullptr);
+                }
+            }
+            if (value && !value->empty()) {
+                c.vars.assign(std::size_t(slot), *value);
+                ++cc.passes;
+            } else {
+                if (slot >= 0) c.vars.unset(std::size_t(slot));
+                ++cc.fails;
+            }
         }
     }
     if (status > 0) {
@@ -570,16 +687,22 @@ void Worker::after_finish(Conn& c, bool failed) {
         c.parked = true;
         return;
     }
-    if (failed) {  // do not spin on a failing target: back off 50 ms
+    // Think time: the VU pauses after the response (never part of a latency: the next request's clock
+    // starts when it is sent). A failed request pauses at least 50 ms so a failing target is not spun on.
+    double pause_ms = 0;
+    if (const auto& t = cfg_.mix->entry(c.req).spec->think)
+        pause_ms = t->min_ms + (t->max_ms - t->min_ms) * rng_.unit();
+    if (failed) pause_ms = std::max(pause_ms, 50.0);
+    if (pause_ms > 0) {
         c.parked = false;
-        c.backoff.expires_after(std::chrono::milliseconds(50));
+        c.backoff.expires_after(std::chrono::nanoseconds(std::int64_t(pause_ms * 1e6)));
         c.backoff.async_wait([this, &c](error_code ec) {
             if (ec || shutting_down_) return;
-            c.parked = true;  // the next tick restarts it if still active
+            resume(c);
         });
         return;
     }
-    send(c, cfg_.mix->pick(rng_), now);
+    resume(c);
 }
 
 void Worker::close(Conn& c, bool tls_failed) {

@@ -4,6 +4,14 @@
 // connection is free the next request waits (its latency keeps counting from the intended time) — nothing is
 // skipped.
 //
+// Virtual users (closed model) run a scenario's flow: a weighted pick per request ("mix") or every request in
+// order ("sequence", one pass = one iteration). Each VU (connection) owns its variables (data row + extracted
+// values, core/load/correlation.h); a request whose variable has no value is not sent (its "variables set"
+// check fails). Think time is a pause of the VU after a response, outside every latency. Data rows come from
+// the run's shared DataFeeder: one per iteration (per request in the open model); when a unique/stopping
+// feeder runs out, a VU stops at its next iteration (the running ones finish theirs) and Shared tells the
+// engine, which ends the run once every active VU has stopped (open model: at once).
+//
 // https targets: every connection is a TLS stream over the socket (Config::tls); a worker keeps the newest
 // resumable TLS session its connections got and offers it on every new connection (session resumption
 // across reconnects); handshakes and resumed handshakes are counted in Shared.
@@ -45,6 +53,8 @@ class Worker {
         std::atomic<std::int64_t> in_flight{0};
         std::atomic<std::uint64_t> bytes_sent{0}, bytes_received{0};
         std::atomic<std::uint64_t> tls_handshakes{0}, tls_resumed{0};  // https: completed handshakes
+        std::atomic<bool> data_exhausted{false};                       // a worker found the data rows used up
+        std::atomic<int> vus_done{0};  // closed model: VUs that found no row for a new iteration
     };
     struct Config {
         int index = 0;
@@ -52,6 +62,7 @@ class Worker {
         const Scenario* scenario = nullptr;
         const RequestMix* mix = nullptr;
         const ArrivalSchedule* schedule = nullptr;  // open model only
+        DataFeeder* feeder = nullptr;               // scenario data; shared by all workers
         std::vector<boost::asio::ip::tcp::endpoint> endpoints;
         ConnectFilter filter;
         std::shared_ptr<TlsClient> tls;  // https targets; null for http
@@ -82,6 +93,12 @@ class Worker {
     void tick();
     void pump();
     void arm_schedule_timer(std::int64_t rel_ns);
+    enum class Next { Sent, Exhausted, NothingToSend };
+    /// Picks the VU's next request (flow, data row, variables), renders and sends it.
+    Next start_next(Conn& c, std::int64_t intended_ns);
+    bool take_row(Conn& c);
+    /// Closed model, after a pause: the next request if the VU is still active, else parked.
+    void resume(Conn& c);
     void send(Conn& c, std::size_t req, std::int64_t intended_ns);
     void do_connect(Conn& c);
     void do_handshake(Conn& c);
@@ -113,6 +130,7 @@ class Worker {
     std::int64_t late_after_ns_ = 0;
     std::int64_t timeout_ns_ = 0;
     bool shutting_down_ = false;
+    bool exhausted_ = false;  // the data feeder ran out: no request starts any more
     EpochStats cur_;
     ssl_session_st* session_ = nullptr;  // https: newest resumable session (owned reference)
     std::thread thread_;

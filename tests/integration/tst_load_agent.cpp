@@ -192,6 +192,21 @@ class TestLoadAgent : public QObject {
         QVERIFY(!h.wait_finished((*l.value)["id"]).is_null());
     }
 
+    // Inline data rows are what the agent accepts instead of a data.file: the run uses each row once.
+    void inline_data_rows_run_through_the_agent() {
+        Harness h;
+        json sc = inline_scenario("", 50, 5, "/rows/{{n}}");
+        sc["data"] = {{"rows", json::array({{{"n", 1}}, {{"n", 2}}, {{"n", 3}}})}, {"mode", "unique"}};
+        auto r = h.post({{"scenario", sc}});
+        QCOMPARE(r.http_status, 201L);
+        const json done = h.wait_finished((*r.value)["id"]);
+        QVERIFY(!done.is_null());
+        QCOMPARE(done["summary"]["completed"].get<int>(), 3);
+        QVERIFY2(
+            done["summary"]["reason"].get<std::string>().find("all 3 data rows used") != std::string::npos,
+            done.dump().c_str());
+    }
+
     void https_to_the_api_address_fails_before_any_request() {
         // The allow-list lets https:// name the API server; its plain-HTTP port fails the TLS handshake,
         // which ends the run as an error before any request (no run of failed requests against the host).
@@ -242,6 +257,10 @@ class TestLoadAgent : public QObject {
         QTest::newRow("invalid inline")
             << R"({"scenario":{"name":"x","executor":"constant-vus","vus":1,"duration_s":1}})"
             << "scenario.requests";
+        // A posted scenario must not make the agent read a file (like --cacert, data.file is CLI-only).
+        QTest::newRow("data file")
+            << R"({"scenario":{"name":"x","executor":"constant-vus","vus":1,"duration_s":1,"data":{"file":"/etc/passwd"},"requests":[{"path":"/{{root}}"}]}})"
+            << "scenario.data.file";
         QTest::newRow("bad rate type") << R"({"scenario":"baseline","rate":"fast"})"
                                        << "rate";
         QTest::newRow("guard route") << R"({"scenario":"smoke","guard":{"route":"GET /nope","p99_ms":10}})"

@@ -136,8 +136,8 @@ class TestLoadCli : public QObject {
     void list_shows_builtins() {
         const Run r = run({"list"});
         QCOMPARE(r.code, 0);
-        for (const char* n :
-             {"smoke", "baseline", "ramp", "spike", "soak", "cache", "ratelimit-probe", "canary-bake"})
+        for (const char* n : {"smoke", "baseline", "ramp", "spike", "soak", "cache", "ratelimit-probe",
+                              "canary-bake", "create-then-read"})
             QVERIFY2(r.out.contains(n), n);
     }
 

@@ -413,8 +413,9 @@ class TestLoadScenario : public QObject {
 
     void builtins_are_valid() {
         const auto names = list_builtin_scenarios(builtin_dirs());
-        const std::set<std::string> want = {"smoke", "baseline",        "ramp",       "spike", "soak",
-                                            "cache", "ratelimit-probe", "canary-bake"};
+        const std::set<std::string> want = {"smoke",           "baseline",    "ramp",
+                                            "spike",           "soak",        "cache",
+                                            "ratelimit-probe", "canary-bake", "create-then-read"};
         for (const auto& w : want)
             QVERIFY2(std::find(names.begin(), names.end(), w) != names.end(), w.c_str());
         for (const auto& n : names) {
