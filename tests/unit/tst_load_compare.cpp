@@ -23,9 +23,9 @@ namespace {
 
 constexpr std::uint64_t kMs = 1'000'000;
 
-class Rng {
+class DrawRng {
   public:
-    explicit Rng(std::uint64_t seed) : g_(seed) {}
+    explicit DrawRng(std::uint64_t seed) : g_(seed) {}
     double uniform() { return double(g_() >> 11) * 0x1.0p-53; }
     double normal() {
         const double u1 = 1.0 - uniform(), u2 = uniform();
@@ -46,7 +46,7 @@ struct Traffic {
 };
 
 /// One request named "get" carrying all the traffic, the whole run equal to it.
-Summary draw(Rng& rng, const Traffic& t, const std::string& scenario = "compare") {
+Summary draw(DrawRng& rng, const Traffic& t, const std::string& scenario = "compare") {
     Summary s;
     s.run_id = "run-" + std::to_string(std::uint64_t(rng.uniform() * 1e9));
     s.scenario = scenario;
@@ -78,7 +78,7 @@ Summary draw(Rng& rng, const Traffic& t, const std::string& scenario = "compare"
 }
 
 Summary draw(std::uint64_t seed, const Traffic& t) {
-    Rng rng(seed);
+    DrawRng rng(seed);
     return draw(rng, t);
 }
 
@@ -138,7 +138,7 @@ class TestLoadCompare : public QObject {
         int gate_failures = 0, latency_flags = 0, failed_flags = 0, pairs = 100;
         const RegressionSpec sp = spec("p50=10%,p95=10%,p99=10%,failed=0.5pp,rate=-5%");
         for (int seed = 0; seed < pairs; ++seed) {
-            Rng rng(1000 + std::uint64_t(seed));
+            DrawRng rng(1000 + std::uint64_t(seed));
             const Summary a = draw(rng, {}), b = draw(rng, {});
             const RunComparison c = compare(a, b);
             if (any_failed(gate(c, sp))) ++gate_failures;
