@@ -6,10 +6,11 @@
 //    uint64). Only the owner thread writes them, with a relaxed load followed by a relaxed store (a plain
 //    `mov` pair on x86-64: no lock prefix, no fence). The exception is the min/max pair, which the merger
 //    takes and resets with an exchange (see below).
-//  - The thread finds its shard through a two-word thread_local cache {recorder id, shard*}; ids are never
-//    reused, so an entry of a destroyed recorder never matches again. On a miss the thread looks through its
-//    own list of shards (no lock) and only on its first call for a recorder allocates a shard and hands it to
-//    the recorder under shards_mutex (the "pending" list).
+//  - The thread finds its shard through a thread_local cache {recorder id, shard*} (plus the previous
+//    entry, checked out of line: a forwarding host alternates between its total and upstream recorders); ids
+//    are never reused, so an entry of a destroyed recorder never matches again. On a miss the thread looks
+//    through its own list of shards (no lock) and only on its first call for a recorder allocates a shard and
+//    hands it to the recorder under shards_mutex (the "pending" list).
 //  - close_epoch() reads every shard, subtracts the previous reading (SeriesPrev, merger-owned), turns the
 //    deltas into Counters + LatencySketch per series, stores them in the series' WindowRing and adds them to
 //    the cumulative totals used by /metrics.
@@ -123,7 +124,7 @@ struct Recorder::Impl {
     Shard* shard_slow() noexcept;
 
     SeriesCells* cells_for(SeriesHandle h) noexcept {
-        Shard* s = t_cache.id == id ? t_cache.shard : shard_slow();
+        Shard* s = t_cache.id == id ? t_cache.shard : t_cache.id2 == id ? t_cache.shard2 : shard_slow();
         if (s == nullptr || h.index >= s->nseries) return nullptr;
         return &s->cells[h.index];
     }
@@ -169,7 +170,7 @@ Shard* Recorder::Impl::shard_slow() noexcept {
         std::erase_if(list, [](const auto& e) { return e.second->orphaned.load(std::memory_order_acquire); });
         for (const auto& [rid, s] : list) {
             if (rid == id) {
-                t_cache = {id, s.get()};
+                t_cache = {id, s.get(), t_cache.id, t_cache.shard};
                 return s.get();
             }
         }
@@ -179,7 +180,7 @@ Shard* Recorder::Impl::shard_slow() noexcept {
             pending.push_back(s);
         }
         list.emplace_back(id, s);
-        t_cache = {id, s.get()};
+        t_cache = {id, s.get(), t_cache.id, t_cache.shard};
         return t_cache.shard;
     } catch (...) {
         return nullptr;  // out of memory: this record is dropped; the next call retries

@@ -128,7 +128,7 @@ void TestProxyUpstreamChart::proxyDetailChartShowsUpstreamLines() {
 
     QLabel* fig = page.upstreamFigure();
     QTRY_VERIFY_WITH_TIMEOUT(fig->isVisible() && fig->toolTip().contains("upstream"), kTimeout);
-    QVERIFY2(fig->toolTip().contains("p99 total") && fig->toolTip().contains("Quantiles do not subtract"),
+    QVERIFY2(fig->toolTip().contains("p99: total") && fig->toolTip().contains("Quantiles do not subtract"),
              qPrintable(fig->toolTip()));
     traffic(proxy_.port(), 20);  // keep the newest window busy for the picture
     QTest::qWait(600);
@@ -179,7 +179,7 @@ void TestProxyUpstreamChart::figureTextIsHonest() {
         up.add(std::uint64_t(10'000'000));
     s.upstream = UpstreamLatency{10, LatencyQuantiles::from(up)};
     QString t = DetailPage::upstreamFigureText(s, 5);
-    QVERIFY2(t.startsWith("Last 5 s: p99 total 12.0 ms · upstream 10.0 ms"), qPrintable(t));
+    QVERIFY2(t.startsWith("Last 5 s · p99: total 12.0 ms, upstream 10.0 ms"), qPrintable(t));
     QVERIFY2(t.contains("mean proxy overhead 2.00 ms"), qPrintable(t));
     // Not every request reached an upstream: no subtraction, both means and the counts.
     s.upstream->requests = 7;

@@ -113,20 +113,13 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
            "upstream to the last response byte (summed over retries).\nQuantiles do not subtract: the p99 "
            "request of the total is not the p99 request upstream, so both p99s are shown side by side.\nThe "
            "means do subtract, when every request of the window reached an upstream: their difference is "
-           "the time the proxy added per request."));
+           "the time the proxy added per request (mean total − mean upstream)."));
     upstream_figure_->hide();
+    // The figure line sits in a row of its own above the latency chart, so the four charts keep the same
+    // height and their plot areas stay aligned; hidden (non-forwarding hosts), the row takes no space.
+    grid->addWidget(upstream_figure_, 0, LatencyChart % 2);
     for (int i = 0; i < ChartCount; ++i) {
-        if (i == LatencyChart) {
-            auto* holder = new QWidget;
-            auto* v = new QVBoxLayout(holder);
-            v->setContentsMargins(0, 0, 0, 0);
-            v->setSpacing(2);
-            v->addWidget(upstream_figure_);
-            v->addWidget(charts_[i], 1);
-            grid->addWidget(holder, i / 2, i % 2);
-        } else {
-            grid->addWidget(charts_[i], i / 2, i % 2);
-        }
+        grid->addWidget(charts_[i], 1 + i / 2, i % 2);
         charts_[i]->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(charts_[i], &QWidget::customContextMenuRequested, this, [this, i](const QPoint& p) {
             QMenu m;
@@ -463,13 +456,16 @@ void DetailPage::rebuildSeries() {
     if (upstream_series_) {
         // A forwarding host: its upstream time in its own colour next to the total (docs/dashboard.md).
         if (route_.isEmpty()) {
-            lat.append(spec(kTotalSeries, Metric::UpstreamP50, tr("upstream p50"), kUpstream, Qt::DotLine));
-            lat.append(spec(kTotalSeries, Metric::UpstreamP99, tr("upstream p99"), kUpstream));
-        } else {
+            // Dotted styles: where the proxy adds almost nothing an upstream line lies on its total line,
+            // and the total shows through the gaps.
             lat.append(
-                spec(seriesKey(route_, "stable"), Metric::UpstreamP99, tr("upstream p99 stable"), kUpstream));
+                spec(kTotalSeries, Metric::UpstreamP50, tr("upstream p50"), kUpstream, Qt::DashDotLine));
+            lat.append(spec(kTotalSeries, Metric::UpstreamP99, tr("upstream p99"), kUpstream, Qt::DotLine));
+        } else {
+            lat.append(spec(seriesKey(route_, "stable"), Metric::UpstreamP99, tr("upstream p99 stable"),
+                            kUpstream, Qt::DotLine));
             lat.append(spec(seriesKey(route_, "canary"), Metric::UpstreamP99, tr("upstream p99 canary"),
-                            kUpstream, Qt::DashLine));
+                            kUpstream, Qt::DashDotLine));
         }
     }
     client_series_ = d_->store().seriesKeys(agent_).contains(kClientSeries);
@@ -535,17 +531,15 @@ QString DetailPage::upstreamFigureText(const SeriesSnapshot& s, int window_s) {
     if (!s.upstream || !s.latency) return {};
     const LatencyQuantiles& up = s.upstream->latency;
     const LatencyQuantiles& total = *s.latency;
-    QString text = tr("p99 total %1 · upstream %2").arg(latencyText(total.p99_ms), latencyText(up.p99_ms));
+    QString text = tr("p99: total %1, upstream %2").arg(latencyText(total.p99_ms), latencyText(up.p99_ms));
     if (s.upstream->requests == s.requests)
-        text += tr("  ·  mean proxy overhead %1 (mean total %2 − mean upstream %3)")
-                    .arg(latencyText(total.mean_ms - up.mean_ms), latencyText(total.mean_ms),
-                         latencyText(up.mean_ms));
+        text += tr(" · mean proxy overhead %1").arg(latencyText(total.mean_ms - up.mean_ms));
     else
-        text += tr("  ·  mean total %1 · upstream %2 (%3 of %4 requests reached an upstream)")
+        text += tr(" · mean: total %1, upstream %2 (%3 of %4 requests reached an upstream)")
                     .arg(latencyText(total.mean_ms), latencyText(up.mean_ms))
                     .arg(s.upstream->requests)
                     .arg(s.requests);
-    return tr("Last %1 s: %2").arg(window_s).arg(text);
+    return tr("Last %1 s · %2").arg(window_s).arg(text);
 }
 
 void DetailPage::updateUpstreamFigure() {
@@ -564,7 +558,7 @@ void DetailPage::updateUpstreamFigure() {
                 }
                 text = parts.join(QStringLiteral("   |   "));
             }
-            if (text.isEmpty()) text = tr("Last %1 s: no request reached an upstream").arg(latest->window_s);
+            if (text.isEmpty()) text = tr("Last %1 s · no request reached an upstream").arg(latest->window_s);
         }
     }
     upstream_figure_->setVisible(upstream_series_);
