@@ -142,6 +142,20 @@ std::optional<LatencyQuantiles> latency_from_json(const json& j) {
 
 }  // namespace
 
+void to_json(json& j, const UpstreamLatency& v) {
+    j = json(v.latency);
+    j["requests"] = v.requests;
+}
+
+void from_json(const json& j, UpstreamLatency& v) {
+    if (!j.is_object()) throw SchemaError("'upstream' must be an object");
+    UpstreamLatency out;
+    out.requests = as_u64(required(j, "requests"), "requests");
+    if (out.requests == 0) throw SchemaError("'upstream' must have requests >= 1 (absent without any)");
+    out.latency = j.get<LatencyQuantiles>();
+    v = out;
+}
+
 void to_json(json& j, const SeriesSnapshot& v) {
     json by_class = json::object();
     for (std::size_t i = 1; i < 6; ++i)
@@ -168,6 +182,7 @@ void to_json(json& j, const SeriesSnapshot& v) {
              {"rl_shadow_rejected", v.rl_shadow_rejected},
              {"inflight", v.inflight},
              {"latency", latency_json(v.latency)}};
+    if (v.upstream) j["upstream"] = *v.upstream;
 }
 
 void from_json(const json& j, SeriesSnapshot& v) {
@@ -215,6 +230,8 @@ void from_json(const json& j, SeriesSnapshot& v) {
     opt_u64(j, "rl_rejected", out.rl_rejected);
     opt_u64(j, "rl_shadow_rejected", out.rl_shadow_rejected);
     if (const auto it = j.find("inflight"); it != j.end()) out.inflight = as_i64(*it, "inflight");
+    if (const auto it = j.find("upstream"); it != j.end() && !it->is_null())
+        out.upstream = it->get<UpstreamLatency>();
     v = std::move(out);
 }
 

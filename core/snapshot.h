@@ -26,6 +26,16 @@ struct LatencyQuantiles {
     bool operator==(const LatencyQuantiles&) const = default;
 };
 
+/// The upstream time of a forwarding host's series (redline-proxy): per request that reached an upstream,
+/// the time from the first byte of the request written upstream to the last byte of the response (or the
+/// failure), summed over its attempts (docs/proxy.md, "Upstream time"). Absent on hosts that do not forward,
+/// and for a window in which no request reached an upstream.
+struct UpstreamLatency {
+    std::uint64_t requests = 0;  // requests of the window with an upstream time
+    LatencyQuantiles latency;
+    bool operator==(const UpstreamLatency&) const = default;
+};
+
 struct SeriesSnapshot {
     std::string method;   // "GET"
     std::string route;    // "/v1/products/{id}"
@@ -37,13 +47,15 @@ struct SeriesSnapshot {
     std::uint64_t errors = 0;                 // 5xx
     // errors / requests; absent (JSON null) without requests: no traffic is not a 0 % error ratio.
     std::optional<double> error_ratio;
-    std::uint64_t rate_limited = 0;           // 429 answers
+    std::uint64_t rate_limited = 0;  // 429 answers
     std::uint64_t cache_hits = 0, cache_misses = 0;
     std::optional<double> cache_hit_ratio;  // null when the series had no cache lookups
     std::uint64_t rl_allowed = 0, rl_rejected = 0, rl_shadow_rejected = 0;
     std::int64_t inflight = 0;  // gauge at snapshot time
     // Absent (every JSON field null) without requests: no traffic has no latency, not 0 ms.
     std::optional<LatencyQuantiles> latency;
+    // Forwarding hosts only (see UpstreamLatency); JSON member "upstream", absent when not set.
+    std::optional<UpstreamLatency> upstream;
 
     // Route id, e.g. "GET /v1/products/{id}"; the route alone when the method is unknown (a service seen
     // through Prometheus without a method label).
@@ -69,9 +81,11 @@ struct Snapshot {
 };
 
 void to_json(nlohmann::json& j, const LatencyQuantiles& v);
+void to_json(nlohmann::json& j, const UpstreamLatency& v);
 void to_json(nlohmann::json& j, const SeriesSnapshot& v);
 void to_json(nlohmann::json& j, const Snapshot& v);
 void from_json(const nlohmann::json& j, LatencyQuantiles& v);
+void from_json(const nlohmann::json& j, UpstreamLatency& v);
 void from_json(const nlohmann::json& j, SeriesSnapshot& v);
 /// Throws nlohmann::json::exception on malformed input or a schema newer than this build understands.
 void from_json(const nlohmann::json& j, Snapshot& v);

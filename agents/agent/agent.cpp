@@ -136,7 +136,9 @@ struct Agent::Impl {
     ErrorReporter errors;
     TokenStore tokens;
     Recorder recorder;
-    Recorder upstream;  // upstream wait per series (forwarding hosts only; empty otherwise)
+    // Upstream time per series (forwarding hosts only; empty otherwise). Attached to `recorder` at start():
+    // closed with it, no clock of its own, read into every snapshot's "upstream" members.
+    Recorder upstream;
     bool has_upstream = false;
     std::vector<std::pair<std::string, std::function<nlohmann::json()>>> info_extra;
     std::unique_ptr<EventLog> events;
@@ -424,6 +426,7 @@ void Agent::start() {
     Impl& im = *impl_;
     std::lock_guard lock(im.life_mutex);
     if (im.started) return;
+    if (im.has_upstream) im.recorder.attach_upstream(im.upstream);
     im.recorder.freeze();
     im.upstream.freeze();
     im.controls->load_and_apply();
@@ -472,7 +475,6 @@ void Agent::start() {
         spdlog::info("agent: admin API on {}", admin_url());
     }
     if (im.options.clock) im.recorder.start_clock();
-    if (im.options.clock && im.has_upstream) im.upstream.start_clock();
     im.started = true;
     Event e;
     e.kind = "agent.started";
@@ -493,11 +495,7 @@ void Agent::stop() {
     }
     if (im.options.clock) {
         im.recorder.stop_clock();
-        im.recorder.close_epoch(unix_ms() / 1000);
-        if (im.has_upstream) {
-            im.upstream.stop_clock();
-            im.upstream.close_epoch(unix_ms() / 1000);
-        }
+        im.recorder.close_epoch(unix_ms() / 1000);  // closes the upstream recorder too
     }
 }
 
@@ -584,8 +582,7 @@ std::shared_ptr<prometheus::Collectable> Agent::collectable() {
 }
 
 void Agent::close_epoch(std::int64_t epoch) {
-    impl_->recorder.close_epoch(epoch);
-    if (impl_->has_upstream) impl_->upstream.close_epoch(epoch);
+    impl_->recorder.close_epoch(epoch);  // and the attached upstream recorder
 }
 
 std::uint16_t Agent::admin_port() const {

@@ -67,8 +67,10 @@ class Agent {
     void add_handler(std::string method, std::string path_template, Role min_role, AdminHandler handler,
                      std::vector<std::string> query = {});
     /// Hosts that forward requests (redline-proxy) keep the time spent waiting for their upstream apart: a
-    /// second recorder with the same (method, route, version) series, exposed on /metrics as
-    /// redline_upstream_request_duration_seconds (docs/metrics.md). Register before start().
+    /// second recorder with the same (method, route, version) series, closed with the main one, exposed on
+    /// /metrics as redline_upstream_request_duration_seconds (docs/metrics.md) and in every snapshot as the
+    /// "upstream" member of the series registered with the same (method, route, version) (absent while a
+    /// window holds no upstream time). Register before start(). Hosts that never call this pay nothing.
     SeriesHandle register_upstream_series(std::string_view method, std::string_view route,
                                           std::string_view version);
     /// Adds a member `key` to /v1/info, computed by `fn` at every request (admin thread). Before start().
@@ -84,7 +86,8 @@ class Agent {
     void record(SeriesHandle h, int status, std::chrono::nanoseconds latency,
                 CacheOutcome cache = CacheOutcome::None) noexcept;
     void record_rate_limit(SeriesHandle h, RateLimitOutcome outcome) noexcept;
-    /// Upstream wait of one request, on a handle from register_upstream_series().
+    /// Upstream time of one request that reached an upstream, on a handle from register_upstream_series()
+    /// (a request that never reached one records nothing here).
     void record_upstream(SeriesHandle h, int status, std::chrono::nanoseconds latency) noexcept;
     void request_started(SeriesHandle h) noexcept;
     void request_finished(SeriesHandle h) noexcept;

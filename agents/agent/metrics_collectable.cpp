@@ -131,9 +131,11 @@ MetricsCollectable::Exposition MetricsCollectable::collect_exposition() const {
 }
 
 prometheus::MetricFamily upstream_duration_family(const Recorder& upstream) {
-    auto f = family("redline_upstream_request_duration_seconds",
-                    "Time a forwarding host waited for its upstream (request sent to response received).",
-                    prometheus::MetricType::Histogram);
+    auto f =
+        family("redline_upstream_request_duration_seconds",
+               "Upstream time of a forwarding host: first request byte written to last response byte, summed "
+               "over the attempts that reached an upstream.",
+               prometheus::MetricType::Histogram);
     upstream.totals([&](const SeriesInfo& s, const Counters& c, const LatencySketch& sk, std::int64_t) {
         if (c.requests == 0) return;
         NativeHistogram native;

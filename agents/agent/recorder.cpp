@@ -6,10 +6,11 @@
 //    uint64). Only the owner thread writes them, with a relaxed load followed by a relaxed store (a plain
 //    `mov` pair on x86-64: no lock prefix, no fence). The exception is the min/max pair, which the merger
 //    takes and resets with an exchange (see below).
-//  - The thread finds its shard through a two-word thread_local cache {recorder id, shard*}; ids are never
-//    reused, so an entry of a destroyed recorder never matches again. On a miss the thread looks through its
-//    own list of shards (no lock) and only on its first call for a recorder allocates a shard and hands it to
-//    the recorder under shards_mutex (the "pending" list).
+//  - The thread finds its shard through a thread_local cache {recorder id, shard*} (plus the previous
+//    entry, checked out of line: a forwarding host alternates between its total and upstream recorders); ids
+//    are never reused, so an entry of a destroyed recorder never matches again. On a miss the thread looks
+//    through its own list of shards (no lock) and only on its first call for a recorder allocates a shard and
+//    hands it to the recorder under shards_mutex (the "pending" list).
 //  - close_epoch() reads every shard, subtracts the previous reading (SeriesPrev, merger-owned), turns the
 //    deltas into Counters + LatencySketch per series, stores them in the series' WindowRing and adds them to
 //    the cumulative totals used by /metrics.
@@ -33,8 +34,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "core/clock.h"
@@ -101,6 +104,10 @@ struct Recorder::Impl {
     std::int64_t last_closed = -1;
     LatencySketch scratch;                        // per-series epoch sketch, reused
     std::function<void(std::int64_t)> on_closed;  // configuration thread before freeze; immutable after
+    // attach_upstream(): configuration thread before freeze; immutable after. Closed and read under this
+    // recorder's merge_mutex, then the upstream's own (always in that order).
+    std::shared_ptr<Impl> upstream;
+    std::vector<std::ptrdiff_t> upstream_index;  // per series: its upstream series, or -1
 
     std::mutex clock_mutex;
     std::condition_variable clock_cv;
@@ -117,7 +124,7 @@ struct Recorder::Impl {
     Shard* shard_slow() noexcept;
 
     SeriesCells* cells_for(SeriesHandle h) noexcept {
-        Shard* s = t_cache.id == id ? t_cache.shard : shard_slow();
+        Shard* s = t_cache.id == id ? t_cache.shard : t_cache.id2 == id ? t_cache.shard2 : shard_slow();
         if (s == nullptr || h.index >= s->nseries) return nullptr;
         return &s->cells[h.index];
     }
@@ -163,7 +170,7 @@ Shard* Recorder::Impl::shard_slow() noexcept {
         std::erase_if(list, [](const auto& e) { return e.second->orphaned.load(std::memory_order_acquire); });
         for (const auto& [rid, s] : list) {
             if (rid == id) {
-                t_cache = {id, s.get()};
+                t_cache = {id, s.get(), t_cache.id, t_cache.shard};
                 return s.get();
             }
         }
@@ -173,7 +180,7 @@ Shard* Recorder::Impl::shard_slow() noexcept {
             pending.push_back(s);
         }
         list.emplace_back(id, s);
-        t_cache = {id, s.get()};
+        t_cache = {id, s.get(), t_cache.id, t_cache.shard};
         return t_cache.shard;
     } catch (...) {
         return nullptr;  // out of memory: this record is dropped; the next call retries
@@ -300,6 +307,7 @@ bool Recorder::Impl::merge(std::int64_t epoch) {
         st.total_sketch.merge(scratch);
     }
     last_closed = epoch;
+    if (upstream) upstream->merge(epoch);
 
     // Fold and drop the shards of threads that have exited.
     std::size_t keep = 0;
@@ -363,8 +371,33 @@ SeriesHandle Recorder::register_series(std::string_view method, std::string_view
     return SeriesHandle{std::uint32_t(s.size() - 1)};
 }
 
+void Recorder::attach_upstream(Recorder& upstream) {
+    if (impl_->frozen.load(std::memory_order_acquire))
+        throw ConfigError("attach_upstream after freeze(): attach at start-up");
+    if (upstream.impl_ == impl_) throw ConfigError("attach_upstream: a recorder cannot be its own upstream");
+    impl_->upstream = upstream.impl_;
+}
+
 void Recorder::freeze() {
     if (impl_->frozen.load(std::memory_order_acquire)) return;
+    if (const auto& up = impl_->upstream) {
+        if (!up->frozen.load(std::memory_order_acquire)) {
+            std::lock_guard lk(up->merge_mutex);
+            up->state = std::vector<Impl::SeriesState>(up->series.size());
+            up->frozen.store(true, std::memory_order_release);
+        }
+        std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::ptrdiff_t> by_id;
+        for (std::size_t j = 0; j < up->series.size(); ++j)
+            by_id.emplace(std::tuple<std::string_view, std::string_view, std::string_view>(
+                              up->series[j].method, up->series[j].route, up->series[j].version),
+                          std::ptrdiff_t(j));
+        impl_->upstream_index.assign(impl_->series.size(), -1);
+        for (std::size_t i = 0; i < impl_->series.size(); ++i) {
+            const SeriesInfo& si = impl_->series[i];
+            const auto it = by_id.find({si.method, si.route, si.version});
+            if (it != by_id.end()) impl_->upstream_index[i] = it->second;
+        }
+    }
     {
         std::lock_guard lk(impl_->merge_mutex);
         impl_->state = std::vector<Impl::SeriesState>(impl_->series.size());
@@ -439,7 +472,29 @@ Snapshot Recorder::snapshot(int window_s) const {
         all_inflight += inflight;
     }
     out.total = SeriesSnapshot::from("*", "*", "*", all, *all_sketch, out.window_s, all_inflight);
+    if (im.upstream && im.last_closed >= 0) fill_upstream(out);
     return out;
+}
+
+void Recorder::fill_upstream(Snapshot& out) const {
+    // Called from snapshot() with merge_mutex held; the upstream's lock nests inside it (merge() closes the
+    // upstream the same way), so both windows end at the same epoch.
+    Impl& im = *impl_;
+    Impl& up = *im.upstream;
+    std::lock_guard lk(up.merge_mutex);
+    auto all = std::make_unique<LatencySketch>();
+    auto sketch = std::make_unique<LatencySketch>();
+    for (std::size_t i = 0; i < im.series.size(); ++i) {
+        const std::ptrdiff_t j = im.upstream_index[i];
+        if (j < 0) continue;
+        Counters c;
+        sketch->clear();
+        up.state[std::size_t(j)].ring.window(im.last_closed, out.window_s, c, *sketch);
+        if (sketch->count() == 0) continue;
+        out.series[i].upstream = UpstreamLatency{sketch->count(), LatencyQuantiles::from(*sketch)};
+        all->merge(*sketch);
+    }
+    if (all->count() > 0) out.total.upstream = UpstreamLatency{all->count(), LatencyQuantiles::from(*all)};
 }
 
 void Recorder::version_window(int seconds, std::string_view version, Counters& out,

@@ -40,8 +40,16 @@ class Recorder {
     Recorder& operator=(const Recorder&) = delete;
 
     SeriesHandle register_series(std::string_view method, std::string_view route, std::string_view version);
-    /// Ends registration; recording before freeze() is ignored.
+    /// Ends registration; recording before freeze() is ignored. Also freezes an attached upstream recorder.
     void freeze();
+    /// A second latency of the same requests kept in its own recorder (a forwarding host's upstream time,
+    /// Agent::record_upstream): every close_epoch() of this recorder closes `upstream` for the same epoch,
+    /// under this recorder's merge lock (so `upstream` needs no clock of its own and the two never disagree
+    /// on the newest epoch), and snapshot() fills SeriesSnapshot::upstream of each series from the upstream
+    /// series with the same (method, route, version), and of the total from all of them. This recorder's
+    /// record() is untouched: a host that attaches nothing pays nothing. Before freeze(); `upstream` is kept
+    /// alive by this recorder.
+    void attach_upstream(Recorder& upstream);
     const std::vector<SeriesInfo>& series() const noexcept;
 
     /// Inline fast path: one thread-local compare, then the thread's own counters (recorder_cells.h).
@@ -95,6 +103,8 @@ class Recorder {
     void stop_clock();
 
   private:
+    /// snapshot()'s upstream members (merge_mutex held).
+    void fill_upstream(Snapshot& out) const;
     /// First record on a thread, a thread that switched recorders, or an invalid handle.
     void record_slow(SeriesHandle h, int status, std::chrono::nanoseconds latency,
                      CacheOutcome cache) noexcept;

@@ -71,10 +71,14 @@ struct Shard {
     std::atomic<bool> orphaned{false};
 };
 
-/// The calling thread's most recently used {recorder id, shard}; ids are never reused.
+/// The calling thread's most recently used {recorder id, shard}, and the one before it (a forwarding host
+/// records each request into two recorders, the total and the upstream time, alternately: the second entry
+/// keeps that from searching the thread's shard list every time). Ids are never reused.
 struct TlsCache {
     std::uint64_t id = 0;
     Shard* shard = nullptr;
+    std::uint64_t id2 = 0;
+    Shard* shard2 = nullptr;
 };
 extern constinit thread_local TlsCache t_cache;
 

@@ -176,6 +176,7 @@ void ProxySession::dispatch() {
     head_only_ = req_.method == http::verb::head;
     start_ = Clock::now();
     upstream_time_ = std::chrono::nanoseconds(0);
+    reached_upstream_ = false;
     attempts_ = 0;
     stale_retry_used_ = false;
     status_ = 200;
@@ -285,7 +286,10 @@ void ProxySession::on_upstream(std::shared_ptr<UpstreamConn> conn, UpstreamResul
     ProxyShared& sh = *worker_.shared;
     Backend& b = conn->backend();
     b.outstanding.fetch_sub(1, std::memory_order_relaxed);
-    upstream_time_ += r.elapsed;
+    if (r.wrote) {  // upstream time: every attempt that reached an upstream, summed (docs/proxy.md)
+        upstream_time_ += r.elapsed;
+        reached_upstream_ = true;
+    }
     if (!r.failure) {
         sh.pools->report_success(b);
         status_ = r.status;
@@ -383,8 +387,9 @@ void ProxySession::finish_request() {
     ProxyShared& sh = *worker_.shared;
     if (sh.record && slot_) {
         sh.agent->record(slot_->series[pool_], status_, Clock::now() - start_, cache_outcome_);
-        if (upstream_time_.count() > 0)
-            sh.agent->record_upstream(slot_->upstream[pool_], status_, upstream_time_);
+        // Only requests that reached an upstream: not a 429, a cache hit, a 503 without a usable backend,
+        // or a 502 whose every attempt failed to connect.
+        if (reached_upstream_) sh.agent->record_upstream(slot_->upstream[pool_], status_, upstream_time_);
     }
     if (started_) sh.agent->request_finished(active_);
     started_ = false;

@@ -81,7 +81,8 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     bool started_ = false;  // agent request_started() on active_
     agent::SeriesHandle active_;
     std::chrono::steady_clock::time_point start_;
-    std::chrono::nanoseconds upstream_time_{0};
+    std::chrono::nanoseconds upstream_time_{0};  // summed over the attempts that reached an upstream
+    bool reached_upstream_ = false;
     std::string cache_key_;  // set when the response may be cached
     agent::CacheOutcome cache_outcome_ = agent::CacheOutcome::None;
 

@@ -59,6 +59,7 @@ void UpstreamConn::connect() {
 
 void UpstreamConn::write() {
     sent_ = std::chrono::steady_clock::now();
+    result_.wrote = true;
     arm(limits_.request_timeout);
     asio::async_write(socket_, asio::buffer(*request_),
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -90,7 +91,8 @@ void UpstreamConn::read() {
 
 void UpstreamConn::finish(std::optional<Failure> failure) {
     timer_.cancel();
-    result_.elapsed = std::chrono::steady_clock::now() - sent_;
+    // A failed connect never wrote: no upstream time (sent_ is the previous exchange's, or unset).
+    result_.elapsed = result_.wrote ? std::chrono::steady_clock::now() - sent_ : std::chrono::nanoseconds(0);
     result_.failure = failure;
     if (!failure) {
         auto& res = parser_->get();

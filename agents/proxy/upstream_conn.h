@@ -35,7 +35,10 @@ struct UpstreamResult {
     std::string body;
     std::optional<std::uint64_t> content_length;  // as the upstream sent it (HEAD responses)
     bool keep_alive = false;
-    std::chrono::nanoseconds elapsed{0};  // request written -> response read (or failure)
+    // The attempt reached the upstream: connected and the request (partly) written. Without it, elapsed is 0
+    // (a connect that failed or timed out spends no upstream time).
+    bool wrote = false;
+    std::chrono::nanoseconds elapsed{0};  // first byte of the request written -> response read (or failure)
 };
 
 class UpstreamConn : public std::enable_shared_from_this<UpstreamConn> {

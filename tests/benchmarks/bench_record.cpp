@@ -124,10 +124,61 @@ void BM_RedlineRequestLifecycle(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 
+// A forwarding host (redline-proxy): the same recorder with an upstream recorder attached
+// (Recorder::attach_upstream). BM_RedlineRecordAttached records the total only (what attaching costs the main
+// record: nothing, the fast path is the same code); BM_RedlineProxyRecord records the total and the upstream
+// time of each request, as the proxy does.
+struct UpstreamFixture {
+    redline::agent::Recorder recorder, upstream;
+    redline::agent::SeriesHandle handle, up;
+    UpstreamFixture() {
+        handle = recorder.register_series("GET", "/v1/products/{id}", "stable");
+        recorder.register_series("GET", "/v1/products/{id}", "canary");
+        up = upstream.register_series("GET", "/v1/products/{id}", "stable");
+        upstream.register_series("GET", "/v1/products/{id}", "canary");
+        recorder.attach_upstream(upstream);
+        recorder.freeze();
+    }
+};
+
+UpstreamFixture& upstream_fixture() {
+    static UpstreamFixture f;
+    return f;
+}
+
+void BM_RedlineRecordAttached(benchmark::State& state) {
+    auto& f = upstream_fixture();
+    const auto& v = latencies_ns();
+    std::size_t i = std::size_t(state.thread_index()) * 977;
+    for (auto _ : state) {
+        f.recorder.record(f.handle, 200, std::chrono::nanoseconds(v[i & (kValues - 1)]),
+                          redline::agent::CacheOutcome::Hit);
+        benchmark::ClobberMemory();
+        ++i;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void BM_RedlineProxyRecord(benchmark::State& state) {
+    auto& f = upstream_fixture();
+    const auto& v = latencies_ns();
+    std::size_t i = std::size_t(state.thread_index()) * 977;
+    for (auto _ : state) {
+        const std::int64_t total = v[i & (kValues - 1)];
+        f.recorder.record(f.handle, 200, std::chrono::nanoseconds(total), redline::agent::CacheOutcome::None);
+        f.upstream.record(f.up, 200, std::chrono::nanoseconds(total - total / 8));
+        benchmark::ClobberMemory();
+        ++i;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 }  // namespace
 
 BENCHMARK(BM_RedlineRecord)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_PrometheusObserve)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_RedlineRequestLifecycle)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_RedlineRecordAttached)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_RedlineProxyRecord)->Threads(1)->Threads(2)->UseRealTime();
 
 BENCHMARK_MAIN();

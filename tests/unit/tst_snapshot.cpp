@@ -47,6 +47,12 @@ Snapshot make_snapshot() {
     snap.series.push_back(make_series("GET", "/v1/products/{id}", "canary", 2, true));
     snap.series.push_back(make_series("POST", "/v1/orders", "stable", 3, false));
     snap.total = make_series("*", "*", "*", 4, true);
+    // A forwarding host's upstream time (redline-proxy) on one series and the total.
+    LatencySketch up;
+    for (int i = 1; i <= 900; ++i)
+        up.add(std::uint64_t(i) * 900'000);
+    snap.series[0].upstream = UpstreamLatency{900, LatencyQuantiles::from(up)};
+    snap.total.upstream = snap.series[0].upstream;
     snap.last_event_id = 42;
     return snap;
 }
@@ -313,6 +319,8 @@ class TestSnapshot : public QObject {
         check_documented(schema.at("$defs").at("series").at("properties"), doc.at("total"), "series");
         check_documented(schema.at("$defs").at("latency").at("properties"), doc.at("total").at("latency"),
                          "latency");
+        check_documented(schema.at("$defs").at("upstream").at("properties"), doc.at("total").at("upstream"),
+                         "upstream");
         // And every required member in the schema is one the reader requires (so the two cannot drift apart).
         for (const auto& r : schema.at("required")) {
             json j = doc;

@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "ui/models/figure_text.h"
 #include "ui/models/fleet_model.h"
 #include "ui/models/fleet_sort_proxy.h"
 #include "ui/models/route_model.h"
@@ -29,7 +30,7 @@ namespace redline::ui {
 namespace {
 const QColor kRate = colors::rate, k429 = colors::rate429, k5xx = colors::rate5xx;
 const QColor kP50 = colors::p50, kP95 = colors::p95, kP99 = colors::p99;
-const QColor kClient = colors::client, kCanary = colors::canary;
+const QColor kClient = colors::client, kCanary = colors::canary, kUpstream = colors::upstream;
 }  // namespace
 
 const QList<int>& DetailPage::rangeChoices() {
@@ -103,8 +104,22 @@ DetailPage::DetailPage(Dashboard* dashboard, QWidget* parent) : Page(parent), d_
     charts_[CacheChart] = new ChartView(tr("Cache hit ratio"), tr("%"), ChartView::YScale::FullPercent);
     auto* grid = new QGridLayout;
     grid->setSpacing(6);
+    upstream_figure_ = new QLabel;
+    upstream_figure_->setObjectName("upstreamFigure");
+    upstream_figure_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // elided, never widens
+    upstream_figure_->setProperty(
+        "explanation",
+        tr("Total time is the proxy's whole answer; upstream time runs from the first request byte sent "
+           "upstream to the last response byte (summed over retries).\nQuantiles do not subtract: the p99 "
+           "request of the total is not the p99 request upstream, so both p99s are shown side by side.\nThe "
+           "means do subtract, when every request of the window reached an upstream: their difference is "
+           "the time the proxy added per request (mean total − mean upstream)."));
+    upstream_figure_->hide();
+    // The figure line sits in a row of its own above the latency chart, so the four charts keep the same
+    // height and their plot areas stay aligned; hidden (non-forwarding hosts), the row takes no space.
+    grid->addWidget(upstream_figure_, 0, LatencyChart % 2);
     for (int i = 0; i < ChartCount; ++i) {
-        grid->addWidget(charts_[i], i / 2, i % 2);
+        grid->addWidget(charts_[i], 1 + i / 2, i % 2);
         charts_[i]->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(charts_[i], &QWidget::customContextMenuRequested, this, [this, i](const QPoint& p) {
             QMenu m;
@@ -437,6 +452,22 @@ void DetailPage::rebuildSeries() {
         hit = {spec(s, Metric::CacheHitRatio, tr("stable"), kP50),
                spec(c, Metric::CacheHitRatio, tr("canary"), kCanary, Qt::DashLine)};
     }
+    upstream_series_ = d_->store().hasUpstream(agent_);
+    if (upstream_series_) {
+        // A forwarding host: its upstream time in its own colour next to the total (docs/dashboard.md).
+        if (route_.isEmpty()) {
+            // Dotted styles: where the proxy adds almost nothing an upstream line lies on its total line,
+            // and the total shows through the gaps.
+            lat.append(
+                spec(kTotalSeries, Metric::UpstreamP50, tr("upstream p50"), kUpstream, Qt::DashDotLine));
+            lat.append(spec(kTotalSeries, Metric::UpstreamP99, tr("upstream p99"), kUpstream, Qt::DotLine));
+        } else {
+            lat.append(spec(seriesKey(route_, "stable"), Metric::UpstreamP99, tr("upstream p99 stable"),
+                            kUpstream, Qt::DotLine));
+            lat.append(spec(seriesKey(route_, "canary"), Metric::UpstreamP99, tr("upstream p99 canary"),
+                            kUpstream, Qt::DashDotLine));
+        }
+    }
     client_series_ = d_->store().seriesKeys(agent_).contains(kClientSeries);
     if (client_series_) {
         lat.append(spec(kClientSeries, Metric::P95, tr("p95 client"), kClient, Qt::DotLine));
@@ -478,7 +509,10 @@ void DetailPage::refreshNow() {
     if (agent_.isEmpty()) return;
     refreshRoutes();
     refreshRouteTable();
-    if (client_series_ != d_->store().seriesKeys(agent_).contains(kClientSeries)) rebuildSeries();
+    if (client_series_ != d_->store().seriesKeys(agent_).contains(kClientSeries) ||
+        upstream_series_ != d_->store().hasUpstream(agent_))
+        rebuildSeries();
+    updateUpstreamFigure();
     const auto [from, to] = viewRange();
     for (auto* c : charts_)
         c->refresh(d_->store(), agent_, from, to);
@@ -491,6 +525,50 @@ void DetailPage::refreshNow() {
     dropped_->setText(dropped ? tr("History full: oldest samples dropped") : QString());
     dropped_->setToolTip(dropped ? tr("%1 samples older than the history window were dropped").arg(dropped)
                                  : QString());
+}
+
+QString DetailPage::upstreamFigureText(const SeriesSnapshot& s, int window_s) {
+    if (!s.upstream || !s.latency) return {};
+    const LatencyQuantiles& up = s.upstream->latency;
+    const LatencyQuantiles& total = *s.latency;
+    QString text = tr("p99: total %1, upstream %2").arg(latencyText(total.p99_ms), latencyText(up.p99_ms));
+    if (s.upstream->requests == s.requests)
+        text += tr(" · mean proxy overhead %1").arg(latencyText(total.mean_ms - up.mean_ms));
+    else
+        text += tr(" · mean: total %1, upstream %2 (%3 of %4 requests reached an upstream)")
+                    .arg(latencyText(total.mean_ms), latencyText(up.mean_ms))
+                    .arg(s.upstream->requests)
+                    .arg(s.requests);
+    return tr("Last %1 s · %2").arg(window_s).arg(text);
+}
+
+void DetailPage::updateUpstreamFigure() {
+    QString text;
+    if (upstream_series_) {
+        if (const auto latest = d_->store().latest(agent_)) {
+            if (route_.isEmpty()) {
+                text = upstreamFigureText(latest->total, latest->window_s);
+            } else {
+                QStringList parts;
+                for (const auto& s : latest->series) {
+                    if (QString::fromStdString(s.id()) != route_) continue;
+                    const QString t = upstreamFigureText(s, latest->window_s);
+                    if (!t.isEmpty())
+                        parts << QStringLiteral("%1 · %2").arg(QString::fromStdString(s.version), t);
+                }
+                text = parts.join(QStringLiteral("   |   "));
+            }
+            if (text.isEmpty()) text = tr("Last %1 s · no request reached an upstream").arg(latest->window_s);
+        }
+    }
+    upstream_figure_->setVisible(upstream_series_);
+    const QString shown = upstream_figure_->fontMetrics().elidedText(text, Qt::ElideRight,
+                                                                     std::max(80, upstream_figure_->width()));
+    if (upstream_figure_->text() != shown) upstream_figure_->setText(shown);
+    upstream_figure_->setAccessibleDescription(text);
+    // The whole figure (the label may elide it) and what the figures mean.
+    upstream_figure_->setToolTip(text + QStringLiteral("\n\n") +
+                                 upstream_figure_->property("explanation").toString());
 }
 
 void DetailPage::exportChart(ChartView* c, bool csv) {

@@ -1,8 +1,9 @@
 // Detail charts of one agent: request rate (with 429/5xx), latency p50/p95/p99 (plus the client-side latency
-// of a running load test), error ratio and cache hit ratio; for all routes or one route, with stable and
-// canary overlaid in distinct styles. Time range, pause/resume and per-chart PNG/CSV export. Under the
-// charts, the "top routes" table of the agent (RouteModel: rate, error ratio, p99, cache hit ratio and a rate
-// sparkline per route and version, sorted by rate descending).
+// of a running load test, and for a forwarding host the upstream p50/p99 with a figure line above the chart
+// comparing total and upstream time), error ratio and cache hit ratio; for all routes or one route, with
+// stable and canary overlaid in distinct styles. Time range, pause/resume and per-chart PNG/CSV export. Under
+// the charts, the "top routes" table of the agent (RouteModel: rate, error ratio, p99, cache hit ratio and a
+// rate sparkline per route and version, sorted by rate descending).
 //
 // The four charts move together: a range dragged on one zooms all of them (the view pauses on that range;
 // "Reset zoom", Esc or a double-click returns to live), Shift+drag and Left/Right pan, + / - zoom, and one
@@ -79,6 +80,12 @@ class DetailPage : public Page {
     QTableView* routeTable() const { return route_table_; }
     RouteModel* routeModel() const { return routes_; }
     static constexpr int kRouteResortMs = 5000;
+    /// The line above the latency chart for a forwarding host: total vs upstream p99 and mean of the newest
+    /// snapshot window (hidden for hosts without upstream figures).
+    QLabel* upstreamFigure() const { return upstream_figure_; }
+    /// Its text for one series (public for tests): both p99s side by side (quantiles do not subtract), and
+    /// the mean difference only when every request of the window reached an upstream.
+    static QString upstreamFigureText(const SeriesSnapshot& s, int window_s);
 
   signals:
     void pausedChanged(bool paused);
@@ -94,6 +101,7 @@ class DetailPage : public Page {
     void updateZoomLabel();
     void buildRouteTable();
     void refreshRouteTable();
+    void updateUpstreamFigure();
 
     Dashboard* d_;
     QString agent_;
@@ -104,6 +112,8 @@ class DetailPage : public Page {
     std::int64_t zoom_from_ms_ = 0, zoom_to_ms_ = 0;  // zoom_to_ms_ > 0: a fixed range (paused)
     bool align_pending_ = false;
     bool client_series_ = false;
+    bool upstream_series_ = false;  // the agent forwards (its snapshots carry upstream figures)
+    QLabel* upstream_figure_ = nullptr;
     std::array<ChartView*, ChartCount> charts_{};
     QComboBox* route_box_ = nullptr;
     QComboBox* range_box_ = nullptr;

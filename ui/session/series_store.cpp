@@ -23,6 +23,10 @@ QString metricName(Metric m) {
             return QStringLiteral("error ratio");
         case Metric::CacheHitRatio:
             return QStringLiteral("cache hit ratio");
+        case Metric::UpstreamP50:
+            return QStringLiteral("upstream p50");
+        case Metric::UpstreamP99:
+            return QStringLiteral("upstream p99");
         case Metric::Count:
             break;
     }
@@ -44,6 +48,8 @@ Sample SeriesStore::toSample(std::int64_t t_ms, const SeriesSnapshot& s, int win
     set(Metric::P99, s.latency ? s.latency->p99_ms : kNone);
     set(Metric::ErrorRatio, s.error_ratio.value_or(kNone));
     set(Metric::CacheHitRatio, s.cache_hit_ratio.value_or(kNone));
+    set(Metric::UpstreamP50, s.upstream ? s.upstream->latency.p50_ms : kNone);
+    set(Metric::UpstreamP99, s.upstream ? s.upstream->latency.p99_ms : kNone);
     return out;
 }
 
@@ -88,7 +94,9 @@ void SeriesStore::append(const QString& agent, const Snapshot& snapshot, int int
 void SeriesStore::appendRoutes(const QString& agent, const Snapshot& snapshot, int interval_ms) {
     AgentHistory& h = agents_[agent];
     const int iv = interval_ms > 0 ? interval_ms : interval_ms_;
+    if (snapshot.total.upstream) h.upstream = true;
     for (const auto& s : snapshot.series) {
+        if (s.upstream) h.upstream = true;
         const QString route = QString::fromStdString(s.id());
         if (!h.routes.contains(route)) h.routes.append(route);
         push(series(h, seriesKey(route, QString::fromStdString(s.version))),
@@ -98,6 +106,11 @@ void SeriesStore::appendRoutes(const QString& agent, const Snapshot& snapshot, i
 
 void SeriesStore::appendSample(const QString& agent, const QString& key, const Sample& s, int interval_ms) {
     push(series(agents_[agent], key), s, interval_ms > 0 ? interval_ms : interval_ms_);
+}
+
+bool SeriesStore::hasUpstream(const QString& agent) const {
+    const auto a = agents_.find(agent);
+    return a != agents_.end() && a->upstream;
 }
 
 void SeriesStore::markGap(const QString& agent) {

@@ -37,6 +37,8 @@ enum class Metric : int {
     P99,
     ErrorRatio,     // 0..1
     CacheHitRatio,  // 0..1, NaN when the series had no cache lookups
+    UpstreamP50,    // upstream time ms (forwarding hosts); NaN when no request of the window reached one
+    UpstreamP99,
     Count
 };
 QString metricName(Metric m);
@@ -97,6 +99,8 @@ class SeriesStore {
     QStringList routes(const QString& agent) const;
     const std::vector<Event>& events(const QString& agent) const;
     std::shared_ptr<const Snapshot> latest(const QString& agent) const;
+    /// Whether any snapshot of the agent carried upstream figures (a forwarding host: redline-proxy).
+    bool hasUpstream(const QString& agent) const;
     /// Samples overwritten because a ring was full, summed over the agent's series.
     std::uint64_t dropped(const QString& agent) const;
     std::size_t memoryBytes() const;
@@ -114,6 +118,7 @@ class SeriesStore {
         QStringList routes;
         std::vector<Event> events;
         std::shared_ptr<const Snapshot> latest;
+        bool upstream = false;  // see hasUpstream()
     };
     Series& series(AgentHistory& h, const QString& key);
     /// Pushes s after a gap marker when it is more than 1.5 intervals after the previous sample or a gap

@@ -21,7 +21,8 @@ inline const QColor p95{0xd2, 0x99, 0x22};
 inline const QColor p99{0xf8, 0x51, 0x49};
 inline const QColor client{0x39, 0xc5, 0xcf};  // the load engine's client-side figures
 inline const QColor canary{0xbc, 0x8c, 0xff};
-inline const QColor target{0x8b, 0x94, 0x9e};  // planned load (a grey guide line)
+inline const QColor upstream{0xdb, 0x61, 0xa2};  // a forwarding host's upstream time (redline-proxy)
+inline const QColor target{0x8b, 0x94, 0x9e};    // planned load (a grey guide line)
 inline const QColor good{0x3f, 0xb9, 0x50};
 inline const QColor warning{0xd2, 0x99, 0x22};
 inline const QColor bad{0xf8, 0x51, 0x49};
