@@ -16,6 +16,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
@@ -24,6 +25,7 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -168,27 +170,27 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
     buildActions();
 
     auto* bar = new QHBoxLayout;
-    bar->addWidget(filter_edit_, 2);
+    bar->addWidget(filter_edit_, 3);
     bar->addWidget(scenario_box_, 1);
     bar->addWidget(outcome_box_, 1);
-    // A tool bar: what does not fit goes behind its extension button (the tab stays narrow enough for a
-    // 1066 px wide window).
-    auto* tools = new QToolBar;
+    // The actions in a tool bar of their own row: what does not fit goes behind its extension button (the tab
+    // stays narrow enough for a 1066 px wide window).
+    auto* tools = tools_ = new QToolBar;
     tools->setObjectName("runsToolBar");
     tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    tools->setIconSize(QSize(1, 1));
     for (QAction* a : {open_action_, pin_action_, compare_action_, export_json_action_, export_csv_action_,
                        export_html_action_, delete_action_, refresh_action_}) {
         tools->addAction(a);
         if (QWidget* b = tools->widgetForAction(a))
             b->setObjectName(a->objectName() + QStringLiteral("Button"));
+        if (a == compare_action_ || a == export_html_action_) tools->addSeparator();
     }
-    bar->addWidget(tools, 3);
 
     auto* listBox = new QWidget;
     auto* ll = new QVBoxLayout(listBox);
     ll->setContentsMargins(0, 0, 0, 0);
     ll->addLayout(bar);
+    ll->addWidget(tools);
     ll->addWidget(status_);
     ll->addWidget(baseline_label_);
     ll->addWidget(table_, 1);
@@ -212,18 +214,25 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
     failures_chart_ = new ChartView(tr("Failures"), tr("req/s"));
     failures_chart_->setObjectName("runsFailuresChart");
     for (auto* c : {rate_chart_, latency_chart_, failures_chart_}) {
-        c->setMinimumHeight(90);
+        c->setMinimumHeight(170);  // below that Qt Charts elides the y axis labels
         connect(c, &ChartView::hovered, this, [this](qint64 t) {
             for (auto* ch : {rate_chart_, latency_chart_, failures_chart_})
                 ch->setCrosshair(t);
         });
     }
-    auto* charts = new QWidget;
-    auto* cl = new QVBoxLayout(charts);
+    auto* chartBox = new QWidget;
+    auto* cl = new QVBoxLayout(chartBox);
     cl->setContentsMargins(0, 0, 0, 0);
     cl->addWidget(rate_chart_, 1);
     cl->addWidget(latency_chart_, 1);
     cl->addWidget(failures_chart_, 1);
+    // On a small window the three charts scroll rather than squeeze (and the window stays small enough).
+    auto* charts = new QScrollArea;
+    charts->setObjectName("runsCharts");
+    charts->setWidget(chartBox);
+    charts->setWidgetResizable(true);
+    charts->setFrameShape(QFrame::NoFrame);
+    charts->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
     summary_ = new QTextBrowser;
     summary_->setObjectName("runsSummary");
@@ -239,15 +248,19 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
     compare_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     compare_table_->horizontalHeader()->setStretchLastSection(true);
     compare_table_->setAccessibleName(tr("Comparison"));
+    compare_table_->setWordWrap(false);
+    compare_table_->verticalHeader()->setDefaultSectionSize(compare_table_->fontMetrics().height() + 8);
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
     detail_ = new QStackedWidget;
     detail_->addWidget(summary_);
     detail_->addWidget(compare_table_);
 
-    auto* lower = new QSplitter(Qt::Horizontal);
+    lower_ = new QSplitter(Qt::Horizontal);
+    auto* lower = lower_;
     lower->addWidget(charts);
     lower->addWidget(detail_);
-    lower->setStretchFactor(0, 3);
-    lower->setStretchFactor(1, 2);
+    lower->setStretchFactor(0, 1);
+    lower->setStretchFactor(1, 1);
     auto* detailBox = new QWidget;
     auto* dl = new QVBoxLayout(detailBox);
     dl->setContentsMargins(0, 0, 0, 0);
@@ -255,7 +268,8 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
     dl->addWidget(changes_);
     dl->addWidget(lower, 1);
 
-    auto* split = new QSplitter(Qt::Vertical);
+    split_ = new QSplitter(Qt::Vertical);
+    auto* split = split_;
     split->setObjectName("runsSplitter");
     split->addWidget(listBox);
     split->addWidget(detailBox);
@@ -282,6 +296,33 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
 }
 
 RunsPage::~RunsPage() = default;
+
+void RunsPage::showEvent(QShowEvent* e) {
+    Page::showEvent(e);
+    if (sized_) return;
+    sized_ = true;
+    // The list six rows high (a fifth to a quarter of the height), the charts and the summary (or comparison)
+    // side by side below.
+    const int h = std::max(split_->height(), 300);
+    const int rows = table_->horizontalHeader()->sizeHint().height() +
+                     6 * table_->verticalHeader()->defaultSectionSize() + filter_edit_->sizeHint().height() +
+                     tools_->sizeHint().height() + status_->sizeHint().height() + 24;
+    // The charts need about 170 px each for their axis labels: the list gets at most a quarter.
+    const int list = std::clamp(rows, h * 18 / 100, h * 22 / 100);
+    split_->setSizes({list, h - list});
+    const int w = std::max(lower_->width(), 300);
+    lower_->setSizes({w * 2 / 5, w - w * 2 / 5});
+}
+
+void RunsPage::showInList(const QString& id) {
+    const int r = model_->rowOf(id);
+    if (r < 0) return;
+    const QModelIndex pi = filter_->mapFromSource(model_->index(r, 0));
+    if (!pi.isValid() || table_->currentIndex().row() == pi.row()) return;
+    table_->selectionModel()->setCurrentIndex(
+        pi, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    table_->scrollTo(pi);
+}
 
 void RunsPage::buildActions() {
     auto make = [this](const QString& text, const char* name, const QKeySequence& key, const QString& tip) {
@@ -533,17 +574,15 @@ void RunsPage::setChartSeries(bool comparing) {
     }
     rate_chart_->setSeries(
         {{"cur.target", Metric::Rate, tr("target"), colors::target, Qt::DashLine, 1.0},
-         {"base", Metric::Rate, tr("baseline achieved"), muted(colors::client), Qt::DashLine, 1.0},
-         {"cur", Metric::Rate, tr("current achieved"), colors::client, Qt::SolidLine, 1.0}});
-    latency_chart_->setSeries(
-        {{"base", Metric::P50, tr("baseline p50"), muted(colors::p50), Qt::DashLine, 1.0},
-         {"base", Metric::P95, tr("baseline p95"), muted(colors::p95), Qt::DashLine, 1.0},
-         {"base", Metric::P99, tr("baseline p99"), muted(colors::p99), Qt::DashLine, 1.0},
-         {"cur", Metric::P50, tr("p50"), colors::p50, Qt::SolidLine, 1.0},
-         {"cur", Metric::P95, tr("p95"), colors::p95, Qt::SolidLine, 1.0},
-         {"cur", Metric::P99, tr("p99"), colors::p99, Qt::SolidLine, 1.0}});
+         {"base", Metric::Rate, tr("base achieved"), muted(colors::client), Qt::DashLine, 1.0},
+         {"cur", Metric::Rate, tr("achieved"), colors::client, Qt::SolidLine, 1.0}});
+    // p50 and p99 of both (p95 is in the table): the legend stays on one line.
+    latency_chart_->setSeries({{"base", Metric::P50, tr("base p50"), muted(colors::p50), Qt::DashLine, 1.0},
+                               {"base", Metric::P99, tr("base p99"), muted(colors::p99), Qt::DashLine, 1.0},
+                               {"cur", Metric::P50, tr("p50"), colors::p50, Qt::SolidLine, 1.0},
+                               {"cur", Metric::P99, tr("p99"), colors::p99, Qt::SolidLine, 1.0}});
     failures_chart_->setSeries(
-        {{"base.failed", Metric::Rate, tr("baseline failed/s"), muted(colors::bad), Qt::DashLine, 1.0},
+        {{"base.failed", Metric::Rate, tr("base failed/s"), muted(colors::bad), Qt::DashLine, 1.0},
          {"cur.failed", Metric::Rate, tr("failed/s"), colors::bad, Qt::SolidLine, 1.0}});
 }
 
@@ -579,6 +618,7 @@ bool RunsPage::openRun(const QString& id) {
     compared_base_.clear();
     comparison_.reset();
     series_.clear();
+    showInList(id);
     addSeconds(seconds, QStringLiteral("run"), run->started_ms);
     setChartSeries(false);
     const QString context = QString::fromStdString(run->scenario) + QStringLiteral(" · ") + id.left(8);

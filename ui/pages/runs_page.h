@@ -33,6 +33,7 @@ class QStackedWidget;
 class QTableView;
 class QTableWidget;
 class QTextBrowser;
+class QToolBar;
 
 namespace redline::ui {
 
@@ -98,8 +99,13 @@ class RunsPage : public Page {
     /// The chart store's agent key.
     static inline const QString kAgent = QStringLiteral("runs");
 
+  protected:
+    void showEvent(QShowEvent* e) override;
+
   private:
     void buildActions();
+    /// Makes the run the table's current (and only selected) row when it is listed.
+    void showInList(const QString& id);
     void onActivated();
     void exportCurrent(bool json);
     void updateActions();
@@ -122,6 +128,10 @@ class RunsPage : public Page {
 
     RunsModel* model_;
     RunsFilter* filter_;
+    QSplitter* split_;
+    QSplitter* lower_;
+    QToolBar* tools_;
+    bool sized_ = false;
     QTableView* table_;
     QLineEdit* filter_edit_;
     QComboBox* scenario_box_;
