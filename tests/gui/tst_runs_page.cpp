@@ -30,6 +30,7 @@
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
 #include "ui/widgets/chart_view.h"
+#include "ui/widgets/theme.h"
 
 using namespace redline;
 using namespace redline::ui;
@@ -137,6 +138,9 @@ bool TestRunsPage::dashboardRun(LoadController& ctl, const QString& scenario, do
 
 void TestRunsPage::initTestCase() {
     QVERIFY(dir_.isValid());
+    // Screenshots to look at (REDLINE_SCREENSHOT_DIR) in the theme asked for.
+    if (qEnvironmentVariableIsSet("REDLINE_SCREENSHOT_DIR"))
+        Theme::apply(*qApp, Theme::fromString(qEnvironmentVariable("REDLINE_THEME", "dark")));
     curl_ = std::make_unique<CurlGlobal>();
     server_ = test::startSampleServer(dir_.filePath("server"), 200, 1);
     if (!server_) QSKIP("redline-sample-server is not built");

@@ -606,8 +606,8 @@ QString LoadPanel::summaryHtml(const load::Summary& s) {
 
 void LoadPanel::showRecording() {
     const QString why = ctl_->recordingProblem();
-    record_note_->setText(
-        why.isEmpty() ? QString() : tr("This run is not being saved to %1: %2").arg(ctl_->runsDb(), why));
+    // The reason names the file (RunStore::open's one line).
+    record_note_->setText(why.isEmpty() ? QString() : tr("This run is not being saved: %1").arg(why));
     record_note_->setVisible(!why.isEmpty());
 }
 
