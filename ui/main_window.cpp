@@ -223,9 +223,15 @@ void MainWindow::wire() {
     });
     // A run appears in the list when it starts (incomplete) and again when its end is stored.
     connect(load_ctl_, &LoadController::runningChanged, runs_, [this](bool running) {
-        if (running && !load_ctl_->savedRunId().isEmpty()) runs_->refresh();
+        if (running && !load_ctl_->savedRunId().isEmpty()) {
+            runs_->setRecordingRun(load_ctl_->savedRunId());
+            runs_->refresh();
+        }
     });
-    connect(load_ctl_, &LoadController::runSaved, runs_, &RunsPage::refresh);
+    connect(load_ctl_, &LoadController::runSaved, runs_, [this] {
+        runs_->setRecordingRun(QString());
+        runs_->refresh();
+    });
 }
 
 void MainWindow::buildActions() {

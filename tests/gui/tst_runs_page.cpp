@@ -3,6 +3,7 @@
 // through the dashboard's LoadController, and one killed half-way (incomplete). The widgets are driven with
 // QTest key and mouse events; what they show is checked against the store and core/load/compare.h.
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QHeaderView>
@@ -535,6 +536,14 @@ void TestRunsPage::deleteAsksFirst() {
     t->setFocus();
     QTest::keyClick(t, Qt::Key_Home, Qt::ControlModifier);
     const QString id = page.currentRun();
+    // The run this dashboard is recording cannot be deleted under its recorder: said, not asked.
+    page.setRecordingRun(id);
+    QSignalSpy msg(&page, &Page::message);
+    QTest::keyClick(t, Qt::Key_Delete);
+    QVERIFY(question.isEmpty());
+    QCOMPARE(msg.count(), 1);
+    QVERIFY(msg.at(0).at(0).toString().contains(QStringLiteral("being recorded")));
+    page.setRecordingRun(QString());
     QTest::keyClick(t, Qt::Key_Delete);
     QVERIFY(question.contains(id.left(8)));
     QCOMPARE(t->model()->rowCount(), 4);
@@ -551,12 +560,15 @@ void TestRunsPage::refusedStoreShowsInlineAndStaysUnchanged_data() {
     QTest::addColumn<QString>("kind");
     QTest::newRow("not a database") << "garbage";
     QTest::newRow("newer schema") << "newer";
+    QTest::newRow("a directory") << "directory";
 }
 
 void TestRunsPage::refusedStoreShowsInlineAndStaysUnchanged() {
     QFETCH(QString, kind);
     const QString path = dir_.filePath(kind + ".db");
-    if (kind == "garbage") {
+    if (kind == "directory") {
+        QVERIFY(QDir().mkpath(path));
+    } else if (kind == "garbage") {
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QByteArray("this is not a runs database\n").repeated(300));
@@ -568,7 +580,7 @@ void TestRunsPage::refusedStoreShowsInlineAndStaysUnchanged() {
                                           &why));
     }
     const QByteArray before = readAll(path);
-    QVERIFY(!before.isEmpty());
+    QVERIFY(kind == "directory" || !before.isEmpty());
 
     LoadController ctl(dash_.get());
     ctl.setRunsDb(path);
@@ -590,8 +602,10 @@ void TestRunsPage::refusedStoreShowsInlineAndStaysUnchanged() {
     QVERIFY(panel.recordingNote()->isVisible());
     const QString note = panel.recordingNote()->text();
     QVERIFY2(note.contains(QStringLiteral("not being saved")) && note.contains(path), qPrintable(note));
-    QVERIFY2(note.contains(kind == "garbage" ? QStringLiteral("not a") : QStringLiteral("newer")),
-             qPrintable(note));
+    const QString why = kind == "garbage" ? QStringLiteral("not a")
+                        : kind == "newer" ? QStringLiteral("newer")
+                                          : QStringLiteral("directory");
+    QVERIFY2(note.contains(why), qPrintable(note));
     QVERIFY(!ctl.recordingProblem().isEmpty());
     QVERIFY(ctl.savedRunId().isEmpty());
     test::shot(&panel, QStringLiteral("load-not-saved-") + kind);
@@ -599,6 +613,7 @@ void TestRunsPage::refusedStoreShowsInlineAndStaysUnchanged() {
     QVERIFY(ctl.lastSummary() && ctl.lastSummary()->completed > 0);
     QCOMPARE(readAll(path), before);  // never written
     QVERIFY(!QFileInfo::exists(path + "-wal"));
+    if (kind == "directory") QVERIFY(QDir(path).isEmpty());
 
     // The Runs tab says the same, inline, and writes nothing either.
     RunsPage page;

@@ -423,10 +423,15 @@ void RunsPage::refresh() {
     QString why;
     bool missing = false;
     std::vector<load::StoredRun> runs;
+    std::size_t total = 0;
     bool refused = false;
     if (auto store = openStore(db_, &why, &missing)) {
         try {
-            runs = store->list({});
+            // The newest kListLimit: each listed run carries its summary (tens of KiB with its sketches).
+            load::RunStore::ListQuery q;
+            q.limit = kListLimit;
+            runs = store->list(q);
+            total = runs.size() < kListLimit ? runs.size() : store->count({});
             why.clear();
         } catch (const load::RunStoreError& e) {
             why = tr("runs database %1: %2").arg(db_, QString::fromUtf8(e.what()));
@@ -458,7 +463,13 @@ void RunsPage::refresh() {
                             "redline-load run --save --runs-db with this file, appear here.")
                              .arg(db_.isEmpty() ? tr("no runs database") : db_));
     else
-        status_->setText(tr("%n run(s) in %1", nullptr, model_->rowCount()).arg(db_));
+        status_->setText(
+            std::size_t(model_->rowCount()) < total
+                ? tr("the newest %1 of %2 runs in %3 (redline-load runs list --limit 0 lists all)")
+                      .arg(model_->rowCount())
+                      .arg(total)
+                      .arg(db_)
+                : tr("%n run(s) in %1", nullptr, model_->rowCount()).arg(db_));
     // Selection and current row survive a refresh.
     auto* sm = table_->selectionModel();
     for (const QString& id : keep) {
@@ -888,6 +899,12 @@ void RunsPage::exportCurrent(bool json) {
 bool RunsPage::deleteRun(const QString& id) {
     const auto* r = model_->run(id);
     if (!r) return false;
+    if (!recording_.isEmpty() && id == recording_) {
+        emit message(
+            tr("Run %1 is being recorded by this dashboard: stop it first (Load test tab)").arg(id.left(8)),
+            true);
+        return false;
+    }
     if (!confirm_(
             tr("Delete run %1 (%2, started %3) and every second stored with it?\n\nThis cannot be undone.")
                 .arg(id.left(8), QString::fromStdString(r->scenario), localTime(r->started_ms))))

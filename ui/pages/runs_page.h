@@ -71,6 +71,10 @@ class RunsPage : public Page {
         save_path_ = std::move(f);
     }
     void setDark(bool dark);
+    /// The run this dashboard is recording now ("" = none): it cannot be deleted until it ends.
+    void setRecordingRun(const QString& id) { recording_ = id; }
+    /// Runs listed at most (the newest; the status line says when there are more).
+    static constexpr std::size_t kListLimit = 5000;
 
     // What is shown (tests, screenshots).
     QString openedRun() const { return opened_; }
@@ -120,7 +124,7 @@ class RunsPage : public Page {
     QString runTitle(const load::StoredRun& r) const;
 
     QString db_;
-    QString opened_, baseline_, compared_base_;
+    QString opened_, baseline_, compared_base_, recording_;
     std::unique_ptr<load::RunComparison> comparison_;
     bool dark_ = true;
     std::function<bool(const QString&)> confirm_;
