@@ -25,6 +25,7 @@
 #include "core/load/run_export.h"
 #include "core/load/run_store.h"
 #include "tests/support/gui_fixture.h"
+#include "ui/main_window.h"
 #include "ui/models/runs_model.h"
 #include "ui/pages/load_panel.h"
 #include "ui/pages/runs_page.h"
@@ -89,6 +90,7 @@ class TestRunsPage : public QObject {
     void pinnedBaselineIsCompared();
     void exportWritesWhatTheStoreHolds();
     void deleteAsksFirst();
+    void windowListsTheRunItStarts();
     void refusedStoreShowsInlineAndStaysUnchanged_data();
     void refusedStoreShowsInlineAndStaysUnchanged();
 
@@ -554,6 +556,44 @@ void TestRunsPage::deleteAsksFirst() {
     QVERIFY(!shownIds(page).contains(id));
     QVERIFY(!openDb(copy)->get(id.toStdString()));
     QVERIFY(openDb(copy)->seconds(id.toStdString()).empty());
+}
+
+void TestRunsPage::windowListsTheRunItStarts() {
+    // The window saves into $REDLINE_RUNS_DB and its Runs tab (Alt+7) lists the run when it starts
+    // (incomplete) and again when its end is stored.
+    const QString db = dir_.filePath("window.db");
+    qputenv("REDLINE_RUNS_DB", db.toUtf8());
+    Dashboard d;
+    MainWindow w(&d);
+    qunsetenv("REDLINE_RUNS_DB");
+    QCOMPARE(w.loadController()->runsDb(), db);
+    QCOMPARE(w.runs()->runsDb(), db);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTest::keyClick(&w, Qt::Key_7, Qt::AltModifier);
+    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::RunsTab));
+    QCOMPARE(w.runs()->model()->rowCount(), 0);
+    QSignalSpy saved(w.loadController(), &LoadController::runSaved);
+    auto path = load::find_scenario("baseline", {REDLINE_SOURCE_DIR "/resources/scenarios"});
+    QVERIFY(path);
+    load::Scenario sc = load::load_scenario_file(*path).value();
+    load::ScenarioOverrides o;
+    o.target = server_->apiUrl().toStdString();
+    o.rate = 50;
+    o.duration_s = 2;
+    QVERIFY(load::apply_overrides(sc, o).empty());
+    QString err;
+    QVERIFY2(w.loadController()->start(std::move(sc), QString(), true, &err), qPrintable(err));
+    const QString id = w.loadController()->savedRunId();
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(w.runs()->model()->rowCount(), 1);
+    QVERIFY(!w.runs()->model()->runs().front().complete);
+    QVERIFY(saved.wait(30000));
+    QCOMPARE(saved.at(0).at(0).toString(), id);
+    QVERIFY(saved.at(0).at(1).toBool());
+    QCOMPARE(w.runs()->model()->rowCount(), 1);
+    QVERIFY(w.runs()->model()->runs().front().complete);
+    QVERIFY(!w.load()->recordingNote()->isVisible());
 }
 
 void TestRunsPage::refusedStoreShowsInlineAndStaysUnchanged_data() {
