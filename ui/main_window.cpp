@@ -38,6 +38,7 @@
 #include "ui/pages/load_panel.h"
 #include "ui/pages/overview_page.h"
 #include "ui/pages/rollout_panel.h"
+#include "ui/pages/runs_page.h"
 #include "ui/session/dashboard.h"
 #include "ui/session/load_controller.h"
 #include "ui/widgets/error_banner.h"
@@ -66,11 +67,11 @@ MainWindow::MainWindow(Dashboard* dashboard, QWidget* parent) : QMainWindow(pare
 MainWindow::~MainWindow() = default;
 
 QList<Page*> MainWindow::pages() const {
-    return {overview_, detail_, limits_, canary_, load_, events_};
+    return {overview_, detail_, limits_, canary_, load_, events_, runs_};
 }
 
 const QList<MainWindow::TabSpec>& MainWindow::tabSpecs() {
-    // One table for the tabs, their titles and the Go menu (Alt+1..6 in this order).
+    // One table for the tabs, their titles and the Go menu (Alt+1..7 in this order).
     static const QList<TabSpec> specs = {
         {OverviewTab, QT_TR_NOOP("Overview"), "actionGoOverview"},
         {ChartsTab, QT_TR_NOOP("Charts"), "actionGoCharts"},
@@ -78,6 +79,7 @@ const QList<MainWindow::TabSpec>& MainWindow::tabSpecs() {
         {CanaryTab, QT_TR_NOOP("Canary"), "actionGoCanary"},
         {LoadTab, QT_TR_NOOP("Load test"), "actionGoLoad"},
         {EventsTab, QT_TR_NOOP("Events"), "actionGoEvents"},
+        {RunsTab, QT_TR_NOOP("Runs"), "actionGoRuns"},
     };
     return specs;
 }
@@ -89,8 +91,13 @@ void MainWindow::buildPages() {
     canary_ = new CanaryPanel(d_);
     load_ = new LoadPanel(d_, load_ctl_);
     events_ = new EventsPage(d_);
+    // Every run started from the Load tab is kept (docs/dashboard-runs.md) and listed in the Runs tab.
+    load_ctl_->setRunsDb(LoadController::defaultRunsDb());
+    runs_ = new RunsPage;
+    runs_->setRunsDb(load_ctl_->runsDb());
     const QHash<Tab, QWidget*> pages = {{OverviewTab, overview_}, {ChartsTab, detail_}, {LimitsTab, limits_},
-                                        {CanaryTab, canary_},     {LoadTab, load_},     {EventsTab, events_}};
+                                        {CanaryTab, canary_},     {LoadTab, load_},     {EventsTab, events_},
+                                        {RunsTab, runs_}};
     tabs_ = new QTabWidget;
     tabs_->setDocumentMode(true);
     for (const auto& t : tabSpecs())
@@ -212,6 +219,18 @@ void MainWindow::wire() {
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
         if (i == ChartsTab) detail_->refreshNow();
         if (i == OverviewTab) overview_->refreshNow();
+        if (i == RunsTab) runs_->refresh();
+    });
+    // A run appears in the list when it starts (incomplete) and again when its end is stored.
+    connect(load_ctl_, &LoadController::runningChanged, runs_, [this](bool running) {
+        if (running && !load_ctl_->savedRunId().isEmpty()) {
+            runs_->setRecordingRun(load_ctl_->savedRunId());
+            runs_->refresh();
+        }
+    });
+    connect(load_ctl_, &LoadController::runSaved, runs_, [this] {
+        runs_->setRecordingRun(QString());
+        runs_->refresh();
     });
 }
 
@@ -321,6 +340,13 @@ QString MainWindow::shortcutsText() const {
                             .arg(a->text().remove('&').toHtmlEscaped(),
                                  a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped());
     }
+    html += QStringLiteral("<tr><td colspan=2><b>%1</b></td></tr>").arg(tr("Runs tab"));
+    for (QAction* a : runs_->actions())
+        if (!a->shortcut().isEmpty())
+            html += QStringLiteral("<tr><td>%1</td><td><code>%2</code></td></tr>")
+                        .arg(a->text().remove(QStringLiteral("…")).toHtmlEscaped(),
+                             a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped());
+    html += tr("<tr><td>Open the current run</td><td><code>Enter</code></td></tr>");
     html += tr(
         "<tr><td colspan=2><b>Elsewhere</b></td></tr>"
         "<tr><td>Dismiss the message banner</td><td><code>Esc</code></td></tr>"
@@ -379,6 +405,7 @@ void MainWindow::setThemeMode(Theme::Mode m) {
     const bool dark = Theme::apply(*qApp, m);
     detail_->setDark(dark);
     load_->setDark(dark);
+    runs_->setDark(dark);
     theme_box_->setCurrentIndex(theme_box_->findData(Theme::toString(m)));
 }
 

@@ -1,5 +1,5 @@
 // The main window only wires: agents dock, toolbar (agent, time range, pause, theme), tabs (Overview, Charts,
-// Limits, Canary, Load, Events), the inline banner, the status bar and the non-modal SLO editor. State
+// Limits, Canary, Load, Events, Runs), the inline banner, the status bar and the non-modal SLO editor. State
 // (geometry, dock layout, tab, range, theme, selected agent) is saved and restored through QSettings (the
 // application's default settings, or an ini file set with setSettingsFile()); applied SLOs are written at
 // once.
@@ -7,7 +7,7 @@
 // Every menu action has an objectName (tests and keyboard-shortcut docs rely on them): actionAddAgent
 // (Ctrl+N), actionEditAgent (Ctrl+E), actionRemoveAgent, actionReconnect (F5), actionAddPrometheus
 // (Ctrl+Shift+N), actionOpenLiveStream (Ctrl+L, a Prometheus target that is a Redline agent), actionQuit
-// (Ctrl+Q), actionGoOverview .. actionGoEvents (Alt+1..6), actionPause (P, checkable),
+// (Ctrl+Q), actionGoOverview .. actionGoRuns (Alt+1..7), actionPause (P, checkable),
 // actionRange60/300/900/3600 (Ctrl+1..4, exclusive), actionToggleAgents (Ctrl+D), actionSlo (Ctrl+Shift+O),
 // actionShortcuts (F1), actionAbout. Removing an agent asks first (setConfirm replaces the question in
 // tests).
@@ -42,12 +42,13 @@ class LoadController;
 class LoadPanel;
 class OverviewPage;
 class Page;
+class RunsPage;
 class SloDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
-    enum Tab { OverviewTab, ChartsTab, LimitsTab, CanaryTab, LoadTab, EventsTab };
+    enum Tab { OverviewTab, ChartsTab, LimitsTab, CanaryTab, LoadTab, EventsTab, RunsTab };
 
     MainWindow(Dashboard* dashboard, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -80,6 +81,7 @@ class MainWindow : public QMainWindow {
     LoadController* loadController() const { return load_ctl_; }
     ErrorBanner* banner() const { return banner_; }
     EventsPage* events() const { return events_; }
+    RunsPage* runs() const { return runs_; }
     QTabWidget* tabs() const { return tabs_; }
 
     /// Replaces the "are you sure?" question (tests); return true to proceed.
@@ -140,6 +142,7 @@ class MainWindow : public QMainWindow {
     LoadController* load_ctl_;
     LoadPanel* load_;
     EventsPage* events_;
+    RunsPage* runs_;
     QTableView* agents_view_;
     ErrorBanner* banner_;
     QComboBox* agent_box_;

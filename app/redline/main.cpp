@@ -26,8 +26,10 @@
 #include "core/agent_client.h"
 #include "ui/demo/demo_session.h"
 #include "ui/main_window.h"
+#include "ui/models/runs_model.h"
 #include "ui/pages/detail_page.h"
 #include "ui/pages/load_panel.h"
+#include "ui/pages/runs_page.h"
 #include "ui/session/dashboard.h"
 
 using namespace redline::ui;
@@ -199,12 +201,34 @@ int main(int argc, char** argv) {
                 const char* name;
             } screens[] = {{MainWindow::OverviewTab, "overview"}, {MainWindow::ChartsTab, "charts"},
                            {MainWindow::LimitsTab, "limits"},     {MainWindow::CanaryTab, "canary"},
-                           {MainWindow::LoadTab, "load"},         {MainWindow::EventsTab, "events"}};
+                           {MainWindow::LoadTab, "load"},         {MainWindow::EventsTab, "events"},
+                           {MainWindow::RunsTab, "runs"},         {MainWindow::RunsTab, "runs-compare"}};
+            // The Runs tab with the newest run opened, then the newest two complete runs of one scenario
+            // compared (when the runs database has them).
+            auto prepareRuns = [&window](bool compare) {
+                RunsPage* runs = window.runs();
+                runs->refresh();
+                const auto& list = runs->model()->runs();  // newest first
+                if (list.empty()) return;
+                if (!compare) {
+                    runs->clearBaseline();
+                    runs->openRun(QString::fromStdString(list.front().id));
+                    return;
+                }
+                for (std::size_t i = 0; i < list.size(); ++i)
+                    for (std::size_t j = i + 1; j < list.size(); ++j)
+                        if (list[i].complete && list[j].complete && list[i].scenario == list[j].scenario) {
+                            runs->compareRuns(QString::fromStdString(list[j].id),
+                                              QString::fromStdString(list[i].id));
+                            return;
+                        }
+            };
             for (auto mode : {Theme::Mode::Dark, Theme::Mode::Light}) {
                 window.setThemeMode(mode);
                 for (const auto& s : screens) {
                     window.showTab(s.tab);
                     if (s.tab == MainWindow::ChartsTab) window.detail()->refreshNow();
+                    if (s.tab == MainWindow::RunsTab) prepareRuns(QLatin1String(s.name) == "runs-compare");
                     // Let layouts settle as they would on screen (the charts align their plot areas after
                     // Qt Charts laid them out: two or three passes of the event loop).
                     for (int k = 0; k < 15; ++k) {

@@ -308,6 +308,7 @@ void TestMainWindow::commonActionsHaveUniqueShortcuts() {
         {"actionGoCanary", QKeySequence(Qt::ALT | Qt::Key_4)},
         {"actionGoLoad", QKeySequence(Qt::ALT | Qt::Key_5)},
         {"actionGoEvents", QKeySequence(Qt::ALT | Qt::Key_6)},
+        {"actionGoRuns", QKeySequence(Qt::ALT | Qt::Key_7)},
         {"actionPause", QKeySequence(Qt::Key_P)},
         {"actionRange60", QKeySequence(Qt::CTRL | Qt::Key_1)},
         {"actionRange300", QKeySequence(Qt::CTRL | Qt::Key_2)},
@@ -375,11 +376,13 @@ void TestMainWindow::shortcutsTriggerActions() {
     w.detail()->setRangeSeconds(900);  // the page's range box
     QVERIFY(w.findChild<QAction*>(QStringLiteral("actionRange900"))->isChecked());
 
-    // Alt+1..6 switch tabs.
+    // Alt+1..7 switch tabs.
     press(QKeyCombination(Qt::ALT, Qt::Key_3));
     QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::LimitsTab));
     press(QKeyCombination(Qt::ALT, Qt::Key_6));
     QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::EventsTab));
+    press(QKeyCombination(Qt::ALT, Qt::Key_7));
+    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::RunsTab));
     press(QKeyCombination(Qt::ALT, Qt::Key_1));
     QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::OverviewTab));
 

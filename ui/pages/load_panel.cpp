@@ -119,11 +119,18 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     live_ = new QLabel;
     live_->setObjectName("liveFigures");
     live_->setWordWrap(true);
+    record_note_ = new QLabel;
+    record_note_->setObjectName("inlineError");
+    record_note_->setAccessibleName(tr("Run not saved"));
+    record_note_->setWordWrap(true);
+    record_note_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    record_note_->hide();
     auto* prog = new QGroupBox(tr("Progress (client side)"));
     auto* pl = new QVBoxLayout(prog);
     pl->addWidget(progress_);
     pl->addWidget(stage_);
     pl->addWidget(live_);
+    pl->addWidget(record_note_);
 
     summary_ = new QTextBrowser;
     summary_->setPlaceholderText(tr("The summary of the last run appears here."));
@@ -197,6 +204,7 @@ LoadPanel::LoadPanel(Dashboard* dashboard, LoadController* controller, QWidget* 
     connect(ctl_, &LoadController::progress, this, &LoadPanel::onProgress);
     connect(ctl_, &LoadController::finished, this, &LoadPanel::onFinished);
     connect(ctl_, &LoadController::runningChanged, this, &LoadPanel::updateButtons);
+    connect(ctl_, &LoadController::recordingChanged, this, &LoadPanel::showRecording);
     emit scenario_->currentIndexChanged(scenario_->currentIndex());
     updateButtons();
 }
@@ -455,7 +463,7 @@ void LoadPanel::onFinished(const load::Summary& s) {
     updateButtons();
 }
 
-QString LoadPanel::summaryHtml(const load::Summary& s) const {
+QString LoadPanel::summaryHtml(const load::Summary& s) {
     const bool good = s.outcome == load::RunOutcome::Passed;
     QString html = QStringLiteral("<h3>%1 — <span style='color:%3'>%2</span></h3>")
                        .arg(QString::fromStdString(s.scenario).toHtmlEscaped(),
@@ -594,6 +602,13 @@ QString LoadPanel::summaryHtml(const load::Summary& s) const {
         html += QStringLiteral("</table>");
     }
     return html;
+}
+
+void LoadPanel::showRecording() {
+    const QString why = ctl_->recordingProblem();
+    // The reason names the file (RunStore::open's one line).
+    record_note_->setText(why.isEmpty() ? QString() : tr("This run is not being saved: %1").arg(why));
+    record_note_->setVisible(!why.isEmpty());
 }
 
 QString LoadPanel::summaryText() const {

@@ -58,6 +58,10 @@ class LoadPanel : public Page {
     ChartView* latencyChart() const { return latency_chart_; }
     const SeriesStore& runStore() const { return run_store_; }
     void setDark(bool dark);
+    /// The summary as the tab shows it after a run (also the Runs tab's, for a stored run).
+    static QString summaryHtml(const load::Summary& s);
+    /// The line saying the current run is not being saved, and why (hidden while runs are saved).
+    QLabel* recordingNote() const { return record_note_; }
     /// Series keys of the run store (agent kRunAgent).
     static inline const QString kRunAgent = QStringLiteral("run");
 
@@ -68,7 +72,7 @@ class LoadPanel : public Page {
     void openFile();
     void followAgent();
     void updateTargetHint();
-    QString summaryHtml(const load::Summary& s) const;
+    void showRecording();
 
     Dashboard* d_;
     LoadController* ctl_;
@@ -87,6 +91,7 @@ class LoadPanel : public Page {
     QProgressBar* progress_;
     QLabel* stage_;
     QLabel* live_;
+    QLabel* record_note_;
     QTextBrowser* summary_;
     QLabel* description_;
     QString previous_html_;  // the last finished run's summary, shown under the current one

@@ -4,9 +4,15 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QPointer>
+#include <QStandardPaths>
+#include <QSysInfo>
 
+#include "core/load/run_recorder.h"
+#include "core/load/run_store.h"
 #include "ui/session/agent_connection.h"
 #include "ui/session/dashboard.h"
 
@@ -25,6 +31,50 @@ LoadController::LoadController(Dashboard* dashboard, QObject* parent) : QObject(
 
 LoadController::~LoadController() {
     stopAndWait();
+}
+
+QString LoadController::defaultRunsDb() {
+    const QString env = qEnvironmentVariable("REDLINE_RUNS_DB");
+    if (!env.isEmpty()) return env;
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return dir.isEmpty() ? QString() : dir + QStringLiteral("/runs.db");
+}
+
+bool LoadController::startRecording(const load::Scenario& scenario, load::EngineOptions& opt) {
+    const std::string path = runs_db_.toStdString();
+    const QString dir = QFileInfo(runs_db_).absolutePath();
+    if (!QDir().mkpath(dir)) {
+        recording_problem_ = tr("cannot create the directory %1").arg(dir);
+        return false;
+    }
+    std::string why;
+    auto store = load::RunStore::open(path, load::RunStore::Mode::CreateIfMissing, &why);
+    if (!store) {
+        recording_problem_ = QString::fromStdString(why);
+        return false;
+    }
+    load::RunHeader h;
+    h.id = load::RunStore::new_id();
+    if (opt.run_id.empty()) opt.run_id = h.id;
+    h.run_id = opt.run_id;
+    h.scenario = scenario.name;
+    h.scenario_json = load::to_json(scenario);
+    h.target = scenario.target;
+    h.executor = std::string(load::to_string(scenario.executor));
+    h.started_ms = QDateTime::currentMSecsSinceEpoch();
+    h.host = QSysInfo::machineHostName().toStdString();
+    h.pid = QCoreApplication::applicationPid();
+    h.version = REDLINE_VERSION;
+    load::RunRecorder::Options ro;  // the agent's own figures are the dashboard's, not the record's
+    auto rec = load::RunRecorder::start(std::move(store), std::move(h), ro, &why);
+    if (!rec) {
+        recording_problem_ = QString::fromStdString(why);
+        return false;
+    }
+    recorder_ = std::move(rec);
+    saved_id_ = QString::fromStdString(recorder_->id());
+    opt.on_second = [r = recorder_](const load::RunSecond& sec) { r->submit(sec); };
+    return true;
 }
 
 load::Scenario LoadController::backgroundScenario(const std::string& target, double rate) {
@@ -75,6 +125,12 @@ bool LoadController::start(load::Scenario scenario, const QString& agentId, bool
     };
     opt.on_progress = [post](const load::Progress& p) { post([p](LoadController& c) { c.onProgress(p); }); };
     opt.on_finished = [post](const load::Summary& s) { post([s](LoadController& c) { c.onFinished(s); }); };
+    recorder_.reset();
+    recording_problem_.clear();
+    saved_id_.clear();
+    if (recordEvents && !runs_db_.isEmpty() && !startRecording(scenario, opt))
+        spdlog::warn("load run not saved in {}: {}", runs_db_.toStdString(),
+                     recording_problem_.toStdString());
     // Agent-side thresholds and a scenario's rollout talk to the agent whose API the run drives, with this
     // dashboard's token for it (not the scenario file's agent.url and token variable).
     if (AgentConnection* c = agentId.isEmpty() ? nullptr : d_->connection(agentId)) {
@@ -105,10 +161,23 @@ bool LoadController::start(load::Scenario scenario, const QString& agentId, bool
         engine_->start();
     } catch (const std::exception& e) {
         engine_.reset();
+        if (recorder_) {  // the run never went: its row goes too
+            recorder_.reset();
+            std::string why;
+            if (auto store =
+                    load::RunStore::open(runs_db_.toStdString(), load::RunStore::Mode::MustExist, &why))
+                try {
+                    store->remove(saved_id_.toStdString());
+                } catch (const load::RunStoreError& re) {
+                    spdlog::warn("runs database {}: {}", runs_db_.toStdString(), re.what());
+                }
+            saved_id_.clear();
+        }
         if (error) *error = QString::fromUtf8(e.what());
         return false;
     }
     running_ = true;
+    emit recordingChanged();
     emit runningChanged(true);
     postRunEvents({{"loadtest.started",
                     "load test " + name + " started against " + target,
@@ -158,9 +227,14 @@ void LoadController::stopAndWait() {
     ++generation_;  // drop any result still queued
     if (engine_) {
         engine_->stop("dashboard closing");
-        engine_->wait();
+        const load::Summary s = engine_->wait();
         engine_.reset();
+        if (recorder_) {  // the run ends stopped, and is kept as such
+            const auto res = recorder_->finish(s);
+            if (!res.saved) spdlog::warn("the end of run {} could not be stored: {}", res.id, res.error);
+        }
     }
+    recorder_.reset();
     running_ = false;
 }
 
@@ -193,6 +267,32 @@ void LoadController::onFinished(const load::Summary& s) {
     if (engine_) {
         std::shared_ptr<load::Engine> e(engine_.release());
         runOnPool([e] { e->wait(); });
+    }
+    if (recorder_) {
+        // The end is one transaction, but a write may wait for another process's lock: off the GUI thread.
+        std::shared_ptr<load::RunRecorder> rec = std::move(recorder_);
+        QPointer<LoadController> self(this);
+        runOnPool([rec, s, self] {
+            const auto res = rec->finish(s);
+            QMetaObject::invokeMethod(
+                QCoreApplication::instance(),
+                [self, res] {
+                    if (!self) return;
+                    const QString id = QString::fromStdString(res.id);
+                    if (!res.saved) {
+                        self->recording_problem_ = tr("the end of the run could not be stored: %1")
+                                                       .arg(QString::fromStdString(res.error));
+                        emit self->recordingChanged();
+                    } else if (res.seconds_lost) {
+                        self->recording_problem_ = tr("%1 seconds could not be stored: %2")
+                                                       .arg(res.seconds_lost)
+                                                       .arg(QString::fromStdString(res.write_error));
+                        emit self->recordingChanged();
+                    }
+                    emit self->runSaved(id, res.saved);
+                },
+                Qt::QueuedConnection);
+        });
     }
     {
         const bool aborted = s.outcome == load::RunOutcome::Aborted || s.outcome == load::RunOutcome::Error;
