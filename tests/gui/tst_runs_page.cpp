@@ -91,6 +91,7 @@ class TestRunsPage : public QObject {
     void exportWritesWhatTheStoreHolds();
     void deleteAsksFirst();
     void windowListsTheRunItStarts();
+    void defaultFileIsTheClis();
     void refusedStoreShowsInlineAndStaysUnchanged_data();
     void refusedStoreShowsInlineAndStaysUnchanged();
 
@@ -511,8 +512,38 @@ void TestRunsPage::exportWritesWhatTheStoreHolds() {
     next.clear();
     QTest::mouseClick(jsonButton, Qt::LeftButton);
     QCOMPARE(msg.count(), 1);
-    // HTML export is not there yet: disabled.
-    QVERIFY(!page.findChild<QAction*>(QStringLiteral("actionRunsExportHtml"))->isEnabled());
+    // HTML: the report of the selected run, byte for byte what `redline-load runs report ID --html -` writes.
+    auto cliReport = [&](const QStringList& args) {
+        QProcess p;
+        p.start(loadBinary(), QStringList{"runs", "report"} + args + QStringList{"--html", "-", "--db", db_});
+        if (!p.waitForFinished(30000) || p.exitCode() != 0) return QByteArray();
+        // The same report; only the footer names who wrote it.
+        return p.readAllStandardOutput().replace("Written by redline-load " REDLINE_VERSION,
+                                                 "Written by the redline dashboard " REDLINE_VERSION);
+    };
+    auto* htmlButton = page.findChild<QToolButton*>(QStringLiteral("actionRunsExportHtmlButton"));
+    QVERIFY(htmlButton && htmlButton->isEnabled());
+    const QString htmlPath = dir_.filePath("export.html");
+    next = htmlPath;
+    QTest::mouseClick(htmlButton, Qt::LeftButton);
+    QVERIFY(asked.contains(QStringLiteral("HTML")));
+    const QByteArray html = readAll(htmlPath);
+    QVERIFY(html.startsWith("<!DOCTYPE html>"));
+    QCOMPARE(html, cliReport({id}));
+    // With a comparison shown, the comparison report (baseline -> current).
+    const auto all = store->list({});
+    QVERIFY(all.size() >= 2);
+    const QString base = QString::fromStdString(all.back().id);
+    QString cur;
+    for (const auto& r : all)
+        if (r.complete && r.id != all.back().id) cur = QString::fromStdString(r.id);
+    QVERIFY(!cur.isEmpty());
+    QVERIFY(page.compareRuns(base, cur));
+    const QString cmpPath = dir_.filePath("compare.html");
+    next = cmpPath;
+    QTest::mouseClick(htmlButton, Qt::LeftButton);
+    QVERIFY(asked.contains(QStringLiteral("comparison")));
+    QCOMPARE(readAll(cmpPath), cliReport({cur, "--compare", base}));
 }
 
 void TestRunsPage::deleteAsksFirst() {
@@ -558,14 +589,27 @@ void TestRunsPage::deleteAsksFirst() {
     QVERIFY(openDb(copy)->seconds(id.toStdString()).empty());
 }
 
+void TestRunsPage::defaultFileIsTheClis() {
+    // Without $REDLINE_RUNS_DB the dashboard keeps its runs where redline-load run --save does
+    // ($XDG_DATA_HOME/redline/runs.db), so each lists the other's runs.
+    const QByteArray before = qgetenv("REDLINE_RUNS_DB"), xdg_before = qgetenv("XDG_DATA_HOME");
+    qunsetenv("REDLINE_RUNS_DB");
+    qputenv("XDG_DATA_HOME", dir_.filePath("xdg").toUtf8());
+    const QString got = LoadController::defaultRunsDb();
+    qputenv("REDLINE_RUNS_DB", before);
+    qputenv("XDG_DATA_HOME", xdg_before);
+    QCOMPARE(got, dir_.filePath("xdg") + "/redline/runs.db");
+}
+
 void TestRunsPage::windowListsTheRunItStarts() {
     // The window saves into $REDLINE_RUNS_DB and its Runs tab (Alt+7) lists the run when it starts
     // (incomplete) and again when its end is stored.
     const QString db = dir_.filePath("window.db");
+    const QByteArray before = qgetenv("REDLINE_RUNS_DB");
     qputenv("REDLINE_RUNS_DB", db.toUtf8());
     Dashboard d;
     MainWindow w(&d);
-    qunsetenv("REDLINE_RUNS_DB");
+    qputenv("REDLINE_RUNS_DB", before);
     QCOMPARE(w.loadController()->runsDb(), db);
     QCOMPARE(w.runs()->runsDb(), db);
     w.show();

@@ -29,6 +29,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/load/report_html.h"
 #include "core/load/run_export.h"
 #include "core/load/run_store.h"
 #include "ui/models/runs_model.h"
@@ -364,9 +365,9 @@ void RunsPage::buildActions() {
                               tr("Save the run's timeline, one row per second, as CSV"));
     connect(export_csv_action_, &QAction::triggered, this, [this] { exportCurrent(false); });
     export_html_action_ = make(tr("Export HTML…"), "actionRunsExportHtml", {},
-                               tr("A report of the run (not yet "
-                                  "available)"));
-    export_html_action_->setEnabled(false);
+                               tr("Save a self-contained HTML report of the comparison shown, else of the "
+                                  "selected run"));
+    connect(export_html_action_, &QAction::triggered, this, &RunsPage::exportHtmlReport);
     delete_action_ = make(tr("Delete…"), "actionRunsDelete", QKeySequence(Qt::Key_Delete),
                           tr("Delete the selected run from the database"));
     connect(delete_action_, &QAction::triggered, this, [this] { deleteRun(currentRun()); });
@@ -413,6 +414,7 @@ void RunsPage::updateActions() {
     delete_action_->setEnabled(one);
     export_json_action_->setEnabled(one);
     export_csv_action_->setEnabled(one);
+    export_html_action_->setEnabled(one || comparison_ != nullptr);
     compare_action_->setEnabled(sel.size() == 2);
     unpin_action_->setEnabled(!baseline_.isEmpty());
 }
@@ -779,6 +781,7 @@ bool RunsPage::compareRuns(const QString& baselineId, const QString& currentId) 
     fillCompareTable(*c);
     detail_->setCurrentWidget(compare_table_);
     comparison_ = std::move(c);
+    updateActions();
     return true;
 }
 
@@ -877,6 +880,50 @@ bool RunsPage::exportCsv(const QString& id, const QString& path, QString* error)
         if (error) *error = tr("runs database %1: %2").arg(db_, QString::fromUtf8(e.what()));
         return false;
     }
+}
+
+bool RunsPage::exportHtml(const QString& baselineId, const QString& id, const QString& path,
+                          QString* error) const {
+    QString why;
+    auto store = openStore(db_, &why);
+    if (!store) {
+        if (error) *error = why;
+        return false;
+    }
+    load::ReportOptions o;
+    o.generator = std::string("the redline dashboard ") + REDLINE_VERSION;
+    try {
+        const std::string html =
+            baselineId.isEmpty()
+                ? load::render_run_report_html(*store, id.toStdString(), o)
+                : load::render_comparison_report_html(*store, baselineId.toStdString(), id.toStdString(), o);
+        return writeFile(path, html, error);
+    } catch (const load::ReportError& e) {
+        if (error) *error = QString::fromUtf8(e.what());
+        return false;
+    } catch (const load::RunStoreError& e) {
+        if (error) *error = tr("runs database %1: %2").arg(db_, QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+void RunsPage::exportHtmlReport() {
+    const bool cmp = comparison_ != nullptr && !compared_base_.isEmpty();
+    const QString id = cmp ? opened_ : currentRun();
+    const auto* r = model_->run(id);
+    if (!r) return;
+    const QString name =
+        cmp ? QStringLiteral("%1-%2-vs-%3.html")
+                  .arg(QString::fromStdString(r->scenario), compared_base_.left(8), id.left(8))
+            : QStringLiteral("%1-%2.html").arg(QString::fromStdString(r->scenario), id.left(8));
+    const QString path = save_path_(cmp ? tr("Export comparison as HTML") : tr("Export run as HTML"),
+                                    QDir::home().filePath(name), tr("HTML (*.html)"));
+    if (path.isEmpty()) return;
+    QString err;
+    if (exportHtml(cmp ? compared_base_ : QString(), id, path, &err))
+        emit message(tr("Saved the report to %1").arg(path), false);
+    else
+        emit message(tr("Export failed: %1").arg(err), true);
 }
 
 void RunsPage::exportCurrent(bool json) {

@@ -63,6 +63,10 @@ class RunsPage : public Page {
     /// Writes the run's document / timeline; false and *error (one line) when it could not.
     bool exportJson(const QString& id, const QString& path, QString* error = nullptr) const;
     bool exportCsv(const QString& id, const QString& path, QString* error = nullptr) const;
+    /// Writes the HTML report (core/load/report_html.h) of run id, or with baselineId of the comparison
+    /// baseline -> id; false and *error (one line) when it could not.
+    bool exportHtml(const QString& baselineId, const QString& id, const QString& path,
+                    QString* error = nullptr) const;
 
     /// Replaces the "are you sure?" question (tests); return true to proceed.
     void setConfirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
@@ -112,6 +116,7 @@ class RunsPage : public Page {
     void showInList(const QString& id);
     void onActivated();
     void exportCurrent(bool json);
+    void exportHtmlReport();
     void updateActions();
     void showEmpty(const QString& text);
     /// Fills the chart store with one run's seconds, drawn from `anchor_ms` (aligned starts), keys prefixed.

@@ -36,8 +36,10 @@ LoadController::~LoadController() {
 QString LoadController::defaultRunsDb() {
     const QString env = qEnvironmentVariable("REDLINE_RUNS_DB");
     if (!env.isEmpty()) return env;
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    return dir.isEmpty() ? QString() : dir + QStringLiteral("/runs.db");
+    // The CLI's default (app/redline-load/cmd_runs.h): $XDG_DATA_HOME/redline/runs.db, else
+    // ~/.local/share/redline/runs.db, so runs saved by either show in both.
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    return dir.isEmpty() ? QString() : dir + QStringLiteral("/redline/runs.db");
 }
 
 bool LoadController::startRecording(const load::Scenario& scenario, load::EngineOptions& opt) {

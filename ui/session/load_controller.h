@@ -50,7 +50,7 @@ class LoadController : public QObject {
     /// The runs database the next runs are saved into ("" = none).
     void setRunsDb(const QString& path) { runs_db_ = path; }
     QString runsDb() const { return runs_db_; }
-    /// $REDLINE_RUNS_DB, else QStandardPaths::AppDataLocation/runs.db.
+    /// $REDLINE_RUNS_DB, else the CLI's default: $XDG_DATA_HOME (or ~/.local/share)/redline/runs.db.
     static QString defaultRunsDb();
     /// Why the current (or last) run is not being saved; "" when it is or no database is set.
     QString recordingProblem() const { return recording_problem_; }
