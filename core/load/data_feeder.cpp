@@ -4,7 +4,7 @@
 #include <cctype>
 #include <set>
 
-#include "core/load/path_template.h"  // Rng
+#include "core/load/rng.h"
 
 namespace redline::load {
 

@@ -181,8 +181,11 @@ class TstProxyUpstreamTime : public QObject {
         // health checker ejects it (503). Neither reached an upstream.
         TestUpstream up;
         ProxyProcess proxy;
+        // A long health-check interval: on a loaded machine the next check could eject the backend before the
+        // first request, and the connect-failure path (502) would not be taken.
         QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url(),
-                             QStringLiteral("--route"), QStringLiteral("/x")}));
+                             QStringLiteral("--route"), QStringLiteral("/x"), QStringLiteral("--health-interval-ms"),
+                             QStringLiteral("60000")}));
         up.stop();
         SampleHttp http(proxy.api_url());
         int failed = 0, refused = 0;
