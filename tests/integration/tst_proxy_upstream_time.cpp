@@ -4,7 +4,9 @@
 // close to the delay, the total at or above it, one upstream time per forwarded request; requests that never
 // reached an upstream (429 from the rate limit, 502/503 with the only backend down) have none; /metrics with
 // the upstream family passes promtool; the sample server itself has no upstream member anywhere.
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #ifndef Q_MOC_RUN  // moc need not parse Boost
@@ -181,11 +183,18 @@ class TstProxyUpstreamTime : public QObject {
         // health checker ejects it (503). Neither reached an upstream.
         TestUpstream up;
         ProxyProcess proxy;
-        // A long health-check interval: on a loaded machine the next check could eject the backend before the
-        // first request, and the connect-failure path (502) would not be taken.
-        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url(),
-                             QStringLiteral("--route"), QStringLiteral("/x"), QStringLiteral("--health-interval-ms"),
-                             QStringLiteral("60000")}));
+        // No active health check: on a loaded machine its first check could run after up.stop() and eject the
+        // backend before the first request, and the connect-failure path (502) would not be taken. The
+        // passive ejection (consecutive failures) still turns later requests into 503s.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile cfg(dir.filePath("proxy.json"));
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.write(R"({"health_check": {"enabled": false}})");
+        cfg.close();
+        QVERIFY(proxy.start({QStringLiteral("--config"), cfg.fileName(), QStringLiteral("--upstream"),
+                             QStringLiteral("stable=") + up.url(), QStringLiteral("--route"),
+                             QStringLiteral("/x")}));
         up.stop();
         SampleHttp http(proxy.api_url());
         int failed = 0, refused = 0;
