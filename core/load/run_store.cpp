@@ -5,11 +5,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include "core/random_id.h"
 
@@ -305,14 +308,29 @@ std::unique_ptr<RunStore> RunStore::open_with(const std::string& path, Mode mode
     if (sqlite3_db_readonly(raw, "main") == 1) return refuse("is not writable (opened read-only)");
     sqlite3_busy_timeout(raw, kBusyTimeoutMs);
 
-    // Inspect before anything writes: these only read the header and the schema.
+    // Inspect before anything writes: these only read the header and the schema, in one statement, so one
+    // read transaction: another process creating the file at this moment commits its tables and its schema
+    // version together, and separate reads could see the tables without the version.
     std::string why;
-    const auto version = query_int(raw, "PRAGMA user_version", &why);
-    if (!version) return refuse("not a runs database (" + why + "); left as it is");
-    const auto app_id = query_int(raw, "PRAGMA application_id", &why);
-    const auto objects =
-        query_int(raw, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'", &why);
-    if (!app_id || !objects) return refuse("not a runs database (" + why + "); left as it is");
+    std::optional<std::int64_t> version, app_id, objects;
+    {
+        sqlite3_stmt* q = nullptr;
+        if (sqlite3_prepare_v2(
+                raw,
+                "SELECT (SELECT user_version FROM pragma_user_version()), (SELECT application_id "
+                "FROM pragma_application_id()), (SELECT count(*) FROM sqlite_master WHERE name "
+                "NOT LIKE 'sqlite_%')",
+                -1, &q, nullptr) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW) {
+            version = sqlite3_column_int64(q, 0);
+            app_id = sqlite3_column_int64(q, 1);
+            objects = sqlite3_column_int64(q, 2);
+        } else {
+            why = sqlite3_errmsg(raw);
+        }
+        sqlite3_finalize(q);
+    }
+    if (!version || !app_id || !objects) return refuse("not a runs database (" + why + "); left as it is");
     if (*version > latest)
         return refuse("written by a newer redline (runs schema v" + std::to_string(*version) +
                       ", this build knows up to v" + std::to_string(latest) + "); left as it is");
@@ -342,9 +360,21 @@ std::unique_ptr<RunStore> RunStore::open_with(const std::string& path, Mode mode
     }
     try {
         std::string mode_now;
-        {
-            Stmt s(raw, "PRAGMA journal_mode=WAL");
-            if (s.step("journal_mode")) mode_now = s.text(0);
+        // Switching to WAL takes the file's exclusive lock. Two processes switching a new file at once can
+        // each hold the shared lock the other waits for; SQLite then answers BUSY at once, without its busy
+        // handler (it would deadlock), so the loser tries again (by then the file is WAL: a no-op).
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+        for (;;) {
+            try {
+                Stmt s(raw, "PRAGMA journal_mode=WAL");
+                if (s.step("journal_mode")) mode_now = s.text(0);
+                break;
+            } catch (const RunStoreError&) {
+                if ((sqlite3_errcode(raw) & 0xff) != SQLITE_BUSY ||
+                    std::chrono::steady_clock::now() > give_up)
+                    throw;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         if (mode_now != "wal")
             spdlog::warn("runs database {}: journal mode {} (WAL not available)", path, mode_now);
