@@ -34,9 +34,9 @@ constexpr const char* kRunsUsage =
     "       redline-load runs delete ID [--db FILE]\n"
     "       redline-load runs compare BASELINE CURRENT [--db FILE] [--max-regression SPEC] [-o table|json]\n"
     "                                 [--junit FILE]   (IDs or summary files; docs/regression-gate.md)\n"
-    "       redline-load runs compare BASELINE CURRENT --html FILE [--db FILE]   (saved runs: an HTML "
-    "report)\n"
-    "       redline-load runs report ID --html FILE [--compare BASELINE] [--db FILE]\n"
+    "       redline-load runs compare BASELINE CURRENT --html FILE [--align start|stages] [--db FILE]\n"
+    "                                 (saved runs: an HTML report)\n"
+    "       redline-load runs report ID --html FILE [--compare BASELINE [--align start|stages]] [--db FILE]\n"
     "ID: a run id or an unambiguous prefix of one (runs list shows the short form)\n"
     "FILE: --db (or --runs-db), else $REDLINE_RUNS_DB, else $XDG_DATA_HOME/redline/runs.db "
     "(~/.local/share/redline/runs.db)\n"
@@ -46,6 +46,8 @@ constexpr const char* kRunsUsage =
     "    be left out), exactly from the stored sketches\n"
     "--html FILE: a self-contained HTML report (- = stdout), written atomically; --compare BASELINE: the\n"
     "    report compares ID (current) with BASELINE\n"
+    "--align: the comparison's charts from both starts (start, the default) or with stage i of both runs\n"
+    "    beginning at the same point (stages)\n"
     "exit codes: 0 ok, 2 usage error, unknown or ambiguous ID, or a FILE that cannot be used, 1 runtime "
     "error\n";
 
@@ -139,6 +141,7 @@ struct Common {
     std::optional<std::string> scenario;
     std::optional<double> from_s, to_s;
     std::optional<std::string> html, compare;
+    std::optional<Alignment> align;
     std::vector<std::string> positional;
 };
 
@@ -651,7 +654,7 @@ int check_html_path(const std::string& path) {
 
 /// runs report ID --html FILE [--compare BASELINE] and runs compare BASELINE CURRENT --html FILE.
 int runs_report(const RunStore& store, const std::string& current, const std::string& baseline,
-                const std::string& html) {
+                const std::string& html, Alignment align) {
     if (html != "-") {
         std::error_code ec;
         for (const char* suffix : {"", "-wal", "-shm", "-journal"})
@@ -663,6 +666,7 @@ int runs_report(const RunStore& store, const std::string& current, const std::st
     }
     ReportOptions o;
     o.generator = std::string("redline-load ") + REDLINE_VERSION;
+    o.align = align;
     std::string text;
     try {
         text = baseline.empty() ? render_run_report_html(store, current, o)
@@ -794,7 +798,8 @@ int cmd_runs(const std::vector<std::string>& args) {
     for (std::size_t i = 2; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "--db" || a == "--runs-db" || a == "-o" || a == "--output" || a == "--limit" ||
-            a == "--scenario" || a == "--from" || a == "--to" || a == "--html" || a == "--compare") {
+            a == "--scenario" || a == "--from" || a == "--to" || a == "--html" || a == "--compare" ||
+            a == "--align") {
             if (i + 1 >= args.size()) return runs_usage_error(a + " needs a value");
             const std::string& v = args[++i];
             if (a == "--db" || a == "--runs-db") {
@@ -823,6 +828,11 @@ int cmd_runs(const std::vector<std::string>& args) {
                     return runs_usage_error("--compare needs a run ID (the baseline)" +
                                             (v.empty() ? std::string() : ", got " + v));
                 c.compare = v;
+            } else if (a == "--align") {
+                Alignment al = Alignment::Start;
+                if (!parse_alignment(v, al))
+                    return runs_usage_error("--align must be start or stages, got '" + v + "'");
+                c.align = al;
             } else {
                 c.scenario = v;
             }
@@ -840,6 +850,9 @@ int cmd_runs(const std::vector<std::string>& args) {
     if (c.html && sub != "report" && sub != "compare")
         return runs_usage_error("--html only applies to runs report and runs compare");
     if (c.compare && sub != "report") return runs_usage_error("--compare only applies to runs report");
+    if (c.align && !(sub == "compare" || (sub == "report" && c.compare)))
+        return runs_usage_error(
+            "--align only applies to a comparison (runs compare --html, runs report --compare)");
     if (sub == "report" || sub == "compare") {
         const std::size_t want = sub == "compare" ? 2 : 1;
         if (c.positional.size() != want || std::any_of(c.positional.begin(), c.positional.end(),
@@ -874,7 +887,7 @@ int cmd_runs(const std::vector<std::string>& args) {
                 base = resolve_id(*store, sub == "compare" ? c.positional[0] : *c.compare);
                 if (base.empty()) return kExitUsage;
             }
-            return runs_report(*store, cur, base, *c.html);
+            return runs_report(*store, cur, base, *c.html, c.align.value_or(Alignment::Start));
         }
         const std::string id = resolve_id(*store, c.positional[0]);
         if (id.empty()) return kExitUsage;

@@ -961,9 +961,46 @@ std::string render_comparison_report_html(const ReportRun& base, const ReportRun
     all.insert(all.end(), ec.begin(), ec.end());
     std::stable_sort(all.begin(), all.end(),
                      [](const EventRow& x, const EventRow& y) { return x.t_s < y.t_s; });
-    const auto markers = markers_of(all);
-    const auto fb = per_second(base.seconds), fc = per_second(cur.seconds);
-    b += "<h2>Charts (aligned at the start)</h2>\n";
+    const StageAlignment align =
+        options.align == Alignment::Stages
+            ? StageAlignment(stage_spans(base.run.summary), stage_spans(cur.run.summary))
+            : StageAlignment();
+    // Event markers where their run's seconds are drawn; per stage also the boundaries of the common stages.
+    std::vector<ChartMarker> markers;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        markers.push_back(
+            {align.x_of_instant(all[i].run == "baseline" ? 0 : 1, all[i].t_s), fmt::format("E{}", i + 1)});
+    for (const auto& bd : align.boundaries())
+        if (bd.index > 0) markers.push_back({bd.x, fmt::format("S{}", bd.index + 1)});
+    std::stable_sort(markers.begin(), markers.end(),
+                     [](const ChartMarker& x, const ChartMarker& y) { return x.x < y.x; });
+    auto fb = per_second(base.seconds), fc = per_second(cur.seconds);
+    for (auto& s : fb)
+        s.t = align.x(0, s.t);
+    for (auto& s : fc)
+        s.t = align.x(1, s.t);
+    if (align.per_stage()) {
+        b += "<h2 id=\"alignment\">Charts (aligned per stage)</h2>\n";
+        b += "<p class=\"muted\">Stage i of both runs begins at the same point of the time axis, which gives "
+             "each stage the length of the longer of the two; dashed verticals S2, S3, ... mark where the "
+             "stages "
+             "begin. Time axis: seconds of the aligned stages, not of either run.</p>\n";
+        b += "<table id=\"stage-alignment\"><tr><th>stage</th><th>begins at (s)</th><th>baseline (s)</th>"
+             "<th>current (s)</th></tr>\n";
+        auto dur = [](double d) { return d < 0 ? std::string("\u2014") : fmt::format("{:g}", d); };
+        for (const auto& bd : align.boundaries())
+            b += fmt::format(
+                "<tr><td>{}</td><td class=\"n\">{:g}</td><td class=\"n\">{}</td><td "
+                "class=\"n\">{}</td></tr>\n",
+                esc(bd.label), bd.x, dur(bd.base_duration_s), dur(bd.cur_duration_s));
+        b += "</table>\n";
+    } else {
+        b += "<h2 id=\"alignment\">Charts (aligned at the start)</h2>\n";
+        if (options.align == Alignment::Stages)
+            b += "<p class=\"warn\" id=\"no-stages\">Aligned per stage was asked for, but neither run has "
+                 "stages: "
+                 "both are drawn from their start.</p>\n";
+    }
     b += std::string("<p class=\"muted\">Baseline dashed grey, current solid blue.") +
          (all.empty() ? "" : " Dashed verticals E1, E2, ... mark the events of either run (listed below).") +
          "</p>\n";
@@ -972,6 +1009,7 @@ std::string render_comparison_report_html(const ReportRun& base, const ReportRun
         ch.title = t;
         ch.y_unit = unit;
         ch.markers = markers;
+        if (align.per_stage()) ch.x_label = "time of the aligned stages (s)";
         ch.series.push_back({"baseline " + base.run.id.substr(0, 8), kChartGrey, points(fb, get), true});
         ch.series.push_back({"current " + cur.run.id.substr(0, 8), kChartBlue, points(fc, get)});
         return render_line_chart(ch);

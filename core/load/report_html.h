@@ -32,6 +32,7 @@
 
 #include "core/load/compare.h"
 #include "core/load/run_record.h"
+#include "core/load/stage_alignment.h"
 
 namespace redline::load {
 
@@ -55,6 +56,9 @@ struct ReportOptions {
     std::string title;                  // "": "Load run SCENARIO" / "Comparison BASE vs CURRENT"
     CompareOptions compare;             // the verdicts of a comparison report
     std::string generator = "redline";  // named in the footer ("written by ...")
+    /// Comparison charts: both runs from their start, or stage i of both from the same x (stage_alignment.h),
+    /// with the stage boundaries marked.
+    Alignment align = Alignment::Start;
 };
 
 /// The run's values from the store; nullopt when there is no run with this (full) id.
@@ -69,9 +73,10 @@ std::string render_run_report_html(const RunStore& store, const std::string& id,
                                    const ReportOptions& options = {});
 
 /// Two runs: both headers, every compared figure (compare() with options.compare) with baseline, current,
-/// change and verdict, overlaid charts aligned at the start (rate, p99, failures), and what changed (scenario
-/// JSON differences as paths with old and new values, target, executor, the events of either run). Throws
-/// ReportError when a run has no summary (incomplete) or its summary cannot be read.
+/// change and verdict, overlaid charts aligned at the start or per stage (options.align; rate, p99,
+/// failures), and what changed (scenario JSON differences as paths with old and new values, target, executor,
+/// the events of either run). Throws ReportError when a run has no summary (incomplete) or its summary cannot
+/// be read.
 std::string render_comparison_report_html(const ReportRun& baseline, const ReportRun& current,
                                           const ReportOptions& options = {});
 /// Throws ReportError when an id is unknown or a run is incomplete.

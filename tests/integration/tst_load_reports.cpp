@@ -239,6 +239,30 @@ class TestLoadReports : public QObject {
         QCOMPARE(charts, 3);  // rate, p99, failures overlaid
     }
 
+    void a_comparison_can_be_aligned_per_stage() {
+        // --align start is the default (the same bytes); --align stages (both spellings) says so and lists
+        // the stages with both runs' lengths.
+        const CliRun deflt = cli({"runs", "compare", base_, cur_, "--html", "-", "--db", db_});
+        const CliRun start =
+            cli({"runs", "compare", base_, cur_, "--html", "-", "--align", "start", "--db", db_});
+        QCOMPARE(deflt.code, 0);
+        QCOMPARE(start.code, 0);
+        QCOMPARE(start.out, deflt.out);
+        const CliRun stages =
+            cli({"runs", "compare", base_, cur_, "--align", "stages", "--html", "-", "--db", db_});
+        QCOMPARE(stages.code, 0);
+        const CliRun report = cli(
+            {"runs", "report", cur_, "--compare", base_, "--align", "stages", "--html", "-", "--db", db_});
+        QCOMPARE(report.code, 0);
+        QCOMPARE(report.out, stages.out);
+        const auto doc = read_html_report(stages.out.toStdString());
+        QVERIFY2(doc.error.empty(), doc.error.c_str());
+        const int h = doc.find_id("alignment");
+        QVERIFY(h >= 0);
+        QCOMPARE(doc.elements[std::size_t(h)].text, std::string("Charts (aligned per stage)"));
+        QVERIFY(doc.find_id("stage-alignment") >= 0);
+    }
+
     void report_errors_are_one_line_with_exit_2_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
@@ -268,6 +292,17 @@ class TestLoadReports : public QObject {
             << "--html needs a file name (or - for stdout), got the option --db";
         QTest::newRow("-o on report") << QStringList{"runs", "report", "CUR", "--html", ok, "-o", "json"}
                                       << "do not apply to an HTML report";
+        QTest::newRow("--align of one run")
+            << QStringList{"runs", "report", "CUR", "--html", ok, "--align", "stages"}
+            << "--align only applies to a comparison";
+        QTest::newRow("--align on show") << QStringList{"runs", "show", "CUR", "--align", "stages"}
+                                         << "--align only applies to a comparison";
+        QTest::newRow("--align of no kind")
+            << QStringList{"runs", "compare", "BASE", "CUR", "--html", ok, "--align", "end"}
+            << "--align must be start or stages, got 'end'";
+        QTest::newRow("--align without its value")
+            << QStringList{"runs", "report", "CUR", "--compare", "BASE", "--html", ok, "--align"}
+            << "--align must be start or stages, got '--db'";
     }
 
     void report_errors_are_one_line_with_exit_2() {

@@ -224,6 +224,47 @@ class TestReportHtml : public QObject {
                  text.c_str());  // same host: not listed
     }
 
+    void a_comparison_aligned_per_stage_lines_the_stages_up() {
+        // Baseline: warm 2 s + steady 8 s. Current: warm 6 s + steady 4 s. Per stage, steady begins at 6 s
+        // (the longer warm-up) for both; at the start, nothing moves and there is no stage table.
+        auto a = make_run("00000000000000aa", "st", "r", 10, 100, 500, 0);
+        auto b = make_run("00000000000000bb", "st", "r", 10, 100, 500, 0);
+        a.run.summary["stages"] = json::parse(R"([{"name": "warm", "start_s": 0, "duration_s": 2},
+                                                   {"name": "steady", "start_s": 2, "duration_s": 8}])");
+        b.run.summary["stages"] = json::parse(R"([{"name": "warm", "start_s": 0, "duration_s": 6},
+                                                   {"name": "steady", "start_s": 6, "duration_s": 4}])");
+        load::ReportOptions o;
+        const std::string at_start = load::render_comparison_report_html(a, b, o);
+        o.align = load::Alignment::Stages;
+        const std::string per_stage = load::render_comparison_report_html(a, b, o);
+        const auto ds = read_html_report(at_start), dp = read_html_report(per_stage);
+        QVERIFY2(ds.error.empty(), ds.error.c_str());
+        QVERIFY2(dp.error.empty(), dp.error.c_str());
+        QCOMPARE(ds.find_id("stage-alignment"), -1);
+        QVERIFY(ds.elements[std::size_t(ds.find_id("alignment"))].text.find("at the start") !=
+                std::string::npos);
+        QVERIFY(dp.elements[std::size_t(dp.find_id("alignment"))].text.find("per stage") !=
+                std::string::npos);
+        const int table = dp.find_id("stage-alignment");
+        QVERIFY(table >= 0);
+        std::vector<std::string> rows;
+        for (const auto* tr : dp.inside(table, "tr"))
+            rows.push_back(tr->text);
+        QCOMPARE(rows.size(), std::size_t(3));
+        QCOMPARE(rows[1], std::string("stage 1 warm026"));
+        QCOMPARE(rows[2], std::string("stage 2 steady684"));
+        // The boundary marker S2 is drawn; the x axis reaches the longer stages' end (6 + 8 = 14 s), beyond
+        // either run's 10 s.
+        QVERIFY(per_stage.find(">S2</text>") != std::string::npos);
+        QVERIFY(at_start.find(">S2</text>") == std::string::npos);
+        QVERIFY(per_stage.find("time of the aligned stages (s)") != std::string::npos);
+        auto has_tick = [](const std::string& html, const std::string& t) {
+            return html.find(">" + t + "</text>") != std::string::npos;
+        };
+        QVERIFY(has_tick(per_stage, "14"));
+        QVERIFY(!has_tick(at_start, "14"));
+    }
+
     void a_driven_rollout_and_its_transitions_are_shown() {
         auto r = make_run("00000000000000ee", "roll", "r", 3, 50, 400, 0);
         r.run.summary["rollout"] = {{"state", "rolled_back"},
