@@ -88,6 +88,7 @@ class TestRunsPage : public QObject {
     void keyboardOpensRun();
     void compareShowsTheVerdictsOfCompare();
     void pinnedBaselineIsCompared();
+    void compareAlignedPerStage();
     void exportWritesWhatTheStoreHolds();
     void deleteAsksFirst();
     void windowListsTheRunItStarts();
@@ -416,6 +417,117 @@ void TestRunsPage::compareShowsTheVerdictsOfCompare() {
     QCOMPARE(msg.count(), 1);
     QVERIFY(msg.at(0).at(0).toString().contains(QStringLiteral("incomplete")));
     QCOMPARE(page.openedRun(), newer);
+}
+
+void TestRunsPage::compareAlignedPerStage() {
+    // Two real runs whose warm-up differs (1 s and 3 s) before the same 2 s steady stage, in a database of
+    // their own. Per stage (chosen with Alt+L and the keyboard), the first steady second of both is drawn at
+    // one x; a marker shows where steady begins; Export HTML writes what `runs compare --align stages` does.
+    const QString db = dir_.filePath("stages.db");
+    auto scenario = [&](const QString& name, int warm) {
+        const QString path = dir_.filePath(name + QStringLiteral(".json"));
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly)) return QString();
+        f.write(QStringLiteral(R"({"name": "staged", "target": "%1", "executor": "ramping-arrival-rate",
+            "start_target": 20, "connections": 4,
+            "stages": [{"name": "warm", "duration_s": %2, "target": 20},
+                       {"name": "steady", "duration_s": 2, "target": 60}],
+            "requests": [{"name": "product", "method": "GET", "path": "/v1/products/{1..100}"}]})")
+                    .arg(server_->apiUrl())
+                    .arg(warm)
+                    .toUtf8());
+        return path;
+    };
+    const QString shortWarm = scenario(QStringLiteral("short-warm"), 1);
+    const QString longWarm = scenario(QStringLiteral("long-warm"), 3);
+    QVERIFY(cliRun({"run", shortWarm, "--quiet", "--runs-db", db}));
+    QVERIFY(cliRun({"run", longWarm, "--quiet", "--runs-db", db}));
+    auto store = openDb(db);
+    QVERIFY(store);
+    const auto runs = store->list({});  // newest first
+    QCOMPARE(runs.size(), std::size_t(2));
+    const QString base = QString::fromStdString(runs[1].id), cur = QString::fromStdString(runs[0].id);
+    const auto bStages = load::stage_spans(runs[1].summary), cStages = load::stage_spans(runs[0].summary);
+    QCOMPARE(bStages.size(), std::size_t(2));
+    QCOMPARE(cStages.size(), std::size_t(2));
+
+    RunsPage page;
+    page.setRunsDb(db);
+    page.resize(1400, 900);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QVERIFY(!page.alignBox()->isVisible());  // one run or none: nothing to align
+    QVERIFY(page.compareRuns(base, cur));
+    QVERIFY(page.alignBox()->isVisible());
+    QCOMPARE(page.alignment(), load::Alignment::Start);
+    auto* rc = page.rateChart();
+    const qint64 t0 = runs[0].started_ms;
+    // x of the first stored second of `stage` (by its middle) of one run, as drawn in series `i`.
+    auto firstSecondOf = [&](const std::string& id, const std::vector<load::StageSpan>& st, int stage) {
+        for (const auto& s : store->seconds(id))
+            if (s.t_s - 0.5 >= st[std::size_t(stage)].start_s) return s.t_s;
+        return -1.0;
+    };
+    const double bSteady = firstSecondOf(runs[1].id, bStages, 1),
+                 cSteady = firstSecondOf(runs[0].id, cStages, 1);
+    QVERIFY(bSteady > 0 && cSteady > 0);
+    auto drawnAt = [&](int series, double x_ms) {
+        for (const auto& p : rc->points(series))
+            if (std::abs(p.x() - x_ms) < 1.0) return true;
+        return false;
+    };
+    // At the start: each second where it ran; the steady stages are 2 s apart.
+    QVERIFY(drawnAt(1, double(t0) + bSteady * 1000));
+    QVERIFY(drawnAt(2, double(t0) + cSteady * 1000));
+    int stageMarkers = 0;
+    for (const auto& m : rc->markers())
+        stageMarkers += m.kind == "stage.start";
+    QCOMPARE(stageMarkers, 0);
+
+    // Alt+L focuses the choice; the arrow key picks "per stage"; the comparison is redrawn.
+    QTest::keyClick(&page, Qt::Key_L, Qt::AltModifier);
+    QCOMPARE(QApplication::focusWidget(), static_cast<QWidget*>(page.alignBox()));
+    QTest::keyClick(page.alignBox(), Qt::Key_Down);
+    QCOMPARE(page.alignment(), load::Alignment::Stages);
+    QVERIFY(page.comparison());
+    const double steadyX = std::max(bStages[1].start_s, cStages[1].start_s);  // the longer warm-up
+    const double bX = steadyX + (bSteady - bStages[1].start_s), cX = steadyX + (cSteady - cStages[1].start_s);
+    // Each run's first steady second ends within 1.5 s of the common start of steady: the stored seconds are
+    // clock seconds, and a second belongs to the stage its middle lies in.
+    QVERIFY2(bX > steadyX && bX <= steadyX + 1.5 + 1e-9 && cX > steadyX && cX <= steadyX + 1.5 + 1e-9,
+             qPrintable(QStringLiteral("steady at %1: baseline's first second at %2 (t %3, stage from %4), "
+                                       "current's at %5 (t %6, stage from %7)")
+                            .arg(steadyX)
+                            .arg(bX)
+                            .arg(bSteady)
+                            .arg(bStages[1].start_s)
+                            .arg(cX)
+                            .arg(cSteady)
+                            .arg(cStages[1].start_s)));
+    QVERIFY(drawnAt(1, double(t0) + bX * 1000));
+    QVERIFY(drawnAt(2, double(t0) + cX * 1000));
+    const Event* marker = nullptr;
+    for (const auto& m : rc->markers())
+        if (m.kind == "stage.start") marker = &m;
+    QVERIFY(marker);
+    QCOMPARE(marker->time_ms, t0 + std::llround(steadyX * 1000));
+    QCOMPARE(QString::fromStdString(marker->message), QStringLiteral("stage 2 steady"));
+    test::shot(&page, QStringLiteral("runs-compare-stages"));
+
+    // Export HTML: byte for byte the CLI's comparison report aligned per stage.
+    QString next = dir_.filePath("stages.html");
+    page.setSavePath([&](const QString&, const QString&, const QString&) { return next; });
+    auto* htmlButton = page.findChild<QToolButton*>(QStringLiteral("actionRunsExportHtmlButton"));
+    QVERIFY(htmlButton && htmlButton->isEnabled());
+    QTest::mouseClick(htmlButton, Qt::LeftButton);
+    QProcess p;
+    p.start(loadBinary(), {"runs", "compare", base, cur, "--align", "stages", "--html", "-", "--db", db});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    const QByteArray cli = p.readAllStandardOutput().replace(
+        "Written by redline-load " REDLINE_VERSION, "Written by the redline dashboard " REDLINE_VERSION);
+    QVERIFY(cli.contains("aligned per stage"));
+    QCOMPARE(readAll(next), cli);
 }
 
 void TestRunsPage::pinnedBaselineIsCompared() {

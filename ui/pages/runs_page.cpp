@@ -29,6 +29,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/event.h"
 #include "core/load/report_html.h"
 #include "core/load/run_export.h"
 #include "core/load/run_store.h"
@@ -207,6 +208,30 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
     changes_->setWordWrap(true);
     changes_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     changes_->hide();
+    align_box_ = new QComboBox;
+    align_box_->setObjectName("runsAlignBox");
+    align_box_->addItem(tr("from both starts"), QStringLiteral("start"));
+    align_box_->addItem(tr("per stage (stage i of both together)"), QStringLiteral("stages"));
+    align_box_->setAccessibleName(tr("Align the comparison's charts"));
+    align_box_->setToolTip(tr(
+        "Per stage, stage i of both runs begins at the same point, and each stage is as long as the longer "
+        "of the two; dashed markers show where the stages begin. Export HTML draws its charts the same "
+        "way."));
+    auto* alignLabel = new QLabel(tr("Charts a&ligned:"));
+    alignLabel->setBuddy(align_box_);
+    align_row_ = new QWidget;
+    auto* al = new QHBoxLayout(align_row_);
+    al->setContentsMargins(0, 0, 0, 0);
+    al->addWidget(alignLabel);
+    al->addWidget(align_box_);
+    al->addStretch(1);
+    align_row_->hide();
+    connect(align_box_, &QComboBox::currentIndexChanged, this, [this] {
+        if (comparison_ && !compared_base_.isEmpty()) {
+            const QString base = compared_base_, cur = opened_;
+            compareRuns(base, cur);
+        }
+    });
 
     rate_chart_ = new ChartView(tr("Rate"), tr("req/s"));
     rate_chart_->setObjectName("runsRateChart");
@@ -267,6 +292,7 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
     dl->setContentsMargins(0, 0, 0, 0);
     dl->addWidget(title_);
     dl->addWidget(changes_);
+    dl->addWidget(align_row_);
     dl->addWidget(lower, 1);
 
     split_ = new QSplitter(Qt::Vertical);
@@ -514,6 +540,7 @@ void RunsPage::clearBaseline() {
 
 void RunsPage::showEmpty(const QString& text) {
     opened_.clear();
+    align_row_->hide();
     compared_base_.clear();
     comparison_.reset();
     series_.clear();
@@ -534,10 +561,15 @@ QString RunsPage::runTitle(const load::StoredRun& r) const {
         .arg(QString::fromStdString(r.target).toHtmlEscaped(), QString::fromStdString(r.id));
 }
 
+load::Alignment RunsPage::alignment() const {
+    return align_box_->currentData().toString() == QLatin1String("stages") ? load::Alignment::Stages
+                                                                           : load::Alignment::Start;
+}
+
 void RunsPage::addSeconds(const std::vector<load::StoredSecond>& seconds, const QString& prefix,
-                          std::int64_t anchor_ms) {
+                          std::int64_t anchor_ms, const load::StageAlignment& align, int side) {
     for (const auto& row : load::timeline_rows(seconds)) {
-        const std::int64_t t = anchor_ms + std::llround(row.t_s * 1000.0);
+        const std::int64_t t = anchor_ms + std::llround(align.x(side, row.t_s) * 1000.0);
         Sample s = blank(t);
         setV(s, Metric::Rate, row.achieved);
         // A second without completed requests has no latency (absence is not zero).
@@ -564,6 +596,39 @@ void RunsPage::addSeconds(const std::vector<load::StoredSecond>& seconds, const 
             setV(u, Metric::P99, row.uncorrected.quantile_ns(0.99) / 1e6);
             series_.appendSample(kAgent, prefix + QStringLiteral(".uncorrected"), u);
         }
+    }
+}
+
+void RunsPage::addEvents(const load::StoredRun& run, const std::vector<nlohmann::json>& events,
+                         std::int64_t anchor_ms, const load::StageAlignment& align, int side,
+                         const QString& who) {
+    for (const auto& j : events) {
+        Event e;
+        try {
+            from_json(j, e);
+        } catch (const nlohmann::json::exception& ex) {
+            spdlog::warn("runs: run {}: a stored event cannot be read: {}", run.id, ex.what());
+            continue;
+        }
+        if (e.kind == "loadtest.progress") continue;
+        const double t_s = double(e.time_ms - run.started_ms) / 1000.0;
+        e.time_ms = anchor_ms + std::llround(align.x_of_instant(side, t_s) * 1000.0);
+        if (!who.isEmpty()) e.message = "(" + who.toStdString() + ") " + e.message;
+        e.id = next_marker_id_++;
+        series_.addEvent(kAgent, e);
+    }
+}
+
+void RunsPage::addStageMarkers(const load::StageAlignment& align, std::int64_t anchor_ms) {
+    for (const auto& b : align.boundaries()) {
+        if (b.index == 0) continue;
+        Event e;
+        e.id = next_marker_id_++;
+        e.time_ms = anchor_ms + std::llround(b.x * 1000.0);
+        e.kind = "stage.start";
+        e.actor = "run";
+        e.message = b.label;
+        series_.addEvent(kAgent, e);
     }
 }
 
@@ -616,9 +681,13 @@ bool RunsPage::openRun(const QString& id) {
     }
     std::optional<load::StoredRun> run;
     std::vector<load::StoredSecond> seconds;
+    std::vector<nlohmann::json> events;
     try {
         run = store->get(id.toStdString());
-        if (run) seconds = store->seconds(run->id);
+        if (run) {
+            seconds = store->seconds(run->id);
+            events = store->agent_events(run->id);
+        }
     } catch (const load::RunStoreError& e) {
         emit message(tr("runs database %1: %2").arg(db_, QString::fromUtf8(e.what())), true);
         return false;
@@ -631,8 +700,13 @@ bool RunsPage::openRun(const QString& id) {
     compared_base_.clear();
     comparison_.reset();
     series_.clear();
+    align_row_->hide();
     showInList(id);
     addSeconds(seconds, QStringLiteral("run"), run->started_ms);
+    // The events during the run and where its stages began, as the live charts showed them.
+    const load::StageAlignment own({}, load::stage_spans(run->summary));
+    addEvents(*run, events, run->started_ms, own, 1, QString());
+    addStageMarkers(own, run->started_ms);
     setChartSeries(false);
     const QString context = QString::fromStdString(run->scenario) + QStringLiteral(" · ") + id.left(8);
     for (auto* ch : {rate_chart_, latency_chart_, failures_chart_})
@@ -713,11 +787,18 @@ bool RunsPage::compareRuns(const QString& baselineId, const QString& currentId) 
     }
     std::optional<load::StoredRun> base, cur;
     std::vector<load::StoredSecond> bs, cs;
+    std::vector<nlohmann::json> be, ce;
     try {
         base = store->get(baselineId.toStdString());
         cur = store->get(currentId.toStdString());
-        if (base) bs = store->seconds(base->id);
-        if (cur) cs = store->seconds(cur->id);
+        if (base) {
+            bs = store->seconds(base->id);
+            be = store->agent_events(base->id);
+        }
+        if (cur) {
+            cs = store->seconds(cur->id);
+            ce = store->agent_events(cur->id);
+        }
     } catch (const load::RunStoreError& e) {
         emit message(tr("runs database %1: %2").arg(db_, QString::fromUtf8(e.what())), true);
         return false;
@@ -748,16 +829,24 @@ bool RunsPage::compareRuns(const QString& baselineId, const QString& currentId) 
     opened_ = currentId;
     compared_base_ = baselineId;
     series_.clear();
-    // Aligned at the start: the baseline is drawn from the current run's start.
-    addSeconds(bs, QStringLiteral("base"), cur->started_ms);
-    addSeconds(cs, QStringLiteral("cur"), cur->started_ms);
+    // Both drawn from the current run's start: aligned at the start, or per stage.
+    const load::StageAlignment align =
+        alignment() == load::Alignment::Stages
+            ? load::StageAlignment(load::stage_spans(base->summary), load::stage_spans(cur->summary))
+            : load::StageAlignment();
+    addSeconds(bs, QStringLiteral("base"), cur->started_ms, align, 0);
+    addSeconds(cs, QStringLiteral("cur"), cur->started_ms, align, 1);
+    addEvents(*base, be, cur->started_ms, align, 0, tr("baseline"));
+    addEvents(*cur, ce, cur->started_ms, align, 1, tr("current"));
+    addStageMarkers(align, cur->started_ms);
+    align_row_->show();
     setChartSeries(true);
     const QString context = tr("%1 vs baseline %2").arg(currentId.left(8), baselineId.left(8));
     for (auto* ch : {rate_chart_, latency_chart_, failures_chart_})
         ch->setContext(context);
-    double span = std::max(base->duration_s, cur->duration_s);
-    if (!bs.empty()) span = std::max(span, bs.back().t_s);
-    if (!cs.empty()) span = std::max(span, cs.back().t_s);
+    double span = std::max(align.x(0, base->duration_s), align.x(1, cur->duration_s));
+    if (!bs.empty()) span = std::max(span, align.x(0, bs.back().t_s));
+    if (!cs.empty()) span = std::max(span, align.x(1, cs.back().t_s));
     refreshCharts(cur->started_ms, cur->started_ms + std::llround(std::max(span, 5.0) * 1000.0) + 500);
 
     int regressed = 0, improved = 0;
@@ -892,6 +981,7 @@ bool RunsPage::exportHtml(const QString& baselineId, const QString& id, const QS
     }
     load::ReportOptions o;
     o.generator = std::string("the redline dashboard ") + REDLINE_VERSION;
+    o.align = alignment();
     try {
         const std::string html =
             baselineId.isEmpty()

@@ -21,6 +21,7 @@
 
 #include "core/load/compare.h"
 #include "core/load/run_record.h"
+#include "core/load/stage_alignment.h"
 #include "ui/pages/page.h"
 #include "ui/session/series_store.h"
 
@@ -95,6 +96,10 @@ class RunsPage : public Page {
     QLineEdit* filterEdit() const { return filter_edit_; }
     QComboBox* scenarioBox() const { return scenario_box_; }
     QComboBox* outcomeBox() const { return outcome_box_; }
+    /// How a comparison's charts are drawn (Alt+L): from both starts, or with stage i of both together. It
+    /// applies to the charts shown and to Export HTML.
+    QComboBox* alignBox() const { return align_box_; }
+    load::Alignment alignment() const;
     QLabel* statusLabel() const { return status_; }
     QLabel* titleLabel() const { return title_; }
     QLabel* changesLabel() const { return changes_; }
@@ -119,9 +124,16 @@ class RunsPage : public Page {
     void exportHtmlReport();
     void updateActions();
     void showEmpty(const QString& text);
-    /// Fills the chart store with one run's seconds, drawn from `anchor_ms` (aligned starts), keys prefixed.
+    /// Fills the chart store with one run's seconds, keys prefixed: a second ending t_s after the run's
+    /// start is drawn at anchor_ms + align.x(side, t_s) s.
     void addSeconds(const std::vector<load::StoredSecond>& seconds, const QString& prefix,
-                    std::int64_t anchor_ms);
+                    std::int64_t anchor_ms, const load::StageAlignment& align = {}, int side = 1);
+    /// The agent's events stored with a run, as chart markers where that run is drawn (`who` prefixes the
+    /// message in a comparison: "baseline", "current").
+    void addEvents(const load::StoredRun& run, const std::vector<nlohmann::json>& events,
+                   std::int64_t anchor_ms, const load::StageAlignment& align, int side, const QString& who);
+    /// Markers where the (common) stages begin, after the first.
+    void addStageMarkers(const load::StageAlignment& align, std::int64_t anchor_ms);
     void setChartSeries(bool comparing);
     void refreshCharts(std::int64_t from_ms, std::int64_t to_ms);
     void fillCompareTable(const load::RunComparison& c);
@@ -145,6 +157,9 @@ class RunsPage : public Page {
     QLineEdit* filter_edit_;
     QComboBox* scenario_box_;
     QComboBox* outcome_box_;
+    QComboBox* align_box_;
+    QWidget* align_row_;
+    std::uint64_t next_marker_id_ = 1;
     QLabel* status_;
     QLabel* baseline_label_;
     QLabel* title_;
