@@ -120,7 +120,7 @@ proxy_demo() {
   "$bin/app/redlinectl" --agent "http://$canary_admin" --token-file "$data/canary/operator.token" --as demo \
     canary set --weight 100 > /dev/null
   start "redline-proxy" "$data/proxy/log" "$bin/agents/proxy/redline-proxy" --listen $proxy_api \
-    --admin-listen $proxy_admin --data-dir "$data/proxy" --routes "$root/docs/openapi.yaml" \
+    --admin-listen $proxy_admin --data-dir "$data/proxy" --routes "$root/resources/demo/catalog-routes.txt" \
     --upstream stable=http://$stable_api --upstream canary=http://$canary_api --health-interval-ms 500 --threads 1
   "$bin/app/redline-load" run "$root/resources/demo/background.json" --target "http://$proxy_api" --rate 30 \
     --quiet > "$data/load.out" 2> "$data/load.err" &

@@ -279,13 +279,27 @@ void draw_tty(const std::string& text) {
 Table series_table(const Snapshot& s) {
     Table t;
     t.header = {"ROUTE", "VERSION", "RPS", "SUCCESS", "P50", "P95", "P99", "CACHE HIT", "429s"};
+    // A forwarding host's series carry the upstream time: its p99 gets a column (absent on other agents).
+    bool upstream = false;
+    for (const SeriesSnapshot& x : s.series)
+        upstream = upstream || x.upstream.has_value();
+    if (upstream) t.header.insert(t.header.begin() + 7, "UPSTREAM P99");
     for (const SeriesSnapshot& x : s.series) {
         if (x.requests == 0 && x.inflight == 0) continue;
-        t.rows.push_back({x.id(), x.version, format_rate(x.rate_per_s), format_success(x),
-                          format_latency(x, &LatencyQuantiles::p50_ms),
-                          format_latency(x, &LatencyQuantiles::p95_ms),
-                          format_latency(x, &LatencyQuantiles::p99_ms), format_percent(x.cache_hit_ratio),
-                          std::to_string(x.rate_limited)});
+        std::vector<std::string> row{x.id(),
+                                     x.version,
+                                     format_rate(x.rate_per_s),
+                                     format_success(x),
+                                     format_latency(x, &LatencyQuantiles::p50_ms),
+                                     format_latency(x, &LatencyQuantiles::p95_ms),
+                                     format_latency(x, &LatencyQuantiles::p99_ms),
+                                     format_percent(x.cache_hit_ratio),
+                                     std::to_string(x.rate_limited)};
+        if (upstream)
+            row.insert(row.begin() + 7, x.upstream && x.upstream->requests > 0
+                                            ? format_ms(x.upstream->latency.p99_ms)
+                                            : std::string(kAbsent));
+        t.rows.push_back(std::move(row));
     }
     return t;
 }

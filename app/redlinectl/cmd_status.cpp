@@ -112,6 +112,15 @@ int cmd_status(Context& ctx, const std::vector<std::string>& args) {
         "latency   p50 {}  p95 {}  p99 {}  p99.9 {}  max {}\n", format_latency(t, &LatencyQuantiles::p50_ms),
         format_latency(t, &LatencyQuantiles::p95_ms), format_latency(t, &LatencyQuantiles::p99_ms),
         format_latency(t, &LatencyQuantiles::p999_ms), format_latency(t, &LatencyQuantiles::max_ms));
+    if (t.upstream) {
+        // A forwarding host (redline-proxy): the time spent in the upstream service, of the requests that
+        // reached one (quantiles do not subtract: total and upstream side by side).
+        const LatencyQuantiles& u = t.upstream->latency;
+        out +=
+            fmt::format("upstream  p50 {}  p95 {}  p99 {}  max {}  ({} of {} requests reached an upstream)\n",
+                        format_ms(u.p50_ms), format_ms(u.p95_ms), format_ms(u.p99_ms), format_ms(u.max_ms),
+                        t.upstream->requests, t.requests);
+    }
     out += fmt::format("cache hit {}\n", format_percent(t.cache_hit_ratio));
     const Table table = series_table(snap);
     out += '\n';

@@ -8,8 +8,10 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <set>
 
 #ifndef Q_MOC_RUN  // moc need not parse Boost
+#include "agents/sample_server/api.h"
 #include "tests/integration/tst_proxy_support.h"
 #include "tests/support/raw_http.h"
 #endif
@@ -124,6 +126,25 @@ class TstProxyUpstreamTime : public QObject {
         }
         QVERIFY2(streamed, c.error.c_str());
 
+        // redlinectl status: the upstream line and the per-route column on the proxy, neither on the sample
+        // server.
+        auto status = [](const redline::test::ChildProcess& agent) {
+            QProcess p;
+            p.start(
+                redline::test::ChildProcess::binary("app/redlinectl"),
+                {"--agent", agent.admin_url(), "--token-file", agent.data_dir() + "/viewer.token", "status"});
+            p.waitForFinished(30'000);
+            return QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+        };
+        const QString proxied = status(proxy.proc());
+        QVERIFY2(proxied.contains(QStringLiteral("upstream  p50 ")), qPrintable(proxied));
+        QVERIFY2(proxied.contains(QStringLiteral("(20 of 20 requests reached an upstream)")),
+                 qPrintable(proxied));
+        QVERIFY2(proxied.contains(QStringLiteral("UPSTREAM P99")), qPrintable(proxied));
+        const QString direct = status(sample.proc());
+        QVERIFY2(direct.contains(QStringLiteral("latency   p50")), qPrintable(direct));
+        QVERIFY2(!direct.contains(QStringLiteral("upstream"), Qt::CaseInsensitive), qPrintable(direct));
+
         // The sample server records no upstream time: no member anywhere in its snapshot.
         auto own = sample.admin().call_json("GET", "/v1/snapshot?window=30s");
         QVERIFY(own.ok());
@@ -145,6 +166,45 @@ class TstProxyUpstreamTime : public QObject {
         const QByteArray out = p.readAllStandardOutput() + p.readAllStandardError();
         QVERIFY2(p.exitCode() == 0, out.constData());
         QVERIFY2(out.trimmed().isEmpty(), out.constData());
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    void demoRoutesAreTheSampleApisRoutes() {
+        // `packaging/redline.sh demo --proxy` gives the proxy resources/demo/catalog-routes.txt: every
+        // request of the demo's background traffic is recorded under the template the sample server itself
+        // records, none under the catch-all (it once named the admin API's OpenAPI file, and every request
+        // was
+        // "/{unmatched}").
+        SampleServerProcess sample;
+        QVERIFY(sample.start());
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + sample.api_url(),
+                             QStringLiteral("--routes"),
+                             QStringLiteral(REDLINE_SOURCE_DIR "/resources/demo/catalog-routes.txt")}));
+        SampleHttp http(proxy.api_url());
+        QCOMPARE(http.get("/v1/products/7").status, 200);
+        QCOMPARE(http.get("/v1/products?page_size=5").status, 200);
+        QCOMPARE(http.get("/v1/products/search?q=lamp").status, 200);
+        const auto order = http.request(
+            "POST", "/v1/orders", R"({"items": [{"product_id": 42, "quantity": 1}], "customer": "demo"})");
+        QCOMPARE(order.status, 201);
+        const std::string location = order.header("location");
+        QVERIFY2(location.starts_with("/v1/orders/"), location.c_str());
+        QCOMPARE(http.get(location).status, 200);
+        std::set<std::string> recorded;
+        for (int i = 0; i < 60 && recorded.size() < 5; ++i) {
+            recorded.clear();
+            if (auto r = proxy.admin().snapshot(30); r.ok())
+                for (const auto& x : r.value->series)
+                    if (x.requests > 0) recorded.insert(x.method + " " + x.route);
+            QTest::qWait(100);
+        }
+        const std::set<std::string> sample_routes(redline::sample::route_ids().begin(),
+                                                  redline::sample::route_ids().end());
+        std::string shown;
+        for (const auto& r : recorded)
+            shown += r + "; ";
+        QVERIFY2(recorded == sample_routes, shown.c_str());
         QCOMPARE(proxy.stop(), 0);
     }
 
