@@ -99,7 +99,10 @@ void ProxySession::close() {
 void ProxySession::sweep(std::int64_t now) {
     switch (phase_) {
         case Phase::Idle:
-            if (worker_.draining || now > deadline_ns_) close();
+            if (worker_.draining || now > deadline_ns_)
+                close();
+            else if (waiting_readable_ && !idle_released_)
+                release_idle_memory();
             break;
         case Phase::Reading:
         case Phase::Writing:
@@ -112,6 +115,40 @@ void ProxySession::sweep(std::int64_t now) {
 }
 
 void ProxySession::read_more() {
+    if (phase_ == Phase::Idle && buffer_.size() == 0) return wait_readable();
+    read_now();
+}
+
+void ProxySession::wait_readable() {
+    waiting_readable_ = true;
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                           self->waiting_readable_ = false;
+                           if (self->phase_ == Phase::Closed) return;
+                           if (ec) return self->close();
+                           self->read_now();
+                       });
+}
+
+namespace {
+/// Gives back a string's storage when it holds more than a little (a small one is kept for the next request).
+void release(std::string& s) {
+    if (s.capacity() > 256) std::string().swap(s);
+}
+}  // namespace
+
+void ProxySession::release_idle_memory() {
+    idle_released_ = true;
+    buffer_.shrink_to_fit();  // size() is 0: frees the storage
+    for (std::string* s :
+         {&req_.method_text, &req_.target, &req_.api_key, &req_.idempotency_key, &req_.content_type,
+          &req_.body, &req_.fields, &req_.connection, &req_.forwarded_for, &req_.host, &upstream_request_,
+          &cache_key_, &head_, &fields_, &body_})
+        release(*s);
+}
+
+void ProxySession::read_now() {
+    idle_released_ = false;
     asio::mutable_buffer b;
     try {
         b = buffer_.prepare(4096);

@@ -44,7 +44,13 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     ProxySession* prev = nullptr;
 
   private:
+    /// Reads what the client sends next. Between requests with nothing buffered it first waits until the
+    /// socket is readable without a buffer (wait_readable), so an idle connection holds no read buffer.
     void read_more();
+    void wait_readable();
+    void read_now();
+    /// An idle connection gives back its read buffer and the per-request strings' storage (sweep()).
+    void release_idle_memory();
     void parse();
     void send_continue();
     void dispatch();
@@ -96,6 +102,8 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     bool continue_sent_ = false;
     bool close_after_ = false;
     Phase phase_ = Phase::Idle;
+    bool waiting_readable_ = false;  // an async_wait (no buffer in use) is pending
+    bool idle_released_ = false;
     std::int64_t deadline_ns_ = 0;
 };
 
