@@ -787,6 +787,11 @@ int cmd_runs(const std::vector<std::string>& args) {
     }
     const bool html_compare =
         sub == "compare" && std::find(args.begin(), args.end(), std::string("--html")) != args.end();
+    if (sub == "compare" && !html_compare &&
+        std::find(args.begin(), args.end(), std::string("--align")) != args.end())
+        return runs_usage_error(
+            "--align only applies to the HTML report (runs compare BASELINE CURRENT --html FILE "
+            "--align stages)");
     if (sub == "compare" && !html_compare) {
         // runs compare A B [--db FILE] ...: the compare command, with IDs looked up in the runs database.
         std::vector<std::string> rest(args.begin() + 1, args.end());

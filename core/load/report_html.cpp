@@ -975,10 +975,28 @@ std::string render_comparison_report_html(const ReportRun& base, const ReportRun
     std::stable_sort(markers.begin(), markers.end(),
                      [](const ChartMarker& x, const ChartMarker& y) { return x.x < y.x; });
     auto fb = per_second(base.seconds), fc = per_second(cur.seconds);
-    for (auto& s : fb)
-        s.t = align.x(0, s.t);
-    for (auto& s : fc)
-        s.t = align.x(1, s.t);
+    // Where the alignment moved a run's later seconds on (its stage is shorter than the other run's), the
+    // line breaks instead of joining the two stages across time that run did not have.
+    std::vector<std::size_t> breaks_b, breaks_c;
+    auto place = [&](std::vector<SecondFigures>& v, int side, std::vector<std::size_t>& breaks) {
+        double last_t = 0, last_x = 0;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const double x = align.x(side, v[i].t);
+            if (i > 0 && (x - last_x) - (v[i].t - last_t) > 0.5) breaks.push_back(i);
+            last_t = v[i].t;
+            last_x = x;
+            v[i].t = x;
+        }
+    };
+    place(fb, 0, breaks_b);
+    place(fc, 1, breaks_c);
+    auto broken = [](std::vector<std::pair<double, double>> p, const std::vector<std::size_t>& breaks) {
+        for (auto it = breaks.rbegin(); it != breaks.rend(); ++it)
+            if (*it < p.size())
+                p.insert(p.begin() + std::ptrdiff_t(*it),
+                         {p[*it - 1].first, std::numeric_limits<double>::quiet_NaN()});
+        return p;
+    };
     if (align.per_stage()) {
         b += "<h2 id=\"alignment\">Charts (aligned per stage)</h2>\n";
         b += "<p class=\"muted\">Stage i of both runs begins at the same point of the time axis, which gives "
@@ -1010,8 +1028,10 @@ std::string render_comparison_report_html(const ReportRun& base, const ReportRun
         ch.y_unit = unit;
         ch.markers = markers;
         if (align.per_stage()) ch.x_label = "time of the aligned stages (s)";
-        ch.series.push_back({"baseline " + base.run.id.substr(0, 8), kChartGrey, points(fb, get), true});
-        ch.series.push_back({"current " + cur.run.id.substr(0, 8), kChartBlue, points(fc, get)});
+        ch.series.push_back(
+            {"baseline " + base.run.id.substr(0, 8), kChartGrey, broken(points(fb, get), breaks_b), true});
+        ch.series.push_back(
+            {"current " + cur.run.id.substr(0, 8), kChartBlue, broken(points(fc, get), breaks_c)});
         return render_line_chart(ch);
     };
     b += overlay("Achieved rate", "requests/s", [](auto& s) { return s.rate; });

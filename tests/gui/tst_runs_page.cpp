@@ -452,6 +452,7 @@ void TestRunsPage::compareAlignedPerStage() {
     QCOMPARE(cStages.size(), std::size_t(2));
 
     RunsPage page;
+    page.setDark(qEnvironmentVariable("REDLINE_THEME", "dark") != QLatin1String("light"));
     page.setRunsDb(db);
     page.resize(1400, 900);
     page.show();

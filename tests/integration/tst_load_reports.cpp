@@ -295,6 +295,9 @@ class TestLoadReports : public QObject {
         QTest::newRow("--align of one run")
             << QStringList{"runs", "report", "CUR", "--html", ok, "--align", "stages"}
             << "--align only applies to a comparison";
+        QTest::newRow("--align without --html")
+            << QStringList{"runs", "compare", "BASE", "CUR", "--align", "stages"}
+            << "--align only applies to the HTML report";
         QTest::newRow("--align on show") << QStringList{"runs", "show", "CUR", "--align", "stages"}
                                          << "--align only applies to a comparison";
         QTest::newRow("--align of no kind")

@@ -263,6 +263,24 @@ class TestReportHtml : public QObject {
         };
         QVERIFY(has_tick(per_stage, "14"));
         QVERIFY(!has_tick(at_start, "14"));
+        // The baseline's line breaks where its shorter warm-up ends (x 2 s) and its steady stage begins (6
+        // s): one pen-down (M) more than at the start, in each of the three charts.
+        auto baseline_moves = [](const std::string& html) {
+            int moves = 0;
+            for (std::size_t at = html.find("<path d=\""); at != std::string::npos;
+                 at = html.find("<path d=\"", at + 1)) {
+                const std::size_t end = html.find("/>", at);
+                const std::string el = html.substr(at, end - at);
+                if (el.find("stroke=\"#555555\"") == std::string::npos ||
+                    el.find("stroke-dasharray") == std::string::npos)
+                    continue;
+                const std::string d = el.substr(9, el.find('"', 9) - 9);
+                moves += int(std::count(d.begin(), d.end(), 'M'));
+            }
+            return moves;
+        };
+        QCOMPARE(baseline_moves(at_start), 3);
+        QCOMPARE(baseline_moves(per_stage), 6);
     }
 
     void a_driven_rollout_and_its_transitions_are_shown() {
