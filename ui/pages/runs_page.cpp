@@ -240,7 +240,7 @@ RunsPage::RunsPage(QWidget* parent) : Page(parent) {
     failures_chart_ = new ChartView(tr("Failures"), tr("req/s"));
     failures_chart_->setObjectName("runsFailuresChart");
     for (auto* c : {rate_chart_, latency_chart_, failures_chart_}) {
-        c->setMinimumHeight(170);  // below that Qt Charts elides the y axis labels
+        c->setMinimumHeight(200);  // below that Qt Charts elides the y axis labels (six ticks at 1.5x)
         connect(c, &ChartView::hovered, this, [this](qint64 t) {
             for (auto* ch : {rate_chart_, latency_chart_, failures_chart_})
                 ch->setCrosshair(t);
