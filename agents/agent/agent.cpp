@@ -227,7 +227,13 @@ struct Agent::Impl {
         std::call_once(collectable_once,
                        [&] { collectable = make_metrics_collectable(recorder, options.service); });
         auto exposition = collectable->collect_exposition();
-        add_upstream_families(exposition.families);
+        if (has_upstream) {
+            // The upstream time as a native histogram too, like the request duration.
+            NativeFamily nf;
+            nf.family = kUpstreamFamily;
+            exposition.families.push_back(upstream_duration_family(upstream, &nf.histograms));
+            exposition.more_native.push_back(std::move(nf));
+        }
         return serialize_metrics_protobuf(exposition);
     }
 

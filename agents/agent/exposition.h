@@ -19,12 +19,29 @@ namespace redline::agent {
 
 /// Name of the agent's family that carries the native histogram.
 inline constexpr const char* kDurationFamily = "http_server_request_duration_seconds";
+/// A forwarding host's upstream time (redline-proxy), a histogram with the duration family's labels.
+inline constexpr const char* kUpstreamFamily = "redline_upstream_request_duration_seconds";
+
+/// The native histograms of one more histogram family (a forwarding host's upstream time).
+struct NativeFamily {
+    std::string family;
+    std::vector<NativeHistogram> histograms;  // one per metric of that family, in order
+};
 
 struct Exposition {
     std::vector<prometheus::MetricFamily> families;
     /// For every metric of the family named native_family, in order, its native histogram.
     std::vector<NativeHistogram> duration_native;
     std::string native_family = kDurationFamily;
+    /// Other families whose metrics carry native histograms too.
+    std::vector<NativeFamily> more_native;
+    /// The native histograms of a family's metrics (nullptr: classic only).
+    const std::vector<NativeHistogram>* natives_of(const std::string& family) const {
+        if (family == native_family) return &duration_native;
+        for (const auto& f : more_native)
+            if (f.family == family) return &f.histograms;
+        return nullptr;
+    }
 };
 
 /// Upper bounds (seconds) of the classic latency buckets, ascending; +Inf is implied. They are 2^(k/4) s for

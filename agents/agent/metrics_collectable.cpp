@@ -130,9 +130,10 @@ MetricsCollectable::Exposition MetricsCollectable::collect_exposition() const {
     return out;
 }
 
-prometheus::MetricFamily upstream_duration_family(const Recorder& upstream) {
+prometheus::MetricFamily upstream_duration_family(const Recorder& upstream,
+                                                  std::vector<NativeHistogram>* natives) {
     auto f =
-        family("redline_upstream_request_duration_seconds",
+        family(kUpstreamFamily,
                "Upstream time of a forwarding host: first request byte written to last response byte, summed "
                "over the attempts that reached an upstream.",
                prometheus::MetricType::Histogram);
@@ -140,6 +141,7 @@ prometheus::MetricFamily upstream_duration_family(const Recorder& upstream) {
         if (c.requests == 0) return;
         NativeHistogram native;
         f.metric.push_back(histogram_metric(sk, series_labels(s), native));
+        if (natives) natives->push_back(std::move(native));
     });
     return f;
 }

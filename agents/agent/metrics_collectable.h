@@ -59,7 +59,8 @@ std::shared_ptr<MetricsCollectable> make_metrics_collectable(const Recorder& rec
 
 /// redline_upstream_request_duration_seconds: the upstream wait recorded by a forwarding host (one classic
 /// histogram per series, same labels and buckets as the request duration). Any thread.
-prometheus::MetricFamily upstream_duration_family(const Recorder& upstream);
+prometheus::MetricFamily upstream_duration_family(const Recorder& upstream,
+                                                  std::vector<NativeHistogram>* natives = nullptr);
 
 /// Serialises families in the Prometheus text format 0.0.4 (prometheus::TextSerializer).
 std::string serialize_metrics(const std::vector<prometheus::MetricFamily>& families);

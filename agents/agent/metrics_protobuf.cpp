@@ -152,12 +152,11 @@ std::string serialize_metrics_protobuf(const Exposition& exposition) {
         f.set_name(family.name);
         if (!family.help.empty()) f.set_help(family.help);
         f.set_type(to_pb(family.type));
-        const bool duration = family.name == exposition.native_family;
+        const std::vector<NativeHistogram>* natives = exposition.natives_of(family.name);
         for (std::size_t i = 0; i < family.metric.size(); ++i) {
             auto* m = f.add_metric();
             fill_metric(*m, family.metric[i], family.type);
-            if (duration && i < exposition.duration_native.size())
-                fill_native(*m->mutable_histogram(), exposition.duration_native[i]);
+            if (natives && i < natives->size()) fill_native(*m->mutable_histogram(), (*natives)[i]);
         }
         coded.WriteVarint32(static_cast<std::uint32_t>(f.ByteSizeLong()));
         f.SerializeWithCachedSizes(&coded);
