@@ -168,23 +168,27 @@ std::vector<FleetQuery> fleet_queries(const FleetMapping& m, int window_s,
     std::vector<Level> hist_levels;
     for (const auto& l : ls)
         if (std::string_view(l.name) != "fleet") hist_levels.push_back(l);
-    if (m.native) {
-        for (const auto& l : hist_levels)
-            q.push_back(
-                {FleetFigure::Latency,
-                 fmt::format("sum by ({}) (rate({}{}{}))", join(l.by), m.duration_metric, sel_with(l), w),
-                 l.name});
-    } else if (!hist_levels.empty()) {
-        q.push_back({FleetFigure::Latency, union_of(hist_levels, [&](const Level& l) {
-                         return fmt::format("sum by ({}) (rate({}_bucket{}{}))", with(l.by, "le"),
-                                            m.duration_metric, sel_with(l), w);
-                     })});
-    }
+    auto histogram = [&](FleetFigure figure, const std::string& metric) {
+        if (m.native) {
+            for (const auto& l : hist_levels)
+                q.push_back({figure,
+                             fmt::format("sum by ({}) (rate({}{}{}))", join(l.by), metric, sel_with(l), w),
+                             l.name});
+        } else if (!hist_levels.empty()) {
+            q.push_back({figure, union_of(hist_levels, [&](const Level& l) {
+                             return fmt::format("sum by ({}) (rate({}_bucket{}{}))", with(l.by, "le"), metric,
+                                                sel_with(l), w);
+                         })});
+        }
+    };
+    histogram(FleetFigure::Latency, m.duration_metric);
     if (!m.cache_metric.empty())
         q.push_back({FleetFigure::Cache, union_of(ls, [&](const Level& l) {
                          return fmt::format("sum by ({}) (rate({}{}{}))", with(l.by, "result"),
                                             m.cache_metric, sel_with(l, "result=~\"hit|miss\""), w);
                      })});
+    // Only forwarding hosts export it; elsewhere the answer is empty and costs Prometheus an index lookup.
+    if (!m.upstream_metric.empty()) histogram(FleetFigure::Upstream, m.upstream_metric);
     return q;
 }
 
@@ -223,6 +227,11 @@ struct Hist {
         for (const auto& [le, v] : o.classic)
             classic[le] += v;
     }
+    /// Observations per second: the native count, or the classic +Inf bucket.
+    double observations() const {
+        if (!classic.empty()) return classic.rbegin()->second;
+        return count;
+    }
     double quantile(double phi) const {
         if (!classic.empty()) return classic_quantile(phi, {classic.begin(), classic.end()});
         PromHistogram h;
@@ -238,6 +247,7 @@ struct Figures {
     bool status_seen = false;
     double r5xx = 0, r429 = 0;
     Hist latency;
+    Hist upstream;  // a forwarding host's upstream time
     bool cache_seen = false;
     double hits = 0, misses = 0;
 };
@@ -276,6 +286,19 @@ SeriesSnapshot series_of(const Figures& f, int window_s) {
         q.p99_ms = p99 * 1000;
         q.p90_ms = q.p999_ms = q.max_ms = q.mean_ms = kNaN;
         s.latency = q;
+    }
+    if (f.upstream.seen) {
+        // Requests that reached an upstream in the window (none: no member, as an agent's snapshot has).
+        const std::uint64_t reached = count_of(f.upstream.observations(), window_s);
+        if (reached > 0) {
+            UpstreamLatency u;
+            u.requests = reached;
+            u.latency.p50_ms = f.upstream.quantile(0.5) * 1000;
+            u.latency.p95_ms = f.upstream.quantile(0.95) * 1000;
+            u.latency.p99_ms = f.upstream.quantile(0.99) * 1000;
+            u.latency.p90_ms = u.latency.p999_ms = u.latency.max_ms = u.latency.mean_ms = kNaN;
+            s.upstream = u;
+        }
     }
     if (f.cache_seen) {
         s.cache_hits = count_of(f.hits, window_s);
@@ -372,7 +395,9 @@ FleetFrame fleet_frame(const FleetMapping& m, int window_s,
             if (figure == FleetFigure::Status) out.status_exported = true;
             if (figure == FleetFigure::Cache) out.cache_exported = true;
             auto& steps = acc[agent];
-            if (figure == FleetFigure::Latency) {
+            if (figure == FleetFigure::Latency || figure == FleetFigure::Upstream) {
+                Hist Figures::*which =
+                    figure == FleetFigure::Latency ? &Figures::latency : &Figures::upstream;
                 // Instances' histograms also add up to the fleet's (its level is not queried).
                 const bool instance_total = level == "instance";
                 auto* fleet_steps = instance_total ? &acc[std::string{}] : nullptr;
@@ -380,8 +405,8 @@ FleetFrame fleet_frame(const FleetMapping& m, int window_s,
                 const auto le = PrometheusClient::parse_value(le_text);
                 auto add = [&](std::int64_t t, auto&& fn) {
                     Step& st = steps[t];
-                    fn((route ? st.routes[key] : st.total).latency);
-                    if (fleet_steps) fn((*fleet_steps)[t].total.latency);
+                    fn((route ? st.routes[key] : st.total).*which);
+                    if (fleet_steps) fn((*fleet_steps)[t].total.*which);
                 };
                 for (const auto& [t, h] : s.histograms)
                     add(t, [&](Hist& x) { x.add(h); });
@@ -406,6 +431,7 @@ FleetFrame fleet_frame(const FleetMapping& m, int window_s,
                             f.r5xx += v;
                         break;
                     case FleetFigure::Latency:
+                    case FleetFigure::Upstream:
                         break;  // above
                     case FleetFigure::Cache:
                         f.cache_seen = true;

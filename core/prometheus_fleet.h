@@ -51,7 +51,10 @@ struct FleetMapping {
     std::string instance_label = "instance";
     std::string cache_metric =
         "redline_cache_lookups_total";  // counter with result="hit"|"miss"; empty = none
-    bool native = false;                // the duration metric is a native histogram
+    // A forwarding host's upstream time (redline-proxy's agent), a histogram like the duration metric and
+    // with the same labels; empty = none. Where it exists the snapshots carry `upstream`.
+    std::string upstream_metric = "redline_upstream_request_duration_seconds";
+    bool native = false;  // the duration (and upstream) metric is a native histogram
     bool operator==(const FleetMapping&) const = default;
 
     /// redline-load runs pushed to a Pushgateway (`redline-load --push`, scraped with honor_labels): the
@@ -67,11 +70,12 @@ struct FleetMapping {
         m.route_label = "request";
         m.version_label.clear();
         m.cache_metric.clear();
+        m.upstream_metric.clear();
         return m;
     }
 };
 
-enum class FleetFigure { Rate, Status, Latency, Cache };
+enum class FleetFigure { Rate, Status, Latency, Cache, Upstream };
 
 struct FleetQuery {
     FleetFigure figure;

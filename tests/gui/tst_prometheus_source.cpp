@@ -134,7 +134,7 @@ void TestPrometheusSource::addedWithTheKeyboardAndCharted() {
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     bool filled = false;
-    QString refused;
+    QString refused, upstreamRefused;
     onNextModal<PrometheusDialog>([&](PrometheusDialog* dlg) {
         retype(dlg->findChild<QLineEdit*>("promName"), "prod");
         retype(dlg->findChild<QLineEdit*>("promUrl"), QString::fromStdString(prom_.url()));
@@ -144,6 +144,17 @@ void TestPrometheusSource::addedWithTheKeyboardAndCharted() {
         refused = dlg->errorText();
         QVERIFY(dlg->isVisible());
         retype(dlg->findChild<QLineEdit*>("promSelector"), "job=\"redline\"");
+        // The upstream time histogram (forwarding hosts): redline-proxy's by default, checked like the
+        // others.
+        auto* upstream = dlg->findChild<QLineEdit*>("promUpstreamMetric");
+        QVERIFY(upstream);
+        QCOMPARE(upstream->text(), QStringLiteral("redline_upstream_request_duration_seconds"));
+        retype(upstream, "upstream time");
+        QTest::keyClick(upstream, Qt::Key_Return);
+        upstreamRefused = dlg->errorText();
+        retype(upstream, "redline_upstream_request_duration_seconds");
+        if (qEnvironmentVariableIsSet("REDLINE_SCREENSHOT_DIR"))
+            dlg->grab().save(qEnvironmentVariable("REDLINE_SCREENSHOT_DIR") + "/prometheus-dialog.png");
         auto* refresh = dlg->findChild<QSpinBox*>("promRefresh");
         refresh->setFocus();
         refresh->selectAll();
@@ -154,6 +165,8 @@ void TestPrometheusSource::addedWithTheKeyboardAndCharted() {
     QTest::keyClick(&w, Qt::Key_N, Qt::ControlModifier | Qt::ShiftModifier);
     QVERIFY(filled);
     QVERIFY2(refused.startsWith("Selector"), qPrintable(refused));
+    QVERIFY2(upstreamRefused.startsWith("Upstream metric must be a metric or label name"),
+             qPrintable(upstreamRefused));
     QCOMPARE(d.prometheusSources().size(), 1);
     const PrometheusSourceConfig src = d.prometheusSources().front();
     QCOMPARE(src.refreshS, 1);
@@ -205,11 +218,11 @@ void TestPrometheusSource::addedWithTheKeyboardAndCharted() {
     QVERIFY(d.exports(fleet, Metric::CacheHitRatio));
     const auto snap = d.store().latest(fleet);
     QVERIFY(snap && !snap->series.empty());  // the service's routes, fleet-wide
-    // A fixed number of queries per refresh, whatever the number of instances: 4 range queries and `up`
-    // (plus the native probe and target_info once a minute).
+    // A fixed number of queries per refresh, whatever the number of instances: 5 range queries (rate,
+    // status, latency, cache, upstream) and `up` (plus the native probe and target_info once a minute).
     auto* source = d.prometheusSource(src.id);
     QVERIFY(source);
-    QTRY_COMPARE_WITH_TIMEOUT(source->lastQueryCount(), 5, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(source->lastQueryCount(), 6, 10'000);
     QVERIFY(!source->native());  // this Prometheus stores classic buckets
     // Per-route series of the selected instance only, with history fetched once on selection.
     QVERIFY(d.store().routes(a).isEmpty());

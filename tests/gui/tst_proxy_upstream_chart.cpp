@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <limits>
 
 #include "core/agent_client.h"
 #include "tests/integration/tst_proxy_support.h"
@@ -186,6 +187,15 @@ void TestProxyUpstreamChart::figureTextIsHonest() {
     t = DetailPage::upstreamFigureText(s, 5);
     QVERIFY2(!t.contains("overhead"), qPrintable(t));
     QVERIFY2(t.contains("7 of 10 requests reached an upstream"), qPrintable(t));
+    // Through a Prometheus source there are quantiles but no means: no mean is shown, not "—".
+    s.latency->mean_ms = std::numeric_limits<double>::quiet_NaN();
+    s.upstream->latency.mean_ms = std::numeric_limits<double>::quiet_NaN();
+    t = DetailPage::upstreamFigureText(s, 5);
+    QVERIFY2(!t.contains("mean") && !t.contains(QStringLiteral("—")), qPrintable(t));
+    QVERIFY2(t.contains("7 of 10 requests reached an upstream"), qPrintable(t));
+    s.upstream->requests = 10;
+    t = DetailPage::upstreamFigureText(s, 5);
+    QVERIFY2(t == QStringLiteral("Last 5 s · p99: total 12.0 ms, upstream 10.0 ms"), qPrintable(t));
     s.upstream.reset();
     QVERIFY(DetailPage::upstreamFigureText(s, 5).isEmpty());
 }

@@ -3,6 +3,7 @@
 // view needs (per instance, route and version), a service no one here wrote (Prometheus' own HTTP metrics by
 // handler, through a label mapping), and that every failure is one readable line: Prometheus' own error text,
 // an unreachable server, a selector that matches nothing.
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QScopeGuard>
@@ -15,6 +16,10 @@
 #include "core/prometheus_fleet.h"
 #include "tests/support/child_process.h"
 #include "tests/support/prometheus_server.h"
+
+#ifndef Q_MOC_RUN  // moc need not parse Boost
+#include "tests/integration/tst_proxy_support.h"
+#endif
 
 using namespace redline;
 using redline::test::ChildProcess;
@@ -46,6 +51,8 @@ class TestPrometheusClient : public QObject {
     void aServiceNoOneHereWrote();
     void failuresAreOneReadableLine();
     void nativeHistogramsAreDetectedAndQueried();
+    void upstreamTimeOfAForwardingHost_data();
+    void upstreamTimeOfAForwardingHost();
 
   private:
     QTemporaryDir dir_;
@@ -166,7 +173,7 @@ void TestPrometheusClient::fleetQueriesPerInstanceRouteAndVersion() {
     m.selector = R"(job="redline")";
     const std::string focus = a_.admin_url().mid(7).toStdString();
     const auto queries = fleet_queries(m, 5, {focus});
-    QCOMPARE(queries.size(), std::size_t(4));  // the count docs/dashboard.md states, whatever the fleet size
+    QCOMPARE(queries.size(), std::size_t(5));  // the count docs/dashboard.md states, whatever the fleet size
     // Enough history for rate() over 5 s windows.
     QTest::qWait(8000);
     const std::int64_t end = now_ms() / 1000 * 1000, start = end - 20'000;
@@ -174,7 +181,9 @@ void TestPrometheusClient::fleetQueriesPerInstanceRouteAndVersion() {
     for (const auto& q : queries) {
         auto r = client_->query_range(q.promql, start, end, 1000);
         QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
-        if (q.figure != FleetFigure::Cache) QVERIFY2(!r.value->empty(), q.promql.c_str());
+        // No cache lookups, and sample servers forward nothing: no upstream histogram.
+        if (q.figure != FleetFigure::Cache && q.figure != FleetFigure::Upstream)
+            QVERIFY2(!r.value->empty(), q.promql.c_str());
         for (const auto& s : *r.value)
             QVERIFY2(s.labels.count(kFleetLevelLabel), q.promql.c_str());
         if (!q.level.empty()) tag_level(*r.value, q.level);
@@ -247,6 +256,7 @@ void TestPrometheusClient::aServiceNoOneHereWrote() {
     m.route_label = "handler";
     m.version_label.clear();
     m.cache_metric.clear();
+    m.upstream_metric.clear();
     const auto queries = fleet_queries(m, 5);
     QCOMPARE(queries.size(), std::size_t(3));  // no cache figure: "not exported", not zero
     const std::int64_t end = now_ms() / 1000 * 1000;
@@ -360,6 +370,80 @@ void TestPrometheusClient::nativeHistogramsAreDetectedAndQueried() {
     m.native = false;
     const auto classic_hist = nc.query(fleet_queries(m, 5).at(2).promql);
     QVERIFY(classic_hist.ok() && classic_hist.value->empty());
+}
+
+void TestPrometheusClient::upstreamTimeOfAForwardingHost_data() {
+    QTest::addColumn<bool>("native");
+    QTest::newRow("classic") << false;
+    QTest::newRow("native") << true;
+}
+
+// A real redline-proxy in front of a real sample server whose every product read waits 30 ms, both scraped by
+// a real Prometheus: the proxy's snapshots through the Prometheus source carry the upstream time (the same
+// figure an agent's own snapshot has), the sample server's carry none.
+void TestPrometheusClient::upstreamTimeOfAForwardingHost() {
+    QFETCH(bool, native);
+    test::SampleServerProcess sample;
+    QVERIFY(sample.start());
+    CanaryConfig slow;
+    slow.weight_percent = 100;
+    slow.faults.latency_ms = 30;
+    auto put = sample.admin().set_canary(slow);
+    QVERIFY2(put.ok(), put.error_message().c_str());
+    test::ProxyProcess proxy;
+    QVERIFY(proxy.start({"--upstream", "stable=" + sample.api_url(), "--route", "/v1/products/{id}"}));
+
+    test::PrometheusServer prom;
+    test::PrometheusServer::Options o;
+    o.targets = {proxy.proc().admin_url().mid(7), sample.proc().admin_url().mid(7)};
+    o.native_histograms = native;
+    QString error;
+    QVERIFY2(prom.start(o, &error), qPrintable(error));
+    // Traffic through the proxy for the scrapes and rate() over 5 s.
+    test::SampleHttp http(proxy.api_url());
+    QElapsedTimer t;
+    t.start();
+    int sent = 0;
+    while (t.elapsed() < 9000) {
+        QCOMPARE(http.get("/v1/products/" + std::to_string(1 + sent % 100)).status, 200);
+        ++sent;
+        QTest::qWait(20);
+    }
+    FleetMapping m;
+    m.selector = R"(job="redline")";
+    m.native = native;
+    PrometheusClient pc(prom.url());
+    const std::int64_t end = now_ms() / 1000 * 1000;
+    std::vector<std::pair<FleetFigure, std::vector<PromSeries>>> answers;
+    bool asked = false;
+    for (const auto& q : fleet_queries(m, 5)) {
+        auto r = pc.query_range(q.promql, end - 4000, end, 1000);
+        QVERIFY2(r.ok(), (q.promql + " -> " + r.error).c_str());
+        if (!q.level.empty()) tag_level(*r.value, q.level);
+        asked = asked || q.figure == FleetFigure::Upstream;
+        answers.emplace_back(q.figure, std::move(*r.value));
+    }
+    QVERIFY(asked);
+    const FleetFrame f = fleet_frame(m, 5, answers);
+    const std::string proxied = proxy.proc().admin_url().mid(7).toStdString();
+    const std::string direct = sample.proc().admin_url().mid(7).toStdString();
+    QVERIFY(f.instances.count(proxied) && f.instances.count(direct));
+    const Snapshot& p = f.instances.at(proxied).back();
+    QVERIFY2(p.total.upstream.has_value(), "the proxy's snapshot has no upstream member");
+    QVERIFY(p.total.upstream->requests > 0);
+    QVERIFY2(p.total.upstream->requests <= p.total.requests + 1,
+             qPrintable(
+                 QStringLiteral("%1 upstream of %2").arg(p.total.upstream->requests).arg(p.total.requests)));
+    const double up50 = p.total.upstream->latency.p50_ms, total50 = p.total.latency->p50_ms;
+    // 30 ms of injected delay: the bucket holding it (classic: 25-50 ms; native: within 10 %), never above
+    // the total (each request's total includes its upstream time).
+    QVERIFY2(up50 >= 25 && up50 <= 50 && total50 >= up50 * 0.9,
+             qPrintable(QStringLiteral("upstream p50 %1 ms, total p50 %2 ms").arg(up50).arg(total50)));
+    for (const Snapshot& s : f.instances.at(direct))
+        QVERIFY2(!s.total.upstream.has_value(), "the sample server forwards nothing");
+    // The fleet's upstream is the sum of its instances': here the proxy's alone.
+    QVERIFY(!f.fleet.empty() && f.fleet.back().total.upstream.has_value());
+    QCOMPARE(f.fleet.back().total.upstream->requests, p.total.upstream->requests);
 }
 
 QTEST_GUILESS_MAIN(TestPrometheusClient)

@@ -77,6 +77,8 @@ PrometheusDialog::PrometheusDialog(const PrometheusSourceConfig& initial, QWidge
     instance_ = line({}, "promInstanceLabel");
     cache_ = line({}, "promCacheMetric");
     cache_->setPlaceholderText(tr("empty: not exported"));
+    upstream_ = line({}, "promUpstreamMetric");
+    upstream_->setPlaceholderText(tr("empty: no forwarding hosts"));
     setMapping(initial);
 
     auto* mapping = new QGroupBox(tr("Metric mapping"));
@@ -90,6 +92,7 @@ PrometheusDialog::PrometheusDialog(const PrometheusSourceConfig& initial, QWidge
     mf->addRow(tr("Version label"), version_);
     mf->addRow(tr("Instance label"), instance_);
     mf->addRow(tr("Cache lookups counter"), cache_);
+    mf->addRow(tr("Upstream time histogram"), upstream_);
 
     error_ = new QLabel;
     error_->setObjectName("promDialogError");
@@ -143,11 +146,13 @@ void PrometheusDialog::setMapping(const PrometheusSourceConfig& c) {
     version_->setText(c.versionLabel);
     instance_->setText(c.instanceLabel);
     cache_->setText(c.cacheMetric);
+    upstream_->setText(c.upstreamMetric);
     const auto same = [&](const PrometheusSourceConfig& p) {
         return p.durationMetric == c.durationMetric && p.requestsMetric == c.requestsMetric &&
                p.statusLabel == c.statusLabel && p.methodLabel == c.methodLabel &&
                p.routeLabel == c.routeLabel && p.versionLabel == c.versionLabel &&
-               p.instanceLabel == c.instanceLabel && p.cacheMetric == c.cacheMetric;
+               p.instanceLabel == c.instanceLabel && p.cacheMetric == c.cacheMetric &&
+               p.upstreamMetric == c.upstreamMetric;
     };
     preset_->setCurrentIndex(same(PrometheusSourceConfig{})                     ? PresetOtel
                              : same(PrometheusSourceConfig::prometheusSelf({})) ? PresetPrometheus
@@ -198,6 +203,7 @@ PrometheusSourceConfig PrometheusDialog::config() const {
     c.versionLabel = version_->text().trimmed();
     c.instanceLabel = instance_->text().trimmed();
     c.cacheMetric = cache_->text().trimmed();
+    c.upstreamMetric = upstream_->text().trimmed();
     return c;
 }
 

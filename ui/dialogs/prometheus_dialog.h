@@ -43,7 +43,7 @@ class PrometheusDialog : public QDialog {
     QCheckBox* persist_;
     QSpinBox *refresh_, *window_;
     QComboBox* preset_;
-    QLineEdit *duration_, *requests_, *status_, *method_, *route_, *version_, *instance_, *cache_;
+    QLineEdit *duration_, *requests_, *status_, *method_, *route_, *version_, *instance_, *cache_, *upstream_;
     QLabel *error_, *test_result_, *session_note_;
     int test_generation_ = 0;
 };

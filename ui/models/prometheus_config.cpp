@@ -30,7 +30,8 @@ QString PrometheusSourceConfig::validate() const {
         {&durationMetric, "Duration metric"}, {&requestsMetric, "Requests metric"},
         {&statusLabel, "Status label"},       {&methodLabel, "Method label"},
         {&routeLabel, "Route label"},         {&versionLabel, "Version label"},
-        {&instanceLabel, "Instance label"},   {&cacheMetric, "Cache metric"}};
+        {&instanceLabel, "Instance label"},   {&cacheMetric, "Cache metric"},
+        {&upstreamMetric, "Upstream metric"}};
     for (const auto& [v, what] : names) {
         const bool optional = v != &durationMetric && v != &instanceLabel;
         if (v->isEmpty() && optional) continue;
@@ -72,6 +73,7 @@ FleetMapping PrometheusSourceConfig::mapping() const {
     m.version_label = versionLabel.toStdString();
     m.instance_label = instanceLabel.toStdString();
     m.cache_metric = cacheMetric.toStdString();
+    m.upstream_metric = upstreamMetric.toStdString();
     return m;
 }
 
@@ -87,6 +89,7 @@ PrometheusSourceConfig PrometheusSourceConfig::prometheusSelf(const QString& url
     c.routeLabel = QStringLiteral("handler");
     c.versionLabel.clear();
     c.cacheMetric.clear();
+    c.upstreamMetric.clear();
     return c;
 }
 
@@ -105,6 +108,7 @@ PrometheusSourceConfig PrometheusSourceConfig::loadGenerators(const QString& url
     c.versionLabel = q(m.version_label);
     c.instanceLabel = q(m.instance_label);
     c.cacheMetric = q(m.cache_metric);
+    c.upstreamMetric = q(m.upstream_metric);
     return c;
 }
 
@@ -137,6 +141,7 @@ QList<PrometheusSourceConfig> PrometheusSourceConfig::load(QSettings& s) {
         str("versionLabel", c.versionLabel);
         str("instanceLabel", c.instanceLabel);
         str("cacheMetric", c.cacheMetric);
+        str("upstreamMetric", c.upstreamMetric);
         if (c.validate().isEmpty()) out.append(c);  // a hand-edited broken entry is skipped, not half-used
     }
     s.endArray();
@@ -173,6 +178,7 @@ void PrometheusSourceConfig::save(QSettings& s, const QList<PrometheusSourceConf
         s.setValue("versionLabel", c.versionLabel);
         s.setValue("instanceLabel", c.instanceLabel);
         s.setValue("cacheMetric", c.cacheMetric);
+        s.setValue("upstreamMetric", c.upstreamMetric);
     }
     s.endArray();
 }

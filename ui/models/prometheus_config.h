@@ -35,6 +35,8 @@ struct PrometheusSourceConfig {
     QString versionLabel = QStringLiteral("version");
     QString instanceLabel = QStringLiteral("instance");
     QString cacheMetric = QStringLiteral("redline_cache_lookups_total");
+    /// A forwarding host's upstream time histogram (redline-proxy); empty = none.
+    QString upstreamMetric = QStringLiteral("redline_upstream_request_duration_seconds");
     bool ephemeral = false;  // from --prometheus: this session only
     bool operator==(const PrometheusSourceConfig&) const = default;
 

@@ -16,6 +16,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 #include "ui/models/figure_text.h"
 #include "ui/models/fleet_model.h"
@@ -532,7 +533,11 @@ QString DetailPage::upstreamFigureText(const SeriesSnapshot& s, int window_s) {
     const LatencyQuantiles& up = s.upstream->latency;
     const LatencyQuantiles& total = *s.latency;
     QString text = tr("p99: total %1, upstream %2").arg(latencyText(total.p99_ms), latencyText(up.p99_ms));
-    if (s.upstream->requests == s.requests)
+    if (!std::isfinite(total.mean_ms) || !std::isfinite(up.mean_ms)) {
+        // Through a Prometheus source: quantiles from the histograms, no means.
+        if (s.upstream->requests != s.requests)
+            text += tr(" · %1 of %2 requests reached an upstream").arg(s.upstream->requests).arg(s.requests);
+    } else if (s.upstream->requests == s.requests)
         text += tr(" · mean proxy overhead %1").arg(latencyText(total.mean_ms - up.mean_ms));
     else
         text += tr(" · mean: total %1, upstream %2 (%3 of %4 requests reached an upstream)")

@@ -24,6 +24,8 @@ const char* figureName(FleetFigure f) {
             return "latency histogram";
         case FleetFigure::Cache:
             return "cache";
+        case FleetFigure::Upstream:
+            return "upstream histogram";
     }
     return "?";
 }
