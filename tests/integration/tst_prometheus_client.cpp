@@ -31,14 +31,6 @@ std::int64_t now_ms() {
         .count();
 }
 
-const PromSeries* find_with(const std::vector<PromSeries>& v, const std::string& label,
-                            const std::string& value) {
-    for (const auto& s : v) {
-        auto it = s.labels.find(label);
-        if (it != s.labels.end() && it->second == value) return &s;
-    }
-    return nullptr;
-}
 }  // namespace
 
 class TestPrometheusClient : public QObject {

@@ -17,7 +17,7 @@ class TestIncludeGraph : public QObject {
         std::map<QString, std::set<QString>> edges;  // unit -> units it includes
         const QRegularExpression inc(QStringLiteral("^\\s*#\\s*include\\s+\"((core|agents)/[^\"]+)\\.h\""));
         int files = 0;
-        for (const QString dir : {QStringLiteral("core"), QStringLiteral("agents")}) {
+        for (const QString& dir : {QStringLiteral("core"), QStringLiteral("agents")}) {
             QDirIterator it(root + "/" + dir, {"*.h", "*.cpp"}, QDir::Files, QDirIterator::Subdirectories);
             while (it.hasNext()) {
                 const QString path = it.next();
