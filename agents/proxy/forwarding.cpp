@@ -104,7 +104,8 @@ bool is_retryable(const sample::HttpRequest& req) noexcept {
         case http_verb::trace:
             return true;
         case http_verb::post:
-            return req.has_idempotency_key;
+            // Only with the key that reaches the upstream: one named in Connection is removed on the way.
+            return req.has_idempotency_key && !is_hop_by_hop("idempotency-key", req.connection);
         default:
             return false;
     }

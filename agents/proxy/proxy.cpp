@@ -124,7 +124,7 @@ void Proxy::start() {
         w->idle.resize(pools_->backends().size());
         w->acceptor.emplace(*w->ioc);
         boost::system::error_code ec;
-        sample::listen_reuseport(*w->acceptor, tcp::endpoint(address, port), ec);
+        sample::listen_reuseport(*w->acceptor, tcp::endpoint(address, port), ec, i > 0);
         if (ec) throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
         if (port == 0) port = w->acceptor->local_endpoint().port();  // the others join the chosen port
         workers_.push_back(std::move(w));

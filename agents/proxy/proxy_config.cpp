@@ -1,5 +1,6 @@
 #include "agents/proxy/proxy_config.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "agents/proxy/route_table.h"
 #include "agents/sample_server/listener.h"
 #include "core/json_strict.h"
 #include "core/url.h"
@@ -90,9 +92,15 @@ KeyFn section(const std::string& name, Schema schema) {
 
 std::string check_upstream(const std::string& url, const char* pool) {
     std::string why;
-    if (!parse_target_url(url, &why))
+    const auto t = parse_target_url(url, &why);
+    if (!t)
         return std::string("upstreams.") + pool + ": '" + url + "' is not an http://host:port URL (" + why +
                ")";
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(t->host == "localhost" ? "127.0.0.1" : t->host, ec);
+    if (ec)
+        return std::string("upstreams.") + pool + ": '" + url +
+               "': the host must be a literal IP address or localhost (the proxy resolves no names)";
     return {};
 }
 
@@ -109,6 +117,11 @@ std::string validate(const ProxyConfig& c) {
         if (auto e = check_upstream(u, "stable"); !e.empty()) return e;
     for (const auto& u : c.canary)
         if (auto e = check_upstream(u, "canary"); !e.empty()) return e;
+    RouteTable routes;  // the same checks the proxy makes when it builds its table
+    for (const auto& r : c.routes)
+        if (auto e = routes.add(r); !e.empty()) return "routes: " + e;
+    if (!c.routes_file.empty())
+        if (auto e = routes.load_file(c.routes_file); !e.empty()) return "routes_file: " + e;
     if (c.health_path.empty() || c.health_path.front() != '/')
         return "health_check.path: must start with '/'";
     if (c.max_ejection < c.base_ejection)

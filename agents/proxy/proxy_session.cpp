@@ -177,19 +177,22 @@ void ProxySession::parse() {
         boost::beast::error_code ec;
         const std::size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
-        if (ec == http::error::need_more) {
-            if (!continue_sent_ && parser_->is_header_done() && expects_continue(req_.fields))
-                return send_continue();
-            return read_more();
-        }
+        if (ec == http::error::need_more) return need_more();
         if (ec == http::error::header_limit) return refuse(431, "request header fields too large");
         if (ec == http::error::body_limit) return refuse(413, "request body too large");
         if (ec && parser_->framing_error())
             return refuse(parser_->framing_error()->status, parser_->framing_error()->message);
         if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
         if (parser_->is_done()) return dispatch();
-        if (used == 0 || buffer_.size() == 0) return read_more();
+        if (used == 0 || buffer_.size() == 0) return need_more();
     }
+}
+
+void ProxySession::need_more() {
+    // The header may be complete with the body still to come: a client that asked for 100 Continue waits for
+    // it before sending the body.
+    if (!continue_sent_ && parser_->is_header_done() && expects_continue(req_.fields)) return send_continue();
+    read_more();
 }
 
 void ProxySession::send_continue() {
@@ -238,6 +241,10 @@ void ProxySession::dispatch() {
         return fail(503, "the proxy is overloaded; retry later", "1");
     if (target.empty() || target.front() != '/')
         return fail(400, "only origin-form request targets (/path?query) are proxied");
+    // Fields named in Connection are removed before forwarding (RFC 9110 §7.6.1); Host is not a connection
+    // option, and removing it would send the upstream a request without one.
+    if (is_hop_by_hop("host", req_.connection))
+        return fail(400, "the Connection field names Host, which is not a connection option");
     if (!admit(*slot_, client_key)) return;
     if (serve_cached()) return respond();
 
@@ -353,19 +360,22 @@ void ProxySession::on_upstream(std::shared_ptr<UpstreamConn> conn, UpstreamResul
         status_ = 499;
         return finish_request();
     }
-    const bool retryable = is_retryable(req_);
+    // A connection that was never made carried no byte of the request: any request may go elsewhere.
+    const bool retryable = f == Failure::Connect || is_retryable(req_);
     if (stale && retryable && !stale_retry_used_) {
         stale_retry_used_ = true;
         --attempts_;
         return attempt(b, true);
     }
     if (retryable && f != Failure::Timeout && attempts_ < config_.max_attempts && sh.pools->take_retry()) {
+        // Another backend of the pool; else, for a canary with fallback, stable (before the failed backend
+        // again: the canary's only backend just failed); else the same backend once more.
         Backend* nb = sh.pools->pick(pool_, &b);
-        if (!nb) nb = sh.pools->pick(pool_);
         if (!nb && pool_ == 1 && config_.canary_fallback) {
-            pool_ = 0;
             nb = sh.pools->pick(0);
+            if (nb) pool_ = 0;
         }
+        if (!nb) nb = sh.pools->pick(pool_);
         if (nb) {
             spdlog::debug("proxy: retrying {} {} on {} after {}", req_.method_text, req_.target, nb->url,
                           to_string(f));
@@ -379,11 +389,19 @@ void ProxySession::on_upstream(std::shared_ptr<UpstreamConn> conn, UpstreamResul
         case Failure::Connect:
             return fail(502, "upstream " + b.url + " refused or failed the connection");
         case Failure::Reset:
-            return fail(502, "upstream " + b.url + " reset the connection before a complete response");
+            return fail(502, "upstream " + b.url +
+                                 (r.closed ? " closed the connection before a complete response"
+                                           : " reset the connection before a complete response"));
         case Failure::BadResponse:
-            return fail(502, r.too_large ? "upstream " + b.url + " sent a response larger than " +
-                                               std::to_string(config_.max_response_bytes) + " bytes"
-                                         : "upstream " + b.url + " sent a malformed response");
+            if (r.too_large)
+                return fail(502, "upstream " + b.url + " sent a response body larger than " +
+                                     std::to_string(config_.max_response_bytes) + " bytes");
+            if (r.header_too_large)
+                return fail(502, "upstream " + b.url + " sent a response header larger than 64 KiB");
+            if (r.switched)
+                return fail(
+                    502, "upstream " + b.url + " switched protocols (101), which the proxy does not support");
+            return fail(502, "upstream " + b.url + " sent a malformed response");
     }
 }
 
@@ -448,7 +466,10 @@ void ProxySession::write() {
         append_uint(head_, head_only_ && head_length_ ? *head_length_ : body_.size());
         head_.append("\r\n");
     }
-    if (close_after_) head_.append("Connection: close\r\n");
+    if (close_after_)
+        head_.append("Connection: close\r\n");
+    else if (req_.version == 10)  // an HTTP/1.0 client closes unless told the connection stays open
+        head_.append("Connection: keep-alive\r\n");
     head_.append("\r\n");
     const bool no_body = head_only_ || bodyless(status_);
     const std::array<asio::const_buffer, 2> bufs = {asio::buffer(head_),

@@ -47,6 +47,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     /// Reads what the client sends next. Between requests with nothing buffered it first waits until the
     /// socket is readable without a buffer (wait_readable), so an idle connection holds no read buffer.
     void read_more();
+    void need_more();  // the parser needs more bytes: 100 Continue first if the client waits for it
     void wait_readable();
     void read_now();
     /// An idle connection gives back its read buffer and the per-request strings' storage (sweep()).

@@ -12,6 +12,10 @@ namespace redline::proxy {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
+namespace {
+constexpr int kMaxInterim = 16;  // 1xx responses accepted before a final one; more is a broken upstream
+}  // namespace
+
 UpstreamConn::UpstreamConn(asio::io_context& ioc, Backend& backend)
     : socket_(ioc), timer_(ioc), backend_(backend), buffer_(64 * 1024) {}
 
@@ -42,6 +46,7 @@ void UpstreamConn::run(const std::string& request, bool head_request, const Limi
     result_.reused = connected_;
     timed_out_ = false;
     reusable_ = false;
+    interim_ = 0;
     if (connected_) return write();
     connect();
 }
@@ -70,23 +75,56 @@ void UpstreamConn::write() {
 
 void UpstreamConn::read() {
     parser_.emplace();
-    parser_->body_limit(limits_.max_response_bytes);
+    parser_->body_limit(limits_.max_response_bytes);  // chunked and close-delimited bodies
     parser_->header_limit(64 * 1024);
     if (head_) parser_->skip(true);
-    http::async_read(
+    http::async_read_header(
         socket_, buffer_, *parser_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-            self->result_.got_bytes = self->parser_->got_some();
-            if (!ec) return self->finish(std::nullopt);
-            if (self->timed_out_) return self->finish(Failure::Timeout);
-            if (ec == http::error::body_limit || ec == http::error::header_limit) {
+            self->result_.got_bytes = self->result_.got_bytes || self->parser_->got_some();
+            if (ec) return self->read_failed(ec);
+            const unsigned status = self->parser_->get().result_int();
+            if (status == 101) {
+                self->result_.switched = true;
+                return self->finish(Failure::BadResponse);
+            }
+            // 100 Continue, 102, 103 Early Hints: interim responses, never the answer to the request (RFC
+            // 9110 §15.2). Skip them and read on; the final response follows on the same connection.
+            if (status >= 100 && status < 200) {
+                if (++self->interim_ > kMaxInterim) return self->finish(Failure::BadResponse);
+                return self->read();
+            }
+            // Beast (1.74) does not hold a Content-Length body to body_limit, and its string body reserves
+            // the whole announced length: refuse it here, before a byte of it is stored.
+            const auto length = self->parser_->content_length();
+            if (!self->head_ && length && *length > self->limits_.max_response_bytes) {
                 self->result_.too_large = true;
                 return self->finish(Failure::BadResponse);
             }
-            const bool transport = ec == asio::error::eof || ec == http::error::end_of_stream ||
-                                   ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-                                   ec == http::error::partial_message;
-            self->finish(transport ? Failure::Reset : Failure::BadResponse);
+            if (self->parser_->is_done()) return self->finish(std::nullopt);
+            http::async_read(self->socket_, self->buffer_, *self->parser_,
+                             [self](boost::system::error_code ec, std::size_t) {
+                                 self->result_.got_bytes = true;
+                                 if (ec) return self->read_failed(ec);
+                                 self->finish(std::nullopt);
+                             });
         });
+}
+
+void UpstreamConn::read_failed(boost::system::error_code ec) {
+    if (timed_out_) return finish(Failure::Timeout);
+    if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
+        result_.too_large = true;
+        return finish(Failure::BadResponse);
+    }
+    if (ec == http::error::header_limit) {
+        result_.header_too_large = true;
+        return finish(Failure::BadResponse);
+    }
+    result_.closed =
+        ec == asio::error::eof || ec == http::error::end_of_stream || ec == http::error::partial_message;
+    const bool transport =
+        result_.closed || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+    finish(transport ? Failure::Reset : Failure::BadResponse);
 }
 
 void UpstreamConn::finish(std::optional<Failure> failure) {

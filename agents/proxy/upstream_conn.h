@@ -28,6 +28,9 @@ namespace redline::proxy {
 struct UpstreamResult {
     std::optional<Failure> failure;  // empty: a complete response
     bool too_large = false;          // the response exceeded max_response_bytes (failure = BadResponse)
+    bool header_too_large = false;   // its header exceeded the 64 KiB header limit (failure = BadResponse)
+    bool switched = false;           // 101 Switching Protocols: not supported (failure = BadResponse)
+    bool closed = false;             // Reset came as a clean close (FIN) rather than a reset (RST)
     bool reused = false;             // the exchange ran on a pooled connection
     bool got_bytes = false;          // any byte of a response arrived
     int status = 0;
@@ -67,6 +70,7 @@ class UpstreamConn : public std::enable_shared_from_this<UpstreamConn> {
     void connect();
     void write();
     void read();
+    void read_failed(boost::system::error_code ec);
     void finish(std::optional<Failure> failure);
     void arm(std::chrono::milliseconds timeout);
 
@@ -85,6 +89,7 @@ class UpstreamConn : public std::enable_shared_from_this<UpstreamConn> {
     bool timed_out_ = false;
     bool head_ = false;
     bool reusable_ = false;
+    int interim_ = 0;  // 1xx responses skipped in this exchange
 };
 
 }  // namespace redline::proxy

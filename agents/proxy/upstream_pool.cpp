@@ -130,8 +130,10 @@ void UpstreamPools::report_failure(Backend& b, Failure f) {
         return;
     }
     c = static_cast<int>(Circuit::Closed);
-    if (n >= static_cast<int>(config_.eject_after_failures) &&
-        b.circuit.compare_exchange_strong(c, static_cast<int>(Circuit::Open)))
+    // A refused connection is definite (nothing listens there): the backend is ejected at once instead of
+    // costing the next requests a failed attempt each (and the retry budget their retries).
+    const int threshold = f == Failure::Connect ? 1 : static_cast<int>(config_.eject_after_failures);
+    if (n >= threshold && b.circuit.compare_exchange_strong(c, static_cast<int>(Circuit::Open)))
         open_circuit(b,
                      std::to_string(n) + " consecutive failures (last: " + std::string(to_string(f)) + ")");
 }

@@ -41,7 +41,7 @@ void HttpServer::start() {
         w->acceptor.emplace(*w->ioc);
         tcp::acceptor& a = *w->acceptor;
         const tcp::endpoint ep(address, port);
-        listen_reuseport(a, ep, ec);
+        listen_reuseport(a, ep, ec, i > 0);
         if (ec) throw std::runtime_error("cannot listen on " + options_.listen + ": " + ec.message());
         if (port == 0) port = a.local_endpoint().port();  // the others join the chosen port
         workers_.push_back(std::move(w));

@@ -44,7 +44,18 @@ bool split_host_port(const std::string& address, std::string& host, std::uint16_
 }
 
 void listen_reuseport(asio::ip::tcp::acceptor& a, const asio::ip::tcp::endpoint& ep,
-                      boost::system::error_code& ec) {
+                      boost::system::error_code& ec, bool join) {
+    if (!join && ep.port() != 0) {
+        // A socket without SO_REUSEPORT cannot bind a port that any other socket listens on, whatever that
+        // one set: bind one for a moment, then let it go to the group.
+        asio::ip::tcp::acceptor probe(a.get_executor());
+        probe.open(ep.protocol(), ec);
+        if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);  // TIME_WAIT does not count
+        if (!ec) probe.bind(ep, ec);
+        boost::system::error_code ignored;
+        probe.close(ignored);
+        if (ec) return;
+    }
     a.open(ep.protocol(), ec);
     if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) {

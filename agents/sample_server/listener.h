@@ -15,8 +15,11 @@ namespace redline::sample {
 /// Splits "host:port" ("[::1]:80" too). Returns false on a malformed address or port.
 bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port);
 /// Opens, sets SO_REUSEADDR + SO_REUSEPORT, binds and listens. On failure ec is set and `a` may be open.
+/// The first acceptor of a group (join = false) first checks that no other socket holds the port:
+/// SO_REUSEPORT alone would let a second server of the same user bind the same port and take part of the
+/// connections. The others (join = true) join the group's port.
 void listen_reuseport(boost::asio::ip::tcp::acceptor& a, const boost::asio::ip::tcp::endpoint& ep,
-                      boost::system::error_code& ec);
+                      boost::system::error_code& ec, bool join);
 /// Resolves a listen host ("localhost" is 127.0.0.1; otherwise a literal address). Throws std::runtime_error
 /// naming `what` on anything else.
 boost::asio::ip::address listen_address(const std::string& host, std::string_view what);

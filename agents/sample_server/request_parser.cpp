@@ -7,6 +7,23 @@ namespace redline::sample {
 
 namespace http = boost::beast::http;
 
+namespace {
+
+/// RFC 9112 §3.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ]; a reg-name, an IPv4 address or an
+/// IP-literal in brackets. Checked by characters: no whitespace, no '/', '?', '#', '@', '"', '\\' or
+/// controls, not empty.
+bool valid_host(std::string_view v) {
+    if (v.empty()) return false;
+    for (const char c : v) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        std::string_view("-._~!$&'()*+,;=%:[]").find(c) != std::string_view::npos;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 RequestParser::RequestParser(HttpRequest& req, std::size_t max_header_bytes, std::size_t max_body_bytes,
                              bool keep_fields)
     : req_(req), max_body_(max_body_bytes), keep_fields_(keep_fields) {
@@ -24,6 +41,13 @@ void RequestParser::on_request_impl(http::verb method, string_view method_str, s
 }
 
 void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value, error_code&) {
+    // Beast reports a chunked body's trailer fields here too. A trailer must not add to or override the
+    // request's header (Host, X-API-Key, Idempotency-Key, X-Forwarded-For...): it is dropped.
+    if (header_done_) return;
+    if (name == http::field::host) {
+        ++host_fields_;
+        host_valid_ = host_valid_ && valid_host(value);
+    }
     if (keep_fields_) keep_field(name, name_string, value);
     if (name == http::field::transfer_encoding) {
         if (has_transfer_encoding_) transfer_encoding_ += ',';
@@ -70,10 +94,18 @@ void RequestParser::keep_field(http::field name, string_view name_string, string
 }
 
 void RequestParser::on_header_impl(error_code& ec) {
+    header_done_ = true;
     framing_error_ = check_request_framing(
         req_.version,
         has_transfer_encoding_ ? std::optional<std::string_view>(transfer_encoding_) : std::nullopt,
         has_content_length_);
+    // RFC 9112 §3.2: a request with more than one Host field line or an invalid Host gets 400 (a proxy would
+    // otherwise route by one and forward the other). A missing Host is accepted (docs/proxy.md,
+    // "Forwarding rules").
+    if (!framing_error_ && host_fields_ > 1)
+        framing_error_ = FramingError{400, "more than one Host field"};
+    else if (!framing_error_ && !host_valid_)
+        framing_error_ = FramingError{400, "the Host field is empty or not a valid host[:port]"};
     if (framing_error_) ec = http::error::bad_transfer_encoding;
 }
 

@@ -47,6 +47,9 @@ class RequestParser : public boost::beast::http::basic_parser<true> {
     bool has_transfer_encoding_ = false;
     bool has_content_length_ = false;
     bool keep_fields_ = false;
+    bool header_done_ = false;  // fields after the header are chunked trailers: never request fields
+    int host_fields_ = 0;
+    bool host_valid_ = true;
     std::optional<FramingError> framing_error_;
 };
 

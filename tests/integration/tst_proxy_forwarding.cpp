@@ -14,6 +14,7 @@
 
 using namespace redline::test;
 using redline::AgentClient;
+using Clock = std::chrono::steady_clock;
 
 class TstProxyForwarding : public QObject {
     Q_OBJECT
@@ -245,6 +246,16 @@ class TstProxyForwarding : public QObject {
         QTest::newRow("body too large")
             << QByteArray("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n") << 413;
         QTest::newRow("absolute form") << QByteArray("GET http://evil/ HTTP/1.1\r\nHost: x\r\n\r\n") << 400;
+        // RFC 9112 §3.2: one valid Host, else 400 (the cache key and Forwarded would take one, the upstream
+        // the other).
+        QTest::newRow("two Host fields")
+            << QByteArray("GET /a HTTP/1.1\r\nHost: a\r\nHost: evil\r\n\r\n") << 400;
+        QTest::newRow("empty Host") << QByteArray("GET /a HTTP/1.1\r\nHost:\r\n\r\n") << 400;
+        QTest::newRow("Host with a space") << QByteArray("GET /a HTTP/1.1\r\nHost: a b\r\n\r\n") << 400;
+        QTest::newRow("Host with a slash") << QByteArray("GET /a HTTP/1.1\r\nHost: a/b\r\n\r\n") << 400;
+        // Fields named in Connection are removed before forwarding; Host must not be.
+        QTest::newRow("Connection names Host")
+            << QByteArray("GET /a HTTP/1.1\r\nHost: a\r\nConnection: Host\r\n\r\n") << 400;
     }
     void strictFramingNeverForwards() {
         QFETCH(QByteArray, request);
@@ -312,6 +323,158 @@ class TstProxyForwarding : public QObject {
         QCOMPARE(proxy.stop(), 0);
     }
 
+    void interimResponsesAreNotTheAnswer() {
+        // An upstream's 100 Continue / 103 Early Hints come before its final response on the same connection:
+        // taking a 1xx as the answer would leave the final response to be read as the next request's.
+        TestUpstream up;
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url(),
+                             QStringLiteral("--threads"), QStringLiteral("1")}));
+        for (int i = 0; i < 3; ++i) {
+            auto a = http_request(proxy.port(), "GET", "/interim/" + std::to_string(i));
+            QCOMPARE(a.status, 200);
+            QCOMPARE(json_string(parse_json(a.body), "/path"), "/interim/" + std::to_string(i));
+            auto b = http_request(proxy.port(), "GET", "/after/" + std::to_string(i));  // another client
+            QCOMPARE(b.status, 200);
+            QCOMPARE(json_string(parse_json(b.body), "/path"), "/after/" + std::to_string(i));
+        }
+        auto s = http_request(proxy.port(), "GET", "/switch");
+        QCOMPARE(s.status, 502);
+        QVERIFY2(s.body.find("switched protocols") != std::string::npos, s.body.c_str());
+        QCOMPARE(http_request(proxy.port(), "GET", "/after/switch").status, 200);
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    void responseCapCoversContentLengthBodies() {
+        TestUpstream up;
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()},
+                            QStringLiteral(R"({"limits": {"max_response_bytes": 2048}})")));
+        auto small = http_request(proxy.port(), "GET", "/big?n=2000");
+        QCOMPARE(small.status, 200);
+        QCOMPARE(small.body.size(), std::size_t(2000));
+        auto big = http_request(proxy.port(), "GET", "/big?n=5000");
+        QCOMPARE(big.status, 502);
+        QVERIFY2(big.body.find("larger than 2048 bytes") != std::string::npos, big.body.c_str());
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    void trailersAreNotRequestFields() {
+        // A chunked body's trailer fields must not reach the upstream as header fields (nor override Host,
+        // the client key or the idempotency key).
+        TestUpstream up;
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        RawConnection c;
+        QVERIFY(c.connect(proxy.port()));
+        QVERIFY(
+            c.send_all("POST /t HTTP/1.1\r\nHost: good\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "3\r\nabc\r\n0\r\nHost: evil\r\nX-API-Key: evil-key\r\nIdempotency-Key: k1\r\n"
+                       "X-Trailer-Only: 1\r\n\r\n"));
+        auto r = c.read_response();
+        QVERIFY2(r.ok, r.error.c_str());
+        QCOMPARE(r.status, 200);
+        const std::string seen = up.last_request();
+        QVERIFY2(seen.find("Host: good\r\n") != std::string::npos, seen.c_str());
+        QVERIFY2(seen.find("evil") == std::string::npos, seen.c_str());
+        QVERIFY2(seen.find("X-Trailer-Only") == std::string::npos, seen.c_str());
+        QVERIFY2(seen.find("Idempotency-Key") == std::string::npos, seen.c_str());
+        QVERIFY2(seen.find("Content-Length: 3\r\n") != std::string::npos, seen.c_str());
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    void connectionCannotStripTheIdempotencyKey() {
+        // Naming Idempotency-Key in Connection removes it on the way: the upstream could not deduplicate, so
+        // the POST is not retryable and reaches it once.
+        TestUpstream up;
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        auto r = http_request(proxy.port(), "POST", "/reset",
+                              {{"Idempotency-Key", "k-1"},
+                               {"Connection", "Idempotency-Key"},
+                               {"Content-Type", "application/json"}},
+                              "{}");
+        QCOMPARE(r.status, 502);
+        QCOMPARE(up.posts.load(), 1);
+        QVERIFY(up.last_request().find("Idempotency-Key") == std::string::npos);
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    void expectContinueIsAnsweredAtOnce() {
+        TestUpstream up;
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        RawConnection c;
+        QVERIFY(c.connect(proxy.port()));
+        QVERIFY(
+            c.send_all("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+        std::string got;
+        const auto asked = Clock::now();
+        while (got.find("\r\n\r\n") == std::string::npos && Clock::now() - asked < std::chrono::seconds(2))
+            if (c.read_some(got, 100) == 0) break;
+        QVERIFY2(got.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0, got.c_str());
+        QVERIFY(Clock::now() - asked < std::chrono::milliseconds(500));  // not the client's 1 s fallback
+        QVERIFY(c.send_all("hello"));
+        auto r = c.read_response();
+        QVERIFY2(r.ok, r.error.c_str());
+        QCOMPARE(r.status, 200);
+        QVERIFY(up.last_request().find("Expect") == std::string::npos);
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    void http10KeepAliveIsAnnounced() {
+        TestUpstream up;
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        RawConnection c;
+        QVERIFY(c.connect(proxy.port()));
+        for (int i = 0; i < 2; ++i) {
+            QVERIFY(c.send_all("GET /k HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+            auto r = c.read_response();
+            QVERIFY2(r.ok, r.error.c_str());
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.header("connection"), std::string("keep-alive"));
+        }
+        QVERIFY(c.send_all("GET /k HTTP/1.0\r\n\r\n"));  // no keep-alive asked: closed after the answer
+        auto last = c.read_response();
+        QVERIFY2(last.ok, last.error.c_str());
+        QCOMPARE(last.header("connection"), std::string("close"));
+        QVERIFY(c.wait_closed(2000));
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    void listenPortInUseExits1_data() {
+        QTest::addColumn<QString>("binary");
+        QTest::newRow("redline-proxy") << QStringLiteral("agents/proxy/redline-proxy");
+        QTest::newRow("sample server") << QStringLiteral("agents/sample_server/redline-sample-server");
+    }
+    void listenPortInUseExits1() {
+        // SO_REUSEPORT must not let a second server of the same user take half of the port's connections.
+        QFETCH(QString, binary);
+        TestUpstream up;
+        ProxyProcess first;
+        QVERIFY(first.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        QTemporaryDir tmp;
+        QStringList args = {
+            QStringLiteral("--listen"),       QStringLiteral("127.0.0.1:%1").arg(first.port()),
+            QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0"),
+            QStringLiteral("--data-dir"),     tmp.path(),
+            QStringLiteral("--threads"),      QStringLiteral("2")};
+        if (binary.contains(QStringLiteral("proxy")))
+            args << QStringLiteral("--upstream") << QStringLiteral("stable=") + up.url();
+        QProcess second;
+        second.start(ChildProcess::binary(binary), args);
+        QVERIFY(second.waitForFinished(20000));
+        QCOMPARE(second.exitCode(), 1);
+        const QString err = QString::fromUtf8(second.readAllStandardError());
+        QVERIFY2(err.contains(QStringLiteral("cannot listen")), qPrintable(err));
+        QVERIFY(!QString::fromUtf8(second.readAllStandardOutput()).contains(QStringLiteral("REDLINE_READY")));
+        for (int i = 0; i < 20; ++i)  // every connection still reaches the first proxy
+            QCOMPARE(http_request(first.port(), "GET", "/still").status, 200);
+        QCOMPARE(up.requests.load(), 20);
+        QCOMPARE(first.stop(), 0);
+    }
+
     void badConfigurationExits2_data() {
         QTest::addColumn<QString>("config");
         QTest::addColumn<QStringList>("args");
@@ -335,6 +498,20 @@ class TstProxyForwarding : public QObject {
                                                  QStringLiteral("blue=http://127.0.0.1:1")}
                                   << QStringLiteral("--upstream");
         QTest::newRow("not json") << QStringLiteral("{") << up << QStringLiteral("not valid JSON");
+        QTest::newRow("host name upstream")
+            << QString()
+            << QStringList{QStringLiteral("--upstream"), QStringLiteral("stable=http://example.com:80")}
+            << QStringLiteral("upstreams.stable: 'http://example.com:80': the host must be a literal IP");
+        QTest::newRow("route without slash")
+            << QStringLiteral(R"({"routes": ["no-slash"]})") << up
+            << QStringLiteral("routes: route 'no-slash' must start with '/'");
+        // Not a raw string: moc would count the brace in it.
+        QTest::newRow("route half a parameter")
+            << QStringLiteral("{\"routes\": [\"/a/\x7b\"]}") << up << QStringLiteral("routes: route '/a/{'");
+        QTest::newRow("missing routes file")
+            << QString()
+            << (up + QStringList{QStringLiteral("--routes"), QStringLiteral("/nonexistent/r.txt")})
+            << QStringLiteral("routes_file:");
     }
     void badConfigurationExits2() {
         QFETCH(QString, config);

@@ -1,7 +1,9 @@
 // Helpers shared by the tst_proxy_* integration tests: the real redline-proxy started on port 0 in a
 // temporary data dir (ProxyProcess), and a small scripted upstream (TestUpstream) on 127.0.0.1:0 whose
 // behaviour is chosen by path, for what the sample server cannot do on purpose: answer slowly (/slow), reset
-// the connection after reading a request (/reset), and count exactly what reached it (POSTs included) and the
+// the connection after reading a request (/reset), send 1xx interim responses first (/interim), switch
+// protocols
+// (/switch), send a body of n bytes (/big?n=), and count exactly what reached it (POSTs included) and the
 // request fields it saw. Threading: TestUpstream serves on its own threads (one per connection); its counters
 // are atomics and the last request is guarded by a mutex. Everything else runs on the test's main thread.
 #pragma once
@@ -129,6 +131,24 @@ class TestUpstream {
                 ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
                 ::close(c);
                 return;
+            }
+            if (path.rfind("/interim", 0) == 0) {  // 1xx interim responses before the final one
+                static constexpr char k1xx[] =
+                    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>; "
+                    "rel=preload\r\n\r\n";
+                ::send(c, k1xx, sizeof k1xx - 1, MSG_NOSIGNAL);
+            }
+            if (path.rfind("/switch", 0) == 0) {  // a protocol switch the proxy does not support
+                static constexpr char k101[] =
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\n\r\n";
+                ::send(c, k101, sizeof k101 - 1, MSG_NOSIGNAL);
+                ::close(c);
+                return;
+            }
+            if (path.rfind("/big?n=", 0) == 0) {  // a Content-Length body of n bytes
+                respond(c, 200, std::string(std::stoul(path.substr(7)), 'b'));
+                continue;
             }
             if (path.rfind("/slow", 0) == 0) {
                 const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(slow_ms_);
