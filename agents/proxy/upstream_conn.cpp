@@ -100,6 +100,16 @@ void UpstreamConn::read() {
                 self->result_.too_large = true;
                 return self->finish(Failure::BadResponse);
             }
+            // Usually the whole (small) response came with its header: parse it from the buffer without
+            // another asynchronous read.
+            while (!self->parser_->is_done() && self->buffer_.size() > 0) {
+                boost::system::error_code pec;
+                const std::size_t used = self->parser_->put(self->buffer_.data(), pec);
+                self->buffer_.consume(used);
+                if (pec == http::error::need_more) break;
+                if (pec) return self->read_failed(pec);
+                if (used == 0) break;
+            }
             if (self->parser_->is_done()) return self->finish(std::nullopt);
             http::async_read(self->socket_, self->buffer_, *self->parser_,
                              [self](boost::system::error_code ec, std::size_t) {
