@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "agents/proxy/route_table.h"
@@ -117,6 +118,13 @@ std::string validate(const ProxyConfig& c) {
         if (auto e = check_upstream(u, "stable"); !e.empty()) return e;
     for (const auto& u : c.canary)
         if (auto e = check_upstream(u, "canary"); !e.empty()) return e;
+    // One backend listed twice would get twice the share of its pool (or serve both versions of a canary).
+    std::set<std::string> seen;
+    for (const auto* pool : {&c.stable, &c.canary})
+        for (const auto& u : *pool)
+            if (!seen.insert(u).second)
+                return std::string("upstreams.") + (pool == &c.stable ? "stable" : "canary") + ": '" + u +
+                       "' is listed more than once (in stable and canary together)";
     RouteTable routes;  // the same checks the proxy makes when it builds its table
     for (const auto& r : c.routes)
         if (auto e = routes.add(r); !e.empty()) return "routes: " + e;

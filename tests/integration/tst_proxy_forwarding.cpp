@@ -508,6 +508,15 @@ class TstProxyForwarding : public QObject {
         // Not a raw string: moc would count the brace in it.
         QTest::newRow("route half a parameter")
             << QStringLiteral("{\"routes\": [\"/a/\x7b\"]}") << up << QStringLiteral("routes: route '/a/{'");
+        QTest::newRow("backend twice")
+            << QString()
+            << QStringList{QStringLiteral("--upstream"),
+                           QStringLiteral("stable=http://127.0.0.1:1,http://127.0.0.1:1")}
+            << QStringLiteral("upstreams.stable: 'http://127.0.0.1:1' is listed more");
+        QTest::newRow("stable backend as canary")
+            << QString()
+            << (up + QStringList{QStringLiteral("--upstream"), QStringLiteral("canary=http://127.0.0.1:1")})
+            << QStringLiteral("upstreams.canary: 'http://127.0.0.1:1' is listed more");
         QTest::newRow("missing routes file")
             << QString()
             << (up + QStringList{QStringLiteral("--routes"), QStringLiteral("/nonexistent/r.txt")})
