@@ -3,8 +3,10 @@
 # (docs/benchmarks.md, "Proxy"). The same upstream behind each of them in turn, the same worker count:
 #   upstream "nginx":  nginx `return 200` (the proxy is the only cost that differs)
 #   upstream "sample": the sample server, GET /v1/products/42 from its warm cache
-# Contenders: direct (no proxy), redline-proxy, redline-proxy --no-record, nginx, haproxy.
-#  1. Throughput: wrk -t2 -cC -dS per contender, rounds alternate the order; medians and spread.
+# Contenders: direct (no proxy), redline-proxy, redline-proxy --no-record, nginx, haproxy, and "l4": HAProxy in
+# mode tcp, a relay that parses nothing, as the floor of what one more loopback hop costs on this machine.
+#  1. Throughput: wrk -t2 -cC -dS per contender, rounds alternate the order; medians and spread, and the ratios
+#     taken within each round (contenders of one round saw the same machine), with how many rounds meet a goal.
 #  2. CO-corrected latency: redline-load open model at 1,000 and 10,000 req/s (S s each), p50/p99 of the
 #     latency measured from the intended start; "added" = contender minus direct, medians over rounds.
 #  3. Memory per 10,000 idle client connections: RSS of the proxy's processes before and after 10,000
@@ -159,7 +161,28 @@ HAP
     PIDS+=($!)
     PID_haproxy=$!
     URL_haproxy="http://127.0.0.1:$hp$path"
-    for u in "$URL_direct" "$URL_redline" "$URL_norec" "$URL_nginx" "$URL_haproxy"; do wait_http "$u"; done
+    local lp
+    lp=$(free_port)
+    mkdir -p "$WORK/$tag-l4"
+    cat >"$WORK/$tag-l4/haproxy.cfg" <<HAP
+global
+    nbthread $WORKERS
+    ulimit-n $FDS
+    maxconn $((CONNS * 4))
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 300s
+    timeout server 300s
+listen l4
+    bind 127.0.0.1:$lp
+    server s1 $up
+HAP
+    "$HAPROXY" -f "$WORK/$tag-l4/haproxy.cfg" -db >"$WORK/$tag-l4/log" 2>&1 &
+    PIDS+=($!)
+    PID_l4=$!
+    URL_l4="http://127.0.0.1:$lp$path"
+    for u in "$URL_direct" "$URL_redline" "$URL_norec" "$URL_nginx" "$URL_haproxy" "$URL_l4"; do wait_http "$u"; done
 }
 
 run_wrk() {  # run_wrk URL -> requests per second
@@ -208,7 +231,7 @@ PY
     python3 -c "print(round(($after - $before) * 1024 / $IDLE))"
 }
 
-CONTENDERS="direct redline norec nginx haproxy"
+CONTENDERS="direct redline norec nginx haproxy l4"
 echo "# $(nproc) cores, $WORKERS workers each, wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS rounds; $(date -u +%F)"
 for upstream in $UPSTREAMS; do
     if [ "$upstream" = nginx ]; then
@@ -217,8 +240,9 @@ for upstream in $UPSTREAMS; do
         start_contenders "$(sed -E 's|^http://||' <<<"$SAMPLE_API")" "/v1/products/42" up_sample
     fi
     for c in $CONTENDERS; do : >"$WORK/rps_$c"; : >"$WORK/o1k_$c"; : >"$WORK/o10k_$c"; done
+    : >"$WORK/ratio_nginx"; : >"$WORK/ratio_haproxy"; : >"$WORK/ratio_norec"
     echo "## upstream $upstream"
-    echo "round: rps direct redline norec nginx haproxy"
+    echo "round: rps $CONTENDERS"
     for r in $(seq 1 "$ROUNDS"); do
         order=$CONTENDERS
         (( r % 2 )) || order=$(tr ' ' '\n' <<<"$CONTENDERS" | tac | tr '\n' ' ')
@@ -229,7 +253,10 @@ for upstream in $UPSTREAMS; do
             echo "$v" >>"$WORK/rps_$c"
         done
         for c in $CONTENDERS; do line+=" $(tail -n1 "$WORK/rps_$c")"; done
-        echo "round $r:$line"
+        for c in nginx haproxy norec; do
+            python3 -c "print(f'{$(tail -n1 "$WORK/rps_redline")/$(tail -n1 "$WORK/rps_$c"):.3f}')" >>"$WORK/ratio_$c"
+        done
+        echo "round $r:$line  redline/nginx $(tail -n1 "$WORK/ratio_nginx") redline/haproxy $(tail -n1 "$WORK/ratio_haproxy")"
     done
     for r in $(seq 1 "$ROUNDS"); do
         order=$CONTENDERS
@@ -247,7 +274,15 @@ for upstream in $UPSTREAMS; do
     done
     red=$(median <"$WORK/rps_redline"); ngx=$(median <"$WORK/rps_nginx"); hap=$(median <"$WORK/rps_haproxy")
     norec=$(median <"$WORK/rps_norec")
-    python3 -c "print(f'redline/nginx {$red/$ngx:.2f}x  redline/haproxy {$red/$hap:.2f}x  recording on/off {$red/$norec:.3f}x')"
+    python3 -c "print(f'ratio of medians: redline/nginx {$red/$ngx:.2f}x  redline/haproxy {$red/$hap:.2f}x  recording on/off {$red/$norec:.3f}x')"
+    # The same ratios taken within each round, and how many rounds meet the goals (1.0x nginx, 0.9x HAProxy,
+    # 0.97x recording off).
+    for pair in "nginx 1.0" "haproxy 0.9" "norec 0.97"; do
+        set -- $pair
+        meets=$(awk -v g="$2" '$1 >= g {n++} END {print n+0}' "$WORK/ratio_$1")
+        printf 'per round redline/%-8s median %sx [%s], %s of %s rounds >= %sx\n' "$1" "$(median <"$WORK/ratio_$1")" \
+            "$(spread <"$WORK/ratio_$1")" "$meets" "$ROUNDS" "$2"
+    done
     for rate in 1k 10k; do
         echo "### open model $rate req/s: CO-corrected p50 / p99 (ms, median [spread]); added over direct (us)"
         d50=$(awk '{print $1}' "$WORK/o${rate}_direct" | median); d99=$(awk '{print $2}' "$WORK/o${rate}_direct" | median)
@@ -266,7 +301,7 @@ for upstream in $UPSTREAMS; do
         done
     fi
     # Stop this upstream's contenders before the next set starts (ports and CPU).
-    for p in ${PID_redline:-} ${PID_norec:-} ${PID_haproxy:-}; do kill "$p" 2>/dev/null || true; done
+    for p in ${PID_redline:-} ${PID_norec:-} ${PID_haproxy:-} ${PID_l4:-}; do kill "$p" 2>/dev/null || true; done
     [ -n "${PID_nginx:-}" ] && kill "$PID_nginx" 2>/dev/null || true
     sleep 1
 done
