@@ -296,6 +296,10 @@ class TstSampleApi : public QObject {
         QTest::newRow("TE gzip, chunked")
             << "POST /v1/orders HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n"
             << 501;
+        // RFC 9112 §3.2: a second Host (the row's and the one every request here gets) is 400, then the
+        // close.
+        QTest::newRow("two Host fields") << "POST /v1/orders HTTP/1.1\r\nHost: evil\r\nContent-Length: 2\r\n"
+                                         << 400;
     }
     // A body the server cannot frame is never run as the next request: one error response, then the close.
     void smuggling() {
