@@ -105,7 +105,8 @@ bool is_retryable(const sample::HttpRequest& req) noexcept {
             return true;
         case http_verb::post:
             // Only with the key that reaches the upstream: one named in Connection is removed on the way.
-            return req.has_idempotency_key && !is_hop_by_hop("idempotency-key", req.connection);
+            return req.has_idempotency_key &&
+                   (req.connection.empty() || !is_hop_by_hop("idempotency-key", req.connection));
         default:
             return false;
     }

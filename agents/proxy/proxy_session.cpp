@@ -243,7 +243,7 @@ void ProxySession::dispatch() {
         return fail(400, "only origin-form request targets (/path?query) are proxied");
     // Fields named in Connection are removed before forwarding (RFC 9110 §7.6.1); Host is not a connection
     // option, and removing it would send the upstream a request without one.
-    if (is_hop_by_hop("host", req_.connection))
+    if (!req_.connection.empty() && is_hop_by_hop("host", req_.connection))
         return fail(400, "the Connection field names Host, which is not a connection option");
     if (!admit(*slot_, client_key)) return;
     if (serve_cached()) return respond();

@@ -348,8 +348,7 @@ class TstProxyForwarding : public QObject {
     void responseCapCoversContentLengthBodies() {
         TestUpstream up;
         ProxyProcess proxy;
-        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()},
-                            QStringLiteral(R"({"limits": {"max_response_bytes": 2048}})")));
+        QVERIFY(proxy.start_in_front_of(up, QStringLiteral(R"({"limits": {"max_response_bytes": 2048}})")));
         auto small = http_request(proxy.port(), "GET", "/big?n=2000");
         QCOMPARE(small.status, 200);
         QCOMPARE(small.body.size(), std::size_t(2000));
@@ -364,7 +363,7 @@ class TstProxyForwarding : public QObject {
         // the client key or the idempotency key).
         TestUpstream up;
         ProxyProcess proxy;
-        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        QVERIFY(proxy.start_in_front_of(up));
         RawConnection c;
         QVERIFY(c.connect(proxy.port()));
         QVERIFY(
@@ -388,7 +387,7 @@ class TstProxyForwarding : public QObject {
         // the POST is not retryable and reaches it once.
         TestUpstream up;
         ProxyProcess proxy;
-        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        QVERIFY(proxy.start_in_front_of(up));
         auto r = http_request(proxy.port(), "POST", "/reset",
                               {{"Idempotency-Key", "k-1"},
                                {"Connection", "Idempotency-Key"},
@@ -403,7 +402,7 @@ class TstProxyForwarding : public QObject {
     void expectContinueIsAnsweredAtOnce() {
         TestUpstream up;
         ProxyProcess proxy;
-        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        QVERIFY(proxy.start_in_front_of(up));
         RawConnection c;
         QVERIFY(c.connect(proxy.port()));
         QVERIFY(
@@ -425,7 +424,7 @@ class TstProxyForwarding : public QObject {
     void http10KeepAliveIsAnnounced() {
         TestUpstream up;
         ProxyProcess proxy;
-        QVERIFY(proxy.start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}));
+        QVERIFY(proxy.start_in_front_of(up));
         RawConnection c;
         QVERIFY(c.connect(proxy.port()));
         for (int i = 0; i < 2; ++i) {

@@ -209,6 +209,10 @@ class ProxyProcess {
                                                proc_.token(QStringLiteral("operator")).toStdString());
         return true;
     }
+    /// The proxy with `up` as its only (stable) backend.
+    bool start_in_front_of(const TestUpstream& up, const QString& config_json = {}) {
+        return start({QStringLiteral("--upstream"), QStringLiteral("stable=") + up.url()}, config_json);
+    }
     static QString binary() { return ChildProcess::binary(QStringLiteral("agents/proxy/redline-proxy")); }
     std::uint16_t port() const {
         return static_cast<std::uint16_t>(proc_.api_url().section(QLatin1Char(':'), -1).toUInt());
